@@ -1,0 +1,17 @@
+//! The newsroom's rules, free of databases, GraphQL and async.
+//!
+//! A newcomer learns here what a valid slug is, which states an article moves through, how
+//! body HTML is made safe and what is derived from it (plain text, excerpt, word count,
+//! reading time), how public URLs are laid out, and how "Check Also" stories are ranked.
+
+pub mod html;
+pub mod related;
+pub mod route;
+pub mod slug;
+pub mod status;
+pub mod text;
+
+pub use related::{RelatedCandidate, RelatedReason, RelatedScore};
+pub use route::RoutePath;
+pub use slug::{Slug, SlugError};
+pub use status::ArticleStatus;
