@@ -1,0 +1,261 @@
+//! The demo newsroom: a few dozen stories of the project's own writing, loaded into an empty
+//! database by `dateline serve --demo`. Publication times are relative to the moment of
+//! loading, so the demo always looks like today's paper.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use dateline_domain::html::SafeHtml;
+use dateline_domain::{ArticleStatus, Slug};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, EntityTrait, NotSet, PaginatorTrait, TransactionTrait,
+};
+use serde::Deserialize;
+
+use crate::entity::{article, author, section, slug_redirect, source, tag};
+use crate::error::{StoreError, StoreResult};
+use crate::model::FeaturedImage;
+use crate::queries::articles::slug_redirect_kind;
+use crate::store::Store;
+use crate::write::{NewArticle, insert_articles};
+
+const NEWSROOM: &str = include_str!("newsroom.json");
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Newsroom {
+    sources: Vec<DemoSource>,
+    authors: Vec<DemoAuthor>,
+    sections: Vec<DemoSection>,
+    tags: Vec<DemoTag>,
+    articles: Vec<DemoArticle>,
+}
+
+#[derive(Deserialize)]
+struct DemoSource {
+    key: String,
+    name: String,
+    url: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DemoAuthor {
+    slug: String,
+    name: String,
+    bio: Option<String>,
+    avatar_url: Option<String>,
+    email: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DemoSection {
+    slug: String,
+    name: String,
+    description: Option<String>,
+    parent: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DemoTag {
+    slug: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DemoArticle {
+    slug: String,
+    #[serde(default)]
+    former_slugs: Vec<String>,
+    title: String,
+    subtitle: Option<String>,
+    section: String,
+    source: Option<String>,
+    author: String,
+    #[serde(default)]
+    co_authors: Vec<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    dateline_place: Option<String>,
+    status: String,
+    published_hours_ago: Option<f64>,
+    #[serde(default)]
+    featured: bool,
+    featured_image: Option<DemoImage>,
+    excerpt: Option<String>,
+    body: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DemoImage {
+    url: String,
+    alt_text: Option<String>,
+    caption: Option<String>,
+    credit: Option<String>,
+}
+
+/// What loading the demo did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoOutcome {
+    /// The demo was loaded: this many articles.
+    Loaded { articles: usize },
+    /// The database already holds articles, so nothing was written.
+    NotEmpty,
+}
+
+fn lookup(ids: &HashMap<String, i32>, what: &str, key: &str) -> StoreResult<i32> {
+    ids.get(key)
+        .copied()
+        .ok_or_else(|| StoreError::Invalid(format!("demo {what} {key:?} does not exist")))
+}
+
+fn slug(value: &str) -> StoreResult<Slug> {
+    Slug::parse(value).map_err(|e| StoreError::Invalid(format!("demo slug {value:?}: {e}")))
+}
+
+impl Store {
+    /// Loads the demo newsroom in one transaction, unless the database has articles already.
+    pub async fn load_demo(&self) -> StoreResult<DemoOutcome> {
+        if article::Entity::find().count(self.connection()).await? > 0 {
+            return Ok(DemoOutcome::NotEmpty);
+        }
+        let newsroom: Newsroom = serde_json::from_str(NEWSROOM)
+            .map_err(|e| StoreError::Invalid(format!("demo content does not parse: {e}")))?;
+        let now = Utc::now();
+        let txn = self.connection().begin().await?;
+        let articles = load(&txn, newsroom, now).await?;
+        txn.commit().await?;
+        Ok(DemoOutcome::Loaded { articles })
+    }
+}
+
+async fn load<C: ConnectionTrait>(
+    db: &C,
+    newsroom: Newsroom,
+    now: DateTime<Utc>,
+) -> StoreResult<usize> {
+    let mut sources = HashMap::new();
+    for s in newsroom.sources {
+        let row = source::ActiveModel {
+            id: NotSet,
+            name: Set(s.name),
+            url: Set(s.url),
+        };
+        let id = source::Entity::insert(row).exec(db).await?.last_insert_id;
+        sources.insert(s.key, id);
+    }
+    let mut authors = HashMap::new();
+    for a in newsroom.authors {
+        let row = author::ActiveModel {
+            id: NotSet,
+            slug: Set(slug(&a.slug)?.to_string()),
+            name: Set(a.name),
+            bio: Set(a.bio),
+            avatar_url: Set(a.avatar_url),
+            email: Set(a.email),
+            created_at: Set(now),
+        };
+        authors.insert(
+            a.slug,
+            author::Entity::insert(row).exec(db).await?.last_insert_id,
+        );
+    }
+    let mut sections = HashMap::new();
+    for (position, s) in newsroom.sections.into_iter().enumerate() {
+        let parent_id = s
+            .parent
+            .as_deref()
+            .map(|p| lookup(&sections, "parent section", p))
+            .transpose()?;
+        let row = section::ActiveModel {
+            id: NotSet,
+            slug: Set(slug(&s.slug)?.to_string()),
+            name: Set(s.name),
+            description: Set(s.description),
+            parent_id: Set(parent_id),
+            position: Set(i32::try_from(position).unwrap_or_default()),
+        };
+        sections.insert(
+            s.slug,
+            section::Entity::insert(row).exec(db).await?.last_insert_id,
+        );
+    }
+    let mut tags = HashMap::new();
+    for t in newsroom.tags {
+        let row = tag::ActiveModel {
+            id: NotSet,
+            slug: Set(slug(&t.slug)?.to_string()),
+            name: Set(t.name),
+        };
+        tags.insert(
+            t.slug,
+            tag::Entity::insert(row).exec(db).await?.last_insert_id,
+        );
+    }
+
+    let mut new_articles = Vec::with_capacity(newsroom.articles.len());
+    let mut former_slugs = Vec::new();
+    for (index, a) in newsroom.articles.into_iter().enumerate() {
+        let status: ArticleStatus = a
+            .status
+            .to_ascii_lowercase()
+            .parse()
+            .map_err(|e| StoreError::Invalid(format!("demo article {}: {e}", a.slug)))?;
+        // Whole microseconds, as both databases store them.
+        let published_at = a
+            .published_hours_ago
+            .map(|hours| now - Duration::microseconds((hours * 3_600_000_000.0) as i64));
+        former_slugs.extend(a.former_slugs.into_iter().map(|old| (index, old)));
+        new_articles.push(NewArticle {
+            slug: slug(&a.slug)?,
+            title: a.title,
+            subtitle: a.subtitle,
+            body: SafeHtml::sanitize(&a.body),
+            excerpt: a.excerpt,
+            dateline_place: a.dateline_place,
+            source_id: a
+                .source
+                .as_deref()
+                .map(|s| lookup(&sources, "source", s))
+                .transpose()?,
+            author_id: lookup(&authors, "author", &a.author)?,
+            co_author_ids: a
+                .co_authors
+                .iter()
+                .map(|c| lookup(&authors, "author", c))
+                .collect::<StoreResult<_>>()?,
+            section_id: lookup(&sections, "section", &a.section)?,
+            tag_ids: a
+                .tags
+                .iter()
+                .map(|t| lookup(&tags, "tag", t))
+                .collect::<StoreResult<_>>()?,
+            status,
+            published_at,
+            featured: a.featured,
+            featured_image: a.featured_image.map(|i| FeaturedImage {
+                url: i.url,
+                alt_text: i.alt_text,
+                caption: i.caption,
+                credit: i.credit,
+            }),
+        });
+    }
+    let ids = insert_articles(db, &new_articles, now).await?;
+    for (index, old) in former_slugs {
+        let target_id = *ids
+            .get(index)
+            .ok_or_else(|| StoreError::Corrupt("an inserted article has no id".into()))?;
+        let row = slug_redirect::ActiveModel {
+            id: NotSet,
+            kind: Set(slug_redirect_kind::ARTICLE.to_owned()),
+            old_slug: Set(slug(&old)?.to_string()),
+            target_id: Set(target_id),
+            created_at: Set(now),
+        };
+        slug_redirect::Entity::insert(row).exec(db).await?;
+    }
+    Ok(ids.len())
+}

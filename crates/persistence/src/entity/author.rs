@@ -1,0 +1,21 @@
+//! `authors`: the public bylines.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "authors")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub slug: String,
+    pub name: String,
+    pub bio: Option<String>,
+    pub avatar_url: Option<String>,
+    pub email: Option<String>,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

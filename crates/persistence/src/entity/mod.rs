@@ -1,0 +1,11 @@
+//! SeaORM entities: one per table, private to the persistence crate's callers in spirit —
+//! the API works with the types in `crate::model`, not with these rows.
+
+pub mod article;
+pub mod article_co_author;
+pub mod article_tag;
+pub mod author;
+pub mod section;
+pub mod slug_redirect;
+pub mod source;
+pub mod tag;

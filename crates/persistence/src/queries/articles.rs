@@ -1,0 +1,207 @@
+//! Article lists (front page, section, tag and author pages) and single-article lookups.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Query;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, Select};
+
+use crate::entity::{article, article_co_author, article_tag, author, slug_redirect, tag};
+use crate::error::StoreResult;
+use crate::model::Article;
+use crate::page::{Page, PageArgs, TimeKey, finish, window};
+use crate::queries::{unique, visible};
+use crate::store::{Store, Visibility};
+
+/// Narrows an article list. Every field left `None` does not filter.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ArticleFilter {
+    /// Primary section is one of these (a section and its subsections).
+    pub section_ids: Option<Vec<i32>>,
+    /// Carries the tag with this slug.
+    pub tag_slug: Option<String>,
+    /// Written by the author with this slug, as primary author or co-author.
+    pub author_slug: Option<String>,
+    /// Published at or after this instant.
+    pub published_after: Option<DateTime<Utc>>,
+    /// Published before this instant.
+    pub published_before: Option<DateTime<Utc>>,
+    /// Featured (or not featured) only.
+    pub featured: Option<bool>,
+}
+
+/// The orders article lists come in; each is served by an index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ArticleOrder {
+    /// Newest first.
+    PublishedDesc,
+    /// Oldest first.
+    PublishedAsc,
+    /// Most recently updated first.
+    UpdatedDesc,
+}
+
+impl ArticleOrder {
+    fn column(self) -> article::Column {
+        match self {
+            Self::PublishedDesc | Self::PublishedAsc => article::Column::PublishedAt,
+            Self::UpdatedDesc => article::Column::UpdatedAt,
+        }
+    }
+
+    fn descending(self) -> bool {
+        !matches!(self, Self::PublishedAsc)
+    }
+
+    /// Where `article` stands in a list in this order.
+    pub fn key(self, article: &Article) -> TimeKey {
+        let at = match self {
+            Self::PublishedDesc | Self::PublishedAsc => {
+                article.published_at.unwrap_or(article.created_at)
+            }
+            Self::UpdatedDesc => article.updated_at,
+        };
+        TimeKey { at, id: article.id }
+    }
+}
+
+fn filtered(visibility: Visibility, filter: &ArticleFilter) -> Select<article::Entity> {
+    let mut condition = visible(visibility);
+    if let Some(ids) = &filter.section_ids {
+        condition = condition.add(article::Column::SectionId.is_in(unique(ids)));
+    }
+    if let Some(slug) = &filter.tag_slug {
+        let tag_ids = Query::select()
+            .column(tag::Column::Id)
+            .from(tag::Entity)
+            .and_where(tag::Column::Slug.eq(slug.as_str()))
+            .take();
+        let tagged = Query::select()
+            .column(article_tag::Column::ArticleId)
+            .from(article_tag::Entity)
+            .and_where(article_tag::Column::TagId.in_subquery(tag_ids))
+            .take();
+        condition = condition.add(article::Column::Id.in_subquery(tagged));
+    }
+    if let Some(slug) = &filter.author_slug {
+        let author_ids = || {
+            Query::select()
+                .column(author::Column::Id)
+                .from(author::Entity)
+                .and_where(author::Column::Slug.eq(slug.as_str()))
+                .take()
+        };
+        let co_written = Query::select()
+            .column(article_co_author::Column::ArticleId)
+            .from(article_co_author::Entity)
+            .and_where(article_co_author::Column::AuthorId.in_subquery(author_ids()))
+            .take();
+        condition = condition.add(
+            Condition::any()
+                .add(article::Column::AuthorId.in_subquery(author_ids()))
+                .add(article::Column::Id.in_subquery(co_written)),
+        );
+    }
+    if let Some(after) = filter.published_after {
+        condition = condition.add(article::Column::PublishedAt.gte(after));
+    }
+    if let Some(before) = filter.published_before {
+        condition = condition.add(article::Column::PublishedAt.lt(before));
+    }
+    if let Some(featured) = filter.featured {
+        condition = condition.add(article::Column::Featured.eq(featured));
+    }
+    article::Entity::find().filter(condition)
+}
+
+fn into_articles(rows: Vec<article::Model>) -> StoreResult<Vec<Article>> {
+    rows.into_iter().map(Article::try_from).collect()
+}
+
+impl Store {
+    /// A keyset page of the articles `visibility` allows, narrowed by `filter`, in `order`.
+    pub async fn articles_page(
+        &self,
+        visibility: Visibility,
+        filter: &ArticleFilter,
+        order: ArticleOrder,
+        page: &PageArgs<TimeKey>,
+    ) -> StoreResult<Page<Article>> {
+        let select = window(
+            filtered(visibility, filter),
+            order.column(),
+            article::Column::Id,
+            order.descending(),
+            page,
+        );
+        let rows = into_articles(select.all(self.connection()).await?)?;
+        Ok(finish(rows, page))
+    }
+
+    /// How many articles the same filter matches in all.
+    pub async fn count_articles(
+        &self,
+        visibility: Visibility,
+        filter: &ArticleFilter,
+    ) -> StoreResult<u64> {
+        Ok(filtered(visibility, filter)
+            .count(self.connection())
+            .await?)
+    }
+
+    /// The visible article with this slug.
+    pub async fn article_by_slug(
+        &self,
+        visibility: Visibility,
+        slug: &str,
+    ) -> StoreResult<Option<Article>> {
+        let row = article::Entity::find()
+            .filter(visible(visibility))
+            .filter(article::Column::Slug.eq(slug))
+            .one(self.connection())
+            .await?;
+        row.map(Article::try_from).transpose()
+    }
+
+    /// The visible articles among `ids`, keyed by id.
+    pub async fn articles_by_ids(
+        &self,
+        visibility: Visibility,
+        ids: &[i32],
+    ) -> StoreResult<HashMap<i32, Article>> {
+        let rows = article::Entity::find()
+            .filter(visible(visibility))
+            .filter(article::Column::Id.is_in(unique(ids)))
+            .all(self.connection())
+            .await?;
+        Ok(into_articles(rows)?
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect())
+    }
+
+    /// The id an article had this former slug, if it ever did.
+    pub async fn article_id_by_former_slug(&self, slug: &str) -> StoreResult<Option<i32>> {
+        self.former_slug_target(slug_redirect_kind::ARTICLE, slug)
+            .await
+    }
+
+    pub(crate) async fn former_slug_target(
+        &self,
+        kind: &str,
+        slug: &str,
+    ) -> StoreResult<Option<i32>> {
+        let row = slug_redirect::Entity::find()
+            .filter(slug_redirect::Column::Kind.eq(kind))
+            .filter(slug_redirect::Column::OldSlug.eq(slug))
+            .one(self.connection())
+            .await?;
+        Ok(row.map(|r| r.target_id))
+    }
+}
+
+/// The values of `slug_redirects.kind`.
+pub(crate) mod slug_redirect_kind {
+    pub const ARTICLE: &str = "article";
+    pub const SECTION: &str = "section";
+}

@@ -1,0 +1,295 @@
+//! Synthetic newsrooms for benchmarks: `dateline seed --articles N`.
+//!
+//! The shape follows the peer benchmark's news schema: 200 authors, 30 sections, 1,000 tags,
+//! three to seven tags per article (five on average) and bodies of about 3 KB. Article
+//! `article-N` is the N-th seeded one, and one section is `technology`, so the same queries
+//! run against Dateline and its peers. Runs are deterministic for a given count.
+
+use chrono::{Duration, Utc};
+use dateline_domain::html::SafeHtml;
+use dateline_domain::{ArticleStatus, Slug};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, NotSet, PaginatorTrait, QueryFilter,
+    TransactionTrait,
+};
+
+use crate::entity::{article, author, section, source, tag};
+use crate::error::{StoreError, StoreResult};
+use crate::store::Store;
+use crate::write::{NewArticle, insert_articles};
+
+/// Seeded authors.
+pub const AUTHORS: usize = 200;
+/// Seeded sections (6 top-level sections with 4 subsections each).
+pub const SECTIONS: usize = 30;
+/// Seeded tags.
+pub const TAGS: usize = 1000;
+/// Articles written per transaction.
+const CHUNK: usize = 2000;
+
+const TOP_SECTIONS: [&str; 6] = [
+    "news",
+    "business",
+    "technology",
+    "sport",
+    "culture",
+    "opinion",
+];
+
+const WORDS: [&str; 48] = [
+    "government",
+    "minister",
+    "talks",
+    "report",
+    "city",
+    "council",
+    "market",
+    "economy",
+    "season",
+    "players",
+    "court",
+    "ruling",
+    "election",
+    "voters",
+    "parliament",
+    "budget",
+    "energy",
+    "climate",
+    "river",
+    "flood",
+    "hospital",
+    "doctors",
+    "school",
+    "teachers",
+    "festival",
+    "museum",
+    "research",
+    "scientists",
+    "company",
+    "shares",
+    "profits",
+    "workers",
+    "union",
+    "strike",
+    "border",
+    "trade",
+    "agreement",
+    "officials",
+    "said",
+    "on",
+    "the",
+    "of",
+    "and",
+    "in",
+    "after",
+    "new",
+    "week",
+    "plans",
+];
+
+fn sentence(rng: &mut fastrand::Rng, words: std::ops::Range<usize>) -> String {
+    let words = rng.usize(words);
+    let mut s = String::with_capacity(words * 8);
+    for i in 0..words {
+        if i > 0 {
+            s.push(' ');
+        }
+        s.push_str(WORDS[rng.usize(..WORDS.len())]);
+    }
+    if let Some(first) = s.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    s.push('.');
+    s
+}
+
+/// About 3 KB of paragraphs. The markup is generated here, so it is safe by construction.
+fn body(rng: &mut fastrand::Rng) -> SafeHtml {
+    let mut html = String::with_capacity(3300);
+    while html.len() < 3000 {
+        html.push_str("<p>");
+        for i in 0..4 {
+            if i > 0 {
+                html.push(' ');
+            }
+            html.push_str(&sentence(rng, 10..22));
+        }
+        html.push_str("</p>");
+    }
+    SafeHtml::from_trusted(html)
+}
+
+fn parse_slug(value: String) -> StoreResult<Slug> {
+    Slug::parse(&value).map_err(|e| StoreError::Invalid(format!("seed slug {value:?}: {e}")))
+}
+
+impl Store {
+    /// Adds `count` synthetic articles (creating the seed's authors, sections and tags on first
+    /// use), calling `progress` with the number written so far after each chunk.
+    pub async fn seed(&self, count: usize, progress: impl Fn(usize)) -> StoreResult<()> {
+        let db = self.connection();
+        let (author_ids, section_ids, tag_ids, source_id) = self.seed_catalog().await?;
+        let existing = usize::try_from(
+            article::Entity::find()
+                .filter(article::Column::Slug.starts_with("article-"))
+                .count(db)
+                .await?,
+        )
+        .unwrap_or_default();
+        let now = Utc::now();
+        let mut rng = fastrand::Rng::with_seed(existing as u64 + 1);
+        let mut written = 0;
+        while written < count {
+            let n = CHUNK.min(count - written);
+            let mut batch = Vec::with_capacity(n);
+            for i in 0..n {
+                let number = existing + written + i + 1;
+                let status = match rng.u8(..100) {
+                    0..=1 => ArticleStatus::Draft,
+                    2 => ArticleStatus::Scheduled,
+                    _ => ArticleStatus::Published,
+                };
+                let published_at = match status {
+                    ArticleStatus::Draft => None,
+                    ArticleStatus::Scheduled => Some(now + Duration::hours(rng.i64(1..240))),
+                    _ => Some(now - Duration::seconds(rng.i64(60..2 * 365 * 86_400))),
+                };
+                let wanted = rng.usize(3..=7);
+                let mut tags: Vec<i32> = Vec::with_capacity(wanted);
+                while tags.len() < wanted {
+                    let tag = tag_ids[rng.usize(..tag_ids.len())];
+                    if !tags.contains(&tag) {
+                        tags.push(tag);
+                    }
+                }
+                batch.push(NewArticle {
+                    slug: parse_slug(format!("article-{number}"))?,
+                    title: format!(
+                        "{} {number}",
+                        sentence(&mut rng, 5..10).trim_end_matches('.')
+                    ),
+                    subtitle: None,
+                    body: body(&mut rng),
+                    excerpt: None,
+                    dateline_place: Some("LONDON".to_owned()),
+                    source_id: Some(source_id),
+                    author_id: author_ids[rng.usize(..author_ids.len())],
+                    co_author_ids: Vec::new(),
+                    section_id: section_ids[rng.usize(..section_ids.len())],
+                    tag_ids: tags,
+                    status,
+                    published_at,
+                    featured: rng.u8(..100) < 3,
+                    featured_image: None,
+                });
+            }
+            let txn = db.begin().await?;
+            insert_articles(&txn, &batch, now).await?;
+            txn.commit().await?;
+            written += n;
+            progress(written);
+        }
+        Ok(())
+    }
+
+    /// The seed's authors, sections, tags and source, created the first time.
+    async fn seed_catalog(&self) -> StoreResult<(Vec<i32>, Vec<i32>, Vec<i32>, i32)> {
+        let db = self.connection();
+        let txn = db.begin().await?;
+        let author_ids = match author::Entity::find()
+            .filter(author::Column::Slug.starts_with("seed-author-"))
+            .all(&txn)
+            .await?
+        {
+            rows if !rows.is_empty() => rows.into_iter().map(|r| r.id).collect(),
+            _ => {
+                let rows = (1..=AUTHORS).map(|i| author::ActiveModel {
+                    id: NotSet,
+                    slug: Set(format!("seed-author-{i}")),
+                    name: Set(format!("Seed Author {i}")),
+                    bio: Set(Some(format!("Seed Author {i} covers the synthetic beat."))),
+                    avatar_url: Set(Some(format!("https://images.example/authors/{i}.jpg"))),
+                    email: Set(None),
+                    created_at: Set(Utc::now()),
+                });
+                author::Entity::insert_many(rows)
+                    .exec_with_returning_keys(&txn)
+                    .await?
+            }
+        };
+        let section_ids = match section::Entity::find()
+            .filter(section::Column::Slug.is_in(TOP_SECTIONS))
+            .all(&txn)
+            .await?
+        {
+            rows if !rows.is_empty() => section::Entity::find()
+                .all(&txn)
+                .await?
+                .into_iter()
+                .map(|r| r.id)
+                .collect(),
+            _ => {
+                let mut ids = Vec::with_capacity(SECTIONS);
+                for (position, top) in TOP_SECTIONS.iter().enumerate() {
+                    let parent = section::Entity::insert(section::ActiveModel {
+                        id: NotSet,
+                        slug: Set((*top).to_owned()),
+                        name: Set(top[..1].to_ascii_uppercase() + &top[1..]),
+                        description: Set(None),
+                        parent_id: Set(None),
+                        position: Set(i32::try_from(position).unwrap_or_default()),
+                    })
+                    .exec(&txn)
+                    .await?
+                    .last_insert_id;
+                    ids.push(parent);
+                    for child in 1..=4 {
+                        let child_id = section::Entity::insert(section::ActiveModel {
+                            id: NotSet,
+                            slug: Set(format!("{top}-{child}")),
+                            name: Set(format!(
+                                "{} {child}",
+                                top[..1].to_ascii_uppercase() + &top[1..]
+                            )),
+                            description: Set(None),
+                            parent_id: Set(Some(parent)),
+                            position: Set(child),
+                        })
+                        .exec(&txn)
+                        .await?
+                        .last_insert_id;
+                        ids.push(child_id);
+                    }
+                }
+                ids
+            }
+        };
+        let tag_ids = match tag::Entity::find()
+            .filter(tag::Column::Slug.starts_with("topic-"))
+            .all(&txn)
+            .await?
+        {
+            rows if !rows.is_empty() => rows.into_iter().map(|r| r.id).collect(),
+            _ => {
+                let rows = (1..=TAGS).map(|i| tag::ActiveModel {
+                    id: NotSet,
+                    slug: Set(format!("topic-{i}")),
+                    name: Set(format!("Topic {i}")),
+                });
+                tag::Entity::insert_many(rows)
+                    .exec_with_returning_keys(&txn)
+                    .await?
+            }
+        };
+        let source_id = source::Entity::insert(source::ActiveModel {
+            id: NotSet,
+            name: Set("Seed Wire".to_owned()),
+            url: Set(None),
+        })
+        .exec(&txn)
+        .await?
+        .last_insert_id;
+        txn.commit().await?;
+        Ok((author_ids, section_ids, tag_ids, source_id))
+    }
+}

@@ -1,0 +1,125 @@
+//! Writing new articles with everything derived from their body, in batches.
+
+use chrono::{DateTime, Utc};
+use dateline_domain::html::SafeHtml;
+use dateline_domain::{ArticleStatus, Slug, text};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, NotSet};
+
+use crate::entity::{article, article_co_author, article_tag};
+use crate::error::StoreResult;
+use crate::model::FeaturedImage;
+
+/// Rows per multi-row INSERT: well under both backends' bound-parameter limits.
+const BATCH_ROWS: usize = 500;
+
+/// An article about to be stored. Its body is already sanitised; plain text, excerpt (unless
+/// one is given) and word count are derived from it when it is written.
+#[derive(Debug, Clone)]
+pub struct NewArticle {
+    pub slug: Slug,
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub body: SafeHtml,
+    pub excerpt: Option<String>,
+    pub dateline_place: Option<String>,
+    pub source_id: Option<i32>,
+    pub author_id: i32,
+    pub co_author_ids: Vec<i32>,
+    pub section_id: i32,
+    pub tag_ids: Vec<i32>,
+    pub status: ArticleStatus,
+    pub published_at: Option<DateTime<Utc>>,
+    pub featured: bool,
+    pub featured_image: Option<FeaturedImage>,
+}
+
+/// `at` to whole microseconds, the precision both databases store, so that a cursor made
+/// from a stored time points exactly at its row.
+pub(crate) fn stored_time(at: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at)
+}
+
+impl NewArticle {
+    fn row(&self, now: DateTime<Utc>) -> article::ActiveModel {
+        let now = stored_time(now);
+        let published_at = self.published_at.map(stored_time);
+        let body_text = self.body.plain_text();
+        let excerpt = self
+            .excerpt
+            .clone()
+            .unwrap_or_else(|| text::derive_excerpt(&body_text));
+        let image = self.featured_image.clone();
+        article::ActiveModel {
+            id: NotSet,
+            slug: Set(self.slug.to_string()),
+            title: Set(self.title.clone()),
+            subtitle: Set(self.subtitle.clone()),
+            body_html: Set(self.body.as_str().to_owned()),
+            word_count: Set(i32::try_from(text::word_count(&body_text)).unwrap_or(i32::MAX)),
+            body_text: Set(body_text),
+            excerpt: Set(excerpt),
+            custom_excerpt: Set(self.excerpt.clone()),
+            dateline_place: Set(self.dateline_place.clone()),
+            source_id: Set(self.source_id),
+            author_id: Set(self.author_id),
+            section_id: Set(self.section_id),
+            status: Set(self.status.as_str().to_owned()),
+            published_at: Set(published_at),
+            created_at: Set(published_at.unwrap_or(now).min(now)),
+            updated_at: Set(published_at.unwrap_or(now).min(now)),
+            featured: Set(self.featured),
+            featured_image_url: Set(image.as_ref().map(|i| i.url.clone())),
+            featured_image_alt: Set(image.as_ref().and_then(|i| i.alt_text.clone())),
+            featured_image_caption: Set(image.as_ref().and_then(|i| i.caption.clone())),
+            featured_image_credit: Set(image.and_then(|i| i.credit)),
+        }
+    }
+}
+
+/// Inserts `articles` with their tags and co-authors and returns their new ids, in order.
+/// Runs in whatever transaction `db` is.
+pub(crate) async fn insert_articles<C: ConnectionTrait>(
+    db: &C,
+    articles: &[NewArticle],
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<i32>> {
+    let mut ids = Vec::with_capacity(articles.len());
+    for batch in articles.chunks(BATCH_ROWS) {
+        let keys = article::Entity::insert_many(batch.iter().map(|a| a.row(now)))
+            .exec_with_returning_keys(db)
+            .await?;
+        let mut tags = Vec::new();
+        let mut co_authors = Vec::new();
+        for (new, id) in batch.iter().zip(&keys) {
+            tags.extend(new.tag_ids.iter().enumerate().map(|(position, tag_id)| {
+                article_tag::ActiveModel {
+                    article_id: Set(*id),
+                    tag_id: Set(*tag_id),
+                    position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+                }
+            }));
+            co_authors.extend(
+                new.co_author_ids
+                    .iter()
+                    .enumerate()
+                    .map(|(position, author_id)| article_co_author::ActiveModel {
+                        article_id: Set(*id),
+                        author_id: Set(*author_id),
+                        position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+                    }),
+            );
+        }
+        for chunk in tags.chunks(BATCH_ROWS * 2) {
+            article_tag::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(db)
+                .await?;
+        }
+        for chunk in co_authors.chunks(BATCH_ROWS * 2) {
+            article_co_author::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(db)
+                .await?;
+        }
+        ids.extend(keys);
+    }
+    Ok(ids)
+}

@@ -1,0 +1,18 @@
+//! Dateline's database migrations, applied in order by `dateline migrate` and on `serve`.
+//!
+//! One file per migration; a migration that has landed is never edited, only followed by
+//! another.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_newsroom;
+
+/// Runs Dateline's migrations.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261129_000001_newsroom::Migration)]
+    }
+}
