@@ -1,0 +1,170 @@
+//! The API's errors and their `extensions.code`, mapped in one place.
+//!
+//! Resolvers return [`ApiError`]; it becomes a GraphQL error with a code here. The
+//! [`ErrorCodes`] extension then makes sure every error in a response carries a code: parse
+//! and validation failures get theirs, and any resolver error that escaped without one is
+//! treated as internal — logged in full, answered with a generic message, so SQL or file
+//! paths never reach a client.
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextValidation,
+};
+use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::{
+    ErrorExtensions, Response, ServerError, ServerResult, ValidationResult, Variables,
+};
+use dateline_persistence::StoreError;
+
+/// What went wrong, in terms a client can act on.
+#[derive(Debug, Clone)]
+pub enum ApiError {
+    /// The request is malformed (a bad cursor, a page size out of range, a malformed id).
+    BadUserInput(String),
+    /// A request went over one of the API's limits.
+    LimitExceeded(String),
+    /// Something failed on our side; the cause is logged, never returned.
+    Internal(StoreError),
+}
+
+/// The codes this API puts in `extensions.code`.
+pub mod code {
+    pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+    pub const LIMIT_EXCEEDED: &str = "LIMIT_EXCEEDED";
+    pub const INTERNAL: &str = "INTERNAL";
+    pub const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
+    pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+}
+
+const INTERNAL_MESSAGE: &str = "Internal error: the request could not be completed.";
+
+impl ApiError {
+    /// A `BAD_USER_INPUT` error with this message.
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        Self::BadUserInput(message.into())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        Self::Internal(error)
+    }
+}
+
+impl From<Arc<StoreError>> for ApiError {
+    fn from(error: Arc<StoreError>) -> Self {
+        Self::Internal((*error).clone())
+    }
+}
+
+// `ApiError` deliberately has no `Display`: async-graphql turns any displayable error into a
+// client-visible message, and this conversion is the only way ours may become one.
+impl From<ApiError> for async_graphql::Error {
+    fn from(error: ApiError) -> Self {
+        let (code, message) = match error {
+            ApiError::BadUserInput(message) => (code::BAD_USER_INPUT, message),
+            ApiError::LimitExceeded(message) => (code::LIMIT_EXCEEDED, message),
+            ApiError::Internal(cause) => {
+                tracing::error!(error = %cause, "request failed");
+                (code::INTERNAL, INTERNAL_MESSAGE.to_owned())
+            }
+        };
+        async_graphql::Error::new(message).extend_with(|_, e| e.set("code", code))
+    }
+}
+
+/// Results of resolvers.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The extension that gives every error in a response an `extensions.code`.
+pub struct ErrorCodes;
+
+impl ExtensionFactory for ErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ErrorCodesExtension)
+    }
+}
+
+struct ErrorCodesExtension;
+
+fn has_code(error: &ServerError) -> bool {
+    error
+        .extensions
+        .as_ref()
+        .and_then(|e| e.get("code"))
+        .is_some()
+}
+
+fn with_code(mut error: ServerError, code: &str) -> ServerError {
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code);
+    error
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for ErrorCodesExtension {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        next.run(ctx, query, variables)
+            .await
+            .map_err(|e| with_code(e, code::GRAPHQL_PARSE_FAILED))
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        next.run(ctx).await.map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|e| {
+                    let code = if e.message.starts_with("Query is too complex")
+                        || e.message.starts_with("Query is nested too deep")
+                    {
+                        code::LIMIT_EXCEEDED
+                    } else {
+                        code::GRAPHQL_VALIDATION_FAILED
+                    };
+                    with_code(e, code)
+                })
+                .collect()
+        })
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let mut response = next.run(ctx, operation_name).await;
+        response.errors = std::mem::take(&mut response.errors)
+            .into_iter()
+            .map(|e| {
+                if has_code(&e) {
+                    e
+                } else if e.source.is_some() {
+                    // An error some library turned into a message: it may hold anything.
+                    tracing::error!(message = %e.message, path = ?e.path, "uncoded resolver error");
+                    ServerError {
+                        message: INTERNAL_MESSAGE.to_owned(),
+                        ..with_code(e, code::INTERNAL)
+                    }
+                } else {
+                    // The engine's own complaints about input values.
+                    with_code(e, code::BAD_USER_INPUT)
+                }
+            })
+            .collect();
+        response
+    }
+}

@@ -1,0 +1,113 @@
+//! Dataloaders: one per kind of key, a fresh set per request, so that a list of N articles
+//! costs one statement per related kind instead of N, and no cache outlives its request.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use dateline_persistence::model::{Article, Author, Source, Tag};
+use dateline_persistence::{Store, StoreError, Visibility};
+
+/// Every loader a request may use.
+pub struct Loaders {
+    pub articles: DataLoader<ArticleLoader>,
+    pub authors: DataLoader<AuthorLoader>,
+    pub co_authors: DataLoader<CoAuthorsLoader>,
+    pub sources: DataLoader<SourceLoader>,
+    pub tags: DataLoader<TagLoader>,
+    pub tags_of_article: DataLoader<TagsOfArticleLoader>,
+}
+
+impl Loaders {
+    /// A fresh set for one request by a reader with `visibility`.
+    pub fn new(store: &Store, visibility: Visibility) -> Self {
+        Self {
+            articles: DataLoader::new(
+                ArticleLoader {
+                    store: store.clone(),
+                    visibility,
+                },
+                tokio::spawn,
+            ),
+            authors: DataLoader::new(AuthorLoader(store.clone()), tokio::spawn),
+            co_authors: DataLoader::new(CoAuthorsLoader(store.clone()), tokio::spawn),
+            sources: DataLoader::new(SourceLoader(store.clone()), tokio::spawn),
+            tags: DataLoader::new(TagLoader(store.clone()), tokio::spawn),
+            tags_of_article: DataLoader::new(TagsOfArticleLoader(store.clone()), tokio::spawn),
+        }
+    }
+}
+
+/// Articles by id, as far as the reader may see them.
+pub struct ArticleLoader {
+    store: Store,
+    visibility: Visibility,
+}
+
+impl Loader<i32> for ArticleLoader {
+    type Value = Article;
+    type Error = StoreError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Article>, StoreError> {
+        self.store.articles_by_ids(self.visibility, keys).await
+    }
+}
+
+/// Authors by id.
+pub struct AuthorLoader(Store);
+
+impl Loader<i32> for AuthorLoader {
+    type Value = Author;
+    type Error = StoreError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Author>, StoreError> {
+        self.0.authors_by_ids(keys).await
+    }
+}
+
+/// An article's co-authors, by article id.
+pub struct CoAuthorsLoader(Store);
+
+impl Loader<i32> for CoAuthorsLoader {
+    type Value = Vec<Author>;
+    type Error = StoreError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Vec<Author>>, StoreError> {
+        self.0.co_authors_of_articles(keys).await
+    }
+}
+
+/// Sources by id.
+pub struct SourceLoader(Store);
+
+impl Loader<i32> for SourceLoader {
+    type Value = Source;
+    type Error = StoreError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Source>, StoreError> {
+        self.0.sources_by_ids(keys).await
+    }
+}
+
+/// Tags by id.
+pub struct TagLoader(Store);
+
+impl Loader<i32> for TagLoader {
+    type Value = Tag;
+    type Error = StoreError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Tag>, StoreError> {
+        self.0.tags_by_ids(keys).await
+    }
+}
+
+/// An article's tags, by article id.
+pub struct TagsOfArticleLoader(Store);
+
+impl Loader<i32> for TagsOfArticleLoader {
+    type Value = Vec<Tag>;
+    type Error = StoreError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Vec<Tag>>, StoreError> {
+        self.0.tags_of_articles(keys).await
+    }
+}

@@ -1,0 +1,302 @@
+//! Cursor connections: page-size limits, opaque cursors and the connection types themselves.
+
+use async_graphql::{Context, Object, SimpleObject};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::DateTime;
+use dateline_persistence::page::{NameKey, PageArgs, TimeKey};
+use dateline_persistence::{ArticleFilter, ArticleOrder, Visibility};
+
+use crate::error::{ApiError, ApiResult};
+use crate::scope::scope;
+use crate::types::{Article, Author, Tag};
+
+/// The largest `first` or `last` accepted.
+pub const MAX_PAGE_SIZE: i32 = 100;
+/// The page size when neither `first` nor `last` is given.
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
+
+/// The four Relay arguments of a connection field, as the client sent them.
+#[derive(Debug, Default)]
+pub struct Window {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
+
+impl Window {
+    /// Checks the arguments and decodes the cursors with `decode`.
+    pub fn page_args<K>(self, decode: impl Fn(&str) -> Option<K>) -> ApiResult<PageArgs<K>> {
+        let size = |name: &str, value: i32| {
+            if (0..=MAX_PAGE_SIZE).contains(&value) {
+                Ok(u64::try_from(value).unwrap_or_default())
+            } else {
+                Err(ApiError::bad_input(format!(
+                    "`{name}` must be between 0 and {MAX_PAGE_SIZE}, got {value}"
+                )))
+            }
+        };
+        let (limit, from_end) = match (self.first, self.last) {
+            (Some(_), Some(_)) => {
+                return Err(ApiError::bad_input("give `first` or `last`, not both"));
+            }
+            (Some(first), None) => (size("first", first)?, false),
+            (None, Some(last)) => (size("last", last)?, true),
+            (None, None) => (DEFAULT_PAGE_SIZE, false),
+        };
+        let cursor = |name: &str, value: Option<String>| {
+            value
+                .map(|c| {
+                    decode(&c).ok_or_else(|| {
+                        ApiError::bad_input(format!("`{name}` is not a valid cursor for this list"))
+                    })
+                })
+                .transpose()
+        };
+        Ok(PageArgs {
+            after: cursor("after", self.after)?,
+            before: cursor("before", self.before)?,
+            limit,
+            from_end,
+        })
+    }
+}
+
+fn encode(raw: String) -> String {
+    URL_SAFE_NO_PAD.encode(raw)
+}
+
+fn decode(cursor: &str) -> Option<String> {
+    String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?).ok()
+}
+
+fn order_tag(order: ArticleOrder) -> &'static str {
+    match order {
+        ArticleOrder::PublishedDesc => "pd",
+        ArticleOrder::PublishedAsc => "pa",
+        ArticleOrder::UpdatedDesc => "ud",
+    }
+}
+
+/// The cursor of an article in a list in `order`.
+pub fn article_cursor(order: ArticleOrder, key: TimeKey) -> String {
+    encode(format!(
+        "a:{}:{}:{}",
+        order_tag(order),
+        key.at.timestamp_micros(),
+        key.id
+    ))
+}
+
+/// Reads an article cursor; one made for another order does not fit.
+pub fn parse_article_cursor(order: ArticleOrder, cursor: &str) -> Option<TimeKey> {
+    let raw = decode(cursor)?;
+    let mut parts = raw.split(':');
+    let (Some("a"), Some(tag), Some(micros), Some(id), None) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return None;
+    };
+    if tag != order_tag(order) {
+        return None;
+    }
+    let at = DateTime::from_timestamp_micros(micros.parse().ok()?)?;
+    Some(TimeKey {
+        at,
+        id: id.parse().ok()?,
+    })
+}
+
+/// The cursor of a row in a list ordered by name.
+pub fn name_cursor(key: &NameKey) -> String {
+    encode(format!("n:{}:{}", key.id, key.name))
+}
+
+/// Reads a name cursor.
+pub fn parse_name_cursor(cursor: &str) -> Option<NameKey> {
+    let raw = decode(cursor)?;
+    let rest = raw.strip_prefix("n:")?;
+    let (id, name) = rest.split_once(':')?;
+    Some(NameKey {
+        name: name.to_owned(),
+        id: id.parse().ok()?,
+    })
+}
+
+/// Where a page sits in its list.
+#[derive(SimpleObject)]
+pub struct PageInfo {
+    /// Whether items exist before this page (when paging backwards; `true` after a cursor).
+    pub has_previous_page: bool,
+    /// Whether items exist after this page (when paging forwards; `true` before a cursor).
+    pub has_next_page: bool,
+    /// The cursor of the first item on the page; pass it as `before` for the previous page.
+    pub start_cursor: Option<String>,
+    /// The cursor of the last item on the page; pass it as `after` for the next page.
+    pub end_cursor: Option<String>,
+}
+
+/// What a connection counts when `totalCount` is asked for.
+pub enum Total {
+    Articles {
+        visibility: Visibility,
+        filter: ArticleFilter,
+    },
+    Authors,
+    Tags,
+}
+
+impl Total {
+    async fn count(&self, ctx: &Context<'_>) -> ApiResult<i32> {
+        let store = &scope(ctx)?.store;
+        let n = match self {
+            Self::Articles { visibility, filter } => {
+                store.count_articles(*visibility, filter).await?
+            }
+            Self::Authors => store.count_authors().await?,
+            Self::Tags => store.count_tags().await?,
+        };
+        Ok(i32::try_from(n).unwrap_or(i32::MAX))
+    }
+}
+
+macro_rules! connection {
+    ($connection:ident, $edge:ident, $node:ident, $connection_desc:literal, $edge_desc:literal, $node_desc:literal) => {
+        #[doc = $connection_desc]
+        pub struct $connection {
+            pub(crate) edges: Vec<$edge>,
+            pub(crate) has_previous_page: bool,
+            pub(crate) has_next_page: bool,
+            pub(crate) total: Total,
+        }
+
+        #[Object]
+        #[doc = $connection_desc]
+        impl $connection {
+            /// The items on this page, each with the cursor that points at it.
+            async fn edges(&self) -> &[$edge] {
+                &self.edges
+            }
+
+            /// The items on this page, without cursors.
+            async fn nodes(&self) -> Vec<&$node> {
+                self.edges.iter().map(|e| &e.node).collect()
+            }
+
+            /// Where this page sits in the whole list.
+            async fn page_info(&self) -> PageInfo {
+                PageInfo {
+                    has_previous_page: self.has_previous_page,
+                    has_next_page: self.has_next_page,
+                    start_cursor: self.edges.first().map(|e| e.cursor.clone()),
+                    end_cursor: self.edges.last().map(|e| e.cursor.clone()),
+                }
+            }
+
+            /// How many items the whole list holds, across all pages. Counted only when asked for.
+            async fn total_count(&self, ctx: &Context<'_>) -> ApiResult<i32> {
+                self.total.count(ctx).await
+            }
+        }
+
+        #[doc = $edge_desc]
+        pub struct $edge {
+            pub(crate) cursor: String,
+            pub(crate) node: $node,
+        }
+
+        #[Object]
+        #[doc = $edge_desc]
+        impl $edge {
+            /// An opaque position in the list: pass it as `after` or `before`.
+            async fn cursor(&self) -> &str {
+                &self.cursor
+            }
+
+            #[doc = $node_desc]
+            async fn node(&self) -> &$node {
+                &self.node
+            }
+        }
+    };
+}
+
+connection!(
+    ArticleConnection,
+    ArticleEdge,
+    Article,
+    "A page of articles.",
+    "An article in a list, with its cursor.",
+    "The article."
+);
+connection!(
+    AuthorConnection,
+    AuthorEdge,
+    Author,
+    "A page of authors, by name.",
+    "An author in a list, with its cursor.",
+    "The author."
+);
+connection!(
+    TagConnection,
+    TagEdge,
+    Tag,
+    "A page of tags, by name.",
+    "A tag in a list, with its cursor.",
+    "The tag."
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+
+    #[test]
+    fn article_cursors_round_trip_and_belong_to_their_order() {
+        let key = TimeKey {
+            at: DateTime::from_timestamp_micros(Utc::now().timestamp_micros()).unwrap_or_default(),
+            id: 7,
+        };
+        let cursor = article_cursor(ArticleOrder::PublishedDesc, key);
+        assert_eq!(
+            parse_article_cursor(ArticleOrder::PublishedDesc, &cursor),
+            Some(key)
+        );
+        assert_eq!(
+            parse_article_cursor(ArticleOrder::UpdatedDesc, &cursor),
+            None
+        );
+        assert_eq!(
+            parse_article_cursor(ArticleOrder::PublishedDesc, "garbage"),
+            None
+        );
+    }
+
+    #[test]
+    fn page_sizes_are_bounded() {
+        let window = |first, last| Window {
+            first,
+            last,
+            ..Window::default()
+        };
+        assert!(window(Some(101), None).page_args(|_| Some(())).is_err());
+        assert!(window(None, Some(-1)).page_args(|_| Some(())).is_err());
+        assert!(window(Some(1), Some(1)).page_args(|_| Some(())).is_err());
+        let args = window(None, None).page_args(|_| Some(())).ok();
+        assert_eq!(args.map(|a| a.limit), Some(DEFAULT_PAGE_SIZE));
+    }
+
+    #[test]
+    fn name_cursors_keep_colons_in_names() {
+        let key = NameKey {
+            name: "Politics: Asia".into(),
+            id: 3,
+        };
+        assert_eq!(parse_name_cursor(&name_cursor(&key)), Some(key));
+    }
+}

@@ -1,0 +1,356 @@
+//! The query root: what a site's pages read.
+
+use async_graphql::{Context, ID, Object};
+use dateline_domain::{RoutePath, route};
+use dateline_persistence::page::NameKey;
+use dateline_persistence::{ArticleFilter, ArticleOrder};
+
+use crate::error::{ApiError, ApiResult};
+use crate::id::{self, NodeKind};
+use crate::pagination::{
+    ArticleConnection, ArticleEdge, AuthorConnection, AuthorEdge, TagConnection, TagEdge, Total,
+    Window, article_cursor, name_cursor, parse_article_cursor, parse_name_cursor,
+};
+use crate::scope::scope;
+use crate::types::{
+    Article, ArticleFilterInput, ArticleOrderBy, Author, Node, Route, Section, Source, Tag,
+};
+
+/// The most ids `nodes(ids:)` takes at once.
+pub const MAX_NODES: usize = 100;
+
+/// Everything a reader can look up.
+pub struct Query;
+
+/// A page of articles as the store reads it, as a connection.
+pub(crate) async fn article_connection(
+    ctx: &Context<'_>,
+    filter: ArticleFilter,
+    order_by: ArticleOrderBy,
+    window: Window,
+) -> ApiResult<ArticleConnection> {
+    let order = ArticleOrder::from(order_by);
+    let args = window.page_args(|cursor| parse_article_cursor(order, cursor))?;
+    let scope = scope(ctx)?;
+    let visibility = scope.visibility();
+    let page = scope
+        .store
+        .articles_page(visibility, &filter, order, &args)
+        .await?;
+    Ok(ArticleConnection {
+        edges: page
+            .items
+            .into_iter()
+            .map(|article| ArticleEdge {
+                cursor: article_cursor(order, order.key(&article)),
+                node: Article(article),
+            })
+            .collect(),
+        has_previous_page: page.has_previous,
+        has_next_page: page.has_next,
+        total: Total::Articles { visibility, filter },
+    })
+}
+
+async fn load_node(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ApiResult<Option<Node>> {
+    let scope = scope(ctx)?;
+    let loaders = &scope.loaders;
+    Ok(match kind {
+        NodeKind::Article => loaders
+            .articles
+            .load_one(id)
+            .await?
+            .map(|a| Node::Article(Article(a))),
+        NodeKind::Author => loaders
+            .authors
+            .load_one(id)
+            .await?
+            .map(|a| Node::Author(Author(a))),
+        NodeKind::Section => scope
+            .sections()
+            .await?
+            .get(id)
+            .cloned()
+            .map(|s| Node::Section(Section(s))),
+        NodeKind::Source => loaders
+            .sources
+            .load_one(id)
+            .await?
+            .map(|s| Node::Source(Source(s))),
+        NodeKind::Tag => loaders.tags.load_one(id).await?.map(|t| Node::Tag(Tag(t))),
+    })
+}
+
+/// The entry points for reading a news site: articles, sections, tags, authors, URL paths
+/// and any object by its global id.
+#[Object]
+impl Query {
+    /// Fetches any object by its global id; null if nothing visible has that id.
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global id from any `id` field.")] id: ID,
+    ) -> ApiResult<Option<Node>> {
+        let (kind, id) = id::decode(&id)?;
+        load_node(ctx, kind, id).await
+    }
+
+    /// Fetches several objects by global id, in the order asked; null where nothing visible
+    /// has that id.
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Up to 100 global ids.")] ids: Vec<ID>,
+    ) -> ApiResult<Vec<Option<Node>>> {
+        if ids.len() > MAX_NODES {
+            return Err(ApiError::bad_input(format!(
+                "`ids` takes at most {MAX_NODES} ids, got {}",
+                ids.len()
+            )));
+        }
+        let decoded = ids
+            .iter()
+            .map(|id| id::decode(id))
+            .collect::<ApiResult<Vec<_>>>()?;
+        futures::future::try_join_all(
+            decoded
+                .into_iter()
+                .map(|(kind, id)| load_node(ctx, kind, id)),
+        )
+        .await
+    }
+
+    /// The published article with this slug. Use `route(path:)` to follow former slugs.
+    async fn article(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The article's slug.")] slug: String,
+    ) -> ApiResult<Option<Article>> {
+        let scope = scope(ctx)?;
+        Ok(scope
+            .store
+            .article_by_slug(scope.visibility(), &slug)
+            .await?
+            .map(Article))
+    }
+
+    /// Published articles, newest first unless ordered otherwise, optionally filtered.
+    #[allow(clippy::too_many_arguments)] // the four Relay arguments plus filter and order
+    async fn articles(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Return the first N articles (0 to 100; 20 if neither first nor last is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last N articles (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Which articles to list.")] filter: Option<ArticleFilterInput>,
+        #[graphql(
+            desc = "The order of the list; null means newest first.",
+            default_with = "Some(ArticleOrderBy::PublishedAtDesc)"
+        )]
+        order_by: Option<ArticleOrderBy>,
+    ) -> ApiResult<ArticleConnection> {
+        let filter = filter.unwrap_or_default().resolve(ctx).await?;
+        article_connection(
+            ctx,
+            filter,
+            order_by.unwrap_or_default(),
+            Window {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await
+    }
+
+    /// The section with this slug.
+    async fn section(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The section's slug.")] slug: String,
+    ) -> ApiResult<Option<Section>> {
+        Ok(scope(ctx)?
+            .sections()
+            .await?
+            .by_slug(&slug)
+            .cloned()
+            .map(Section))
+    }
+
+    /// The top-level sections, in display order (for the site's main navigation).
+    async fn sections(&self, ctx: &Context<'_>) -> ApiResult<Vec<Section>> {
+        Ok(scope(ctx)?
+            .sections()
+            .await?
+            .roots()
+            .into_iter()
+            .cloned()
+            .map(Section)
+            .collect())
+    }
+
+    /// The tag with this slug.
+    async fn tag(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The tag's slug.")] slug: String,
+    ) -> ApiResult<Option<Tag>> {
+        Ok(scope(ctx)?.store.tag_by_slug(&slug).await?.map(Tag))
+    }
+
+    /// All tags, by name.
+    async fn tags(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Return the first N tags (0 to 100; 20 if neither first nor last is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last N tags (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor.")] before: Option<String>,
+    ) -> ApiResult<TagConnection> {
+        let args = Window {
+            first,
+            after,
+            last,
+            before,
+        }
+        .page_args(parse_name_cursor)?;
+        let page = scope(ctx)?.store.tags_page(&args).await?;
+        Ok(TagConnection {
+            edges: page
+                .items
+                .into_iter()
+                .map(|tag| TagEdge {
+                    cursor: name_cursor(&NameKey {
+                        name: tag.name.clone(),
+                        id: tag.id,
+                    }),
+                    node: Tag(tag),
+                })
+                .collect(),
+            has_previous_page: page.has_previous,
+            has_next_page: page.has_next,
+            total: Total::Tags,
+        })
+    }
+
+    /// The author with this slug.
+    async fn author(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The author's slug.")] slug: String,
+    ) -> ApiResult<Option<Author>> {
+        Ok(scope(ctx)?.store.author_by_slug(&slug).await?.map(Author))
+    }
+
+    /// All authors, by name.
+    async fn authors(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Return the first N authors (0 to 100; 20 if neither first nor last is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last N authors (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor.")] before: Option<String>,
+    ) -> ApiResult<AuthorConnection> {
+        let args = Window {
+            first,
+            after,
+            last,
+            before,
+        }
+        .page_args(parse_name_cursor)?;
+        let page = scope(ctx)?.store.authors_page(&args).await?;
+        Ok(AuthorConnection {
+            edges: page
+                .items
+                .into_iter()
+                .map(|author| AuthorEdge {
+                    cursor: name_cursor(&NameKey {
+                        name: author.name.clone(),
+                        id: author.id,
+                    }),
+                    node: Author(author),
+                })
+                .collect(),
+            has_previous_page: page.has_previous,
+            has_next_page: page.has_next,
+            total: Total::Authors,
+        })
+    }
+
+    /// Resolves a URL path of the site (`/<section>/<article>`, `/<section>`, `/tag/<slug>`,
+    /// `/author/<slug>`) to what it shows. Former slugs resolve to the current page with
+    /// `isRedirect: true`. Null when the path names nothing (or the home page).
+    async fn route(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The path part of a URL, e.g. `/world/asia`.")] path: String,
+    ) -> ApiResult<Option<Route>> {
+        let Some(parsed) = RoutePath::parse(&path) else {
+            return Ok(None);
+        };
+        let scope = scope(ctx)?;
+        let store = &scope.store;
+        let found = match parsed {
+            RoutePath::Home => None,
+            RoutePath::Section(slug) => {
+                let tree = scope.sections().await?;
+                let section = match tree.by_slug(&slug) {
+                    Some(section) => Some(section.clone()),
+                    None => store
+                        .section_id_by_former_slug(&slug)
+                        .await?
+                        .and_then(|id| tree.get(id).cloned()),
+                };
+                section.map(|s| (route::section_uri(&s.slug), Node::Section(Section(s))))
+            }
+            RoutePath::Article { slug, .. } => {
+                let article = match store.article_by_slug(scope.visibility(), &slug).await? {
+                    Some(article) => Some(article),
+                    None => match store.article_id_by_former_slug(&slug).await? {
+                        Some(id) => scope.loaders.articles.load_one(id).await?,
+                        None => None,
+                    },
+                };
+                match article {
+                    Some(article) => {
+                        let tree = scope.sections().await?;
+                        let section = tree
+                            .get(article.section_id)
+                            .map(|s| s.slug.clone())
+                            .unwrap_or_default();
+                        Some((
+                            route::article_uri(&section, &article.slug),
+                            Node::Article(Article(article)),
+                        ))
+                    }
+                    None => None,
+                }
+            }
+            RoutePath::Tag(slug) => store
+                .tag_by_slug(&slug)
+                .await?
+                .map(|t| (route::tag_uri(&t.slug), Node::Tag(Tag(t)))),
+            RoutePath::Author(slug) => store
+                .author_by_slug(&slug)
+                .await?
+                .map(|a| (route::author_uri(&a.slug), Node::Author(Author(a)))),
+        };
+        let asked = path.split(['?', '#']).next().unwrap_or_default();
+        Ok(found.map(|(canonical_uri, node)| Route {
+            is_redirect: canonical_uri != asked,
+            canonical_uri,
+            node,
+        }))
+    }
+}

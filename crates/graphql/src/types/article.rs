@@ -1,0 +1,354 @@
+//! `Article`: everything an article page renders, from breadcrumbs to "Check Also".
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use dateline_domain::{ArticleStatus, route, text};
+use dateline_persistence::{ArticleFilter, ArticleOrder, model};
+
+use crate::error::{ApiError, ApiResult};
+use crate::id::{NodeKind, encode};
+use crate::scope::scope;
+use crate::types::{Author, RelatedArticle, Section, Source, Tag};
+
+/// The most related stories one article returns.
+pub const MAX_RELATED: i32 = 20;
+
+/// A news story.
+#[derive(Clone)]
+pub struct Article(pub(crate) model::Article);
+
+/// Where an article stands in the editorial workflow.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "ArticleStatus")]
+pub enum ArticleStatusValue {
+    /// Being written; never shown to the public.
+    Draft,
+    /// Approved and waiting for its publication time.
+    Scheduled,
+    /// Public from its publication time on.
+    Published,
+    /// Taken down; kept for the record.
+    Archived,
+}
+
+impl From<ArticleStatus> for ArticleStatusValue {
+    fn from(status: ArticleStatus) -> Self {
+        match status {
+            ArticleStatus::Draft => Self::Draft,
+            ArticleStatus::Scheduled => Self::Scheduled,
+            ArticleStatus::Published => Self::Published,
+            ArticleStatus::Archived => Self::Archived,
+        }
+    }
+}
+
+/// The place a story was filed from, printed before its first paragraph ("KABUL:").
+#[derive(SimpleObject)]
+pub struct Dateline {
+    /// The place, as the newsroom writes it (usually upper case).
+    pub place: String,
+}
+
+/// The lead picture of a story.
+#[derive(SimpleObject)]
+pub struct FeaturedImage {
+    /// Where the image is served from.
+    pub url: String,
+    /// Text for readers who cannot see the image.
+    pub alt_text: Option<String>,
+    /// The caption printed under the image.
+    pub caption: Option<String>,
+    /// Who took or owns the image.
+    pub credit: Option<String>,
+}
+
+/// One step of a breadcrumb trail.
+#[derive(SimpleObject)]
+pub struct Breadcrumb {
+    /// The label to show.
+    pub name: String,
+    /// The path the label links to.
+    pub uri: String,
+}
+
+/// Narrows an article list. Every field left out does not filter.
+#[derive(InputObject, Default)]
+pub struct ArticleFilterInput {
+    /// Only articles filed under the section with this slug or any of its subsections.
+    pub section: Option<String>,
+    /// Only articles carrying the tag with this slug.
+    pub tag: Option<String>,
+    /// Only articles by the author with this slug, as primary author or co-author.
+    pub author: Option<String>,
+    /// Only articles published at or after this instant.
+    pub published_after: Option<DateTime<Utc>>,
+    /// Only articles published before this instant.
+    pub published_before: Option<DateTime<Utc>>,
+    /// Only featured articles (`true`) or only the others (`false`).
+    pub featured: Option<bool>,
+}
+
+/// The orders article lists can come in.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ArticleOrderBy {
+    /// Newest first (the default).
+    #[default]
+    PublishedAtDesc,
+    /// Oldest first.
+    PublishedAtAsc,
+    /// Most recently updated first.
+    UpdatedAtDesc,
+}
+
+impl From<ArticleOrderBy> for ArticleOrder {
+    fn from(order: ArticleOrderBy) -> Self {
+        match order {
+            ArticleOrderBy::PublishedAtDesc => Self::PublishedDesc,
+            ArticleOrderBy::PublishedAtAsc => Self::PublishedAsc,
+            ArticleOrderBy::UpdatedAtDesc => Self::UpdatedDesc,
+        }
+    }
+}
+
+impl ArticleFilterInput {
+    /// The store's filter; a section slug becomes the ids of that section's subtree (no ids at
+    /// all for an unknown section, so the list is empty rather than unfiltered).
+    pub(crate) async fn resolve(self, ctx: &Context<'_>) -> ApiResult<ArticleFilter> {
+        let section_ids = match self.section {
+            Some(slug) => {
+                let tree = scope(ctx)?.sections().await?;
+                Some(
+                    tree.by_slug(&slug)
+                        .map(|s| tree.subtree_ids(s.id))
+                        .unwrap_or_default(),
+                )
+            }
+            None => None,
+        };
+        Ok(ArticleFilter {
+            section_ids,
+            tag_slug: self.tag,
+            author_slug: self.author,
+            published_after: self.published_after,
+            published_before: self.published_before,
+            featured: self.featured,
+        })
+    }
+}
+
+impl Article {
+    async fn primary_section(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<(model::Section, Vec<model::Section>)> {
+        let tree = scope(ctx)?.sections().await?;
+        let section = tree.get(self.0.section_id).cloned().ok_or_else(|| {
+            ApiError::Internal(dateline_persistence::StoreError::Corrupt(format!(
+                "article {} points at missing section {}",
+                self.0.id, self.0.section_id
+            )))
+        })?;
+        let ancestors = tree.ancestors(section.id).into_iter().cloned().collect();
+        Ok((section, ancestors))
+    }
+}
+
+/// A news story: headline, body, byline, section, tags and what to read next.
+#[Object]
+impl Article {
+    /// The article's global id.
+    pub async fn id(&self) -> ID {
+        encode(NodeKind::Article, self.0.id)
+    }
+
+    /// The URL name of the article, unique across the site.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    /// The headline.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// The standfirst under the headline, if any.
+    async fn subtitle(&self) -> Option<&str> {
+        self.0.subtitle.as_deref()
+    }
+
+    /// The body as sanitised HTML: safe to insert into a page as it is.
+    async fn body(&self) -> &str {
+        &self.0.body_html
+    }
+
+    /// The body as plain text, paragraphs separated by blank lines.
+    async fn body_text(&self) -> &str {
+        &self.0.body_text
+    }
+
+    /// A short summary: the editor's, or the start of the body.
+    async fn excerpt(&self) -> &str {
+        &self.0.excerpt
+    }
+
+    /// Words in the body.
+    async fn word_count(&self) -> i32 {
+        i32::try_from(self.0.word_count).unwrap_or(i32::MAX)
+    }
+
+    /// Whole minutes a reader needs for the body (at least one).
+    async fn reading_time_minutes(&self) -> i32 {
+        i32::try_from(text::reading_time_minutes(self.0.word_count)).unwrap_or(i32::MAX)
+    }
+
+    /// Where the story was filed from, if it carries a dateline.
+    async fn dateline(&self) -> Option<Dateline> {
+        self.0
+            .dateline_place
+            .clone()
+            .map(|place| Dateline { place })
+    }
+
+    /// The desk or agency the story is credited to.
+    async fn source(&self, ctx: &Context<'_>) -> ApiResult<Option<Source>> {
+        let Some(id) = self.0.source_id else {
+            return Ok(None);
+        };
+        Ok(scope(ctx)?.loaders.sources.load_one(id).await?.map(Source))
+    }
+
+    /// The primary author.
+    async fn author(&self, ctx: &Context<'_>) -> ApiResult<Author> {
+        let author = scope(ctx)?
+            .loaders
+            .authors
+            .load_one(self.0.author_id)
+            .await?;
+        author.map(Author).ok_or_else(|| {
+            ApiError::Internal(dateline_persistence::StoreError::Corrupt(format!(
+                "article {} points at missing author {}",
+                self.0.id, self.0.author_id
+            )))
+        })
+    }
+
+    /// Further authors in byline order, after the primary one.
+    async fn co_authors(&self, ctx: &Context<'_>) -> ApiResult<Vec<Author>> {
+        let authors = scope(ctx)?.loaders.co_authors.load_one(self.0.id).await?;
+        Ok(authors
+            .unwrap_or_default()
+            .into_iter()
+            .map(Author)
+            .collect())
+    }
+
+    /// The primary section the story is filed under.
+    async fn section(&self, ctx: &Context<'_>) -> ApiResult<Section> {
+        Ok(Section(self.primary_section(ctx).await?.0))
+    }
+
+    /// The story's tags, in the editor's order.
+    async fn tags(&self, ctx: &Context<'_>) -> ApiResult<Vec<Tag>> {
+        let tags = scope(ctx)?
+            .loaders
+            .tags_of_article
+            .load_one(self.0.id)
+            .await?;
+        Ok(tags.unwrap_or_default().into_iter().map(Tag).collect())
+    }
+
+    /// Where the story is in the editorial workflow.
+    async fn status(&self) -> ArticleStatusValue {
+        self.0.status.into()
+    }
+
+    /// When the story was (or will be) published.
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.0.published_at
+    }
+
+    /// When the story was last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    /// Whether editors feature the story (for a front-page lead or carousel).
+    async fn featured(&self) -> bool {
+        self.0.featured
+    }
+
+    /// The lead picture, if the story has one.
+    async fn featured_image(&self) -> Option<FeaturedImage> {
+        self.0.featured_image.clone().map(|i| FeaturedImage {
+            url: i.url,
+            alt_text: i.alt_text,
+            caption: i.caption,
+            credit: i.credit,
+        })
+    }
+
+    /// The path of the article page: `/<section-slug>/<article-slug>`.
+    async fn uri(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        let (section, _) = self.primary_section(ctx).await?;
+        Ok(route::article_uri(&section.slug, &self.0.slug))
+    }
+
+    /// Home, the primary section's ancestors, the section, and the article itself last.
+    async fn breadcrumbs(&self, ctx: &Context<'_>) -> ApiResult<Vec<Breadcrumb>> {
+        let (section, ancestors) = self.primary_section(ctx).await?;
+        let mut crumbs = vec![Breadcrumb {
+            name: "Home".to_owned(),
+            uri: "/".to_owned(),
+        }];
+        crumbs.extend(
+            ancestors
+                .iter()
+                .chain(std::iter::once(&section))
+                .map(|s| Breadcrumb {
+                    name: s.name.clone(),
+                    uri: route::section_uri(&s.slug),
+                }),
+        );
+        crumbs.push(Breadcrumb {
+            name: self.0.title.clone(),
+            uri: route::article_uri(&section.slug, &self.0.slug),
+        });
+        Ok(crumbs)
+    }
+
+    /// "Check Also": published stories ranked by shared tags, then same section, then
+    /// recency. Never this article, never the same story twice.
+    async fn related(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many stories to return, from 0 to 20.", default = 5)] first: i32,
+    ) -> ApiResult<Vec<RelatedArticle>> {
+        if !(0..=MAX_RELATED).contains(&first) {
+            return Err(ApiError::bad_input(format!(
+                "`first` must be between 0 and {MAX_RELATED}, got {first}"
+            )));
+        }
+        if first == 0 {
+            return Ok(Vec::new());
+        }
+        let scope = scope(ctx)?;
+        let tags = scope
+            .loaders
+            .tags_of_article
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        let (section, _) = self.primary_section(ctx).await?;
+        let related = scope
+            .store
+            .related_articles(
+                scope.visibility(),
+                &self.0,
+                &tags,
+                &section.name,
+                u64::try_from(first).unwrap_or_default(),
+            )
+            .await?;
+        Ok(related.into_iter().map(RelatedArticle::from).collect())
+    }
+}

@@ -1,0 +1,22 @@
+//! The schema's object types, one file each, mirroring what a news page shows.
+
+mod article;
+mod author;
+mod node;
+mod related;
+mod route;
+mod section;
+mod source;
+mod tag;
+
+pub use article::{
+    Article, ArticleFilterInput, ArticleOrderBy, ArticleStatusValue, Breadcrumb, Dateline,
+    FeaturedImage,
+};
+pub use author::Author;
+pub use node::Node;
+pub use related::{RelatedArticle, RelatedReason, RelatedReasonKind};
+pub use route::Route;
+pub use section::Section;
+pub use source::Source;
+pub use tag::Tag;

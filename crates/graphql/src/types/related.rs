@@ -1,0 +1,76 @@
+//! `RelatedArticle`: a "Check Also" story with its score and the reasons it was picked.
+
+use async_graphql::{Enum, Object, SimpleObject};
+use dateline_domain::RelatedReason as DomainReason;
+use dateline_persistence::RelatedArticle as Ranked;
+
+use crate::types::Article;
+
+/// A story shown next to another, with why.
+pub struct RelatedArticle {
+    article: Article,
+    score: f64,
+    reasons: Vec<RelatedReason>,
+}
+
+/// What kind of connection makes two stories related.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum RelatedReasonKind {
+    /// Both stories carry the same tag.
+    SharedTag,
+    /// Both stories are filed under the same section.
+    SameSection,
+}
+
+/// One thing two related stories have in common.
+#[derive(SimpleObject, Clone)]
+pub struct RelatedReason {
+    /// What kind of connection this is.
+    pub kind: RelatedReasonKind,
+    /// The name of what they share: the tag's or the section's name.
+    pub label: String,
+}
+
+impl From<Ranked> for RelatedArticle {
+    fn from(ranked: Ranked) -> Self {
+        let reasons = ranked
+            .score
+            .reasons
+            .into_iter()
+            .map(|reason| match reason {
+                DomainReason::SharedTag(label) => RelatedReason {
+                    kind: RelatedReasonKind::SharedTag,
+                    label,
+                },
+                DomainReason::SameSection(label) => RelatedReason {
+                    kind: RelatedReasonKind::SameSection,
+                    label,
+                },
+            })
+            .collect();
+        Self {
+            article: Article(ranked.article),
+            score: ranked.score.score,
+            reasons,
+        }
+    }
+}
+
+/// A "Check Also" story.
+#[Object]
+impl RelatedArticle {
+    /// The related story.
+    async fn article(&self) -> &Article {
+        &self.article
+    }
+
+    /// How strongly it is related; higher is stronger. Comparable within one list only.
+    async fn score(&self) -> f64 {
+        self.score
+    }
+
+    /// What connects the two stories, strongest first.
+    async fn reasons(&self) -> &[RelatedReason] {
+        &self.reasons
+    }
+}

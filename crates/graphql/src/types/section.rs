@@ -1,0 +1,143 @@
+//! `Section`: a node of the section tree and its section page.
+
+use async_graphql::{Context, ID, Object};
+use dateline_domain::route;
+use dateline_persistence::{ArticleFilter, model};
+
+use crate::error::ApiResult;
+use crate::id::{NodeKind, encode};
+use crate::pagination::{ArticleConnection, Window};
+use crate::query::article_connection;
+use crate::scope::scope;
+use crate::types::{ArticleOrderBy, Breadcrumb};
+
+/// A section of the site ("World", "Latest Updates").
+#[derive(Clone)]
+pub struct Section(pub(crate) model::Section);
+
+/// A section of the site. Sections form a tree of any depth.
+#[Object]
+impl Section {
+    /// The section's global id.
+    pub async fn id(&self) -> ID {
+        encode(NodeKind::Section, self.0.id)
+    }
+
+    /// The URL name of the section, unique across the whole tree.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    /// The section's name as shown in navigation.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// A sentence about what the section covers.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+
+    /// The path of the section page: `/<slug>`.
+    async fn uri(&self) -> String {
+        route::section_uri(&self.0.slug)
+    }
+
+    /// The section this one sits under; null for a top-level section.
+    async fn parent(&self, ctx: &Context<'_>) -> ApiResult<Option<Section>> {
+        let tree = scope(ctx)?.sections().await?;
+        Ok(self
+            .0
+            .parent_id
+            .and_then(|id| tree.get(id))
+            .cloned()
+            .map(Section))
+    }
+
+    /// The sections directly under this one, in display order.
+    async fn children(&self, ctx: &Context<'_>) -> ApiResult<Vec<Section>> {
+        let tree = scope(ctx)?.sections().await?;
+        Ok(tree
+            .children_of(Some(self.0.id))
+            .into_iter()
+            .cloned()
+            .map(Section)
+            .collect())
+    }
+
+    /// The sections above this one, the top-level section first.
+    async fn ancestors(&self, ctx: &Context<'_>) -> ApiResult<Vec<Section>> {
+        let tree = scope(ctx)?.sections().await?;
+        Ok(tree
+            .ancestors(self.0.id)
+            .into_iter()
+            .cloned()
+            .map(Section)
+            .collect())
+    }
+
+    /// Home, the ancestors, and this section last.
+    async fn breadcrumbs(&self, ctx: &Context<'_>) -> ApiResult<Vec<Breadcrumb>> {
+        let tree = scope(ctx)?.sections().await?;
+        let mut crumbs = vec![Breadcrumb {
+            name: "Home".to_owned(),
+            uri: "/".to_owned(),
+        }];
+        crumbs.extend(
+            tree.ancestors(self.0.id)
+                .into_iter()
+                .chain(std::iter::once(&self.0))
+                .map(|s| Breadcrumb {
+                    name: s.name.clone(),
+                    uri: route::section_uri(&s.slug),
+                }),
+        );
+        Ok(crumbs)
+    }
+
+    /// Published stories filed under this section (and, by default, its subsections).
+    #[allow(clippy::too_many_arguments)] // the four Relay arguments plus order and scope
+    async fn articles(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Return the first N articles (0 to 100; 20 if neither first nor last is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last N articles (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor.")] before: Option<String>,
+        #[graphql(
+            desc = "The order of the list; null means newest first.",
+            default_with = "Some(ArticleOrderBy::PublishedAtDesc)"
+        )]
+        order_by: Option<ArticleOrderBy>,
+        #[graphql(
+            desc = "Include stories filed under subsections, at any depth (null means true).",
+            default_with = "Some(true)"
+        )]
+        include_subsections: Option<bool>,
+    ) -> ApiResult<ArticleConnection> {
+        let section_ids = if include_subsections.unwrap_or(true) {
+            scope(ctx)?.sections().await?.subtree_ids(self.0.id)
+        } else {
+            vec![self.0.id]
+        };
+        let filter = ArticleFilter {
+            section_ids: Some(section_ids),
+            ..ArticleFilter::default()
+        };
+        article_connection(
+            ctx,
+            filter,
+            order_by.unwrap_or_default(),
+            Window {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await
+    }
+}

@@ -1,0 +1,75 @@
+//! `Tag`: a topic label and its tag page.
+
+use async_graphql::{Context, ID, Object};
+use dateline_domain::route;
+use dateline_persistence::{ArticleFilter, model};
+
+use crate::error::ApiResult;
+use crate::id::{NodeKind, encode};
+use crate::pagination::{ArticleConnection, Window};
+use crate::query::article_connection;
+use crate::types::ArticleOrderBy;
+
+/// A topic stories are labelled with ("Peace talks").
+#[derive(Clone)]
+pub struct Tag(pub(crate) model::Tag);
+
+/// A topic stories are labelled with.
+#[Object]
+impl Tag {
+    /// The tag's global id.
+    pub async fn id(&self) -> ID {
+        encode(NodeKind::Tag, self.0.id)
+    }
+
+    /// The URL name of the tag page.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    /// The tag as shown to readers.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The path of the tag page: `/tag/<slug>`.
+    async fn uri(&self) -> String {
+        route::tag_uri(&self.0.slug)
+    }
+
+    /// Published stories carrying this tag.
+    #[allow(clippy::too_many_arguments)] // the four Relay arguments plus order
+    async fn articles(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Return the first N articles (0 to 100; 20 if neither first nor last is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last N articles (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor.")] before: Option<String>,
+        #[graphql(
+            desc = "The order of the list; null means newest first.",
+            default_with = "Some(ArticleOrderBy::PublishedAtDesc)"
+        )]
+        order_by: Option<ArticleOrderBy>,
+    ) -> ApiResult<ArticleConnection> {
+        let filter = ArticleFilter {
+            tag_slug: Some(self.0.slug.clone()),
+            ..ArticleFilter::default()
+        };
+        article_connection(
+            ctx,
+            filter,
+            order_by.unwrap_or_default(),
+            Window {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await
+    }
+}
