@@ -1,0 +1,120 @@
+//! The command line: every option is also an environment variable, and `--help` documents
+//! both.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::str::FromStr;
+
+use clap::{Parser, Subcommand};
+
+/// Dateline: a GraphQL backend for news sites.
+#[derive(Parser)]
+#[command(name = "dateline", version, about)]
+pub struct Cli {
+    /// Where the newsroom is stored: `sqlite://FILE?mode=rwc` or `postgres://USER@HOST/DB`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://dateline.db?mode=rwc",
+        global = true
+    )]
+    pub database_url: DatabaseUrl,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the GraphQL API (migrating the database first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the GraphQL schema (SDL) to standard output.
+    Schema,
+    /// Add synthetic articles for benchmarks (authors, sections and tags are created once).
+    Seed(SeedArgs),
+}
+
+/// Options of `dateline serve`.
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// The address to listen on.
+    #[arg(long, env = "DATELINE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Load the demo newsroom when the database has no articles yet.
+    #[arg(long, env = "DATELINE_DEMO")]
+    pub demo: bool,
+}
+
+/// Options of `dateline seed`.
+#[derive(clap::Args)]
+pub struct SeedArgs {
+    /// How many articles to add.
+    #[arg(long, env = "DATELINE_SEED_ARTICLES", default_value_t = 100_000)]
+    pub articles: usize,
+}
+
+/// A database URL, which may hold a password: its `Debug` and `Display` show the scheme only.
+#[derive(Clone)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    /// The full URL, for opening the connection only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for DatabaseUrl {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.starts_with("sqlite:")
+            || s.starts_with("postgres://")
+            || s.starts_with("postgresql://")
+        {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err("expected a sqlite: or postgres:// URL".to_owned())
+        }
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let scheme = self.0.split(':').next().unwrap_or_default();
+        write!(f, "{scheme}://…")
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({self})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_never_print_their_password() {
+        let url: DatabaseUrl = "postgres://app:s3cret@db/news".parse().expect("valid url");
+        assert!(!format!("{url} {url:?}").contains("s3cret"));
+        assert_eq!(url.expose(), "postgres://app:s3cret@db/news");
+    }
+
+    #[test]
+    fn rejects_unknown_databases() {
+        assert!("mysql://x".parse::<DatabaseUrl>().is_err());
+    }
+
+    #[test]
+    fn the_cli_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

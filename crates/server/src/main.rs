@@ -1,0 +1,116 @@
+//! `dateline`: serve, migrate, print the schema, or seed a benchmark newsroom.
+
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Parser;
+use dateline_persistence::Store;
+use dateline_persistence::demo::DemoOutcome;
+use dateline_server::cli::{Cli, Command};
+use indicatif::{ProgressBar, ProgressStyle};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Schema => {
+            print!("{}", dateline_graphql::sdl());
+            Ok(())
+        }
+        Command::Migrate => {
+            let store = open(&cli.database_url).await?;
+            tracing::info!(database = %cli.database_url, "migrations applied");
+            drop(store);
+            Ok(())
+        }
+        Command::Serve(args) => {
+            let store = open(&cli.database_url).await?;
+            if args.demo {
+                match store
+                    .load_demo()
+                    .await
+                    .context("loading the demo newsroom")?
+                {
+                    DemoOutcome::Loaded { articles } => {
+                        tracing::info!(articles, "demo newsroom loaded")
+                    }
+                    DemoOutcome::NotEmpty => {
+                        tracing::info!("database already has articles; demo not loaded")
+                    }
+                }
+            }
+            let listener = tokio::net::TcpListener::bind(args.listen)
+                .await
+                .with_context(|| format!("binding {}", args.listen))?;
+            let address = listener.local_addr()?;
+            tracing::info!(%address, database = %cli.database_url, "Dateline is serving: GraphQL at http://{address}/graphql, GraphiQL at http://{address}/graphiql");
+            dateline_server::run(listener, store, shutdown_signal()).await?;
+            tracing::info!("stopped");
+            Ok(())
+        }
+        Command::Seed(args) => {
+            let store = open(&cli.database_url).await?;
+            let bar = ProgressBar::new(args.articles as u64);
+            bar.set_style(
+                ProgressStyle::with_template("{bar:40} {pos}/{len} articles  {per_sec}  eta {eta}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            let started = Instant::now();
+            store
+                .seed(args.articles, |done| bar.set_position(done as u64))
+                .await
+                .context("seeding")?;
+            bar.finish();
+            println!(
+                "seeded {} articles in {:.1}s",
+                args.articles,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Opens and migrates the database.
+async fn open(url: &dateline_server::cli::DatabaseUrl) -> anyhow::Result<Store> {
+    let store = Store::connect(url.expose())
+        .await
+        .with_context(|| format!("connecting to {url}"))?;
+    store.migrate().await.context("applying migrations")?;
+    Ok(store)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,99 @@
+//! The HTTP surface: GET queries, GraphiQL, health, limits and error hygiene.
+
+use dateline_tests::{error_codes, spawn_app};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn queries_work_over_get_too() {
+    let app = spawn_app().await;
+    let response: Value = app
+        .client
+        .get(format!("{}/graphql", app.address))
+        .query(&[("query", "{ sections { slug } }")])
+        .send()
+        .await
+        .expect("GET /graphql")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(response["data"]["sections"][0]["slug"], "news");
+}
+
+#[tokio::test]
+async fn graphiql_and_health_are_served() {
+    let app = spawn_app().await;
+    let page = app
+        .client
+        .get(format!("{}/graphiql", app.address))
+        .send()
+        .await
+        .expect("GET /graphiql");
+    assert!(page.status().is_success());
+    assert!(page.text().await.expect("html").contains("graphiql"));
+    let health = app
+        .client
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .expect("GET /healthz");
+    assert_eq!(health.status(), 200);
+    assert_eq!(health.text().await.expect("body"), "ok");
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    let app = spawn_app().await;
+    let padding = " ".repeat(300 * 1024);
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .json(&json!({ "query": format!("{{ sections {{ slug }} }}{padding}") }))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), 413);
+}
+
+#[tokio::test]
+async fn every_error_carries_a_code_and_no_internals() {
+    let app = spawn_app().await;
+    let cases = [
+        ("{ sections { slug ", "GRAPHQL_PARSE_FAILED"),
+        ("{ nosuchfield }", "GRAPHQL_VALIDATION_FAILED"),
+        (
+            r#"{ articles(first: "many") { nodes { slug } } }"#,
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+    ];
+    for (query, code) in cases {
+        let response = app.graphql(query, json!({})).await;
+        assert_eq!(error_codes(&response), [code], "{query}: {response}");
+    }
+    let wrong_variable = app
+        .graphql(
+            "query($n: Int) { articles(first: $n) { nodes { slug } } }",
+            json!({ "n": "x" }),
+        )
+        .await;
+    let codes = error_codes(&wrong_variable);
+    assert!(
+        !codes.is_empty() && !codes.contains(&"<none>".to_owned()),
+        "{wrong_variable}"
+    );
+}
+
+#[tokio::test]
+async fn deeply_nested_queries_hit_the_depth_limit() {
+    let app = spawn_app().await;
+    let mut query = String::from("slug");
+    for _ in 0..20 {
+        query = format!("parent {{ {query} }}");
+    }
+    let response = app
+        .graphql(
+            &format!(r#"{{ section(slug: "afghanistan") {{ {query} }} }}"#),
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_codes(&response), ["LIMIT_EXCEEDED"], "{response}");
+}
