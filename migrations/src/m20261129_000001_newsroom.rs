@@ -1,6 +1,8 @@
 //! The newsroom: sources, authors, sections, tags, articles and their links, slug history.
 //!
 //! Every list the API serves has an index here that matches its filter and keyset order.
+//! Article bodies live in their own table: lists never read them, and keeping kilobytes of
+//! HTML out of the article row keeps list scans small on both databases.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -92,8 +94,6 @@ impl MigrationTrait for Migration {
                     .col(string_len_uniq("slug", 80))
                     .col(text("title"))
                     .col(text_null("subtitle"))
-                    .col(text("body_html"))
-                    .col(text("body_text"))
                     .col(text("excerpt"))
                     .col(text_null("custom_excerpt"))
                     .col(integer("word_count"))
@@ -124,6 +124,21 @@ impl MigrationTrait for Migration {
                         ("articles", "section_id"),
                         "sections",
                         ForeignKeyAction::Restrict,
+                    ))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("article_bodies")
+                    .col(integer("article_id").primary_key())
+                    .col(text("body_html"))
+                    .col(text("body_text"))
+                    .foreign_key(&mut fk(
+                        ("article_bodies", "article_id"),
+                        "articles",
+                        ForeignKeyAction::Cascade,
                     ))
                     .take(),
             )
@@ -228,6 +243,7 @@ impl MigrationTrait for Migration {
             "slug_redirects",
             "article_co_authors",
             "article_tags",
+            "article_bodies",
             "articles",
             "tags",
             "sections",

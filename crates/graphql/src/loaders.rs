@@ -4,12 +4,13 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use dateline_persistence::model::{Article, Author, Source, Tag};
+use dateline_persistence::model::{Article, ArticleBody, Author, Source, Tag};
 use dateline_persistence::{Store, StoreError, Visibility};
 
 /// Every loader a request may use.
 pub struct Loaders {
     pub articles: DataLoader<ArticleLoader>,
+    pub bodies: DataLoader<BodyLoader>,
     pub authors: DataLoader<AuthorLoader>,
     pub co_authors: DataLoader<CoAuthorsLoader>,
     pub sources: DataLoader<SourceLoader>,
@@ -28,6 +29,7 @@ impl Loaders {
                 },
                 tokio::spawn,
             ),
+            bodies: DataLoader::new(BodyLoader(store.clone()), tokio::spawn),
             authors: DataLoader::new(AuthorLoader(store.clone()), tokio::spawn),
             co_authors: DataLoader::new(CoAuthorsLoader(store.clone()), tokio::spawn),
             sources: DataLoader::new(SourceLoader(store.clone()), tokio::spawn),
@@ -49,6 +51,18 @@ impl Loader<i32> for ArticleLoader {
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Article>, StoreError> {
         self.store.articles_by_ids(self.visibility, keys).await
+    }
+}
+
+/// Article bodies, by article id.
+pub struct BodyLoader(Store);
+
+impl Loader<i32> for BodyLoader {
+    type Value = ArticleBody;
+    type Error = StoreError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, ArticleBody>, StoreError> {
+        self.0.article_bodies(keys).await
     }
 }
 

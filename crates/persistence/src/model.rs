@@ -13,9 +13,6 @@ pub struct Article {
     pub slug: String,
     pub title: String,
     pub subtitle: Option<String>,
-    /// Sanitised HTML.
-    pub body_html: String,
-    pub body_text: String,
     pub excerpt: String,
     pub word_count: u32,
     pub dateline_place: Option<String>,
@@ -28,6 +25,15 @@ pub struct Article {
     pub updated_at: DateTime<Utc>,
     pub featured: bool,
     pub featured_image: Option<FeaturedImage>,
+}
+
+/// An article's body, read only when a page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleBody {
+    /// Sanitised HTML.
+    pub html: String,
+    /// Plain text, paragraphs separated by blank lines.
+    pub text: String,
 }
 
 /// The lead picture of a story.
@@ -94,8 +100,6 @@ impl TryFrom<entity::article::Model> for Article {
             slug: row.slug,
             title: row.title,
             subtitle: row.subtitle,
-            body_html: row.body_html,
-            body_text: row.body_text,
             excerpt: row.excerpt,
             word_count: u32::try_from(row.word_count).unwrap_or_default(),
             dateline_place: row.dateline_place,
@@ -109,6 +113,15 @@ impl TryFrom<entity::article::Model> for Article {
             featured: row.featured,
             featured_image,
         })
+    }
+}
+
+impl From<entity::article_body::Model> for ArticleBody {
+    fn from(row: entity::article_body::Model) -> Self {
+        Self {
+            html: row.body_html,
+            text: row.body_text,
+        }
     }
 }
 

@@ -129,13 +129,7 @@ impl Store {
     pub async fn seed(&self, count: usize, progress: impl Fn(usize)) -> StoreResult<()> {
         let db = self.connection();
         let (author_ids, section_ids, tag_ids, source_id) = self.seed_catalog().await?;
-        let existing = usize::try_from(
-            article::Entity::find()
-                .filter(article::Column::Slug.starts_with("article-"))
-                .count(db)
-                .await?,
-        )
-        .unwrap_or_default();
+        let existing = usize::try_from(self.count_seeded_articles().await?).unwrap_or_default();
         let now = Utc::now();
         let mut rng = fastrand::Rng::with_seed(existing as u64 + 1);
         let mut written = 0;
@@ -189,7 +183,13 @@ impl Store {
             written += n;
             progress(written);
         }
-        Ok(())
+        self.analyze(true).await
+    }
+
+    /// How many seeded articles (`article-N`) the database holds.
+    pub async fn count_seeded_articles(&self) -> StoreResult<u64> {
+        let seeded = article::Entity::find().filter(article::Column::Slug.starts_with("article-"));
+        Ok(seeded.count(self.connection()).await?)
     }
 
     /// The seed's authors, sections, tags and source, created the first time.

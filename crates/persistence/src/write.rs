@@ -5,7 +5,7 @@ use dateline_domain::html::SafeHtml;
 use dateline_domain::{ArticleStatus, Slug, text};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, NotSet};
 
-use crate::entity::{article, article_co_author, article_tag};
+use crate::entity::{article, article_body, article_co_author, article_tag};
 use crate::error::StoreResult;
 use crate::model::FeaturedImage;
 
@@ -40,7 +40,8 @@ pub(crate) fn stored_time(at: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 impl NewArticle {
-    fn row(&self, now: DateTime<Utc>) -> article::ActiveModel {
+    /// The article's row, and its body row but for the article id.
+    fn rows(&self, now: DateTime<Utc>) -> (article::ActiveModel, article_body::ActiveModel) {
         let now = stored_time(now);
         let published_at = self.published_at.map(stored_time);
         let body_text = self.body.plain_text();
@@ -49,14 +50,12 @@ impl NewArticle {
             .clone()
             .unwrap_or_else(|| text::derive_excerpt(&body_text));
         let image = self.featured_image.clone();
-        article::ActiveModel {
+        let article = article::ActiveModel {
             id: NotSet,
             slug: Set(self.slug.to_string()),
             title: Set(self.title.clone()),
             subtitle: Set(self.subtitle.clone()),
-            body_html: Set(self.body.as_str().to_owned()),
             word_count: Set(i32::try_from(text::word_count(&body_text)).unwrap_or(i32::MAX)),
-            body_text: Set(body_text),
             excerpt: Set(excerpt),
             custom_excerpt: Set(self.excerpt.clone()),
             dateline_place: Set(self.dateline_place.clone()),
@@ -72,7 +71,13 @@ impl NewArticle {
             featured_image_alt: Set(image.as_ref().and_then(|i| i.alt_text.clone())),
             featured_image_caption: Set(image.as_ref().and_then(|i| i.caption.clone())),
             featured_image_credit: Set(image.and_then(|i| i.credit)),
-        }
+        };
+        let body = article_body::ActiveModel {
+            article_id: NotSet,
+            body_html: Set(self.body.as_str().to_owned()),
+            body_text: Set(body_text),
+        };
+        (article, body)
     }
 }
 
@@ -85,9 +90,19 @@ pub(crate) async fn insert_articles<C: ConnectionTrait>(
 ) -> StoreResult<Vec<i32>> {
     let mut ids = Vec::with_capacity(articles.len());
     for batch in articles.chunks(BATCH_ROWS) {
-        let keys = article::Entity::insert_many(batch.iter().map(|a| a.row(now)))
+        let (rows, mut bodies): (Vec<_>, Vec<_>) = batch.iter().map(|a| a.rows(now)).unzip();
+        let keys = article::Entity::insert_many(rows)
             .exec_with_returning_keys(db)
             .await?;
+        for (body, id) in bodies.iter_mut().zip(&keys) {
+            body.article_id = Set(*id);
+        }
+        // Bodies are large: fewer per statement keeps each one a reasonable size.
+        for chunk in bodies.chunks(BATCH_ROWS / 5) {
+            article_body::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(db)
+                .await?;
+        }
         let mut tags = Vec::new();
         let mut co_authors = Vec::new();
         for (new, id) in batch.iter().zip(&keys) {

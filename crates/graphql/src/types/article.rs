@@ -137,6 +137,16 @@ impl ArticleFilterInput {
 }
 
 impl Article {
+    async fn body_of(&self, ctx: &Context<'_>) -> ApiResult<model::ArticleBody> {
+        let body = scope(ctx)?.loaders.bodies.load_one(self.0.id).await?;
+        body.ok_or_else(|| {
+            ApiError::Internal(dateline_persistence::StoreError::Corrupt(format!(
+                "article {} has no body",
+                self.0.id
+            )))
+        })
+    }
+
     async fn primary_section(
         &self,
         ctx: &Context<'_>,
@@ -177,13 +187,13 @@ impl Article {
     }
 
     /// The body as sanitised HTML: safe to insert into a page as it is.
-    async fn body(&self) -> &str {
-        &self.0.body_html
+    async fn body(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        Ok(self.body_of(ctx).await?.html)
     }
 
     /// The body as plain text, paragraphs separated by blank lines.
-    async fn body_text(&self) -> &str {
-        &self.0.body_text
+    async fn body_text(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        Ok(self.body_of(ctx).await?.text)
     }
 
     /// A short summary: the editor's, or the start of the body.

@@ -10,8 +10,6 @@ pub struct Model {
     pub slug: String,
     pub title: String,
     pub subtitle: Option<String>,
-    pub body_html: String,
-    pub body_text: String,
     pub excerpt: String,
     pub custom_excerpt: Option<String>,
     pub word_count: i32,

@@ -2,6 +2,7 @@
 //! the API works with the types in `crate::model`, not with these rows.
 
 pub mod article;
+pub mod article_body;
 pub mod article_co_author;
 pub mod article_tag;
 pub mod author;

@@ -6,9 +6,11 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, Select};
 
-use crate::entity::{article, article_co_author, article_tag, author, slug_redirect, tag};
+use crate::entity::{
+    article, article_body, article_co_author, article_tag, author, slug_redirect, tag,
+};
 use crate::error::StoreResult;
-use crate::model::Article;
+use crate::model::{Article, ArticleBody};
 use crate::page::{Page, PageArgs, TimeKey, finish, window};
 use crate::queries::{unique, visible};
 use crate::store::{Store, Visibility};
@@ -177,6 +179,19 @@ impl Store {
         Ok(into_articles(rows)?
             .into_iter()
             .map(|a| (a.id, a))
+            .collect())
+    }
+
+    /// The bodies of these articles, keyed by article id. Callers only ask for articles
+    /// they were allowed to see.
+    pub async fn article_bodies(&self, ids: &[i32]) -> StoreResult<HashMap<i32, ArticleBody>> {
+        let rows = article_body::Entity::find()
+            .filter(article_body::Column::ArticleId.is_in(unique(ids)))
+            .all(self.connection())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.article_id, ArticleBody::from(r)))
             .collect())
     }
 

@@ -1,0 +1,263 @@
+//! `dateline-bench`: measures Dateline under load on a seeded newsroom.
+//!
+//! It makes sure the database holds at least `--articles` seeded articles (seeding the rest),
+//! starts the real server in this process on a loopback port (or uses `--target`), checks
+//! that each operation answers correctly, then drives each one with `--concurrency` clients
+//! for `--duration` seconds and prints requests/s and p50/p99 latency as a Markdown table.
+//! The operations are the peer benchmark's (front page, article page, section page).
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail, ensure};
+use clap::Parser;
+use dateline_persistence::Store;
+use serde_json::{Value, json};
+
+// The same allocator as the `dateline` binary, so the in-process server is measured as shipped.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Load-test Dateline on a seeded newsroom.
+#[derive(Parser)]
+#[command(name = "dateline-bench", about)]
+struct Args {
+    /// The database to seed and serve.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://bench.db?mode=rwc"
+    )]
+    database_url: String,
+    /// The fewest seeded articles the database must hold; missing ones are seeded first.
+    #[arg(long, default_value_t = 100_000)]
+    articles: u64,
+    /// Seconds of measurement per operation.
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// Seconds of warm-up per operation, not measured.
+    #[arg(long, default_value_t = 2)]
+    warmup: u64,
+    /// Concurrent clients (each keeps one request in flight).
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// Measure an already running server at this GraphQL URL instead of starting one.
+    #[arg(long)]
+    target: Option<String>,
+    /// Only run operations whose name contains this text.
+    #[arg(long)]
+    only: Option<String>,
+}
+
+struct Operation {
+    name: &'static str,
+    query: &'static str,
+    variables: Value,
+    check: fn(&Value) -> bool,
+}
+
+fn operations() -> Vec<Operation> {
+    vec![
+        Operation {
+            name: "Q1 front page (20 articles, author, section, tags)",
+            query: "query FrontPage($first: Int!) { articles(first: $first) { nodes { id slug title excerpt publishedAt \
+                    author { name } section { name slug } tags { name slug } } } }",
+            variables: json!({ "first": 20 }),
+            check: |d| {
+                d["articles"]["nodes"]
+                    .as_array()
+                    .is_some_and(|n| n.len() == 20)
+            },
+        },
+        Operation {
+            name: "Q2 article page (body, author box, tags, 5 related)",
+            query: "query ArticlePage($slug: String!) { article(slug: $slug) { id slug title excerpt body status \
+                    publishedAt updatedAt author { name slug bio avatarUrl } section { name slug } tags { name slug } \
+                    related(first: 5) { article { id slug title publishedAt } } } }",
+            variables: json!({ "slug": "article-54321" }),
+            check: |d| {
+                d["article"]["related"]
+                    .as_array()
+                    .is_some_and(|r| r.len() == 5)
+            },
+        },
+        Operation {
+            name: "Q3 section page (20 articles, author)",
+            query: "query SectionPage($slug: String!, $first: Int!) { section(slug: $slug) { id name slug \
+                    articles(first: $first) { nodes { id slug title excerpt publishedAt author { name } } } } }",
+            variables: json!({ "slug": "technology", "first": 20 }),
+            check: |d| {
+                d["section"]["articles"]["nodes"]
+                    .as_array()
+                    .is_some_and(|n| n.len() == 20)
+            },
+        },
+    ]
+}
+
+struct Measured {
+    requests: usize,
+    failures: usize,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)].as_secs_f64() * 1000.0
+}
+
+async fn drive(
+    client: &reqwest::Client,
+    url: &str,
+    body: &Value,
+    clients: usize,
+    run_for: Duration,
+) -> Measured {
+    let started = Instant::now();
+    let deadline = started + run_for;
+    let mut tasks = Vec::with_capacity(clients);
+    for _ in 0..clients {
+        let (client, url, body) = (client.clone(), url.to_owned(), body.to_string());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut failures = 0;
+            while Instant::now() < deadline {
+                let sent = Instant::now();
+                let ok = match client
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .body(body.clone())
+                    .send()
+                    .await
+                {
+                    Ok(response) if response.status().is_success() => {
+                        response.bytes().await.is_ok()
+                    }
+                    _ => false,
+                };
+                if ok {
+                    latencies.push(sent.elapsed());
+                } else {
+                    failures += 1;
+                }
+            }
+            (latencies, failures)
+        }));
+    }
+    let mut measured = Measured {
+        requests: 0,
+        failures: 0,
+        elapsed: Duration::ZERO,
+        latencies: Vec::new(),
+    };
+    for task in tasks {
+        if let Ok((latencies, failures)) = task.await {
+            measured.requests += latencies.len();
+            measured.failures += failures;
+            measured.latencies.extend(latencies);
+        }
+    }
+    measured.elapsed = started.elapsed();
+    measured.latencies.sort_unstable();
+    measured
+}
+
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let url = match &args.target {
+        Some(target) => target.clone(),
+        None => {
+            let store = Store::connect(&args.database_url)
+                .await
+                .context("connecting to the database")?;
+            store.migrate().await.context("migrating")?;
+            let have = store.count_seeded_articles().await?;
+            if have < args.articles {
+                let missing = usize::try_from(args.articles - have)?;
+                eprintln!("seeding {missing} articles…");
+                let started = Instant::now();
+                store.seed(missing, |_| {}).await.context("seeding")?;
+                eprintln!("seeded in {:.1}s", started.elapsed().as_secs_f64());
+            }
+            store
+                .analyze(false)
+                .await
+                .context("refreshing planner statistics")?;
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let address = listener.local_addr()?;
+            tokio::spawn(dateline_server::run(
+                listener,
+                store,
+                std::future::pending(),
+            ));
+            format!("http://{address}/graphql")
+        }
+    };
+
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.concurrency)
+        .build()?;
+    let backend = args.database_url.split(':').next().unwrap_or_default();
+    println!(
+        "Dateline, {backend}, {} seeded articles, {} clients, {}s per operation after {}s warm-up\n",
+        args.articles, args.concurrency, args.duration, args.warmup
+    );
+    println!("| operation | req/s | p50 ms | p99 ms | errors |");
+    println!("|---|---:|---:|---:|---:|");
+    for op in operations() {
+        if args
+            .only
+            .as_deref()
+            .is_some_and(|only| !op.name.contains(only))
+        {
+            continue;
+        }
+        let body = json!({ "query": op.query, "variables": op.variables });
+        let response: Value = client.post(&url).json(&body).send().await?.json().await?;
+        if response.get("errors").is_some() || !(op.check)(&response["data"]) {
+            bail!("{} answered wrongly: {response}", op.name);
+        }
+        drive(
+            &client,
+            &url,
+            &body,
+            args.concurrency,
+            Duration::from_secs(args.warmup),
+        )
+        .await;
+        let m = drive(
+            &client,
+            &url,
+            &body,
+            args.concurrency,
+            Duration::from_secs(args.duration),
+        )
+        .await;
+        ensure!(m.requests > 0, "{}: no request succeeded", op.name);
+        println!(
+            "| {} | {:.0} | {:.2} | {:.2} | {} |",
+            op.name,
+            m.requests as f64 / m.elapsed.as_secs_f64(),
+            percentile(&m.latencies, 0.50),
+            percentile(&m.latencies, 0.99),
+            m.failures
+        );
+    }
+    if args.target.is_none()
+        && let Some(rss) = peak_rss_mib()
+    {
+        println!("\npeak memory of server and load generator together: {rss:.0} MiB");
+    }
+    Ok(())
+}
