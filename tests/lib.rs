@@ -129,23 +129,34 @@ impl TestApp {
         (data, self.statements.load(Ordering::SeqCst) - before)
     }
 
-    /// Moves an article's publication time, keeping its status, straight in the database.
-    pub async fn set_published_at(&self, slug: &str, published_at: chrono::DateTime<chrono::Utc>) {
+    /// The database id of the article with this slug, whatever its status.
+    pub async fn article_id(&self, slug: &str) -> i32 {
         let db = self.store.connection();
         let sql = match db.get_database_backend() {
-            DbBackend::Postgres => "UPDATE articles SET published_at = $1 WHERE slug = $2",
-            _ => "UPDATE articles SET published_at = ? WHERE slug = ?",
+            DbBackend::Postgres => "SELECT id FROM articles WHERE slug = $1",
+            _ => "SELECT id FROM articles WHERE slug = ?",
         };
-        let statement = Statement::from_sql_and_values(
-            db.get_database_backend(),
-            sql,
-            [published_at.into(), slug.into()],
-        );
-        let result = db
-            .execute_raw(statement)
+        let statement =
+            Statement::from_sql_and_values(db.get_database_backend(), sql, [slug.into()]);
+        let row = db
+            .query_one_raw(statement)
             .await
-            .expect("update published_at");
-        assert_eq!(result.rows_affected(), 1, "no article {slug}");
+            .expect("query")
+            .unwrap_or_else(|| panic!("no article {slug}"));
+        row.try_get_by_index(0).expect("an id")
+    }
+
+    /// Publishes an article as of `published_at` (which may lie in the future).
+    pub async fn publish_at(&self, slug: &str, published_at: chrono::DateTime<chrono::Utc>) {
+        let id = self.article_id(slug).await;
+        self.store
+            .set_publication(
+                id,
+                dateline_domain::ArticleStatus::Published,
+                Some(published_at),
+            )
+            .await
+            .expect("set the publication time");
     }
 }
 

@@ -55,8 +55,7 @@ async fn drafts_scheduled_and_archived_stories_are_invisible() {
 async fn a_published_story_with_a_future_time_stays_hidden_until_then() {
     let app = spawn_app().await;
     let slug = "earthquake-jolts-northern-afghanistan";
-    app.set_published_at(slug, Utc::now() + Duration::hours(3))
-        .await;
+    app.publish_at(slug, Utc::now() + Duration::hours(3)).await;
     let single = app
         .data(
             "query($s: String!) { article(slug: $s) { id } }",
@@ -73,7 +72,7 @@ async fn a_published_story_with_a_future_time_stays_hidden_until_then() {
     assert!(!list.to_string().contains(slug));
     assert_eq!(list["articles"]["totalCount"], 35);
 
-    app.set_published_at(slug, Utc::now() - Duration::seconds(1))
+    app.publish_at(slug, Utc::now() - Duration::seconds(1))
         .await;
     let single = app
         .data(
@@ -85,4 +84,31 @@ async fn a_published_story_with_a_future_time_stays_hidden_until_then() {
         single["article"]["slug"], slug,
         "visible once its time has come"
     );
+}
+
+#[tokio::test]
+async fn a_story_taken_back_to_draft_leaves_every_list_and_related_box() {
+    let app = spawn_app().await;
+    let hidden = "regional-ministers-back-ceasefire-monitoring-plan";
+    let related = r#"{ article(slug: "envoy-embarks-on-regional-peace-mission") { related(first: 20) { article { slug } } } }"#;
+    let before = app.data(related, json!({})).await;
+    assert!(
+        before.to_string().contains(hidden),
+        "it shares three tags with the envoy story"
+    );
+
+    let id = app.article_id(hidden).await;
+    app.store
+        .set_publication(id, dateline_domain::ArticleStatus::Draft, None)
+        .await
+        .expect("unpublish");
+    let after = app.data(related, json!({})).await;
+    assert!(!after.to_string().contains(hidden), "{after}");
+    let tag = app
+        .data(
+            r#"{ tag(slug: "peace-talks") { articles(first: 100) { nodes { slug } } } }"#,
+            json!({}),
+        )
+        .await;
+    assert!(!tag.to_string().contains(hidden));
 }

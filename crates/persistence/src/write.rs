@@ -3,11 +3,16 @@
 use chrono::{DateTime, Utc};
 use dateline_domain::html::SafeHtml;
 use dateline_domain::{ArticleStatus, Slug, text};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, NotSet};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter,
+    TransactionTrait,
+};
 
 use crate::entity::{article, article_body, article_co_author, article_tag};
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
 use crate::model::FeaturedImage;
+use crate::store::Store;
 
 /// Rows per multi-row INSERT: well under both backends' bound-parameter limits.
 const BATCH_ROWS: usize = 500;
@@ -31,6 +36,17 @@ pub struct NewArticle {
     pub published_at: Option<DateTime<Utc>>,
     pub featured: bool,
     pub featured_image: Option<FeaturedImage>,
+}
+
+/// When a story with this status and publication time becomes public: its publication time
+/// if it is published, else never (`None`). Copied onto its tag links.
+pub(crate) fn visible_from(
+    status: ArticleStatus,
+    published_at: Option<DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
+    published_at
+        .filter(|_| status == ArticleStatus::Published)
+        .map(stored_time)
 }
 
 /// `at` to whole microseconds, the precision both databases store, so that a cursor made
@@ -106,11 +122,13 @@ pub(crate) async fn insert_articles<C: ConnectionTrait>(
         let mut tags = Vec::new();
         let mut co_authors = Vec::new();
         for (new, id) in batch.iter().zip(&keys) {
+            let visible_from = visible_from(new.status, new.published_at);
             tags.extend(new.tag_ids.iter().enumerate().map(|(position, tag_id)| {
                 article_tag::ActiveModel {
                     article_id: Set(*id),
                     tag_id: Set(*tag_id),
                     position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+                    visible_from: Set(visible_from),
                 }
             }));
             co_authors.extend(
@@ -137,4 +155,43 @@ pub(crate) async fn insert_articles<C: ConnectionTrait>(
         ids.extend(keys);
     }
     Ok(ids)
+}
+
+impl Store {
+    /// Sets an article's status and publication time, and keeps the copy of its visibility on
+    /// its tag links in step, in one transaction.
+    pub async fn set_publication(
+        &self,
+        article_id: i32,
+        status: ArticleStatus,
+        published_at: Option<DateTime<Utc>>,
+    ) -> StoreResult<()> {
+        let txn = self.connection().begin().await?;
+        let updated = article::Entity::update_many()
+            .col_expr(article::Column::Status, Expr::value(status.as_str()))
+            .col_expr(
+                article::Column::PublishedAt,
+                Expr::value(published_at.map(stored_time)),
+            )
+            .col_expr(
+                article::Column::UpdatedAt,
+                Expr::value(stored_time(Utc::now())),
+            )
+            .filter(article::Column::Id.eq(article_id))
+            .exec(&txn)
+            .await?;
+        if updated.rows_affected != 1 {
+            return Err(StoreError::Invalid(format!("no article {article_id}")));
+        }
+        article_tag::Entity::update_many()
+            .col_expr(
+                article_tag::Column::VisibleFrom,
+                Expr::value(visible_from(status, published_at)),
+            )
+            .filter(article_tag::Column::ArticleId.eq(article_id))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(())
+    }
 }

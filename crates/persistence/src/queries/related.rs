@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use dateline_domain::{RelatedCandidate, RelatedScore};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Order, Query};
+use sea_orm::sea_query::{Alias, Expr, Func, Order, Query, SelectStatement, UnionType};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::entity::{article, article_tag};
@@ -20,6 +20,8 @@ pub struct RelatedArticle {
     pub score: RelatedScore,
 }
 
+/// How many of the latest public stories per shared tag are considered.
+const PER_TAG: u64 = 100;
 /// How many candidates of each kind are read before ranking, per story asked for.
 const CANDIDATES_PER_RESULT: u64 = 4;
 /// The fewest candidates of each kind read, so that small lists still rank well.
@@ -41,40 +43,8 @@ impl Store {
         let db = self.connection();
 
         let mut candidate_ids: Vec<i32> = Vec::new();
-        if !tags.is_empty() {
-            let (mine, theirs) = (Alias::new("mine"), Alias::new("theirs"));
-            let by_shared_tags = Query::select()
-                .column((theirs.clone(), article_tag::Column::ArticleId))
-                .from_as(article_tag::Entity, mine.clone())
-                .join_as(
-                    JoinType::InnerJoin,
-                    article_tag::Entity,
-                    theirs.clone(),
-                    Expr::col((theirs.clone(), article_tag::Column::TagId))
-                        .equals((mine.clone(), article_tag::Column::TagId)),
-                )
-                .inner_join(
-                    article::Entity,
-                    Expr::col((article::Entity, article::Column::Id))
-                        .equals((theirs.clone(), article_tag::Column::ArticleId)),
-                )
-                .and_where(Expr::col((mine, article_tag::Column::ArticleId)).eq(article.id))
-                .and_where(
-                    Expr::col((theirs.clone(), article_tag::Column::ArticleId)).ne(article.id),
-                )
-                .cond_where(visible(visibility))
-                .group_by_col((theirs.clone(), article_tag::Column::ArticleId))
-                .order_by_expr(
-                    Func::count(Expr::col((theirs, article_tag::Column::TagId))).into(),
-                    Order::Desc,
-                )
-                .order_by_expr(
-                    Func::max(Expr::col((article::Entity, article::Column::PublishedAt))).into(),
-                    Order::Desc,
-                )
-                .limit(pool)
-                .take();
-            for row in db.query_all(&by_shared_tags).await? {
+        if let Some(ranked) = by_shared_tags(visibility, article.id, tags, pool) {
+            for row in db.query_all(&ranked).await? {
                 candidate_ids.push(row.try_get_by_index::<i32>(0)?);
             }
         }
@@ -146,4 +116,58 @@ impl Store {
         ranked.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         Ok(ranked)
     }
+}
+
+/// Public stories sharing tags with the article, most shared tags first, then newest. Each
+/// tag contributes only its latest [`PER_TAG`] public stories, read from the tag links' own
+/// copy of visibility, so the statement is a few index ranges whatever the tags' sizes.
+fn by_shared_tags(
+    visibility: Visibility,
+    article_id: i32,
+    tags: &[Tag],
+    pool: u64,
+) -> Option<SelectStatement> {
+    let Visibility::PublishedAsOf(now) = visibility;
+    let (first, rest) = tags.split_first()?;
+    let latest_with = |index: usize, tag_id: i32| {
+        let latest = Query::select()
+            .columns([
+                article_tag::Column::ArticleId,
+                article_tag::Column::VisibleFrom,
+            ])
+            .from(article_tag::Entity)
+            .and_where(article_tag::Column::TagId.eq(tag_id))
+            .and_where(article_tag::Column::VisibleFrom.lte(now))
+            .and_where(article_tag::Column::ArticleId.ne(article_id))
+            .order_by(article_tag::Column::VisibleFrom, Order::Desc)
+            .limit(PER_TAG)
+            .take();
+        // Wrapped, because SQLite allows no LIMIT on the arms of a UNION themselves.
+        Query::select()
+            .columns([
+                article_tag::Column::ArticleId,
+                article_tag::Column::VisibleFrom,
+            ])
+            .from_subquery(latest, Alias::new(format!("tag{index}")))
+            .take()
+    };
+    let mut union = latest_with(0, first.id);
+    for (index, tag) in rest.iter().enumerate() {
+        union.union(UnionType::All, latest_with(index + 1, tag.id));
+    }
+    let ranked = Query::select()
+        .column(article_tag::Column::ArticleId)
+        .from_subquery(union, Alias::new("shared"))
+        .group_by_col(article_tag::Column::ArticleId)
+        .order_by_expr(
+            Func::count(Expr::col(article_tag::Column::ArticleId)).into(),
+            Order::Desc,
+        )
+        .order_by_expr(
+            Func::max(Expr::col(article_tag::Column::VisibleFrom)).into(),
+            Order::Desc,
+        )
+        .limit(pool)
+        .take();
+    Some(ranked)
 }
