@@ -182,3 +182,25 @@ async fn co_authors_follow_the_primary_author_in_byline_order() {
         json!([{ "slug": "amina-rahimi" }, { "slug": "daniel-okafor" }])
     );
 }
+
+#[tokio::test]
+async fn the_article_page_costs_the_same_statements_for_any_number_of_related_stories() {
+    let app = spawn_app().await;
+    let query = r#"query($n: Int!) { article(slug: "envoy-embarks-on-regional-peace-mission") {
+        title body author { name } section { name } tags { name } breadcrumbs { uri }
+        related(first: $n) { reasons { label } article { title uri author { name } tags { name } } } } }"#;
+    let (few, three) = app.data_counting_statements(query, json!({ "n": 3 })).await;
+    let (many, fifteen) = app
+        .data_counting_statements(query, json!({ "n": 15 }))
+        .await;
+    assert_eq!(few["article"]["related"].as_array().map(Vec::len), Some(3));
+    assert_eq!(
+        many["article"]["related"].as_array().map(Vec::len),
+        Some(15)
+    );
+    assert_eq!(
+        three, fifteen,
+        "3 related stories cost {three} statements, 15 cost {fifteen}"
+    );
+    assert!(fifteen <= 12, "the article page costs {fifteen} statements");
+}

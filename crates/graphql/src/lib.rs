@@ -23,8 +23,9 @@ pub use scope::{RequestScope, Viewer};
 
 /// The deepest selection a query may nest.
 pub const MAX_DEPTH: usize = 16;
-/// The most fields one query may select, counting each field once.
-pub const MAX_COMPLEXITY: usize = 2000;
+/// The most fields one query may resolve, counting a list's selection once per item it may
+/// return (a page of 100 articles with 100 fields each fits).
+pub const MAX_COMPLEXITY: usize = 10_000;
 
 /// Dateline's schema type.
 pub type DatelineSchema = Schema<Query, EmptyMutation, EmptySubscription>;

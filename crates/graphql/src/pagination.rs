@@ -128,6 +128,17 @@ pub fn parse_name_cursor(cursor: &str) -> Option<NameKey> {
     })
 }
 
+/// The complexity a connection field adds to a query: its selection once per item it may
+/// return, so that many aliased or large pages cannot slip under the limit.
+pub fn page_complexity(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let items = first.or(last).map_or(DEFAULT_PAGE_SIZE, |n| {
+        u64::try_from(n.clamp(0, MAX_PAGE_SIZE)).unwrap_or_default()
+    });
+    1 + usize::try_from(items.max(1))
+        .unwrap_or(usize::MAX)
+        .saturating_mul(child_complexity)
+}
+
 /// Where a page sits in its list.
 #[derive(SimpleObject)]
 pub struct PageInfo {

@@ -97,6 +97,7 @@ impl Query {
 
     /// Fetches several objects by global id, in the order asked; null where nothing visible
     /// has that id.
+    #[graphql(complexity = "ids.len().max(1) * child_complexity")]
     async fn nodes(
         &self,
         ctx: &Context<'_>,
@@ -136,6 +137,7 @@ impl Query {
 
     /// Published articles, newest first unless ordered otherwise, optionally filtered.
     #[allow(clippy::too_many_arguments)] // the four Relay arguments plus filter and order
+    #[graphql(complexity = "crate::pagination::page_complexity(first, last, child_complexity)")]
     async fn articles(
         &self,
         ctx: &Context<'_>,
@@ -204,6 +206,7 @@ impl Query {
     }
 
     /// All tags, by name.
+    #[graphql(complexity = "crate::pagination::page_complexity(first, last, child_complexity)")]
     async fn tags(
         &self,
         ctx: &Context<'_>,
@@ -251,6 +254,7 @@ impl Query {
     }
 
     /// All authors, by name.
+    #[graphql(complexity = "crate::pagination::page_complexity(first, last, child_complexity)")]
     async fn authors(
         &self,
         ctx: &Context<'_>,

@@ -328,6 +328,9 @@ impl Article {
 
     /// "Check Also": published stories ranked by shared tags, then same section, then
     /// recency. Never this article, never the same story twice.
+    #[graphql(
+        complexity = "1 + usize::try_from(first.clamp(0, MAX_RELATED)).unwrap_or_default().max(1) * child_complexity"
+    )]
     async fn related(
         &self,
         ctx: &Context<'_>,

@@ -49,6 +49,7 @@ impl Author {
 
     /// Published stories by this author, as primary author or co-author.
     #[allow(clippy::too_many_arguments)] // the four Relay arguments plus order
+    #[graphql(complexity = "crate::pagination::page_complexity(first, last, child_complexity)")]
     async fn articles(
         &self,
         ctx: &Context<'_>,

@@ -97,6 +97,7 @@ impl Section {
 
     /// Published stories filed under this section (and, by default, its subsections).
     #[allow(clippy::too_many_arguments)] // the four Relay arguments plus order and scope
+    #[graphql(complexity = "crate::pagination::page_complexity(first, last, child_complexity)")]
     async fn articles(
         &self,
         ctx: &Context<'_>,

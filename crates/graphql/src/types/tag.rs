@@ -39,6 +39,7 @@ impl Tag {
 
     /// Published stories carrying this tag.
     #[allow(clippy::too_many_arguments)] // the four Relay arguments plus order
+    #[graphql(complexity = "crate::pagination::page_complexity(first, last, child_complexity)")]
     async fn articles(
         &self,
         ctx: &Context<'_>,
