@@ -44,6 +44,12 @@ impl ApiError {
     pub fn bad_input(message: impl Into<String>) -> Self {
         Self::BadUserInput(message.into())
     }
+
+    /// An `INTERNAL` error for data that breaks the store's own invariants (an article
+    /// pointing at a missing author, say); `detail` goes to the log only.
+    pub fn inconsistent(detail: impl Into<String>) -> Self {
+        Self::Internal(StoreError::Corrupt(detail.into()))
+    }
 }
 
 impl From<StoreError> for ApiError {

@@ -4,7 +4,7 @@ use async_graphql::{Context, Object, SimpleObject};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::DateTime;
-use dateline_persistence::page::{NameKey, PageArgs, TimeKey};
+use dateline_persistence::page::{NameKey, Page, PageArgs, TimeKey};
 use dateline_persistence::{ArticleFilter, ArticleOrder, Visibility};
 
 use crate::error::{ApiError, ApiResult};
@@ -113,8 +113,8 @@ pub fn parse_article_cursor(order: ArticleOrder, cursor: &str) -> Option<TimeKey
 }
 
 /// The cursor of a row in a list ordered by name.
-pub fn name_cursor(key: &NameKey) -> String {
-    encode(format!("n:{}:{}", key.id, key.name))
+pub fn name_cursor(name: &str, id: i32) -> String {
+    encode(format!("n:{id}:{name}"))
 }
 
 /// Reads a name cursor.
@@ -180,10 +180,35 @@ macro_rules! connection {
     ($connection:ident, $edge:ident, $node:ident, $connection_desc:literal, $edge_desc:literal, $node_desc:literal) => {
         #[doc = $connection_desc]
         pub struct $connection {
-            pub(crate) edges: Vec<$edge>,
-            pub(crate) has_previous_page: bool,
-            pub(crate) has_next_page: bool,
-            pub(crate) total: Total,
+            edges: Vec<$edge>,
+            has_previous_page: bool,
+            has_next_page: bool,
+            total: Total,
+        }
+
+        impl $connection {
+            /// The connection over a page the store read: `cursor` places each item in its
+            /// list, `node` turns it into the GraphQL object, `total` counts the whole list.
+            pub(crate) fn from_page<T>(
+                page: Page<T>,
+                cursor: impl Fn(&T) -> String,
+                node: impl Fn(T) -> $node,
+                total: Total,
+            ) -> Self {
+                Self {
+                    edges: page
+                        .items
+                        .into_iter()
+                        .map(|item| $edge {
+                            cursor: cursor(&item),
+                            node: node(item),
+                        })
+                        .collect(),
+                    has_previous_page: page.has_previous,
+                    has_next_page: page.has_next,
+                    total,
+                }
+            }
         }
 
         #[Object]
@@ -217,8 +242,8 @@ macro_rules! connection {
 
         #[doc = $edge_desc]
         pub struct $edge {
-            pub(crate) cursor: String,
-            pub(crate) node: $node,
+            cursor: String,
+            node: $node,
         }
 
         #[Object]
@@ -308,6 +333,9 @@ mod tests {
             name: "Politics: Asia".into(),
             id: 3,
         };
-        assert_eq!(parse_name_cursor(&name_cursor(&key)), Some(key));
+        assert_eq!(
+            parse_name_cursor(&name_cursor(&key.name, key.id)),
+            Some(key)
+        );
     }
 }

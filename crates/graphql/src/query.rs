@@ -2,14 +2,13 @@
 
 use async_graphql::{Context, ID, Object};
 use dateline_domain::{RoutePath, route};
-use dateline_persistence::page::NameKey;
 use dateline_persistence::{ArticleFilter, ArticleOrder};
 
 use crate::error::{ApiError, ApiResult};
 use crate::id::{self, NodeKind};
 use crate::pagination::{
-    ArticleConnection, ArticleEdge, AuthorConnection, AuthorEdge, TagConnection, TagEdge, Total,
-    Window, article_cursor, name_cursor, parse_article_cursor, parse_name_cursor,
+    ArticleConnection, AuthorConnection, TagConnection, Total, Window, article_cursor, name_cursor,
+    parse_article_cursor, parse_name_cursor,
 };
 use crate::scope::scope;
 use crate::types::{
@@ -37,19 +36,12 @@ pub(crate) async fn article_connection(
         .store
         .articles_page(visibility, &filter, order, &args)
         .await?;
-    Ok(ArticleConnection {
-        edges: page
-            .items
-            .into_iter()
-            .map(|article| ArticleEdge {
-                cursor: article_cursor(order, order.key(&article)),
-                node: Article(article),
-            })
-            .collect(),
-        has_previous_page: page.has_previous,
-        has_next_page: page.has_next,
-        total: Total::Articles { visibility, filter },
-    })
+    Ok(ArticleConnection::from_page(
+        page,
+        |article| article_cursor(order, order.key(article)),
+        Article,
+        Total::Articles { visibility, filter },
+    ))
 }
 
 async fn load_node(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ApiResult<Option<Node>> {
@@ -226,22 +218,12 @@ impl Query {
         }
         .page_args(parse_name_cursor)?;
         let page = scope(ctx)?.store.tags_page(&args).await?;
-        Ok(TagConnection {
-            edges: page
-                .items
-                .into_iter()
-                .map(|tag| TagEdge {
-                    cursor: name_cursor(&NameKey {
-                        name: tag.name.clone(),
-                        id: tag.id,
-                    }),
-                    node: Tag(tag),
-                })
-                .collect(),
-            has_previous_page: page.has_previous,
-            has_next_page: page.has_next,
-            total: Total::Tags,
-        })
+        Ok(TagConnection::from_page(
+            page,
+            |t| name_cursor(&t.name, t.id),
+            Tag,
+            Total::Tags,
+        ))
     }
 
     /// The author with this slug.
@@ -274,22 +256,12 @@ impl Query {
         }
         .page_args(parse_name_cursor)?;
         let page = scope(ctx)?.store.authors_page(&args).await?;
-        Ok(AuthorConnection {
-            edges: page
-                .items
-                .into_iter()
-                .map(|author| AuthorEdge {
-                    cursor: name_cursor(&NameKey {
-                        name: author.name.clone(),
-                        id: author.id,
-                    }),
-                    node: Author(author),
-                })
-                .collect(),
-            has_previous_page: page.has_previous,
-            has_next_page: page.has_next,
-            total: Total::Authors,
-        })
+        Ok(AuthorConnection::from_page(
+            page,
+            |a| name_cursor(&a.name, a.id),
+            Author,
+            Total::Authors,
+        ))
     }
 
     /// Resolves a URL path of the site (`/<section>/<article>`, `/<section>`, `/tag/<slug>`,

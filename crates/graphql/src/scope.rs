@@ -70,9 +70,6 @@ fn visibility_for(viewer: Viewer, now: DateTime<Utc>) -> Visibility {
 /// The request's scope. Every request the schema executes is given one by
 /// [`crate::prepare_request`]; a missing scope is a programming error reported as internal.
 pub fn scope<'a>(ctx: &Context<'a>) -> ApiResult<&'a RequestScope> {
-    ctx.data::<RequestScope>().map_err(|_| {
-        ApiError::Internal(dateline_persistence::StoreError::Invalid(
-            "request executed without a RequestScope".into(),
-        ))
-    })
+    ctx.data::<RequestScope>()
+        .map_err(|_| ApiError::inconsistent("request executed without a RequestScope"))
 }

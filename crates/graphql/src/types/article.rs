@@ -71,6 +71,22 @@ pub struct Breadcrumb {
     pub uri: String,
 }
 
+/// Home, then each section of `path` (the root first), as a breadcrumb trail.
+pub(crate) fn section_trail<'a>(
+    path: impl IntoIterator<Item = &'a model::Section>,
+) -> Vec<Breadcrumb> {
+    let home = Breadcrumb {
+        name: "Home".to_owned(),
+        uri: "/".to_owned(),
+    };
+    std::iter::once(home)
+        .chain(path.into_iter().map(|s| Breadcrumb {
+            name: s.name.clone(),
+            uri: route::section_uri(&s.slug),
+        }))
+        .collect()
+}
+
 /// Narrows an article list. Every field left out does not filter.
 #[derive(InputObject, Default)]
 pub struct ArticleFilterInput {
@@ -139,12 +155,7 @@ impl ArticleFilterInput {
 impl Article {
     async fn body_of(&self, ctx: &Context<'_>) -> ApiResult<model::ArticleBody> {
         let body = scope(ctx)?.loaders.bodies.load_one(self.0.id).await?;
-        body.ok_or_else(|| {
-            ApiError::Internal(dateline_persistence::StoreError::Corrupt(format!(
-                "article {} has no body",
-                self.0.id
-            )))
-        })
+        body.ok_or_else(|| ApiError::inconsistent(format!("article {} has no body", self.0.id)))
     }
 
     async fn primary_section(
@@ -153,10 +164,10 @@ impl Article {
     ) -> ApiResult<(model::Section, Vec<model::Section>)> {
         let tree = scope(ctx)?.sections().await?;
         let section = tree.get(self.0.section_id).cloned().ok_or_else(|| {
-            ApiError::Internal(dateline_persistence::StoreError::Corrupt(format!(
+            ApiError::inconsistent(format!(
                 "article {} points at missing section {}",
                 self.0.id, self.0.section_id
-            )))
+            ))
         })?;
         let ancestors = tree.ancestors(section.id).into_iter().cloned().collect();
         Ok((section, ancestors))
@@ -235,10 +246,10 @@ impl Article {
             .load_one(self.0.author_id)
             .await?;
         author.map(Author).ok_or_else(|| {
-            ApiError::Internal(dateline_persistence::StoreError::Corrupt(format!(
+            ApiError::inconsistent(format!(
                 "article {} points at missing author {}",
                 self.0.id, self.0.author_id
-            )))
+            ))
         })
     }
 
@@ -306,19 +317,7 @@ impl Article {
     /// Home, the primary section's ancestors, the section, and the article itself last.
     async fn breadcrumbs(&self, ctx: &Context<'_>) -> ApiResult<Vec<Breadcrumb>> {
         let (section, ancestors) = self.primary_section(ctx).await?;
-        let mut crumbs = vec![Breadcrumb {
-            name: "Home".to_owned(),
-            uri: "/".to_owned(),
-        }];
-        crumbs.extend(
-            ancestors
-                .iter()
-                .chain(std::iter::once(&section))
-                .map(|s| Breadcrumb {
-                    name: s.name.clone(),
-                    uri: route::section_uri(&s.slug),
-                }),
-        );
+        let mut crumbs = section_trail(ancestors.iter().chain([&section]));
         crumbs.push(Breadcrumb {
             name: self.0.title.clone(),
             uri: route::article_uri(&section.slug, &self.0.slug),

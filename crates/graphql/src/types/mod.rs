@@ -1,6 +1,6 @@
 //! The schema's object types, one file each, mirroring what a news page shows.
 
-mod article;
+pub(crate) mod article;
 mod author;
 mod node;
 mod related;

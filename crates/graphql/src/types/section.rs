@@ -9,6 +9,7 @@ use crate::id::{NodeKind, encode};
 use crate::pagination::{ArticleConnection, Window};
 use crate::query::article_connection;
 use crate::scope::scope;
+use crate::types::article::section_trail;
 use crate::types::{ArticleOrderBy, Breadcrumb};
 
 /// A section of the site ("World", "Latest Updates").
@@ -79,20 +80,9 @@ impl Section {
     /// Home, the ancestors, and this section last.
     async fn breadcrumbs(&self, ctx: &Context<'_>) -> ApiResult<Vec<Breadcrumb>> {
         let tree = scope(ctx)?.sections().await?;
-        let mut crumbs = vec![Breadcrumb {
-            name: "Home".to_owned(),
-            uri: "/".to_owned(),
-        }];
-        crumbs.extend(
-            tree.ancestors(self.0.id)
-                .into_iter()
-                .chain(std::iter::once(&self.0))
-                .map(|s| Breadcrumb {
-                    name: s.name.clone(),
-                    uri: route::section_uri(&s.slug),
-                }),
-        );
-        Ok(crumbs)
+        Ok(section_trail(
+            tree.ancestors(self.0.id).into_iter().chain([&self.0]),
+        ))
     }
 
     /// Published stories filed under this section (and, by default, its subsections).

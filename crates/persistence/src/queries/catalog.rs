@@ -148,9 +148,7 @@ impl Store {
             .await?;
         Ok(rows.into_iter().map(|r| (r.id, Source::from(r))).collect())
     }
-}
 
-impl Store {
     /// How many authors there are.
     pub async fn count_authors(&self) -> StoreResult<u64> {
         Ok(author::Entity::find().count(self.connection()).await?)
