@@ -114,3 +114,15 @@ async fn many_large_pages_in_one_query_hit_the_complexity_limit() {
     let response = app.graphql(&format!("{{ {aliased} }}"), json!({})).await;
     assert_eq!(error_codes(&response), ["LIMIT_EXCEEDED"], "{response}");
 }
+
+#[tokio::test]
+async fn the_demo_loads_only_into_an_empty_database() {
+    let app = spawn_app().await;
+    let again = app.store.load_demo().await.expect("load again");
+    assert_eq!(again, dateline_persistence::demo::DemoOutcome::NotEmpty);
+    let data = app.data("{ articles { totalCount } }", json!({})).await;
+    assert_eq!(
+        data["articles"]["totalCount"], 36,
+        "nothing was added twice"
+    );
+}

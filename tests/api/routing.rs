@@ -144,3 +144,25 @@ async fn malformed_ids_are_user_errors_and_unknown_ones_are_null() {
         .await;
     assert_eq!(error_codes(&response), ["BAD_USER_INPUT"]);
 }
+
+#[tokio::test]
+async fn a_renamed_section_keeps_its_old_paths() {
+    let app = spawn_app().await;
+    let section = app.data(ROUTE, json!({ "path": "/breaking-news" })).await;
+    assert_eq!(section["route"]["node"]["__typename"], "Section");
+    assert_eq!(section["route"]["node"]["slug"], "latest-updates");
+    assert_eq!(section["route"]["canonicalUri"], "/latest-updates");
+    assert_eq!(section["route"]["isRedirect"], true);
+
+    let article = app
+        .data(
+            ROUTE,
+            json!({ "path": "/breaking-news/envoy-embarks-on-regional-peace-mission" }),
+        )
+        .await;
+    assert_eq!(
+        article["route"]["canonicalUri"],
+        "/latest-updates/envoy-embarks-on-regional-peace-mission"
+    );
+    assert_eq!(article["route"]["isRedirect"], true);
+}

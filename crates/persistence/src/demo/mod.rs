@@ -49,8 +49,11 @@ struct DemoAuthor {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct DemoSection {
     slug: String,
+    #[serde(default)]
+    former_slugs: Vec<String>,
     name: String,
     description: Option<String>,
     parent: Option<String>,
@@ -177,10 +180,11 @@ async fn load<C: ConnectionTrait>(
             parent_id: Set(parent_id),
             position: Set(i32::try_from(position).unwrap_or_default()),
         };
-        sections.insert(
-            s.slug,
-            section::Entity::insert(row).exec(db).await?.last_insert_id,
-        );
+        let id = section::Entity::insert(row).exec(db).await?.last_insert_id;
+        for old in &s.former_slugs {
+            redirect(db, slug_redirect_kind::SECTION, old, id, now).await?;
+        }
+        sections.insert(s.slug, id);
     }
     let mut tags = HashMap::new();
     for t in newsroom.tags {
@@ -248,14 +252,26 @@ async fn load<C: ConnectionTrait>(
         let target_id = *ids
             .get(index)
             .ok_or_else(|| StoreError::Corrupt("an inserted article has no id".into()))?;
-        let row = slug_redirect::ActiveModel {
-            id: NotSet,
-            kind: Set(slug_redirect_kind::ARTICLE.to_owned()),
-            old_slug: Set(slug(&old)?.to_string()),
-            target_id: Set(target_id),
-            created_at: Set(now),
-        };
-        slug_redirect::Entity::insert(row).exec(db).await?;
+        redirect(db, slug_redirect_kind::ARTICLE, &old, target_id, now).await?;
     }
     Ok(ids.len())
+}
+
+/// Records that `old` used to name the `kind` with id `target_id`.
+async fn redirect<C: ConnectionTrait>(
+    db: &C,
+    kind: &str,
+    old: &str,
+    target_id: i32,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let row = slug_redirect::ActiveModel {
+        id: NotSet,
+        kind: Set(kind.to_owned()),
+        old_slug: Set(slug(old)?.to_string()),
+        target_id: Set(target_id),
+        created_at: Set(now),
+    };
+    slug_redirect::Entity::insert(row).exec(db).await?;
+    Ok(())
 }
