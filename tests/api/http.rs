@@ -126,3 +126,63 @@ async fn the_demo_loads_only_into_an_empty_database() {
         "nothing was added twice"
     );
 }
+
+#[tokio::test]
+async fn fragments_that_multiply_are_refused_before_they_are_expanded() {
+    let app = spawn_app().await;
+    let mut query = String::from("{ ...F0 }");
+    for i in 0..25 {
+        query.push_str(&format!(
+            " fragment F{i} on Query {{ ...F{} ...F{} }}",
+            i + 1,
+            i + 1
+        ));
+    }
+    query.push_str(" fragment F25 on Query { sections { slug } }");
+    let started = std::time::Instant::now();
+    let response = app.graphql(&query, json!({})).await;
+    assert_eq!(error_codes(&response), ["LIMIT_EXCEEDED"], "{response}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "refused in {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn request_level_mistakes_carry_a_code_too() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .json(&json!({ "query": "query A { sections { slug } } query B { sections { name } }", "operationName": "C" }))
+        .send()
+        .await
+        .expect("POST")
+        .json::<Value>()
+        .await
+        .expect("JSON");
+    assert_eq!(error_codes(&response), ["BAD_USER_INPUT"], "{response}");
+}
+
+#[tokio::test]
+async fn malformed_slugs_find_nothing_and_malformed_filters_are_user_errors() {
+    let app = spawn_app().await;
+    let data = app
+        .data(
+            "query($s: String!) { article(slug: $s) { id } tag(slug: $s) { id } author(slug: $s) { id } section(slug: $s) { id } }",
+            json!({ "s": "bad\u{0}slug" }),
+        )
+        .await;
+    assert_eq!(
+        data,
+        json!({ "article": null, "tag": null, "author": null, "section": null })
+    );
+    let response = app
+        .graphql(
+            "{ articles(filter: { tag: \"Bad Tag\u{0}\" }) { nodes { slug } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_codes(&response), ["BAD_USER_INPUT"], "{response}");
+}

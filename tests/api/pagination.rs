@@ -150,3 +150,52 @@ async fn total_count_costs_nothing_unless_asked_for() {
         "totalCount adds exactly one COUNT statement"
     );
 }
+
+#[tokio::test]
+async fn cursors_belong_to_their_list_and_to_real_times() {
+    let app = spawn_app().await;
+    let tags = app
+        .data("{ tags(first: 1) { pageInfo { endCursor } } }", json!({}))
+        .await;
+    let cursor = tags["tags"]["pageInfo"]["endCursor"].clone();
+    let response = app
+        .graphql(
+            "query($c: String) { authors(first: 1, after: $c) { nodes { name } } }",
+            json!({ "c": cursor }),
+        )
+        .await;
+    assert_eq!(
+        error_codes(&response),
+        ["BAD_USER_INPUT"],
+        "a tag cursor is no author cursor"
+    );
+
+    // A well-formed article cursor for the year 10000.
+    let response = app
+        .graphql(
+            PAGE,
+            json!({ "first": 1, "after": "YTpwZDoyNTM0MDIzMDA4MDAwMDAwMDA6MQ" }),
+        )
+        .await;
+    assert_eq!(error_codes(&response), ["BAD_USER_INPUT"]);
+}
+
+#[tokio::test]
+async fn a_page_that_stops_before_a_cursor_knows_more_follows() {
+    let app = spawn_app().await;
+    let first = app.data(PAGE, json!({ "first": 10 })).await;
+    let tenth = first["articles"]["edges"][9]["cursor"].clone();
+    let page = app.data(PAGE, json!({ "first": 3, "before": tenth })).await;
+    assert_eq!(
+        slugs(&page["articles"]),
+        slugs(&first["articles"])[..3].to_vec()
+    );
+    assert_eq!(page["articles"]["pageInfo"]["hasNextPage"], true);
+    let page = app
+        .data(
+            PAGE,
+            json!({ "last": 3, "after": first["articles"]["edges"][0]["cursor"] }),
+        )
+        .await;
+    assert_eq!(page["articles"]["pageInfo"]["hasPreviousPage"], true);
+}

@@ -9,21 +9,22 @@
 use std::sync::Arc;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
+    NextRequest, NextValidation,
 };
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{
-    ErrorExtensions, Response, ServerError, ServerResult, ValidationResult, Variables,
+    ErrorExtensions, Request, Response, ServerError, ServerResult, ValidationResult, Variables,
 };
 use dateline_persistence::StoreError;
+
+use crate::limits;
 
 /// What went wrong, in terms a client can act on.
 #[derive(Debug, Clone)]
 pub enum ApiError {
     /// The request is malformed (a bad cursor, a page size out of range, a malformed id).
     BadUserInput(String),
-    /// A request went over one of the API's limits.
-    LimitExceeded(String),
     /// Something failed on our side; the cause is logged, never returned.
     Internal(StoreError),
 }
@@ -58,19 +59,12 @@ impl From<StoreError> for ApiError {
     }
 }
 
-impl From<Arc<StoreError>> for ApiError {
-    fn from(error: Arc<StoreError>) -> Self {
-        Self::Internal((*error).clone())
-    }
-}
-
 // `ApiError` deliberately has no `Display`: async-graphql turns any displayable error into a
 // client-visible message, and this conversion is the only way ours may become one.
 impl From<ApiError> for async_graphql::Error {
     fn from(error: ApiError) -> Self {
         let (code, message) = match error {
             ApiError::BadUserInput(message) => (code::BAD_USER_INPUT, message),
-            ApiError::LimitExceeded(message) => (code::LIMIT_EXCEEDED, message),
             ApiError::Internal(cause) => {
                 tracing::error!(error = %cause, "request failed");
                 (code::INTERNAL, INTERNAL_MESSAGE.to_owned())
@@ -102,16 +96,56 @@ fn has_code(error: &ServerError) -> bool {
         .is_some()
 }
 
-fn with_code(mut error: ServerError, code: &str) -> ServerError {
+fn set_code(error: &mut ServerError, code: &str) {
     error
         .extensions
         .get_or_insert_with(Default::default)
         .set("code", code);
+}
+
+fn with_code(mut error: ServerError, code: &str) -> ServerError {
+    set_code(&mut error, code);
     error
 }
 
 #[async_graphql::async_trait::async_trait]
 impl Extension for ErrorCodesExtension {
+    /// Parses the document once, here, and measures it before async-graphql's own checks,
+    /// which expand fragments exponentially (see [`limits`]).
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        let document = request
+            .parsed_query()
+            .map_err(|e| with_code(e, code::GRAPHQL_PARSE_FAILED))?;
+        if limits::expanded_fields(document) > limits::MAX_EXPANDED_FIELDS {
+            let message = format!(
+                "the query expands to more than {} fields once its fragments are inlined",
+                limits::MAX_EXPANDED_FIELDS
+            );
+            return Err(with_code(
+                ServerError::new(message, None),
+                code::LIMIT_EXCEEDED,
+            ));
+        }
+        next.run(ctx, request).await
+    }
+
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        // What the stages below did not code is about the request itself, such as an
+        // operation name that names no operation.
+        for error in &mut response.errors {
+            if !has_code(error) {
+                set_code(error, code::BAD_USER_INPUT);
+            }
+        }
+        response
+    }
+
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -119,9 +153,14 @@ impl Extension for ErrorCodesExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables)
-            .await
-            .map_err(|e| with_code(e, code::GRAPHQL_PARSE_FAILED))
+        next.run(ctx, query, variables).await.map_err(|e| {
+            let code = if e.message.starts_with("The recursion depth of the query") {
+                code::LIMIT_EXCEEDED
+            } else {
+                code::GRAPHQL_PARSE_FAILED
+            };
+            with_code(e, code)
+        })
     }
 
     async fn validation(

@@ -7,6 +7,7 @@
 
 pub mod error;
 mod id;
+pub mod limits;
 mod loaders;
 pub mod pagination;
 mod query;
@@ -24,7 +25,7 @@ pub use scope::{RequestScope, Viewer};
 /// The deepest selection a query may nest.
 pub const MAX_DEPTH: usize = 16;
 /// The most fields one query may resolve, counting a list's selection once per item it may
-/// return (a page of 100 articles with 100 fields each fits).
+/// return (a page of 100 articles with up to 99 fields each fits).
 pub const MAX_COMPLEXITY: usize = 10_000;
 
 /// Dateline's schema type.

@@ -3,7 +3,7 @@
 use async_graphql::{Context, Object, SimpleObject};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::DateTime;
+use chrono::{DateTime, Datelike};
 use dateline_persistence::page::{NameKey, Page, PageArgs, TimeKey};
 use dateline_persistence::{ArticleFilter, ArticleOrder, Visibility};
 
@@ -106,26 +106,43 @@ pub fn parse_article_cursor(order: ArticleOrder, cursor: &str) -> Option<TimeKey
         return None;
     }
     let at = DateTime::from_timestamp_micros(micros.parse().ok()?)?;
+    // Both databases store years 1 to 9999 only; anything else was not made here.
+    if !(1..=9999).contains(&at.year()) {
+        return None;
+    }
     Some(TimeKey {
         at,
         id: id.parse().ok()?,
     })
 }
 
-/// The cursor of a row in a list ordered by name.
-pub fn name_cursor(name: &str, id: i32) -> String {
-    encode(format!("n:{id}:{name}"))
+/// The cursor of a row in the list `list` (`tag` or `author`), ordered by name.
+pub fn name_cursor(list: &str, name: &str, id: i32) -> String {
+    encode(format!("n:{list}:{id}:{name}"))
 }
 
 /// Reads a name cursor.
-pub fn parse_name_cursor(cursor: &str) -> Option<NameKey> {
+pub fn parse_name_cursor(list: &str, cursor: &str) -> Option<NameKey> {
     let raw = decode(cursor)?;
-    let rest = raw.strip_prefix("n:")?;
+    let rest = raw
+        .strip_prefix("n:")?
+        .strip_prefix(list)?
+        .strip_prefix(':')?;
     let (id, name) = rest.split_once(':')?;
+    // PostgreSQL refuses NUL in text; no stored name has one.
+    if name.contains('\0') {
+        return None;
+    }
     Some(NameKey {
         name: name.to_owned(),
         id: id.parse().ok()?,
     })
+}
+
+/// The complexity of a field that returns up to `items` objects of `child_complexity` each,
+/// plus `own_cost` for the work behind the field itself. Saturates instead of overflowing.
+pub fn list_complexity(own_cost: usize, items: usize, child_complexity: usize) -> usize {
+    own_cost.saturating_add(items.max(1).saturating_mul(child_complexity))
 }
 
 /// The complexity a connection field adds to a query: its selection once per item it may
@@ -134,9 +151,11 @@ pub fn page_complexity(first: Option<i32>, last: Option<i32>, child_complexity: 
     let items = first.or(last).map_or(DEFAULT_PAGE_SIZE, |n| {
         u64::try_from(n.clamp(0, MAX_PAGE_SIZE)).unwrap_or_default()
     });
-    1 + usize::try_from(items.max(1))
-        .unwrap_or(usize::MAX)
-        .saturating_mul(child_complexity)
+    list_complexity(
+        1,
+        usize::try_from(items).unwrap_or(usize::MAX),
+        child_complexity,
+    )
 }
 
 /// Where a page sits in its list.
@@ -334,8 +353,8 @@ mod tests {
             id: 3,
         };
         assert_eq!(
-            parse_name_cursor(&name_cursor(&key.name, key.id)),
-            Some(key)
+            parse_name_cursor("tag", &name_cursor("tag", &key.name, key.id)),
+            Some(key.clone())
         );
     }
 }

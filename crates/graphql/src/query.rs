@@ -1,7 +1,7 @@
 //! The query root: what a site's pages read.
 
 use async_graphql::{Context, ID, Object};
-use dateline_domain::{RoutePath, route};
+use dateline_domain::{RoutePath, Slug, route};
 use dateline_persistence::{ArticleFilter, ArticleOrder};
 
 use crate::error::{ApiError, ApiResult};
@@ -14,6 +14,12 @@ use crate::scope::scope;
 use crate::types::{
     Article, ArticleFilterInput, ArticleOrderBy, Author, Node, Route, Section, Source, Tag,
 };
+
+/// Whether `slug` could name anything; no stored slug fails this, so a lookup by such a
+/// string finds nothing without asking the database.
+fn is_slug(slug: &str) -> bool {
+    Slug::parse(slug).is_ok()
+}
 
 /// The most ids `nodes(ids:)` takes at once.
 pub const MAX_NODES: usize = 100;
@@ -89,7 +95,9 @@ impl Query {
 
     /// Fetches several objects by global id, in the order asked; null where nothing visible
     /// has that id.
-    #[graphql(complexity = "ids.len().max(1) * child_complexity")]
+    #[graphql(
+        complexity = "crate::pagination::list_complexity(1, ids.len().min(MAX_NODES + 1), child_complexity)"
+    )]
     async fn nodes(
         &self,
         ctx: &Context<'_>,
@@ -119,6 +127,9 @@ impl Query {
         ctx: &Context<'_>,
         #[graphql(desc = "The article's slug.")] slug: String,
     ) -> ApiResult<Option<Article>> {
+        if !is_slug(&slug) {
+            return Ok(None);
+        }
         let scope = scope(ctx)?;
         Ok(scope
             .store
@@ -194,6 +205,9 @@ impl Query {
         ctx: &Context<'_>,
         #[graphql(desc = "The tag's slug.")] slug: String,
     ) -> ApiResult<Option<Tag>> {
+        if !is_slug(&slug) {
+            return Ok(None);
+        }
         Ok(scope(ctx)?.store.tag_by_slug(&slug).await?.map(Tag))
     }
 
@@ -216,11 +230,11 @@ impl Query {
             last,
             before,
         }
-        .page_args(parse_name_cursor)?;
+        .page_args(|c| parse_name_cursor("tag", c))?;
         let page = scope(ctx)?.store.tags_page(&args).await?;
         Ok(TagConnection::from_page(
             page,
-            |t| name_cursor(&t.name, t.id),
+            |t| name_cursor("tag", &t.name, t.id),
             Tag,
             Total::Tags,
         ))
@@ -232,6 +246,9 @@ impl Query {
         ctx: &Context<'_>,
         #[graphql(desc = "The author's slug.")] slug: String,
     ) -> ApiResult<Option<Author>> {
+        if !is_slug(&slug) {
+            return Ok(None);
+        }
         Ok(scope(ctx)?.store.author_by_slug(&slug).await?.map(Author))
     }
 
@@ -254,11 +271,11 @@ impl Query {
             last,
             before,
         }
-        .page_args(parse_name_cursor)?;
+        .page_args(|c| parse_name_cursor("author", c))?;
         let page = scope(ctx)?.store.authors_page(&args).await?;
         Ok(AuthorConnection::from_page(
             page,
-            |a| name_cursor(&a.name, a.id),
+            |a| name_cursor("author", &a.name, a.id),
             Author,
             Total::Authors,
         ))
@@ -304,7 +321,12 @@ impl Query {
                         let section = tree
                             .get(article.section_id)
                             .map(|s| s.slug.clone())
-                            .unwrap_or_default();
+                            .ok_or_else(|| {
+                                ApiError::inconsistent(format!(
+                                    "article {} points at missing section",
+                                    article.id
+                                ))
+                            })?;
                         Some((
                             route::article_uri(&section, &article.slug),
                             Node::Article(Article(article)),

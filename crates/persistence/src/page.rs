@@ -114,14 +114,15 @@ pub(crate) fn finish<T, K>(mut rows: Vec<T>, page: &PageArgs<K>) -> Page<T> {
         rows.reverse();
         Page {
             items: rows,
-            has_previous: more,
+            has_previous: more || page.after.is_some(),
+            // The `before` row itself lies after this page.
             has_next: page.before.is_some(),
         }
     } else {
         Page {
             items: rows,
             has_previous: page.after.is_some(),
-            has_next: more,
+            has_next: more || page.before.is_some(),
         }
     }
 }

@@ -3,14 +3,16 @@
 //! The shape follows the peer benchmark's news schema: 200 authors, 30 sections, 1,000 tags,
 //! three to seven tags per article (five on average) and bodies of about 3 KB. Article
 //! `article-N` is the N-th seeded one, and one section is `technology`, so the same queries
-//! run against Dateline and its peers. Runs are deterministic for a given count.
+//! run against Dateline and its peers. The generated text, tags and authors depend only on
+//! how many articles exist already; publication times are spread over the two years before
+//! the run.
 
 use chrono::{Duration, Utc};
 use dateline_domain::html::SafeHtml;
 use dateline_domain::{ArticleStatus, Slug};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, NotSet, PaginatorTrait, QueryFilter,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, PaginatorTrait,
+    QueryFilter, TransactionTrait,
 };
 
 use crate::entity::{article, author, section, source, tag};
@@ -24,6 +26,8 @@ pub const AUTHORS: usize = 200;
 pub const SECTIONS: usize = 30;
 /// Seeded tags.
 pub const TAGS: usize = 1000;
+/// The source seeded articles are credited to.
+const SEED_SOURCE: &str = "Seed Wire";
 /// Articles written per transaction.
 const CHUNK: usize = 2000;
 
@@ -217,53 +221,25 @@ impl Store {
                     .await?
             }
         };
-        let section_ids = match section::Entity::find()
-            .filter(section::Column::Slug.is_in(TOP_SECTIONS))
-            .all(&txn)
-            .await?
-        {
-            rows if !rows.is_empty() => section::Entity::find()
-                .all(&txn)
-                .await?
-                .into_iter()
-                .map(|r| r.id)
-                .collect(),
-            _ => {
-                let mut ids = Vec::with_capacity(SECTIONS);
-                for (position, top) in TOP_SECTIONS.iter().enumerate() {
-                    let parent = section::Entity::insert(section::ActiveModel {
-                        id: NotSet,
-                        slug: Set((*top).to_owned()),
-                        name: Set(top[..1].to_ascii_uppercase() + &top[1..]),
-                        description: Set(None),
-                        parent_id: Set(None),
-                        position: Set(i32::try_from(position).unwrap_or_default()),
-                    })
-                    .exec(&txn)
-                    .await?
-                    .last_insert_id;
-                    ids.push(parent);
-                    for child in 1..=4 {
-                        let child_id = section::Entity::insert(section::ActiveModel {
-                            id: NotSet,
-                            slug: Set(format!("{top}-{child}")),
-                            name: Set(format!(
-                                "{} {child}",
-                                top[..1].to_ascii_uppercase() + &top[1..]
-                            )),
-                            description: Set(None),
-                            parent_id: Set(Some(parent)),
-                            position: Set(child),
-                        })
-                        .exec(&txn)
-                        .await?
-                        .last_insert_id;
-                        ids.push(child_id);
-                    }
-                }
-                ids
+        let mut section_ids = Vec::with_capacity(SECTIONS);
+        for (position, top) in TOP_SECTIONS.iter().enumerate() {
+            let title = top[..1].to_ascii_uppercase() + &top[1..];
+            let parent = section_id(&txn, top, &title, None, position).await?;
+            section_ids.push(parent);
+            for child in 1..=4 {
+                let slug = format!("{top}-{child}");
+                section_ids.push(
+                    section_id(
+                        &txn,
+                        &slug,
+                        &format!("{title} {child}"),
+                        Some(parent),
+                        child,
+                    )
+                    .await?,
+                );
             }
-        };
+        }
         let tag_ids = match tag::Entity::find()
             .filter(tag::Column::Slug.starts_with("topic-"))
             .all(&txn)
@@ -281,15 +257,49 @@ impl Store {
                     .await?
             }
         };
-        let source_id = source::Entity::insert(source::ActiveModel {
-            id: NotSet,
-            name: Set("Seed Wire".to_owned()),
-            url: Set(None),
-        })
-        .exec(&txn)
-        .await?
-        .last_insert_id;
+        let source_id = match source::Entity::find()
+            .filter(source::Column::Name.eq(SEED_SOURCE))
+            .one(&txn)
+            .await?
+        {
+            Some(source) => source.id,
+            None => {
+                let row = source::ActiveModel {
+                    id: NotSet,
+                    name: Set(SEED_SOURCE.to_owned()),
+                    url: Set(None),
+                };
+                source::Entity::insert(row).exec(&txn).await?.last_insert_id
+            }
+        };
         txn.commit().await?;
         Ok((author_ids, section_ids, tag_ids, source_id))
     }
+}
+
+/// The id of the section with `slug`, created (under `parent_id`) if it does not exist yet,
+/// so that seeding also works on a database that already has sections, such as the demo's.
+async fn section_id<C: ConnectionTrait>(
+    db: &C,
+    slug: &str,
+    name: &str,
+    parent_id: Option<i32>,
+    position: usize,
+) -> StoreResult<i32> {
+    if let Some(section) = section::Entity::find()
+        .filter(section::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+    {
+        return Ok(section.id);
+    }
+    let row = section::ActiveModel {
+        id: NotSet,
+        slug: Set(slug.to_owned()),
+        name: Set(name.to_owned()),
+        description: Set(None),
+        parent_id: Set(parent_id),
+        position: Set(i32::try_from(position).unwrap_or_default()),
+    };
+    Ok(section::Entity::insert(row).exec(db).await?.last_insert_id)
 }

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use dateline_domain::{ArticleStatus, route, text};
+use dateline_domain::{ArticleStatus, Slug, route, text};
 use dateline_persistence::{ArticleFilter, ArticleOrder, model};
 
 use crate::error::{ApiError, ApiResult};
@@ -12,6 +12,11 @@ use crate::types::{Author, RelatedArticle, Section, Source, Tag};
 
 /// The most related stories one article returns.
 pub const MAX_RELATED: i32 = 20;
+
+/// What `related` adds to a query's complexity before its selection: ranking costs a few
+/// statements per article, so one query may rank related stories for ten articles at most
+/// (an article page needs one).
+pub const RELATED_COST: usize = 1000;
 
 /// A news story.
 #[derive(Clone)]
@@ -126,6 +131,14 @@ impl From<ArticleOrderBy> for ArticleOrder {
     }
 }
 
+/// `value` if it is a well-formed slug, else a `BAD_USER_INPUT` naming the `field`.
+fn checked_slug(field: &str, value: String) -> ApiResult<String> {
+    match Slug::parse(&value) {
+        Ok(_) => Ok(value),
+        Err(e) => Err(ApiError::bad_input(format!("`filter.{field}`: {e}"))),
+    }
+}
+
 impl ArticleFilterInput {
     /// The store's filter; a section slug becomes the ids of that section's subtree (no ids at
     /// all for an unknown section, so the list is empty rather than unfiltered).
@@ -143,8 +156,8 @@ impl ArticleFilterInput {
         };
         Ok(ArticleFilter {
             section_ids,
-            tag_slug: self.tag,
-            author_slug: self.author,
+            tag_slug: self.tag.map(|s| checked_slug("tag", s)).transpose()?,
+            author_slug: self.author.map(|s| checked_slug("author", s)).transpose()?,
             published_after: self.published_after,
             published_before: self.published_before,
             featured: self.featured,
@@ -326,9 +339,10 @@ impl Article {
     }
 
     /// "Check Also": published stories ranked by shared tags, then same section, then
-    /// recency. Never this article, never the same story twice.
+    /// recency. Never this article, never the same story twice. Meant for an article page:
+    /// it weighs 1,000 towards the query's complexity limit of 10,000.
     #[graphql(
-        complexity = "1 + usize::try_from(first.clamp(0, MAX_RELATED)).unwrap_or_default().max(1) * child_complexity"
+        complexity = "crate::pagination::list_complexity(RELATED_COST, usize::try_from(first.clamp(0, MAX_RELATED)).unwrap_or_default(), child_complexity)"
     )]
     async fn related(
         &self,
