@@ -1,6 +1,7 @@
 //! The newsroom: sources, authors, sections, tags, articles and their links, slug history.
 //!
-//! Every list the API serves has an index here that matches its filter and keyset order.
+//! The public lists (front page, section and author pages, tag links, related stories) each
+//! have an index here that matches their filter and keyset order.
 //! Article bodies live in their own table: lists never read them, and keeping kilobytes of
 //! HTML out of the article row keeps list scans small on both databases.
 

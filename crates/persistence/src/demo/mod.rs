@@ -118,6 +118,16 @@ fn slug(value: &str) -> StoreResult<Slug> {
     Slug::parse(value).map_err(|e| StoreError::Invalid(format!("demo slug {value:?}: {e}")))
 }
 
+/// A section slug must also leave the paths of other pages free (`/tag/…`, `/author/…`).
+fn section_slug(value: &str) -> StoreResult<Slug> {
+    if dateline_domain::route::RESERVED_SECTION_SLUGS.contains(&value) {
+        return Err(StoreError::Invalid(format!(
+            "demo section slug {value:?} is reserved"
+        )));
+    }
+    slug(value)
+}
+
 impl Store {
     /// Loads the demo newsroom in one transaction, unless the database has articles already.
     pub async fn load_demo(&self) -> StoreResult<DemoOutcome> {
@@ -174,7 +184,7 @@ async fn load<C: ConnectionTrait>(
             .transpose()?;
         let row = section::ActiveModel {
             id: NotSet,
-            slug: Set(slug(&s.slug)?.to_string()),
+            slug: Set(section_slug(&s.slug)?.to_string()),
             name: Set(s.name),
             description: Set(s.description),
             parent_id: Set(parent_id),

@@ -32,7 +32,8 @@ pub struct ArticleFilter {
     pub featured: Option<bool>,
 }
 
-/// The orders article lists come in; each is served by an index.
+/// The orders article lists come in. Unfiltered, and by section or author, the published
+/// orders read an index in order; other combinations sort what their filter selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ArticleOrder {
     /// Newest first.
