@@ -9,12 +9,13 @@ use clap::{Parser, Subcommand};
 
 /// Dateline: a GraphQL backend for news sites.
 #[derive(Parser)]
-#[command(name = "dateline", version, about)]
+#[command(name = "dateline", version)]
 pub struct Cli {
     /// Where the newsroom is stored: `sqlite://FILE?mode=rwc` or `postgres://USER@HOST/DB`.
     #[arg(
         long,
         env = "DATABASE_URL",
+        hide_env_values = true,
         default_value = "sqlite://dateline.db?mode=rwc",
         global = true
     )]
@@ -105,6 +106,16 @@ mod tests {
         let url: DatabaseUrl = "postgres://app:s3cret@db/news".parse().expect("valid url");
         assert!(!format!("{url} {url:?}").contains("s3cret"));
         assert_eq!(url.expose(), "postgres://app:s3cret@db/news");
+    }
+
+    #[test]
+    fn help_never_shows_the_database_url_from_the_environment() {
+        use clap::CommandFactory;
+        let arg = Cli::command()
+            .get_arguments()
+            .find(|a| a.get_id() == "database_url")
+            .cloned();
+        assert!(arg.is_some_and(|a| a.is_hide_env_values_set()));
     }
 
     #[test]
