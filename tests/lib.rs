@@ -122,6 +122,11 @@ impl TestApp {
         response["data"].clone()
     }
 
+    /// How many SQL statements the server has run so far.
+    pub fn statements(&self) -> usize {
+        self.statements.load(Ordering::SeqCst)
+    }
+
     /// Runs a request and returns its data and how many SQL statements it cost.
     pub async fn data_counting_statements(&self, query: &str, variables: Value) -> (Value, usize) {
         let before = self.statements.load(Ordering::SeqCst);

@@ -186,3 +186,33 @@ async fn malformed_slugs_find_nothing_and_malformed_filters_are_user_errors() {
         .await;
     assert_eq!(error_codes(&response), ["BAD_USER_INPUT"], "{response}");
 }
+
+#[tokio::test]
+async fn lists_nested_in_lists_are_bounded_per_request() {
+    let app = spawn_app().await;
+    let nested =
+        "{ articles(first: 36) { nodes { slug tags { articles(first: 1) { nodes { slug } } } } } }";
+    let (response, statements) = {
+        let before = app.statements();
+        let response = app.graphql(nested, json!({})).await;
+        (response, app.statements() - before)
+    };
+    let codes = error_codes(&response);
+    assert!(
+        !codes.is_empty() && codes.iter().all(|c| c == "LIMIT_EXCEEDED"),
+        "{codes:?}"
+    );
+    assert!(
+        statements <= 60,
+        "a nested query cost {statements} statements"
+    );
+
+    let rails = "{ a: section(slug: \"news\") { articles(first: 5) { nodes { slug } } } \
+                 b: section(slug: \"sport\") { articles(first: 5) { totalCount nodes { slug } } } \
+                 c: tag(slug: \"climate\") { articles(first: 5) { nodes { slug } } } }";
+    let fine = app.graphql(rails, json!({})).await;
+    assert!(
+        fine.get("errors").is_none(),
+        "a home page with a few rails is fine: {fine}"
+    );
+}

@@ -25,6 +25,8 @@ use crate::limits;
 pub enum ApiError {
     /// The request is malformed (a bad cursor, a page size out of range, a malformed id).
     BadUserInput(String),
+    /// The request went over one of the API's limits.
+    LimitExceeded(String),
     /// Something failed on our side; the cause is logged, never returned.
     Internal(StoreError),
 }
@@ -65,6 +67,7 @@ impl From<ApiError> for async_graphql::Error {
     fn from(error: ApiError) -> Self {
         let (code, message) = match error {
             ApiError::BadUserInput(message) => (code::BAD_USER_INPUT, message),
+            ApiError::LimitExceeded(message) => (code::LIMIT_EXCEEDED, message),
             ApiError::Internal(cause) => {
                 tracing::error!(error = %cause, "request failed");
                 (code::INTERNAL, INTERNAL_MESSAGE.to_owned())

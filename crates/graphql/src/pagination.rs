@@ -183,7 +183,9 @@ pub enum Total {
 
 impl Total {
     async fn count(&self, ctx: &Context<'_>) -> ApiResult<i32> {
-        let store = &scope(ctx)?.store;
+        let scope = scope(ctx)?;
+        scope.charge_list_read()?;
+        let store = &scope.store;
         let n = match self {
             Self::Articles { visibility, filter } => {
                 store.count_articles(*visibility, filter).await?

@@ -37,6 +37,7 @@ pub(crate) async fn article_connection(
     let order = ArticleOrder::from(order_by);
     let args = window.page_args(|cursor| parse_article_cursor(order, cursor))?;
     let scope = scope(ctx)?;
+    scope.charge_list_read()?;
     let visibility = scope.visibility();
     let page = scope
         .store
@@ -231,7 +232,9 @@ impl Query {
             before,
         }
         .page_args(|c| parse_name_cursor("tag", c))?;
-        let page = scope(ctx)?.store.tags_page(&args).await?;
+        let scope = scope(ctx)?;
+        scope.charge_list_read()?;
+        let page = scope.store.tags_page(&args).await?;
         Ok(TagConnection::from_page(
             page,
             |t| name_cursor("tag", &t.name, t.id),
@@ -272,7 +275,9 @@ impl Query {
             before,
         }
         .page_args(|c| parse_name_cursor("author", c))?;
-        let page = scope(ctx)?.store.authors_page(&args).await?;
+        let scope = scope(ctx)?;
+        scope.charge_list_read()?;
+        let page = scope.store.authors_page(&args).await?;
         Ok(AuthorConnection::from_page(
             page,
             |a| name_cursor("author", &a.name, a.id),

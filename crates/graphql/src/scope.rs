@@ -2,6 +2,7 @@
 //! copy of the section tree. Built fresh for every request, so nothing leaks between viewers.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_graphql::Context;
 use chrono::{DateTime, Utc};
@@ -28,7 +29,13 @@ pub struct RequestScope {
     pub now: DateTime<Utc>,
     pub loaders: Loaders,
     sections: OnceCell<Arc<SectionTree>>,
+    list_reads: AtomicUsize,
 }
+
+/// The most lists (pages, counts, related rankings) one request may read. Dataloaders keep
+/// a request's statements from growing with its lists, except for lists nested in lists
+/// (`articles { nodes { tags { articles … } } }`); this bounds what those can cost.
+pub const MAX_LIST_READS: usize = 50;
 
 impl RequestScope {
     /// A scope for one request by `viewer`.
@@ -41,12 +48,24 @@ impl RequestScope {
             viewer,
             now,
             sections: OnceCell::new(),
+            list_reads: AtomicUsize::new(0),
         }
     }
 
     /// Which articles this viewer may see. This is the one place that decides it.
     pub fn visibility(&self) -> Visibility {
         visibility_for(self.viewer, self.now)
+    }
+
+    /// Counts one more list read against [`MAX_LIST_READS`].
+    pub fn charge_list_read(&self) -> ApiResult<()> {
+        if self.list_reads.fetch_add(1, Ordering::Relaxed) < MAX_LIST_READS {
+            Ok(())
+        } else {
+            Err(ApiError::LimitExceeded(format!(
+                "a query may read at most {MAX_LIST_READS} lists (pages, counts or related stories)"
+            )))
+        }
     }
 
     /// The whole section tree, read once per request on first use.

@@ -358,6 +358,7 @@ impl Article {
             return Ok(Vec::new());
         }
         let scope = scope(ctx)?;
+        scope.charge_list_read()?;
         let tags = scope
             .loaders
             .tags_of_article
