@@ -40,13 +40,14 @@ impl ArticleStatus {
         }
     }
 
-    /// Whether the workflow allows moving from `self` to `next`.
+    /// Whether the workflow allows moving from `self` to `next`. A scheduled article may be
+    /// rescheduled; nothing else stays where it is.
     pub fn can_become(self, next: Self) -> bool {
         use ArticleStatus::*;
         matches!(
             (self, next),
             (Draft, Scheduled | Published | Archived)
-                | (Scheduled, Draft | Published | Archived)
+                | (Scheduled, Draft | Scheduled | Published | Archived)
                 | (Published, Draft | Archived)
                 | (Archived, Draft)
         )
