@@ -8,7 +8,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use dateline_persistence::Store;
+use dateline_domain::{Email, NewPassword, Role};
+use dateline_persistence::{NewUser, SCHEDULER_POLL_MARK, Store};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
@@ -22,6 +23,7 @@ pub struct TestApp {
     pub store: Store,
     statements: Arc<AtomicUsize>,
     shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for TestApp {
@@ -68,20 +70,32 @@ pub async fn spawn_app() -> TestApp {
         .expect("connect to the test database");
     let statements = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&statements);
-    db.set_metric_callback(move |_| {
-        counter.fetch_add(1, Ordering::SeqCst);
+    db.set_metric_callback(move |info| {
+        // The scheduler polls every second whatever the requests: not theirs to count.
+        if !info.statement.sql.ends_with(SCHEDULER_POLL_MARK) {
+            counter.fetch_add(1, Ordering::SeqCst);
+        }
     });
     let store = Store::new(db);
     store.migrate().await.expect("migrate the test database");
     store.load_demo().await.expect("load the demo newsroom");
+    serve(store, statements).await
+}
 
+/// Starts another server over the same database as `app`, as a second instance behind a
+/// load balancer would be, or as the same server after a restart.
+pub async fn spawn_instance(app: &TestApp) -> TestApp {
+    serve(app.store.clone(), Arc::clone(&app.statements)).await
+}
+
+async fn serve(store: Store, statements: Arc<AtomicUsize>) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind a port");
     let address = format!("http://{}", listener.local_addr().expect("local address"));
     let (shutdown, stopped) = oneshot::channel::<()>();
     let server_store = store.clone();
-    tokio::spawn(async move {
+    let server = tokio::spawn(async move {
         dateline_server::run(listener, server_store, async {
             stopped.await.ok();
         })
@@ -94,19 +108,39 @@ pub async fn spawn_app() -> TestApp {
         store,
         statements,
         shutdown: Some(shutdown),
+        server: Some(server),
     }
 }
 
 impl TestApp {
+    /// Stops the server (its scheduler too) and waits until it has; the database stays.
+    pub async fn stop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            tokio::time::timeout(std::time::Duration::from_secs(10), server)
+                .await
+                .expect("the server stops within 10 s")
+                .expect("the server task ends cleanly");
+        }
+    }
+
     /// POSTs a GraphQL document with variables and returns the whole JSON response.
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
-        let response = self
+        self.graphql_as(None, query, variables).await
+    }
+
+    /// Like [`TestApp::graphql`], signed in with `token` when there is one.
+    pub async fn graphql_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self
             .client
             .post(format!("{}/graphql", self.address))
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .expect("request reaches the server");
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request reaches the server");
         assert!(response.status().is_success(), "HTTP {}", response.status());
         response.json().await.expect("a JSON response")
     }
@@ -162,6 +196,127 @@ impl TestApp {
             )
             .await
             .expect("set the publication time");
+    }
+}
+
+/// A signed-in member of staff.
+#[derive(Debug, Clone)]
+pub struct Staff {
+    pub email: String,
+    pub password: String,
+    /// Their bearer token.
+    pub token: String,
+    /// The global id of the author profile they write as.
+    pub author_id: String,
+}
+
+impl TestApp {
+    /// Creates a staff account with `role` and its own author profile, signs it in through
+    /// `login`, and returns it.
+    pub async fn staff(&self, role: Role) -> Staff {
+        let tag = uuid::Uuid::new_v4().simple().to_string();
+        let slug = format!("{role}-{}", &tag[..8]);
+        let db = self.store.connection();
+        let backend = db.get_database_backend();
+        let sql = match backend {
+            DbBackend::Postgres => {
+                "INSERT INTO authors (slug, name, created_at) VALUES ($1, $2, $3) RETURNING id"
+            }
+            _ => "INSERT INTO authors (slug, name, created_at) VALUES (?, ?, ?) RETURNING id",
+        };
+        let row = db
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [
+                    slug.clone().into(),
+                    format!("Test {role}").into(),
+                    chrono::Utc::now().into(),
+                ],
+            ))
+            .await
+            .expect("insert an author")
+            .expect("the new author's id");
+        let author_id: i32 = row.try_get_by_index(0).expect("an id");
+        let email = format!("{slug}@example.com");
+        let password = format!("correct horse {tag}");
+        self.store
+            .create_user(NewUser {
+                email: &Email::parse(&email).expect("valid email"),
+                name: &format!("Test {role}"),
+                password: &NewPassword::parse(&password).expect("valid password"),
+                role,
+                author_id: Some(author_id),
+            })
+            .await
+            .expect("create the account");
+        let token = self.login(&email, &password).await;
+        let data = self
+            .data(
+                "query($slug: String!) { author(slug: $slug) { id } }",
+                json!({ "slug": slug }),
+            )
+            .await;
+        Staff {
+            email,
+            password,
+            token,
+            author_id: data["author"]["id"].as_str().expect("author id").to_owned(),
+        }
+    }
+
+    /// Signs in through the `login` mutation and returns the bearer token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let data = self
+            .data(
+                "mutation($input: LoginInput!) { login(input: $input) { token userErrors { code } } }",
+                json!({ "input": { "email": email, "password": password } }),
+            )
+            .await;
+        data["login"]["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("login failed: {data}"))
+            .to_owned()
+    }
+
+    /// Runs a request as `staff` and fails the test if it has errors; returns its `data`.
+    pub async fn data_as(&self, staff: &Staff, query: &str, variables: Value) -> Value {
+        let response = self.graphql_as(Some(&staff.token), query, variables).await;
+        assert!(
+            response.get("errors").is_none(),
+            "unexpected errors: {response:#}"
+        );
+        response["data"].clone()
+    }
+
+    /// The global id of the section with this slug.
+    pub async fn section_id(&self, slug: &str) -> String {
+        let data = self
+            .data(
+                "query($slug: String!) { section(slug: $slug) { id } }",
+                json!({ "slug": slug }),
+            )
+            .await;
+        data["section"]["id"]
+            .as_str()
+            .expect("a section")
+            .to_owned()
+    }
+
+    /// The global ids of the first `n` tags by name.
+    pub async fn tag_ids(&self, n: usize) -> Vec<String> {
+        let data = self
+            .data(
+                "query($n: Int!) { tags(first: $n) { nodes { id } } }",
+                json!({ "n": n }),
+            )
+            .await;
+        data["tags"]["nodes"]
+            .as_array()
+            .expect("tags")
+            .iter()
+            .map(|t| t["id"].as_str().expect("tag id").to_owned())
+            .collect()
     }
 }
 

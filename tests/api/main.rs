@@ -1,9 +1,14 @@
 //! End-to-end suite: the real server, a fresh database per test, real GraphQL over HTTP.
 //! Runs on SQLite, and on PostgreSQL when `DATABASE_URL` names a PostgreSQL server.
 
+mod accounts;
 mod article_page;
+mod desk;
+mod editorial;
 mod http;
 mod lists;
 mod pagination;
+mod roles;
 mod routing;
+mod scheduling;
 mod visibility;

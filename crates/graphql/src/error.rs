@@ -27,6 +27,17 @@ pub enum ApiError {
     BadUserInput(String),
     /// The request went over one of the API's limits.
     LimitExceeded(String),
+    /// The request needs a signed-in viewer, or its bearer token is not valid.
+    Unauthenticated(String),
+    /// The viewer's role does not allow this.
+    Forbidden(String),
+    /// The thing to act on does not exist (or the viewer may not know it does).
+    NotFound(String),
+    /// The article changed since the revision the editor started from.
+    Conflict {
+        message: String,
+        current_revision: i32,
+    },
     /// Something failed on our side; the cause is logged, never returned.
     Internal(StoreError),
 }
@@ -35,12 +46,16 @@ pub enum ApiError {
 pub mod code {
     pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
     pub const LIMIT_EXCEEDED: &str = "LIMIT_EXCEEDED";
+    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+    pub const FORBIDDEN: &str = "FORBIDDEN";
+    pub const NOT_FOUND: &str = "NOT_FOUND";
+    pub const CONFLICT: &str = "CONFLICT";
     pub const INTERNAL: &str = "INTERNAL";
     pub const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
     pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
 }
 
-const INTERNAL_MESSAGE: &str = "Internal error: the request could not be completed.";
+pub(crate) const INTERNAL_MESSAGE: &str = "Internal error: the request could not be completed.";
 
 impl ApiError {
     /// A `BAD_USER_INPUT` error with this message.
@@ -68,6 +83,18 @@ impl From<ApiError> for async_graphql::Error {
         let (code, message) = match error {
             ApiError::BadUserInput(message) => (code::BAD_USER_INPUT, message),
             ApiError::LimitExceeded(message) => (code::LIMIT_EXCEEDED, message),
+            ApiError::Unauthenticated(message) => (code::UNAUTHENTICATED, message),
+            ApiError::Forbidden(message) => (code::FORBIDDEN, message),
+            ApiError::NotFound(message) => (code::NOT_FOUND, message),
+            ApiError::Conflict {
+                message,
+                current_revision,
+            } => {
+                return async_graphql::Error::new(message).extend_with(|_, e| {
+                    e.set("code", code::CONFLICT);
+                    e.set("currentRevision", current_revision);
+                });
+            }
             ApiError::Internal(cause) => {
                 tracing::error!(error = %cause, "request failed");
                 (code::INTERNAL, INTERNAL_MESSAGE.to_owned())
@@ -106,7 +133,7 @@ fn set_code(error: &mut ServerError, code: &str) {
         .set("code", code);
 }
 
-fn with_code(mut error: ServerError, code: &str) -> ServerError {
+pub(crate) fn with_code(mut error: ServerError, code: &str) -> ServerError {
     set_code(&mut error, code);
     error
 }

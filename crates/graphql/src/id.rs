@@ -13,15 +13,18 @@ pub enum NodeKind {
     Section,
     Source,
     Tag,
+    /// A staff account: its id is opaque like the others, but `node` does not return it.
+    User,
 }
 
 impl NodeKind {
-    const ALL: [Self; 5] = [
+    const ALL: [Self; 6] = [
         Self::Article,
         Self::Author,
         Self::Section,
         Self::Source,
         Self::Tag,
+        Self::User,
     ];
 
     fn name(self) -> &'static str {
@@ -31,6 +34,7 @@ impl NodeKind {
             Self::Section => "Section",
             Self::Source => "Source",
             Self::Tag => "Tag",
+            Self::User => "User",
         }
     }
 }
@@ -52,6 +56,17 @@ pub fn decode(global: &str) -> Result<(NodeKind, i32), ApiError> {
         .ok_or_else(invalid)?;
     let id = id.parse::<i32>().map_err(|_| invalid())?;
     Ok((kind, id))
+}
+
+/// Reads back a global id that must name a `kind`.
+pub fn decode_kind(global: &str, kind: NodeKind) -> Result<i32, ApiError> {
+    match decode(global)? {
+        (found, id) if found == kind => Ok(id),
+        _ => Err(ApiError::bad_input(format!(
+            "{global:?} is not the id of a {}",
+            kind.name()
+        ))),
+    }
 }
 
 #[cfg(test)]

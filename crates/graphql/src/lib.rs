@@ -9,18 +9,20 @@ pub mod error;
 mod id;
 pub mod limits;
 mod loaders;
+pub mod mutation;
 pub mod pagination;
 mod query;
 pub mod scope;
 mod sections;
 pub mod types;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Request, Schema};
+use async_graphql::{EmptySubscription, Request, Response, Schema};
 use dateline_persistence::Store;
 
 pub use error::ErrorCodes;
+pub use mutation::Mutation;
 pub use query::Query;
-pub use scope::{RequestScope, Viewer};
+pub use scope::{RequestScope, Staff, Viewer};
 
 /// The deepest selection a query may nest.
 pub const MAX_DEPTH: usize = 16;
@@ -29,11 +31,11 @@ pub const MAX_DEPTH: usize = 16;
 pub const MAX_COMPLEXITY: usize = 10_000;
 
 /// Dateline's schema type.
-pub type DatelineSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type DatelineSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Builds the schema with its limits and error handling.
 pub fn build_schema() -> DatelineSchema {
-    Schema::build(Query, EmptyMutation, EmptySubscription)
+    Schema::build(Query, Mutation::default(), EmptySubscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .extension(ErrorCodes)
@@ -48,6 +50,36 @@ pub fn sdl() -> String {
 /// Attaches a fresh per-request scope for `viewer` to `request`.
 pub fn prepare_request(request: Request, store: &Store, viewer: Viewer) -> Request {
     request.data(RequestScope::new(store.clone(), viewer))
+}
+
+/// Who a request's bearer token (the part after `Bearer `) signs in. No token is the
+/// public; a token that is unknown or expired is an `UNAUTHENTICATED` response to send
+/// back as it is, so a client learns to sign in again rather than silently losing access.
+pub async fn authenticate(store: &Store, bearer: Option<&str>) -> Result<Viewer, Response> {
+    let Some(token) = bearer else {
+        return Ok(Viewer::Anonymous);
+    };
+    let respond = |message: &str, code: &str| {
+        let error = async_graphql::ServerError::new(message, None);
+        Response::from_errors(vec![error::with_code(error, code)])
+    };
+    let rejected = |message: &str| respond(message, error::code::UNAUTHENTICATED);
+    if token.len() > 200 {
+        return Err(rejected("the bearer token is not valid"));
+    }
+    match store.session_user(token, chrono::Utc::now()).await {
+        Ok(Some(user)) => Ok(Viewer::Staff(Staff {
+            user,
+            token: token.to_owned(),
+        })),
+        Ok(None) => Err(rejected(
+            "the bearer token is not valid or has expired: sign in again",
+        )),
+        Err(cause) => {
+            tracing::error!(error = %cause, "authenticating a request failed");
+            Err(respond(error::INTERNAL_MESSAGE, error::code::INTERNAL))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use dateline_persistence::model::{Article, ArticleBody, Author, Source, Tag};
+use dateline_persistence::model::{Article, ArticleBody, Author, Correction, Source, Tag, User};
 use dateline_persistence::{Store, StoreError, Visibility};
 
 /// Every loader a request may use.
@@ -13,9 +13,11 @@ pub struct Loaders {
     pub bodies: DataLoader<BodyLoader>,
     pub authors: DataLoader<AuthorLoader>,
     pub co_authors: DataLoader<CoAuthorsLoader>,
+    pub corrections: DataLoader<CorrectionsLoader>,
     pub sources: DataLoader<SourceLoader>,
     pub tags: DataLoader<TagLoader>,
     pub tags_of_article: DataLoader<TagsOfArticleLoader>,
+    pub users: DataLoader<UserLoader>,
 }
 
 impl Loaders {
@@ -32,9 +34,11 @@ impl Loaders {
             bodies: DataLoader::new(BodyLoader(store.clone()), tokio::spawn),
             authors: DataLoader::new(AuthorLoader(store.clone()), tokio::spawn),
             co_authors: DataLoader::new(CoAuthorsLoader(store.clone()), tokio::spawn),
+            corrections: DataLoader::new(CorrectionsLoader(store.clone()), tokio::spawn),
             sources: DataLoader::new(SourceLoader(store.clone()), tokio::spawn),
             tags: DataLoader::new(TagLoader(store.clone()), tokio::spawn),
             tags_of_article: DataLoader::new(TagsOfArticleLoader(store.clone()), tokio::spawn),
+            users: DataLoader::new(UserLoader(store.clone()), tokio::spawn),
         }
     }
 }
@@ -123,5 +127,29 @@ impl Loader<i32> for TagsOfArticleLoader {
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Vec<Tag>>, StoreError> {
         self.0.tags_of_articles(keys).await
+    }
+}
+
+/// An article's corrections, oldest first, by article id.
+pub struct CorrectionsLoader(Store);
+
+impl Loader<i32> for CorrectionsLoader {
+    type Value = Vec<Correction>;
+    type Error = StoreError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Vec<Correction>>, StoreError> {
+        self.0.corrections_of(keys).await
+    }
+}
+
+/// Staff accounts by id (for revision and ownership fields, which only staff read).
+pub struct UserLoader(Store);
+
+impl Loader<i32> for UserLoader {
+    type Value = User;
+    type Error = StoreError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, User>, StoreError> {
+        self.0.users_by_ids(keys).await
     }
 }

@@ -1,7 +1,7 @@
 //! The query root: what a site's pages read.
 
 use async_graphql::{Context, ID, Object};
-use dateline_domain::{RoutePath, Slug, route};
+use dateline_domain::{ArticleStatus, RoutePath, Slug, route};
 use dateline_persistence::{ArticleFilter, ArticleOrder};
 
 use crate::error::{ApiError, ApiResult};
@@ -12,7 +12,8 @@ use crate::pagination::{
 };
 use crate::scope::scope;
 use crate::types::{
-    Article, ArticleFilterInput, ArticleOrderBy, Author, Node, Route, Section, Source, Tag,
+    Article, ArticleFilterInput, ArticleOrderBy, Author, Node, Route, Section, Settings, Source,
+    Tag, User,
 };
 
 /// Whether `slug` could name anything; no stored slug fails this, so a lookup by such a
@@ -35,10 +36,21 @@ pub(crate) async fn article_connection(
     window: Window,
 ) -> ApiResult<ArticleConnection> {
     let order = ArticleOrder::from(order_by);
+    // Drafts may have no publication time to order by.
+    let timeless = filter.in_trash
+        || matches!(
+            filter.status,
+            Some(ArticleStatus::Draft | ArticleStatus::Archived)
+        );
+    if timeless && order != ArticleOrder::UpdatedDesc {
+        return Err(ApiError::bad_input(
+            "drafts, archived articles and the trash are listed by `UPDATED_AT_DESC`",
+        ));
+    }
     let args = window.page_args(|cursor| parse_article_cursor(order, cursor))?;
     let scope = scope(ctx)?;
     scope.charge_list_read()?;
-    let visibility = scope.visibility();
+    let visibility = scope.list_visibility(&filter)?;
     let page = scope
         .store
         .articles_page(visibility, &filter, order, &args)
@@ -77,6 +89,7 @@ async fn load_node(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ApiResult<Opti
             .await?
             .map(|s| Node::Source(Source(s))),
         NodeKind::Tag => loaders.tags.load_one(id).await?.map(|t| Node::Tag(Tag(t))),
+        NodeKind::User => None,
     })
 }
 
@@ -122,7 +135,9 @@ impl Query {
         .await
     }
 
-    /// The published article with this slug. Use `route(path:)` to follow former slugs.
+    /// The article with this slug: a published one for the public; signed-in staff also
+    /// get unpublished articles their role lets them read. Use `route(path:)` to follow
+    /// former slugs.
     async fn article(
         &self,
         ctx: &Context<'_>,
@@ -284,6 +299,36 @@ impl Query {
             Author,
             Total::Authors,
         ))
+    }
+
+    /// The signed-in member of staff; null for the public.
+    async fn viewer(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
+        Ok(scope(ctx)?.staff().ok().cloned().map(User))
+    }
+
+    /// The newsroom's settings (staff only).
+    async fn settings(&self, ctx: &Context<'_>) -> ApiResult<Settings> {
+        let scope = scope(ctx)?;
+        scope.staff()?;
+        Ok(scope.policy().await?.into())
+    }
+
+    /// The article a preview link (from `createPreviewLink`) shows, to anyone holding it,
+    /// signed in or not. Null once the link expires or the article changes status.
+    async fn preview(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The token from `createPreviewLink`.")] token: String,
+    ) -> ApiResult<Option<Article>> {
+        if token.len() > 512 {
+            return Ok(None);
+        }
+        let scope = scope(ctx)?;
+        Ok(scope
+            .store
+            .article_by_preview_token(&token, scope.now)
+            .await?
+            .map(Article))
     }
 
     /// Resolves a URL path of the site (`/<section>/<article>`, `/<section>`, `/tag/<slug>`,

@@ -1,4 +1,4 @@
-//! What one request carries: who is asking, the clock it is read at, its dataloaders and its
+//! What one request carries: who is asking (and what they may do), the clock it is read at, its dataloaders and its
 //! copy of the section tree. Built fresh for every request, so nothing leaks between viewers.
 
 use std::sync::Arc;
@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_graphql::Context;
 use chrono::{DateTime, Utc};
-use dateline_persistence::{Store, Visibility};
+use dateline_domain::{ArticleAction, ArticleFacts, ArticleStatus, DeskAction, Policy, Role};
+use dateline_persistence::{ArticleFilter, Store, Visibility, model};
 use tokio::sync::OnceCell;
 
 use crate::error::{ApiError, ApiResult};
@@ -14,10 +15,20 @@ use crate::loaders::Loaders;
 use crate::sections::SectionTree;
 
 /// Who is asking.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Viewer {
     /// A member of the public.
     Anonymous,
+    /// A signed-in member of staff.
+    Staff(Staff),
+}
+
+/// A signed-in member of staff, as their bearer token says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staff {
+    pub user: model::User,
+    /// The bearer token this request came with, so that `logout` can end its session.
+    pub token: String,
 }
 
 /// Per-request state, reached from resolvers through [`scope`].
@@ -29,6 +40,7 @@ pub struct RequestScope {
     pub now: DateTime<Utc>,
     pub loaders: Loaders,
     sections: OnceCell<Arc<SectionTree>>,
+    policy: OnceCell<Policy>,
     list_reads: AtomicUsize,
 }
 
@@ -41,20 +53,85 @@ impl RequestScope {
     /// A scope for one request by `viewer`.
     pub fn new(store: Store, viewer: Viewer) -> Self {
         let now = Utc::now();
-        let visibility = visibility_for(viewer, now);
+        let visibility = visibility_for(&viewer, now);
         Self {
             loaders: Loaders::new(&store, visibility),
             store,
             viewer,
             now,
             sections: OnceCell::new(),
+            policy: OnceCell::new(),
             list_reads: AtomicUsize::new(0),
         }
     }
 
     /// Which articles this viewer may see. This is the one place that decides it.
     pub fn visibility(&self) -> Visibility {
-        visibility_for(self.viewer, self.now)
+        visibility_for(&self.viewer, self.now)
+    }
+
+    /// Which articles a list with this filter shows. Lists are the public's unless they ask
+    /// for another status or the trash, which staff may do within their role: a front page
+    /// looks the same to an editor as to a reader.
+    pub fn list_visibility(&self, filter: &ArticleFilter) -> ApiResult<Visibility> {
+        let public = filter.status.is_none_or(|s| s == ArticleStatus::Published);
+        if public && !filter.in_trash {
+            return Ok(Visibility::PublishedAsOf(self.now));
+        }
+        self.staff()?;
+        Ok(self.visibility())
+    }
+
+    /// The signed-in member of staff, or `UNAUTHENTICATED`.
+    pub fn staff(&self) -> ApiResult<&model::User> {
+        match &self.viewer {
+            Viewer::Staff(staff) => Ok(&staff.user),
+            Viewer::Anonymous => Err(ApiError::Unauthenticated(
+                "sign in first: send `Authorization: Bearer <token>` from `login`".to_owned(),
+            )),
+        }
+    }
+
+    /// The signed-in member of staff if their role allows `action`, else `FORBIDDEN`.
+    pub fn require(&self, action: DeskAction) -> ApiResult<&model::User> {
+        let user = self.staff()?;
+        if user.role.may(action) {
+            Ok(user)
+        } else {
+            Err(forbidden(user.role))
+        }
+    }
+
+    /// The signed-in member of staff if their role allows `action` on `article` under the
+    /// newsroom's settings, else `FORBIDDEN`. Every article mutation and editorial field
+    /// goes through here.
+    pub async fn require_on_article(
+        &self,
+        action: ArticleAction,
+        article: &model::Article,
+    ) -> ApiResult<&model::User> {
+        let user = self.staff()?;
+        let facts = ArticleFacts {
+            own: article.owner_id == Some(user.id),
+            status: article.status,
+        };
+        if user
+            .role
+            .may_on_article(action, facts, self.policy().await?)
+        {
+            Ok(user)
+        } else {
+            Err(forbidden(user.role))
+        }
+    }
+
+    /// The newsroom's settings that bear on permissions, read once per request.
+    pub async fn policy(&self) -> ApiResult<Policy> {
+        let policy = self
+            .policy
+            .get_or_try_init(|| async { Ok::<_, ApiError>(self.store.policy().await?) })
+            .await?;
+        Ok(*policy)
     }
 
     /// Counts one more list read against [`MAX_LIST_READS`].
@@ -80,10 +157,19 @@ impl RequestScope {
     }
 }
 
-fn visibility_for(viewer: Viewer, now: DateTime<Utc>) -> Visibility {
+fn visibility_for(viewer: &Viewer, now: DateTime<Utc>) -> Visibility {
     match viewer {
         Viewer::Anonymous => Visibility::PublishedAsOf(now),
+        Viewer::Staff(staff) if staff.user.role.may(DeskAction::ReadAllDrafts) => Visibility::Desk,
+        Viewer::Staff(staff) => Visibility::DeskOwn {
+            now,
+            user_id: staff.user.id,
+        },
     }
+}
+
+fn forbidden(role: Role) -> ApiError {
+    ApiError::Forbidden(format!("the {role} role does not allow this"))
 }
 
 /// The request's scope. Every request the schema executes is given one by

@@ -13,3 +13,19 @@ pub enum StoreError {
 
 /// Results of store operations.
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Whether `error` is a unique constraint refusing a duplicate.
+pub(crate) fn is_unique_violation(error: &sea_orm::DbErr) -> bool {
+    matches!(
+        error.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
+/// Whether `error` is a foreign key refusing a row that points at nothing.
+pub(crate) fn is_foreign_key_violation(error: &sea_orm::DbErr) -> bool {
+    matches!(
+        error.sql_err(),
+        Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_))
+    )
+}

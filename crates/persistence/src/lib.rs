@@ -5,16 +5,27 @@
 //! in [`model`]. Lists are keyset pages ([`page`]); batch loads return maps keyed by id, ready
 //! for dataloaders.
 
+pub mod accounts;
 pub mod demo;
+mod desk;
+mod editorial;
 mod entity;
 pub mod error;
 pub mod model;
 pub mod page;
+mod previews;
 mod queries;
 pub mod seed;
+mod slug_history;
 mod store;
 mod write;
 
+pub use accounts::{AccountError, NewUser};
+pub use desk::{
+    AuthorChanges, DeskError, NewAuthor, NewSection, NewSource, SectionChanges, SourceChanges,
+    TagChanges,
+};
+pub use editorial::{ArticleChanges, ArticleContent, EditError, SCHEDULER_POLL_MARK, Transition};
 pub use error::{StoreError, StoreResult};
 pub use queries::articles::{ArticleFilter, ArticleOrder};
 pub use queries::related::RelatedArticle;

@@ -1,7 +1,7 @@
 //! The records the API reads, in the newsroom's terms. Rows are mapped into these once, here.
 
 use chrono::{DateTime, Utc};
-use dateline_domain::ArticleStatus;
+use dateline_domain::{ArticleStatus, Role};
 
 use crate::entity;
 use crate::error::StoreError;
@@ -25,6 +25,14 @@ pub struct Article {
     pub updated_at: DateTime<Utc>,
     pub featured: bool,
     pub featured_image: Option<FeaturedImage>,
+    /// Bumped by every change; editors save against the number they started from.
+    pub revision: i32,
+    /// The staff account that created the article, if one did.
+    pub owner_id: Option<i32>,
+    /// When its writer last asked for review, if it is waiting for one.
+    pub review_requested_at: Option<DateTime<Utc>>,
+    /// When it was moved to the trash, while it is there.
+    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 /// An article's body, read only when a page shows it.
@@ -112,6 +120,10 @@ impl TryFrom<entity::article::Model> for Article {
             updated_at: row.updated_at,
             featured: row.featured,
             featured_image,
+            revision: row.revision,
+            owner_id: row.owner_id,
+            review_requested_at: row.review_requested_at,
+            deleted_at: row.deleted_at,
         })
     }
 }
@@ -166,6 +178,118 @@ impl From<entity::source::Model> for Source {
             id: row.id,
             name: row.name,
             url: row.url,
+        }
+    }
+}
+
+/// A staff account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i32,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// The public author profile this person writes as.
+    pub author_id: Option<i32>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<entity::user::Model> for User {
+    type Error = StoreError;
+
+    fn try_from(row: entity::user::Model) -> Result<Self, Self::Error> {
+        let role = row
+            .role
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("user {} has role {:?}", row.id, row.role)))?;
+        Ok(Self {
+            id: row.id,
+            email: row.email,
+            name: row.name,
+            role,
+            author_id: row.author_id,
+            created_at: row.created_at,
+        })
+    }
+}
+
+/// An article as one change left it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revision {
+    pub article_id: i32,
+    pub number: i32,
+    /// Who made the change; `None` for the scheduler or a deleted account.
+    pub user_id: Option<i32>,
+    pub created_at: DateTime<Utc>,
+    pub status: ArticleStatus,
+    pub slug: String,
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub custom_excerpt: Option<String>,
+    pub body_html: String,
+    pub dateline_place: Option<String>,
+    pub section_id: i32,
+    pub source_id: Option<i32>,
+    pub author_id: i32,
+    pub tag_ids: Vec<i32>,
+    pub featured: bool,
+}
+
+impl TryFrom<entity::article_revision::Model> for Revision {
+    type Error = StoreError;
+
+    fn try_from(row: entity::article_revision::Model) -> Result<Self, Self::Error> {
+        let corrupt = || {
+            StoreError::Corrupt(format!(
+                "revision {} of article {} is malformed",
+                row.revision, row.article_id
+            ))
+        };
+        let status = row.status.parse().map_err(|_| corrupt())?;
+        let tag_ids = row
+            .tag_ids
+            .split(',')
+            .filter(|id| !id.is_empty())
+            .map(str::parse)
+            .collect::<Result<Vec<i32>, _>>()
+            .map_err(|_| corrupt())?;
+        Ok(Self {
+            article_id: row.article_id,
+            number: row.revision,
+            user_id: row.user_id,
+            created_at: row.created_at,
+            status,
+            slug: row.slug,
+            title: row.title,
+            subtitle: row.subtitle,
+            custom_excerpt: row.custom_excerpt,
+            body_html: row.body_html,
+            dateline_place: row.dateline_place,
+            section_id: row.section_id,
+            source_id: row.source_id,
+            author_id: row.author_id,
+            tag_ids,
+            featured: row.featured,
+        })
+    }
+}
+
+/// A public note correcting a published article.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Correction {
+    pub id: i32,
+    pub article_id: i32,
+    pub note: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<entity::article_correction::Model> for Correction {
+    fn from(row: entity::article_correction::Model) -> Self {
+        Self {
+            id: row.id,
+            article_id: row.article_id,
+            note: row.note,
+            created_at: row.created_at,
         }
     }
 }

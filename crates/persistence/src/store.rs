@@ -21,6 +21,10 @@ pub struct Store {
 pub enum Visibility {
     /// The public: published articles whose publication time has come, as of this instant.
     PublishedAsOf(DateTime<Utc>),
+    /// Staff who may read every article, in the trash or not.
+    Desk,
+    /// Staff who may read what the public reads, and every article they own.
+    DeskOwn { now: DateTime<Utc>, user_id: i32 },
 }
 
 impl Store {

@@ -87,6 +87,10 @@ impl NewArticle {
             featured_image_alt: Set(image.as_ref().and_then(|i| i.alt_text.clone())),
             featured_image_caption: Set(image.as_ref().and_then(|i| i.caption.clone())),
             featured_image_credit: Set(image.and_then(|i| i.credit)),
+            revision: Set(1),
+            owner_id: Set(None),
+            review_requested_at: Set(None),
+            deleted_at: Set(None),
         };
         let body = article_body::ActiveModel {
             article_id: NotSet,

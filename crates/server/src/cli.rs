@@ -36,6 +36,31 @@ pub enum Command {
     Schema,
     /// Add synthetic articles for benchmarks (authors, sections and tags are created once).
     Seed(SeedArgs),
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// What to do with staff accounts.
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create a staff account (migrating the database first). The password is read from
+    /// `DATELINE_PASSWORD` when it is set, else prompted for; it is never a flag.
+    Create(CreateUserArgs),
+}
+
+/// Options of `dateline user create`.
+#[derive(clap::Args)]
+pub struct CreateUserArgs {
+    /// The address the person signs in with.
+    #[arg(long)]
+    pub email: String,
+    /// What the person may do: admin, editor, author or contributor.
+    #[arg(long)]
+    pub role: dateline_domain::Role,
+    /// The person's name (the part of the email before `@` when left out).
+    #[arg(long)]
+    pub name: Option<String>,
 }
 
 /// Options of `dateline serve`.

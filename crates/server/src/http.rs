@@ -8,10 +8,10 @@ use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
-use dateline_graphql::{DatelineSchema, Viewer, build_schema, prepare_request};
+use dateline_graphql::{DatelineSchema, authenticate, build_schema, prepare_request};
 use dateline_persistence::Store;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
@@ -19,6 +19,8 @@ use tower_http::cors::{Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+
+use crate::scheduler;
 
 /// The largest request body accepted at `/graphql`.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -62,19 +64,37 @@ pub fn router(store: Store) -> Router {
 }
 
 /// Serves the application on `listener` until `shutdown` completes, then finishes the
-/// requests in flight.
+/// requests in flight. Scheduled articles are published meanwhile.
 pub async fn run(
     listener: TcpListener,
     store: Store,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(store))
+    let scheduler = tokio::spawn(scheduler::run(store.clone(), scheduler::POLL_INTERVAL));
+    let served = axum::serve(listener, router(store))
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    // A publication in flight is one transaction: stopping here rolls it back, and the next
+    // server to poll publishes the article.
+    scheduler.abort();
+    served
 }
 
-async fn graphql(State(state): State<AppState>, request: GraphQLRequest) -> GraphQLResponse {
-    let request = prepare_request(request.into_inner(), &state.store, Viewer::Anonymous);
+async fn graphql(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> GraphQLResponse {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim);
+    let viewer = match authenticate(&state.store, bearer).await {
+        Ok(viewer) => viewer,
+        Err(refused) => return refused.into(),
+    };
+    let request = prepare_request(request.into_inner(), &state.store, viewer);
     state.schema.execute(request).await.into()
 }
 

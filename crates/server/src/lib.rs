@@ -6,5 +6,6 @@
 
 pub mod cli;
 pub mod http;
+pub mod scheduler;
 
 pub use http::{router, run};

@@ -4,9 +4,10 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Parser;
-use dateline_persistence::Store;
+use dateline_domain::{Email, NewPassword};
 use dateline_persistence::demo::DemoOutcome;
-use dateline_server::cli::{Cli, Command};
+use dateline_persistence::{NewUser, Store};
+use dateline_server::cli::{Cli, Command, CreateUserArgs, UserCommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use tracing_subscriber::EnvFilter;
 
@@ -67,6 +68,10 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!("stopped");
             Ok(())
         }
+        Command::User(UserCommand::Create(args)) => {
+            let store = open(&cli.database_url).await?;
+            create_user(&store, args).await
+        }
         Command::Seed(args) => {
             let store = open(&cli.database_url).await?;
             let bar = ProgressBar::new(args.articles as u64);
@@ -88,6 +93,43 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `dateline user create`: the password comes from `DATELINE_PASSWORD` or a prompt that
+/// does not echo, never from a flag (flags end up in shell history and process lists).
+async fn create_user(store: &Store, args: CreateUserArgs) -> anyhow::Result<()> {
+    let email = Email::parse(&args.email).map_err(|e| anyhow::anyhow!("--email {e}"))?;
+    let name = args.name.unwrap_or_else(|| {
+        email
+            .as_str()
+            .split('@')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    });
+    let password = match std::env::var("DATELINE_PASSWORD") {
+        Ok(password) => password,
+        Err(_) => {
+            let first = rpassword::prompt_password(format!("Password for {email}: "))?;
+            let again = rpassword::prompt_password("Again: ")?;
+            anyhow::ensure!(first == again, "the passwords differ");
+            first
+        }
+    };
+    let password =
+        NewPassword::parse(&password).map_err(|e| anyhow::anyhow!("the password {e}"))?;
+    let user = store
+        .create_user(NewUser {
+            email: &email,
+            name: &name,
+            password: &password,
+            role: args.role,
+            author_id: None,
+        })
+        .await
+        .context("creating the account")?;
+    println!("created {} ({}) as {}", user.email, user.name, user.role);
+    Ok(())
 }
 
 /// Opens and migrates the database.

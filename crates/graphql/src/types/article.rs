@@ -2,13 +2,15 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use dateline_domain::{ArticleStatus, Slug, route, text};
+use dateline_domain::{ArticleAction, ArticleStatus, Slug, route, text};
 use dateline_persistence::{ArticleFilter, ArticleOrder, model};
 
 use crate::error::{ApiError, ApiResult};
 use crate::id::{NodeKind, encode};
 use crate::scope::scope;
-use crate::types::{Author, RelatedArticle, Section, Source, Tag};
+use crate::types::{
+    ArticleRevision, Author, Correction, RelatedArticle, Section, Source, Tag, User,
+};
 
 /// The most related stories one article returns.
 pub const MAX_RELATED: i32 = 20;
@@ -34,6 +36,17 @@ pub enum ArticleStatusValue {
     Published,
     /// Taken down; kept for the record.
     Archived,
+}
+
+impl From<ArticleStatusValue> for ArticleStatus {
+    fn from(status: ArticleStatusValue) -> Self {
+        match status {
+            ArticleStatusValue::Draft => Self::Draft,
+            ArticleStatusValue::Scheduled => Self::Scheduled,
+            ArticleStatusValue::Published => Self::Published,
+            ArticleStatusValue::Archived => Self::Archived,
+        }
+    }
 }
 
 impl From<ArticleStatus> for ArticleStatusValue {
@@ -107,6 +120,13 @@ pub struct ArticleFilterInput {
     pub published_before: Option<DateTime<Utc>>,
     /// Only featured articles (`true`) or only the others (`false`).
     pub featured: Option<bool>,
+    /// Only articles in this workflow status (published when left out). Other statuses are
+    /// for signed-in staff: editors and admins see every article, authors and contributors
+    /// their own. Drafts and archived articles are listed by `UPDATED_AT_DESC`.
+    pub status: Option<ArticleStatusValue>,
+    /// Only articles in the trash (staff only, listed by `UPDATED_AT_DESC`).
+    #[graphql(default)]
+    pub in_trash: bool,
 }
 
 /// The orders article lists can come in.
@@ -161,6 +181,8 @@ impl ArticleFilterInput {
             published_after: self.published_after,
             published_before: self.published_before,
             featured: self.featured,
+            status: self.status.map(ArticleStatus::from),
+            in_trash: self.in_trash,
         })
     }
 }
@@ -321,6 +343,68 @@ impl Article {
         })
     }
 
+    /// The current revision number. Send it back as `expectedRevision` when saving: if
+    /// someone saved in between, the save is refused with `CONFLICT` instead of overwriting
+    /// their work.
+    async fn revision(&self) -> i32 {
+        self.0.revision
+    }
+
+    /// Dated public notes correcting the article, oldest first.
+    async fn corrections(&self, ctx: &Context<'_>) -> ApiResult<Vec<Correction>> {
+        let corrections = scope(ctx)?
+            .loaders
+            .corrections
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(corrections.into_iter().map(Correction).collect())
+    }
+
+    /// When the article was last submitted for review, while it waits for one. Staff only;
+    /// null for the public.
+    async fn review_requested_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime<Utc>>> {
+        Ok(match scope(ctx)?.staff() {
+            Ok(_) => self.0.review_requested_at,
+            Err(_) => None,
+        })
+    }
+
+    /// When the article was moved to the trash, while it is there (staff only).
+    async fn deleted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.deleted_at
+    }
+
+    /// Every saved version of the article, newest first (staff who may read the article).
+    async fn revisions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many revisions, newest first (1 to 100).", default = 20)] first: i32,
+    ) -> ApiResult<Vec<ArticleRevision>> {
+        let scope = scope(ctx)?;
+        scope
+            .require_on_article(ArticleAction::Read, &self.0)
+            .await?;
+        if !(1..=100).contains(&first) {
+            return Err(ApiError::bad_input("`first` must be between 1 and 100"));
+        }
+        scope.charge_list_read()?;
+        let revisions = scope
+            .store
+            .revisions_of(self.0.id, u64::try_from(first).unwrap_or_default())
+            .await?;
+        Ok(revisions.into_iter().map(ArticleRevision).collect())
+    }
+
+    /// The member of staff who created the article (staff only; null for the public).
+    async fn owner(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
+        let scope = scope(ctx)?;
+        let (Ok(_), Some(id)) = (scope.staff(), self.0.owner_id) else {
+            return Ok(None);
+        };
+        Ok(scope.loaders.users.load_one(id).await?.map(User))
+    }
+
     /// The path of the article page: `/<section-slug>/<article-slug>`.
     async fn uri(&self, ctx: &Context<'_>) -> ApiResult<String> {
         let (section, _) = self.primary_section(ctx).await?;
@@ -369,7 +453,7 @@ impl Article {
         let related = scope
             .store
             .related_articles(
-                scope.visibility(),
+                scope.now,
                 &self.0,
                 &tags,
                 &section.name,

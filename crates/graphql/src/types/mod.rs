@@ -2,6 +2,7 @@
 
 pub(crate) mod article;
 mod author;
+mod editorial;
 mod node;
 mod related;
 mod route;
@@ -14,6 +15,7 @@ pub use article::{
     FeaturedImage,
 };
 pub use author::Author;
+pub use editorial::{ArticleRevision, Correction, RoleValue, Settings, User};
 pub use node::Node;
 pub use related::{RelatedArticle, RelatedReason, RelatedReasonKind};
 pub use route::Route;

@@ -26,6 +26,10 @@ pub struct Model {
     pub featured_image_alt: Option<String>,
     pub featured_image_caption: Option<String>,
     pub featured_image_credit: Option<String>,
+    pub revision: i32,
+    pub owner_id: Option<i32>,
+    pub review_requested_at: Option<DateTimeUtc>,
+    pub deleted_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,9 +4,14 @@
 pub mod article;
 pub mod article_body;
 pub mod article_co_author;
+pub mod article_correction;
+pub mod article_revision;
 pub mod article_tag;
 pub mod author;
 pub mod section;
+pub mod session;
+pub mod setting;
 pub mod slug_redirect;
 pub mod source;
 pub mod tag;
+pub mod user;

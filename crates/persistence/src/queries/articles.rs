@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Query, UnionType};
+use dateline_domain::ArticleStatus;
+use sea_orm::sea_query::{Condition, Query, UnionType};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Select};
 
 use crate::entity::{
@@ -30,6 +31,11 @@ pub struct ArticleFilter {
     pub published_before: Option<DateTime<Utc>>,
     /// Featured (or not featured) only.
     pub featured: Option<bool>,
+    /// In this workflow status only. Lists of other statuses than published are for staff,
+    /// and leave out the trash unless `in_trash` asks for it.
+    pub status: Option<ArticleStatus>,
+    /// Only articles in the trash (`true`); the trash is left out otherwise.
+    pub in_trash: bool,
 }
 
 /// The orders article lists come in. Unfiltered, and by section or author, the published
@@ -69,7 +75,8 @@ impl ArticleOrder {
 }
 
 fn filtered(visibility: Visibility, filter: &ArticleFilter) -> Select<article::Entity> {
-    let mut condition = visible(visibility);
+    // `visible` may be an OR of its own: the filters must narrow all of it.
+    let mut condition = Condition::all().add(visible(visibility));
     if let Some(ids) = &filter.section_ids {
         condition = condition.add(article::Column::SectionId.is_in(unique(ids)));
     }
@@ -118,6 +125,17 @@ fn filtered(visibility: Visibility, filter: &ArticleFilter) -> Select<article::E
     }
     if let Some(featured) = filter.featured {
         condition = condition.add(article::Column::Featured.eq(featured));
+    }
+    if let Some(status) = filter.status {
+        condition = condition.add(article::Column::Status.eq(status.as_str()));
+    }
+    // The public never sees the trash: trashed articles are drafts.
+    if !matches!(visibility, Visibility::PublishedAsOf(_)) || filter.in_trash {
+        condition = condition.add(if filter.in_trash {
+            article::Column::DeletedAt.is_not_null()
+        } else {
+            article::Column::DeletedAt.is_null()
+        });
     }
     article::Entity::find().filter(condition)
 }

@@ -12,13 +12,20 @@ use crate::store::Visibility;
 /// The rows of `articles` a reader with `visibility` may see. Columns are qualified with the
 /// table name so the condition also holds in joins.
 pub(crate) fn visible(visibility: Visibility) -> Condition {
-    match visibility {
-        Visibility::PublishedAsOf(now) => Condition::all()
+    let public = |now| {
+        Condition::all()
             .add(
                 Expr::col((article::Entity, article::Column::Status))
                     .eq(dateline_domain::ArticleStatus::Published.as_str()),
             )
-            .add(Expr::col((article::Entity, article::Column::PublishedAt)).lte(now)),
+            .add(Expr::col((article::Entity, article::Column::PublishedAt)).lte(now))
+    };
+    match visibility {
+        Visibility::PublishedAsOf(now) => public(now),
+        Visibility::Desk => Condition::all(),
+        Visibility::DeskOwn { now, user_id } => Condition::any()
+            .add(public(now))
+            .add(Expr::col((article::Entity, article::Column::OwnerId)).eq(user_id)),
     }
 }
 

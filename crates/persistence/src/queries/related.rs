@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use dateline_domain::{RelatedCandidate, RelatedScore};
 use sea_orm::sea_query::{Alias, Expr, Func, Order, Query, SelectStatement, UnionType};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -33,17 +33,19 @@ impl Store {
     /// article itself, never twice the same story.
     pub async fn related_articles(
         &self,
-        visibility: Visibility,
+        now: DateTime<Utc>,
         article: &Article,
         tags: &[Tag],
         section_name: &str,
         limit: u64,
     ) -> StoreResult<Vec<RelatedArticle>> {
+        // Related stories are public whoever reads the page.
+        let visibility = Visibility::PublishedAsOf(now);
         let pool = Ord::max(limit * CANDIDATES_PER_RESULT, MIN_CANDIDATES);
         let db = self.connection();
 
         let mut candidate_ids: Vec<i32> = Vec::new();
-        if let Some(ranked) = by_shared_tags(visibility, article.id, tags, pool) {
+        if let Some(ranked) = by_shared_tags(now, article.id, tags, pool) {
             for row in db.query_all(&ranked).await? {
                 candidate_ids.push(row.try_get_by_index::<i32>(0)?);
             }
@@ -122,12 +124,11 @@ impl Store {
 /// tag contributes only its latest [`PER_TAG`] public stories, read from the tag links' own
 /// copy of visibility, so the statement is a few index ranges whatever the tags' sizes.
 fn by_shared_tags(
-    visibility: Visibility,
+    now: DateTime<Utc>,
     article_id: i32,
     tags: &[Tag],
     pool: u64,
 ) -> Option<SelectStatement> {
-    let Visibility::PublishedAsOf(now) = visibility;
     let (first, rest) = tags.split_first()?;
     let latest_with = |index: usize, tag_id: i32| {
         let latest = Query::select()

@@ -1,0 +1,651 @@
+//! Writing articles: drafts, edits saved against a revision, the workflow, the trash,
+//! revisions, corrections and preview links.
+
+use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use chrono::{DateTime, Duration, Utc};
+use dateline_domain::input::{self, MAX_NAME_CHARS, MAX_SHORT_TEXT_CHARS, MAX_TITLE_CHARS};
+use dateline_domain::{ArticleAction, ArticleFacts, ArticleStatus, BodyFormat, DeskAction};
+use dateline_persistence::{ArticleChanges, ArticleContent, EditError, Transition, model};
+
+use crate::error::{ApiError, ApiResult};
+use crate::id::{self, NodeKind};
+use crate::mutation::user_error::{Problems, UserError, UserErrorCode, clearable};
+use crate::scope::{RequestScope, scope};
+use crate::types::Article;
+
+/// Article mutations.
+#[derive(Default)]
+pub struct ArticleMutation;
+
+/// The markup a body is written in.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+#[graphql(name = "BodyFormat")]
+pub enum BodyFormatValue {
+    /// HTML; scripts, event handlers, styles and unsafe URLs are removed.
+    #[default]
+    Html,
+    /// CommonMark Markdown, rendered to HTML and then cleaned like HTML.
+    Markdown,
+}
+
+impl From<BodyFormatValue> for BodyFormat {
+    fn from(format: BodyFormatValue) -> Self {
+        match format {
+            BodyFormatValue::Html => Self::Html,
+            BodyFormatValue::Markdown => Self::Markdown,
+        }
+    }
+}
+
+/// A new draft.
+#[derive(InputObject)]
+pub struct CreateArticleInput {
+    /// The headline (1 to 300 characters).
+    pub title: String,
+    /// The standfirst under the headline.
+    pub subtitle: Option<String>,
+    /// The body, in `bodyFormat` (at most 200,000 bytes).
+    pub body: String,
+    /// The markup of `body`.
+    #[graphql(default)]
+    pub body_format: BodyFormatValue,
+    /// The URL name; made from the title when left out.
+    pub slug: Option<String>,
+    /// A hand-written summary; derived from the body when left out.
+    pub excerpt: Option<String>,
+    /// The primary section (a `Section` id).
+    pub section_id: ID,
+    /// Tags, in order (`Tag` ids).
+    #[graphql(default)]
+    pub tag_ids: Vec<ID>,
+    /// The source the story is credited to (a `Source` id).
+    pub source_id: Option<ID>,
+    /// The byline (an `Author` id); the signed-in person's own profile when left out.
+    /// Authors and contributors may only name their own.
+    pub author_id: Option<ID>,
+    /// The place the story was filed from ("KABUL").
+    pub dateline_place: Option<String>,
+    /// Whether the story is featured.
+    #[graphql(default)]
+    pub featured: bool,
+}
+
+/// Changes to an article, saved only if it is still at `expectedRevision`. Fields left out
+/// stay as they are; `null` clears an optional field.
+#[derive(InputObject)]
+pub struct UpdateArticleInput {
+    /// The article.
+    pub id: ID,
+    /// The `revision` the editor started from.
+    pub expected_revision: i32,
+    /// A new headline.
+    pub title: Option<String>,
+    /// A new standfirst.
+    pub subtitle: MaybeUndefined<String>,
+    /// A new body, in `bodyFormat`.
+    pub body: Option<String>,
+    /// The markup of `body` (HTML when left out).
+    pub body_format: Option<BodyFormatValue>,
+    /// A new slug; the old one keeps redirecting to the article.
+    pub slug: Option<String>,
+    /// A new hand-written summary; `null` derives it from the body again.
+    pub excerpt: MaybeUndefined<String>,
+    /// A new primary section.
+    pub section_id: Option<ID>,
+    /// New tags, in order, replacing the old ones.
+    pub tag_ids: Option<Vec<ID>>,
+    /// A new source; `null` credits none.
+    pub source_id: MaybeUndefined<ID>,
+    /// A new byline.
+    pub author_id: Option<ID>,
+    /// A new dateline place; `null` removes the dateline.
+    pub dateline_place: MaybeUndefined<String>,
+    /// Whether the story is featured.
+    pub featured: Option<bool>,
+}
+
+/// An article, and optionally the revision the editor last saw.
+#[derive(InputObject)]
+pub struct ArticleRefInput {
+    /// The article.
+    pub id: ID,
+    /// When given, the change is refused with `CONFLICT` if the article has changed since.
+    pub expected_revision: Option<i32>,
+}
+
+/// Publishing now or later.
+#[derive(InputObject)]
+pub struct PublishArticleInput {
+    /// The article.
+    pub id: ID,
+    /// When to publish: left out, now; a time to come schedules the article, which then
+    /// publishes itself. A time in the past is refused.
+    pub at: Option<DateTime<Utc>>,
+    /// When given, the change is refused with `CONFLICT` if the article has changed since.
+    pub expected_revision: Option<i32>,
+}
+
+/// Bringing back an earlier version.
+#[derive(InputObject)]
+pub struct RestoreArticleRevisionInput {
+    /// The article.
+    pub id: ID,
+    /// The revision number to bring back (see `Article.revisions`).
+    pub revision: i32,
+    /// When given, the change is refused with `CONFLICT` if the article has changed since.
+    pub expected_revision: Option<i32>,
+}
+
+/// A public correction.
+#[derive(InputObject)]
+pub struct AddArticleCorrectionInput {
+    /// The published article.
+    pub id: ID,
+    /// What was wrong and what is right now (1 to 2,000 characters).
+    pub note: String,
+}
+
+/// A preview link for an unpublished article.
+#[derive(InputObject)]
+pub struct CreatePreviewLinkInput {
+    /// The article.
+    pub article_id: ID,
+    /// How long the link works, in seconds (60 to 2,592,000; a day when left out).
+    #[graphql(default = 86400)]
+    pub expires_in: i32,
+}
+
+/// The outcome of an article mutation.
+#[derive(SimpleObject, Default)]
+pub struct ArticlePayload {
+    /// The article as it now stands; null when nothing was changed.
+    pub article: Option<Article>,
+    /// What was wrong with the input. When there is any, nothing was written.
+    pub user_errors: Vec<UserError>,
+}
+
+/// The outcome of `createPreviewLink`.
+#[derive(SimpleObject, Default)]
+pub struct PreviewLinkPayload {
+    /// Pass it to `preview(token:)`, e.g. from a frontend's `/preview?token=…` page.
+    pub token: Option<String>,
+    /// When the link stops working. It also stops when the article changes status.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// What was wrong with the input.
+    pub user_errors: Vec<UserError>,
+}
+
+impl ArticlePayload {
+    fn refused(errors: Vec<UserError>) -> Self {
+        Self {
+            article: None,
+            user_errors: errors,
+        }
+    }
+}
+
+/// The article `global` names, if the viewer may do `action` to it. An id that names no
+/// article is a user error; a role that does not allow the action is `FORBIDDEN`.
+async fn article_for(
+    scope: &RequestScope,
+    global: &ID,
+    action: ArticleAction,
+) -> ApiResult<Result<model::Article, UserError>> {
+    let not_found = || UserError::new("id", UserErrorCode::NotFound, "there is no such article");
+    let Ok(id) = id::decode_kind(global, NodeKind::Article) else {
+        scope.staff()?;
+        return Ok(Err(not_found()));
+    };
+    let Some(article) = scope.store.article_for_desk(id).await? else {
+        scope.staff()?;
+        return Ok(Err(not_found()));
+    };
+    scope.require_on_article(action, &article).await?;
+    Ok(Ok(article))
+}
+
+/// The payload for what the store did, mapping refusals to user errors.
+fn outcome(result: Result<model::Article, EditError>) -> ApiResult<ArticlePayload> {
+    let error = match result {
+        Ok(article) => {
+            return Ok(ArticlePayload {
+                article: Some(Article(article)),
+                user_errors: Vec::new(),
+            });
+        }
+        Err(EditError::Conflict { expected, current }) => {
+            return Err(ApiError::Conflict {
+                message: format!(
+                    "the article was changed by someone else: it is at revision {current}, \
+                     not {expected}; reload it and apply your changes again"
+                ),
+                current_revision: current,
+            });
+        }
+        Err(EditError::Store(e)) => return Err(e.into()),
+        Err(EditError::NotFound) => {
+            UserError::new("id", UserErrorCode::NotFound, "there is no such article")
+        }
+        Err(EditError::InTrash) => UserError::general(
+            UserErrorCode::InvalidTransition,
+            "the article is in the trash: restore it first",
+        ),
+        Err(EditError::NotInTrash) => UserError::general(
+            UserErrorCode::InvalidTransition,
+            "the article is not in the trash",
+        ),
+        Err(EditError::SlugTaken) => UserError::new(
+            "slug",
+            UserErrorCode::Taken,
+            "another article already has this slug",
+        ),
+        Err(EditError::Unknown { field, id }) => {
+            let field = match field {
+                "section" => "sectionId",
+                "source" => "sourceId",
+                "author" => "authorId",
+                _ => "tagIds",
+            };
+            UserError::new(
+                field,
+                UserErrorCode::NotFound,
+                format!("`{field}` names nothing (id {id})"),
+            )
+        }
+        Err(EditError::UnknownRevision(number)) => UserError::new(
+            "revision",
+            UserErrorCode::NotFound,
+            format!("the article has no revision {number}"),
+        ),
+        Err(EditError::Workflow(message)) => {
+            UserError::general(UserErrorCode::InvalidTransition, message)
+        }
+    };
+    Ok(ArticlePayload::refused(vec![error]))
+}
+
+/// The byline a draft gets: the one asked for if the viewer may give it, else their own.
+fn byline(
+    scope: &RequestScope,
+    problems: &mut Problems,
+    asked: Option<&ID>,
+) -> ApiResult<Option<i32>> {
+    let user = scope.staff()?;
+    let asked = match asked {
+        Some(global) => match problems.id("authorId", NodeKind::Author, global) {
+            Some(id) => Some(id),
+            None => return Ok(None),
+        },
+        None => None,
+    };
+    let may_name_anyone = user.role.may(DeskAction::ReadAllDrafts);
+    match (asked, user.author_id) {
+        (Some(id), _) if may_name_anyone => Ok(Some(id)),
+        (Some(id), Some(own)) if id == own => Ok(Some(id)),
+        (Some(_), _) => Err(ApiError::Forbidden(
+            "authors and contributors write under their own byline only".to_owned(),
+        )),
+        (None, Some(own)) => Ok(Some(own)),
+        (None, None) => {
+            problems.push(UserError::new(
+                "authorId",
+                UserErrorCode::Required,
+                "this account has no author profile: name the byline with `authorId`",
+            ));
+            Ok(None)
+        }
+    }
+}
+
+fn optional(
+    problems: &mut Problems,
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Option<String> {
+    value
+        .and_then(|v| problems.check(field, input::optional_text(v, max)))
+        .flatten()
+}
+
+/// The tag ids in `globals`, noting any malformed one.
+fn tag_ids(problems: &mut Problems, globals: &[ID]) -> Vec<i32> {
+    globals
+        .iter()
+        .filter_map(|g| problems.id("tagIds", NodeKind::Tag, g))
+        .collect()
+}
+
+#[Object]
+impl ArticleMutation {
+    /// Starts a draft owned by the signed-in person, as revision 1. Any role may.
+    async fn create_article(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new draft.")] input: CreateArticleInput,
+    ) -> ApiResult<ArticlePayload> {
+        let scope = scope(ctx)?;
+        let user = scope.staff()?;
+        let draft = ArticleFacts {
+            own: true,
+            status: ArticleStatus::Draft,
+        };
+        if !user
+            .role
+            .may_on_article(ArticleAction::Create, draft, scope.policy().await?)
+        {
+            return Err(ApiError::Forbidden(
+                "this role may not write articles".to_owned(),
+            ));
+        }
+        let mut problems = Problems::default();
+        let author_id = byline(scope, &mut problems, input.author_id.as_ref())?;
+        let title = problems.check("title", input::required_text(&input.title, MAX_TITLE_CHARS));
+        let body = problems.check(
+            "body",
+            input::body_html(&input.body, input.body_format.into()),
+        );
+        let slug = problems.new_slug(input.slug.as_deref(), title.as_deref(), "title");
+        let subtitle = optional(
+            &mut problems,
+            "subtitle",
+            input.subtitle.as_deref(),
+            MAX_TITLE_CHARS,
+        );
+        let excerpt = optional(
+            &mut problems,
+            "excerpt",
+            input.excerpt.as_deref(),
+            MAX_SHORT_TEXT_CHARS,
+        );
+        let dateline_place = optional(
+            &mut problems,
+            "datelinePlace",
+            input.dateline_place.as_deref(),
+            MAX_NAME_CHARS,
+        );
+        let section_id = problems.id("sectionId", NodeKind::Section, &input.section_id);
+        let source_id = input
+            .source_id
+            .as_ref()
+            .map(|g| problems.id("sourceId", NodeKind::Source, g));
+        let tag_ids = tag_ids(&mut problems, &input.tag_ids);
+        let (Some(title), Some(body), Some(slug), Some(section_id), Some(author_id), true) = (
+            title,
+            body,
+            slug,
+            section_id,
+            author_id,
+            problems.is_empty(),
+        ) else {
+            return Ok(ArticlePayload::refused(problems.0));
+        };
+        let content = ArticleContent {
+            slug,
+            title,
+            subtitle,
+            body,
+            excerpt,
+            dateline_place,
+            section_id,
+            source_id: source_id.flatten(),
+            author_id,
+            tag_ids,
+            featured: input.featured,
+        };
+        outcome(scope.store.create_article(content, user.id).await)
+    }
+
+    /// Saves changes to an article if nobody saved it since `expectedRevision`; otherwise
+    /// `CONFLICT`, and nothing is written. Every save is kept as a revision.
+    async fn update_article(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The article, the revision the editor started from, and the changes.")]
+        input: UpdateArticleInput,
+    ) -> ApiResult<ArticlePayload> {
+        let scope = scope(ctx)?;
+        let article = match article_for(scope, &input.id, ArticleAction::Edit).await? {
+            Ok(article) => article,
+            Err(error) => return Ok(ArticlePayload::refused(vec![error])),
+        };
+        let mut problems = Problems::default();
+        let author_id = match &input.author_id {
+            Some(global) => byline(scope, &mut problems, Some(global))?,
+            None => None,
+        };
+        let format = input.body_format.unwrap_or_default().into();
+        let changes = ArticleChanges {
+            slug: input.slug.as_deref().and_then(|s| problems.slug(s)),
+            title: input
+                .title
+                .as_deref()
+                .and_then(|t| problems.check("title", input::required_text(t, MAX_TITLE_CHARS))),
+            subtitle: clearable(input.subtitle, |v| {
+                problems.check("subtitle", input::optional_text(&v, MAX_TITLE_CHARS))
+            }),
+            body: input
+                .body
+                .as_deref()
+                .and_then(|b| problems.check("body", input::body_html(b, format))),
+            excerpt: clearable(input.excerpt, |v| {
+                problems.check("excerpt", input::optional_text(&v, MAX_SHORT_TEXT_CHARS))
+            }),
+            dateline_place: clearable(input.dateline_place, |v| {
+                problems.check("datelinePlace", input::optional_text(&v, MAX_NAME_CHARS))
+            }),
+            section_id: input
+                .section_id
+                .as_ref()
+                .and_then(|g| problems.id("sectionId", NodeKind::Section, g)),
+            source_id: clearable(input.source_id, |g| {
+                problems.id("sourceId", NodeKind::Source, &g).map(Some)
+            }),
+            author_id,
+            tag_ids: input.tag_ids.as_deref().map(|g| tag_ids(&mut problems, g)),
+            featured: input.featured,
+        };
+        if !problems.is_empty() {
+            return Ok(ArticlePayload::refused(problems.0));
+        }
+        let editor = scope.staff()?.id;
+        outcome(
+            scope
+                .store
+                .update_article(article.id, input.expected_revision, changes, editor)
+                .await,
+        )
+    }
+
+    /// Asks an editor to review a draft.
+    async fn submit_article_for_review(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The article, and optionally the revision the editor last saw.")]
+        input: ArticleRefInput,
+    ) -> ApiResult<ArticlePayload> {
+        move_article(
+            ctx,
+            input,
+            ArticleAction::SubmitForReview,
+            Transition::SubmitForReview,
+        )
+        .await
+    }
+
+    /// Publishes an article now, or schedules it for a time to come (editors and admins;
+    /// authors when the newsroom allows it).
+    async fn publish_article(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The article and when to publish it.")] input: PublishArticleInput,
+    ) -> ApiResult<ArticlePayload> {
+        let scope = scope(ctx)?;
+        let transition = match input.at {
+            None => Transition::Publish,
+            Some(at) if at > scope.now => Transition::Schedule(at),
+            Some(_) => {
+                scope.staff()?;
+                return Ok(ArticlePayload::refused(vec![UserError::new(
+                    "at",
+                    UserErrorCode::InPast,
+                    "a scheduled time must be in the future; leave `at` out to publish now",
+                )]));
+            }
+        };
+        let reference = ArticleRefInput {
+            id: input.id,
+            expected_revision: input.expected_revision,
+        };
+        move_article(ctx, reference, ArticleAction::Publish, transition).await
+    }
+
+    /// Takes a published or scheduled article back to draft.
+    async fn unpublish_article(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The article, and optionally the revision the editor last saw.")]
+        input: ArticleRefInput,
+    ) -> ApiResult<ArticlePayload> {
+        move_article(ctx, input, ArticleAction::Publish, Transition::Unpublish).await
+    }
+
+    /// Takes an article down and keeps it for the record.
+    async fn archive_article(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The article, and optionally the revision the editor last saw.")]
+        input: ArticleRefInput,
+    ) -> ApiResult<ArticlePayload> {
+        move_article(ctx, input, ArticleAction::Publish, Transition::Archive).await
+    }
+
+    /// Moves an article to the trash (as a draft); `restoreArticle` brings it back.
+    async fn delete_article(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The article, and optionally the revision the editor last saw.")]
+        input: ArticleRefInput,
+    ) -> ApiResult<ArticlePayload> {
+        move_article(ctx, input, ArticleAction::Delete, Transition::Trash).await
+    }
+
+    /// Brings an article back from the trash, as a draft.
+    async fn restore_article(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The article, and optionally the revision the editor last saw.")]
+        input: ArticleRefInput,
+    ) -> ApiResult<ArticlePayload> {
+        move_article(ctx, input, ArticleAction::Delete, Transition::Restore).await
+    }
+
+    /// Brings back the content of an earlier revision, saved as a new revision.
+    async fn restore_article_revision(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The article and the revision to bring back.")]
+        input: RestoreArticleRevisionInput,
+    ) -> ApiResult<ArticlePayload> {
+        let scope = scope(ctx)?;
+        let article = match article_for(scope, &input.id, ArticleAction::Edit).await? {
+            Ok(article) => article,
+            Err(error) => return Ok(ArticlePayload::refused(vec![error])),
+        };
+        let expected = input.expected_revision.unwrap_or(article.revision);
+        let editor = scope.staff()?.id;
+        outcome(
+            scope
+                .store
+                .restore_revision(article.id, expected, input.revision, editor)
+                .await,
+        )
+    }
+
+    /// Adds a dated public correction to a published article.
+    async fn add_article_correction(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The article and the correction note.")] input: AddArticleCorrectionInput,
+    ) -> ApiResult<ArticlePayload> {
+        let scope = scope(ctx)?;
+        let article = match article_for(scope, &input.id, ArticleAction::Correct).await? {
+            Ok(article) => article,
+            Err(error) => return Ok(ArticlePayload::refused(vec![error])),
+        };
+        let mut problems = Problems::default();
+        let Some(note) = problems.check(
+            "note",
+            input::required_text(&input.note, MAX_SHORT_TEXT_CHARS),
+        ) else {
+            return Ok(ArticlePayload::refused(problems.0));
+        };
+        let editor = scope.staff()?.id;
+        if let Err(error) = scope.store.add_correction(article.id, note, editor).await {
+            return outcome(Err(error));
+        }
+        outcome(Ok(article))
+    }
+
+    /// A link that shows an unpublished article to anyone holding it, until it expires or
+    /// the article changes status.
+    async fn create_preview_link(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The article and how long the link works.")] input: CreatePreviewLinkInput,
+    ) -> ApiResult<PreviewLinkPayload> {
+        let scope = scope(ctx)?;
+        let article = match article_for(scope, &input.article_id, ArticleAction::Read).await? {
+            Ok(article) => article,
+            Err(mut error) => {
+                error.field = Some("articleId".to_owned());
+                return Ok(PreviewLinkPayload {
+                    user_errors: vec![error],
+                    ..PreviewLinkPayload::default()
+                });
+            }
+        };
+        if !(60..=2_592_000).contains(&input.expires_in) {
+            return Ok(PreviewLinkPayload {
+                user_errors: vec![UserError::new(
+                    "expiresIn",
+                    UserErrorCode::Invalid,
+                    "`expiresIn` is between 60 seconds and 30 days",
+                )],
+                ..PreviewLinkPayload::default()
+            });
+        }
+        let expires_at = scope.now + Duration::seconds(i64::from(input.expires_in));
+        let token = scope.store.preview_token(&article, expires_at).await?;
+        Ok(PreviewLinkPayload {
+            token: Some(token),
+            expires_at: Some(expires_at),
+            user_errors: Vec::new(),
+        })
+    }
+}
+
+/// Moves the article `input` names through the workflow, if the viewer may.
+async fn move_article(
+    ctx: &Context<'_>,
+
+    input: ArticleRefInput,
+    action: ArticleAction,
+    transition: Transition,
+) -> ApiResult<ArticlePayload> {
+    let scope = scope(ctx)?;
+    let article = match article_for(scope, &input.id, action).await? {
+        Ok(article) => article,
+        Err(error) => return Ok(ArticlePayload::refused(vec![error])),
+    };
+    // Without an expected revision, the article must still be as its permissions were
+    // checked against.
+    let expected = input.expected_revision.unwrap_or(article.revision);
+    let editor = scope.staff()?.id;
+    outcome(
+        scope
+            .store
+            .transition(article.id, expected, transition, editor)
+            .await,
+    )
+}

@@ -1,0 +1,727 @@
+//! Writing the catalogue articles point at: sections (admins), tags, sources and author
+//! profiles (editors and admins) — created, changed, moved, merged and deleted.
+
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use dateline_domain::DeskAction;
+use dateline_domain::input::{self, MAX_NAME_CHARS, MAX_SHORT_TEXT_CHARS};
+use dateline_persistence::{
+    AuthorChanges, DeskError, NewAuthor, NewSection, NewSource, SectionChanges, SourceChanges,
+    TagChanges, model,
+};
+
+use crate::error::ApiResult;
+use crate::id::NodeKind;
+use crate::mutation::user_error::{Problems, UserError, UserErrorCode, clearable};
+use crate::scope::scope;
+use crate::types::{Author, Section, Source, Tag};
+
+/// The longest web address accepted, in characters.
+const MAX_URL_CHARS: usize = 2048;
+
+/// Section, tag, source and author profile mutations.
+#[derive(Default)]
+pub struct DeskMutation;
+
+/// A new section.
+#[derive(InputObject)]
+pub struct CreateSectionInput {
+    /// The name shown in navigation (1 to 120 characters).
+    pub name: String,
+    /// The URL name, unique across the whole tree; made from the name when left out. Words
+    /// that name other pages of the site (`tag`, `author`, `search`…) are refused.
+    pub slug: Option<String>,
+    /// A sentence about what the section covers.
+    pub description: Option<String>,
+    /// The section to sit under (a `Section` id); a top-level section when left out.
+    pub parent_id: Option<ID>,
+    /// Its place among its siblings (0 or more); after them when left out.
+    pub position: Option<i32>,
+}
+
+/// Changes to a section. Fields left out stay as they are.
+#[derive(InputObject)]
+pub struct UpdateSectionInput {
+    /// The section.
+    pub id: ID,
+    /// A new name.
+    pub name: Option<String>,
+    /// A new slug; the old one keeps redirecting to the section.
+    pub slug: Option<String>,
+    /// A new description; `null` removes it.
+    pub description: MaybeUndefined<String>,
+    /// Moves the section under another one (a `Section` id), or to the top level with
+    /// `null`. Unless `position` is given too, it goes after its new siblings.
+    pub parent_id: MaybeUndefined<ID>,
+    /// A new place among its siblings (0 or more).
+    pub position: Option<i32>,
+}
+
+/// A new tag.
+#[derive(InputObject)]
+pub struct CreateTagInput {
+    /// The tag as shown to readers (1 to 120 characters).
+    pub name: String,
+    /// The URL name of the tag page; made from the name when left out.
+    pub slug: Option<String>,
+}
+
+/// Changes to a tag. Fields left out stay as they are.
+#[derive(InputObject)]
+pub struct UpdateTagInput {
+    /// The tag.
+    pub id: ID,
+    /// A new name.
+    pub name: Option<String>,
+    /// A new slug. The old tag page URL stops working.
+    pub slug: Option<String>,
+}
+
+/// Two tags to make one.
+#[derive(InputObject)]
+pub struct MergeTagsInput {
+    /// The tag that goes away; its articles move to `targetId`.
+    pub source_id: ID,
+    /// The tag that stays.
+    pub target_id: ID,
+}
+
+/// A new source.
+#[derive(InputObject)]
+pub struct CreateSourceInput {
+    /// The name printed with stories (1 to 120 characters).
+    pub name: String,
+    /// The source's own website, an `http://` or `https://` address.
+    pub url: Option<String>,
+}
+
+/// Changes to a source. Fields left out stay as they are.
+#[derive(InputObject)]
+pub struct UpdateSourceInput {
+    /// The source.
+    pub id: ID,
+    /// A new name.
+    pub name: Option<String>,
+    /// A new website; `null` removes it.
+    pub url: MaybeUndefined<String>,
+}
+
+/// A new author profile.
+#[derive(InputObject)]
+pub struct CreateAuthorInput {
+    /// The name as printed in bylines (1 to 120 characters).
+    pub name: String,
+    /// The URL name of the author page; made from the name when left out.
+    pub slug: Option<String>,
+    /// A short biography for the author box (at most 2,000 characters).
+    pub bio: Option<String>,
+    /// The author's picture, an `http://` or `https://` address.
+    pub avatar_url: Option<String>,
+}
+
+/// Changes to an author profile. Fields left out stay as they are.
+#[derive(InputObject)]
+pub struct UpdateAuthorInput {
+    /// The author profile.
+    pub id: ID,
+    /// A new name.
+    pub name: Option<String>,
+    /// A new slug. The old author page URL stops working.
+    pub slug: Option<String>,
+    /// A new biography; `null` removes it.
+    pub bio: MaybeUndefined<String>,
+    /// A new picture; `null` removes it.
+    pub avatar_url: MaybeUndefined<String>,
+}
+
+/// Something to delete.
+#[derive(InputObject)]
+pub struct DeleteInput {
+    /// Its id.
+    pub id: ID,
+}
+
+/// The outcome of a section mutation.
+#[derive(SimpleObject, Default)]
+pub struct SectionPayload {
+    /// The section as it now stands; null when nothing was changed.
+    pub section: Option<Section>,
+    /// What was wrong with the input. When there is any, nothing was written.
+    pub user_errors: Vec<UserError>,
+}
+
+/// The outcome of a tag mutation.
+#[derive(SimpleObject, Default)]
+pub struct TagPayload {
+    /// The tag as it now stands (for `mergeTags`, the target); null when nothing was changed.
+    pub tag: Option<Tag>,
+    /// What was wrong with the input. When there is any, nothing was written.
+    pub user_errors: Vec<UserError>,
+}
+
+/// The outcome of a source mutation.
+#[derive(SimpleObject, Default)]
+pub struct SourcePayload {
+    /// The source as it now stands; null when nothing was changed.
+    pub source: Option<Source>,
+    /// What was wrong with the input. When there is any, nothing was written.
+    pub user_errors: Vec<UserError>,
+}
+
+/// The outcome of an author profile mutation.
+#[derive(SimpleObject, Default)]
+pub struct AuthorPayload {
+    /// The author profile as it now stands; null when nothing was changed.
+    pub author: Option<Author>,
+    /// What was wrong with the input. When there is any, nothing was written.
+    pub user_errors: Vec<UserError>,
+}
+
+/// The outcome of a delete.
+#[derive(SimpleObject, Default)]
+pub struct DeletePayload {
+    /// The id of what was deleted; null when nothing was.
+    pub deleted_id: Option<ID>,
+    /// What was wrong with the input, or what still uses the record. When there is any,
+    /// nothing was deleted.
+    pub user_errors: Vec<UserError>,
+}
+
+/// A mutation's payload: what it changed, or why nothing was.
+trait Payload {
+    type Done;
+    fn done(value: Self::Done) -> Self;
+    fn refused(errors: Vec<UserError>) -> Self;
+}
+
+impl Payload for SectionPayload {
+    type Done = model::Section;
+    fn done(section: model::Section) -> Self {
+        Self {
+            section: Some(Section(section)),
+            user_errors: Vec::new(),
+        }
+    }
+    fn refused(errors: Vec<UserError>) -> Self {
+        Self {
+            section: None,
+            user_errors: errors,
+        }
+    }
+}
+
+impl Payload for TagPayload {
+    type Done = model::Tag;
+    fn done(tag: model::Tag) -> Self {
+        Self {
+            tag: Some(Tag(tag)),
+            user_errors: Vec::new(),
+        }
+    }
+    fn refused(errors: Vec<UserError>) -> Self {
+        Self {
+            tag: None,
+            user_errors: errors,
+        }
+    }
+}
+
+impl Payload for SourcePayload {
+    type Done = model::Source;
+    fn done(source: model::Source) -> Self {
+        Self {
+            source: Some(Source(source)),
+            user_errors: Vec::new(),
+        }
+    }
+    fn refused(errors: Vec<UserError>) -> Self {
+        Self {
+            source: None,
+            user_errors: errors,
+        }
+    }
+}
+
+impl Payload for AuthorPayload {
+    type Done = model::Author;
+    fn done(author: model::Author) -> Self {
+        Self {
+            author: Some(Author(author)),
+            user_errors: Vec::new(),
+        }
+    }
+    fn refused(errors: Vec<UserError>) -> Self {
+        Self {
+            author: None,
+            user_errors: errors,
+        }
+    }
+}
+
+impl Payload for DeletePayload {
+    type Done = ID;
+    fn done(id: ID) -> Self {
+        Self {
+            deleted_id: Some(id),
+            user_errors: Vec::new(),
+        }
+    }
+    fn refused(errors: Vec<UserError>) -> Self {
+        Self {
+            deleted_id: None,
+            user_errors: errors,
+        }
+    }
+}
+
+/// What a desk mutation works on.
+#[derive(Clone, Copy)]
+enum Subject {
+    Section,
+    Tag,
+    Source,
+    Author,
+}
+
+impl Subject {
+    fn noun(self) -> &'static str {
+        match self {
+            Self::Section => "section",
+            Self::Tag => "tag",
+            Self::Source => "source",
+            Self::Author => "author profile",
+        }
+    }
+
+    fn kind(self) -> NodeKind {
+        match self {
+            Self::Section => NodeKind::Section,
+            Self::Tag => NodeKind::Tag,
+            Self::Source => NodeKind::Source,
+            Self::Author => NodeKind::Author,
+        }
+    }
+
+    /// What the viewer's role must allow.
+    fn action(self) -> DeskAction {
+        match self {
+            Self::Section => DeskAction::ManageSections,
+            Self::Tag => DeskAction::ManageTags,
+            Self::Source => DeskAction::ManageSources,
+            Self::Author => DeskAction::ManageAuthors,
+        }
+    }
+
+    /// Why it cannot be deleted yet.
+    fn in_use(self, articles: u64, dependents: u64) -> String {
+        match self {
+            Self::Section => format!(
+                "{articles} article(s), in the trash or not, and {dependents} subsection(s) \
+                 are filed under this section: move them elsewhere first"
+            ),
+            Self::Tag => format!(
+                "{articles} article(s) carry this tag: remove it from them, or merge it into \
+                 another tag with `mergeTags`"
+            ),
+            Self::Source => {
+                format!("{articles} article(s), in the trash or not, are credited to this source")
+            }
+            Self::Author => format!(
+                "{articles} article(s), in the trash or not, and {dependents} staff account(s) \
+                 use this author profile"
+            ),
+        }
+    }
+}
+
+/// The payload for what the store did, mapping its refusals to user errors.
+fn settle<P: Payload>(result: Result<P::Done, DeskError>, subject: Subject) -> ApiResult<P> {
+    let noun = subject.noun();
+    let error = match result {
+        Ok(value) => return Ok(P::done(value)),
+        Err(DeskError::Store(e)) => return Err(e.into()),
+        Err(DeskError::NotFound) => UserError::new(
+            "id",
+            UserErrorCode::NotFound,
+            format!("there is no such {noun}"),
+        ),
+        Err(DeskError::SlugTaken) => UserError::new(
+            "slug",
+            UserErrorCode::Taken,
+            format!("another {noun} already has this slug"),
+        ),
+        Err(DeskError::Reserved(slug)) => UserError::new(
+            "slug",
+            UserErrorCode::Invalid,
+            format!("`{slug}` is the address of another page of the site: choose another slug"),
+        ),
+        Err(DeskError::Unknown { field, .. }) => {
+            let (field, what) = match field {
+                "source" => ("sourceId", "tag"),
+                "target" => ("targetId", "tag"),
+                _ => ("parentId", "section"),
+            };
+            UserError::new(
+                field,
+                UserErrorCode::NotFound,
+                format!("`{field}` names no {what}"),
+            )
+        }
+        Err(DeskError::Cycle) => UserError::new(
+            "parentId",
+            UserErrorCode::Cycle,
+            "a section cannot move under itself or one of its subsections",
+        ),
+        Err(DeskError::SameTag) => UserError::new(
+            "targetId",
+            UserErrorCode::Invalid,
+            "a tag cannot be merged into itself",
+        ),
+        Err(DeskError::InUse {
+            articles,
+            dependents,
+        }) => UserError::new(
+            "id",
+            UserErrorCode::InUse,
+            subject.in_use(articles, dependents),
+        ),
+    };
+    Ok(P::refused(vec![error]))
+}
+
+fn name(problems: &mut Problems, value: &str) -> Option<String> {
+    problems.check("name", input::required_text(value, MAX_NAME_CHARS))
+}
+
+/// Short text, `Some(None)` when blank; `None` when refused (and noted).
+fn text(problems: &mut Problems, field: &str, value: &str) -> Option<Option<String>> {
+    problems.check(field, input::optional_text(value, MAX_SHORT_TEXT_CHARS))
+}
+
+/// A web address, `Some(None)` when blank; `None` when refused (and noted). Only http(s):
+/// frontends put these in `href` and `src`, where other schemes (`javascript:`) are unsafe.
+fn web_url(problems: &mut Problems, field: &str, value: &str) -> Option<Option<String>> {
+    match problems.check(field, input::optional_text(value, MAX_URL_CHARS))? {
+        Some(url) if !is_web_url(&url) => {
+            problems.push(UserError::new(
+                field,
+                UserErrorCode::Invalid,
+                format!("`{field}` must be an http:// or https:// address"),
+            ));
+            None
+        }
+        url => Some(url),
+    }
+}
+
+fn is_web_url(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let host = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"));
+    host.is_some_and(|host| !host.is_empty() && !host.starts_with('/'))
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+fn position(problems: &mut Problems, value: Option<i32>) -> Option<i32> {
+    match value {
+        Some(p) if p < 0 => {
+            problems.push(UserError::new(
+                "position",
+                UserErrorCode::Invalid,
+                "`position` is 0 or more",
+            ));
+            None
+        }
+        value => value,
+    }
+}
+
+#[Object]
+impl DeskMutation {
+    /// Creates a section (admins only).
+    async fn create_section(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new section.")] input: CreateSectionInput,
+    ) -> ApiResult<SectionPayload> {
+        let scope = scope(ctx)?;
+        scope.require(DeskAction::ManageSections)?;
+        let mut problems = Problems::default();
+        let name = name(&mut problems, &input.name);
+        let slug = problems.new_slug(input.slug.as_deref(), name.as_deref(), "name");
+        let description = input
+            .description
+            .as_deref()
+            .and_then(|d| text(&mut problems, "description", d));
+        let parent_id = input
+            .parent_id
+            .as_ref()
+            .map(|g| problems.id("parentId", NodeKind::Section, g));
+        let position = position(&mut problems, input.position);
+        let (Some(name), Some(slug), true) = (name, slug, problems.is_empty()) else {
+            return Ok(SectionPayload::refused(problems.0));
+        };
+        let new = NewSection {
+            slug,
+            name,
+            description: description.flatten(),
+            parent_id: parent_id.flatten(),
+            position,
+        };
+        settle(scope.store.create_section(new).await, Subject::Section)
+    }
+
+    /// Changes a section or moves it in the tree (admins only). A new slug leaves the old
+    /// one redirecting to the section; a move may not put a section under itself or one of
+    /// its subsections.
+    async fn update_section(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The section and its changes.")] input: UpdateSectionInput,
+    ) -> ApiResult<SectionPayload> {
+        let scope = scope(ctx)?;
+        scope.require(DeskAction::ManageSections)?;
+        let mut problems = Problems::default();
+        let id = problems.id("id", NodeKind::Section, &input.id);
+        let changes = SectionChanges {
+            slug: input.slug.as_deref().and_then(|s| problems.slug(s)),
+            name: input.name.as_deref().and_then(|n| name(&mut problems, n)),
+            description: clearable(input.description, |d| {
+                text(&mut problems, "description", &d)
+            }),
+            parent_id: clearable(input.parent_id, |g| {
+                problems.id("parentId", NodeKind::Section, &g).map(Some)
+            }),
+            position: position(&mut problems, input.position),
+        };
+        let (Some(id), true) = (id, problems.is_empty()) else {
+            return Ok(SectionPayload::refused(problems.0));
+        };
+        settle(
+            scope.store.update_section(id, changes).await,
+            Subject::Section,
+        )
+    }
+
+    /// Deletes a section that no article (in the trash or not) and no subsection uses
+    /// (admins only).
+    async fn delete_section(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The section to delete.")] input: DeleteInput,
+    ) -> ApiResult<DeletePayload> {
+        delete(ctx, input, Subject::Section).await
+    }
+
+    /// Creates a tag (editors and admins).
+    async fn create_tag(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new tag.")] input: CreateTagInput,
+    ) -> ApiResult<TagPayload> {
+        let scope = scope(ctx)?;
+        scope.require(DeskAction::ManageTags)?;
+        let mut problems = Problems::default();
+        let name = name(&mut problems, &input.name);
+        let slug = problems.new_slug(input.slug.as_deref(), name.as_deref(), "name");
+        let (Some(name), Some(slug), true) = (name, slug, problems.is_empty()) else {
+            return Ok(TagPayload::refused(problems.0));
+        };
+        settle(scope.store.create_tag(slug, name).await, Subject::Tag)
+    }
+
+    /// Changes a tag's name or slug (editors and admins).
+    async fn update_tag(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The tag and its changes.")] input: UpdateTagInput,
+    ) -> ApiResult<TagPayload> {
+        let scope = scope(ctx)?;
+        scope.require(DeskAction::ManageTags)?;
+        let mut problems = Problems::default();
+        let id = problems.id("id", NodeKind::Tag, &input.id);
+        let changes = TagChanges {
+            slug: input.slug.as_deref().and_then(|s| problems.slug(s)),
+            name: input.name.as_deref().and_then(|n| name(&mut problems, n)),
+        };
+        let (Some(id), true) = (id, problems.is_empty()) else {
+            return Ok(TagPayload::refused(problems.0));
+        };
+        settle(scope.store.update_tag(id, changes).await, Subject::Tag)
+    }
+
+    /// Deletes a tag no article carries (editors and admins); `mergeTags` retires a tag
+    /// that is in use.
+    async fn delete_tag(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The tag to delete.")] input: DeleteInput,
+    ) -> ApiResult<DeletePayload> {
+        delete(ctx, input, Subject::Tag).await
+    }
+
+    /// Moves every article of one tag to another and deletes the first (editors and
+    /// admins). Articles that carried both keep the target once, where it was.
+    async fn merge_tags(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The tag that goes and the tag that stays.")] input: MergeTagsInput,
+    ) -> ApiResult<TagPayload> {
+        let scope = scope(ctx)?;
+        scope.require(DeskAction::ManageTags)?;
+        let mut problems = Problems::default();
+        let source = problems.id("sourceId", NodeKind::Tag, &input.source_id);
+        let target = problems.id("targetId", NodeKind::Tag, &input.target_id);
+        let (Some(source), Some(target)) = (source, target) else {
+            return Ok(TagPayload::refused(problems.0));
+        };
+        settle(scope.store.merge_tags(source, target).await, Subject::Tag)
+    }
+
+    /// Creates a source (editors and admins).
+    async fn create_source(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new source.")] input: CreateSourceInput,
+    ) -> ApiResult<SourcePayload> {
+        let scope = scope(ctx)?;
+        scope.require(DeskAction::ManageSources)?;
+        let mut problems = Problems::default();
+        let name = name(&mut problems, &input.name);
+        let url = input
+            .url
+            .as_deref()
+            .and_then(|u| web_url(&mut problems, "url", u));
+        let (Some(name), true) = (name, problems.is_empty()) else {
+            return Ok(SourcePayload::refused(problems.0));
+        };
+        let new = NewSource {
+            name,
+            url: url.flatten(),
+        };
+        settle(scope.store.create_source(new).await, Subject::Source)
+    }
+
+    /// Changes a source's name or website (editors and admins).
+    async fn update_source(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The source and its changes.")] input: UpdateSourceInput,
+    ) -> ApiResult<SourcePayload> {
+        let scope = scope(ctx)?;
+        scope.require(DeskAction::ManageSources)?;
+        let mut problems = Problems::default();
+        let id = problems.id("id", NodeKind::Source, &input.id);
+        let changes = SourceChanges {
+            name: input.name.as_deref().and_then(|n| name(&mut problems, n)),
+            url: clearable(input.url, |u| web_url(&mut problems, "url", &u)),
+        };
+        let (Some(id), true) = (id, problems.is_empty()) else {
+            return Ok(SourcePayload::refused(problems.0));
+        };
+        settle(
+            scope.store.update_source(id, changes).await,
+            Subject::Source,
+        )
+    }
+
+    /// Deletes a source no article (in the trash or not) is credited to (editors and
+    /// admins).
+    async fn delete_source(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The source to delete.")] input: DeleteInput,
+    ) -> ApiResult<DeletePayload> {
+        delete(ctx, input, Subject::Source).await
+    }
+
+    /// Creates an author profile (editors and admins).
+    async fn create_author(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new author profile.")] input: CreateAuthorInput,
+    ) -> ApiResult<AuthorPayload> {
+        let scope = scope(ctx)?;
+        scope.require(DeskAction::ManageAuthors)?;
+        let mut problems = Problems::default();
+        let name = name(&mut problems, &input.name);
+        let slug = problems.new_slug(input.slug.as_deref(), name.as_deref(), "name");
+        let bio = input
+            .bio
+            .as_deref()
+            .and_then(|b| text(&mut problems, "bio", b));
+        let avatar_url = input
+            .avatar_url
+            .as_deref()
+            .and_then(|u| web_url(&mut problems, "avatarUrl", u));
+        let (Some(name), Some(slug), true) = (name, slug, problems.is_empty()) else {
+            return Ok(AuthorPayload::refused(problems.0));
+        };
+        let new = NewAuthor {
+            slug,
+            name,
+            bio: bio.flatten(),
+            avatar_url: avatar_url.flatten(),
+        };
+        settle(scope.store.create_author(new).await, Subject::Author)
+    }
+
+    /// Changes an author profile (editors and admins).
+    async fn update_author(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The author profile and its changes.")] input: UpdateAuthorInput,
+    ) -> ApiResult<AuthorPayload> {
+        let scope = scope(ctx)?;
+        scope.require(DeskAction::ManageAuthors)?;
+        let mut problems = Problems::default();
+        let id = problems.id("id", NodeKind::Author, &input.id);
+        let changes = AuthorChanges {
+            slug: input.slug.as_deref().and_then(|s| problems.slug(s)),
+            name: input.name.as_deref().and_then(|n| name(&mut problems, n)),
+            bio: clearable(input.bio, |b| text(&mut problems, "bio", &b)),
+            avatar_url: clearable(input.avatar_url, |u| {
+                web_url(&mut problems, "avatarUrl", &u)
+            }),
+        };
+        let (Some(id), true) = (id, problems.is_empty()) else {
+            return Ok(AuthorPayload::refused(problems.0));
+        };
+        settle(
+            scope.store.update_author(id, changes).await,
+            Subject::Author,
+        )
+    }
+
+    /// Deletes an author profile that no article (in the trash or not) bylines, as author
+    /// or co-author, and no staff account writes as (editors and admins).
+    async fn delete_author(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The author profile to delete.")] input: DeleteInput,
+    ) -> ApiResult<DeletePayload> {
+        delete(ctx, input, Subject::Author).await
+    }
+}
+
+/// Deletes the `subject` that `input` names, if the viewer's role allows it.
+async fn delete(
+    ctx: &Context<'_>,
+    input: DeleteInput,
+    subject: Subject,
+) -> ApiResult<DeletePayload> {
+    let scope = scope(ctx)?;
+    scope.require(subject.action())?;
+    let mut problems = Problems::default();
+    let Some(id) = problems.id("id", subject.kind(), &input.id) else {
+        return Ok(DeletePayload::refused(problems.0));
+    };
+    let store = &scope.store;
+    let deleted = match subject {
+        Subject::Section => store.delete_section(id).await,
+        Subject::Tag => store.delete_tag(id).await,
+        Subject::Source => store.delete_source(id).await,
+        Subject::Author => store.delete_author(id).await,
+    };
+    settle(deleted.map(|()| input.id), subject)
+}

@@ -1,0 +1,19 @@
+//! The mutation root: what the editorial desk writes. Each mutation is one transaction and
+//! answers with the changed object and `userErrors`; who may call it is checked through
+//! [`crate::scope::RequestScope`]'s `require*` methods before anything is read or written.
+
+mod articles;
+mod desk;
+mod session;
+pub mod user_error;
+
+use async_graphql::MergedObject;
+
+pub use articles::ArticleMutation;
+pub use desk::DeskMutation;
+pub use session::SessionMutation;
+pub use user_error::{UserError, UserErrorCode};
+
+/// Everything the editorial desk can change.
+#[derive(MergedObject, Default)]
+pub struct Mutation(SessionMutation, ArticleMutation, DeskMutation);

@@ -1,0 +1,209 @@
+//! Signing in and out, staff accounts and the newsroom's settings.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use dateline_domain::{DeskAction, Email, NewPassword, Policy, input};
+use dateline_persistence::{AccountError, NewUser};
+
+use crate::error::ApiResult;
+use crate::id::NodeKind;
+use crate::mutation::user_error::{Problems, UserError, UserErrorCode};
+use crate::scope::{Viewer, scope};
+use crate::types::{RoleValue, Settings, User};
+
+/// Signing in and out, accounts and settings.
+#[derive(Default)]
+pub struct SessionMutation;
+
+/// Credentials to sign in with.
+#[derive(InputObject)]
+pub struct LoginInput {
+    /// The account's email address.
+    pub email: String,
+    /// The account's password.
+    pub password: String,
+}
+
+/// The outcome of `login`.
+#[derive(SimpleObject, Default)]
+pub struct LoginPayload {
+    /// The bearer token: send it as `Authorization: Bearer <token>` with every request.
+    pub token: Option<String>,
+    /// When the token stops working.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// The signed-in account.
+    pub viewer: Option<User>,
+    /// Why signing in failed; one generic error for a wrong email or password alike.
+    pub user_errors: Vec<UserError>,
+}
+
+/// The outcome of `logout`.
+#[derive(SimpleObject)]
+pub struct LogoutPayload {
+    /// Whether a session was ended.
+    pub ended: bool,
+}
+
+/// A new staff account.
+#[derive(InputObject)]
+pub struct CreateUserInput {
+    /// The address the person signs in with.
+    pub email: String,
+    /// The person's name.
+    pub name: String,
+    /// At least 10 characters.
+    pub password: String,
+    /// What the person may do.
+    pub role: RoleValue,
+    /// The public author profile the person writes as (an `Author` id).
+    pub author_id: Option<ID>,
+}
+
+/// The outcome of `createUser`.
+#[derive(SimpleObject, Default)]
+pub struct UserPayload {
+    /// The new account.
+    pub user: Option<User>,
+    /// What was wrong with the input.
+    pub user_errors: Vec<UserError>,
+}
+
+/// New values for the newsroom's settings; fields left out stay as they are.
+#[derive(InputObject)]
+pub struct UpdateSettingsInput {
+    /// Whether authors may publish their own articles.
+    pub authors_can_publish: Option<bool>,
+}
+
+/// The outcome of `updateSettings`.
+#[derive(SimpleObject)]
+pub struct SettingsPayload {
+    /// The settings now.
+    pub settings: Settings,
+}
+
+#[Object]
+impl SessionMutation {
+    /// Signs in with email and password and returns a bearer token. A wrong email and a
+    /// wrong password get the same error and take the same time.
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account's email and password.")] input: LoginInput,
+    ) -> ApiResult<LoginPayload> {
+        let store = &scope(ctx)?.store;
+        let user = if input.password.len() > input::MAX_PASSWORD_BYTES {
+            None
+        } else {
+            store
+                .user_by_credentials(&input.email, &input.password)
+                .await?
+        };
+        let Some(user) = user else {
+            return Ok(LoginPayload {
+                user_errors: vec![UserError::general(
+                    UserErrorCode::InvalidCredentials,
+                    "The email or password is incorrect.",
+                )],
+                ..LoginPayload::default()
+            });
+        };
+        let (token, expires_at) = store.open_session(user.id).await?;
+        Ok(LoginPayload {
+            token: Some(token),
+            expires_at: Some(expires_at),
+            viewer: Some(User(user)),
+            user_errors: Vec::new(),
+        })
+    }
+
+    /// Ends the session of the bearer token this request carries.
+    async fn logout(&self, ctx: &Context<'_>) -> ApiResult<LogoutPayload> {
+        let scope = scope(ctx)?;
+        scope.staff()?;
+        if let Viewer::Staff(staff) = &scope.viewer {
+            scope.store.close_session(&staff.token).await?;
+        }
+        Ok(LogoutPayload { ended: true })
+    }
+
+    /// Creates a staff account (admins only).
+    async fn create_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new account.")] input: CreateUserInput,
+    ) -> ApiResult<UserPayload> {
+        let scope = scope(ctx)?;
+        scope.require(DeskAction::ManageStaff)?;
+        let mut problems = Problems::default();
+        let email = problems.check("email", Email::parse(&input.email));
+        let name = problems.check(
+            "name",
+            input::required_text(&input.name, input::MAX_NAME_CHARS),
+        );
+        let password = problems.check("password", NewPassword::parse(&input.password));
+        let author_id = input
+            .author_id
+            .as_ref()
+            .and_then(|id| problems.id("authorId", NodeKind::Author, id));
+        let (Some(email), Some(name), Some(password), true) =
+            (email, name, password, problems.is_empty())
+        else {
+            return Ok(UserPayload {
+                user: None,
+                user_errors: problems.0,
+            });
+        };
+        let created = scope
+            .store
+            .create_user(NewUser {
+                email: &email,
+                name: &name,
+                password: &password,
+                role: input.role.into(),
+                author_id,
+            })
+            .await;
+        let error = match created {
+            Ok(user) => {
+                return Ok(UserPayload {
+                    user: Some(User(user)),
+                    user_errors: Vec::new(),
+                });
+            }
+            Err(AccountError::EmailTaken) => UserError::new(
+                "email",
+                UserErrorCode::Taken,
+                "an account with this email already exists",
+            ),
+            Err(AccountError::UnknownAuthor(_)) => UserError::new(
+                "authorId",
+                UserErrorCode::NotFound,
+                "there is no such author profile",
+            ),
+            Err(AccountError::Store(e)) => return Err(e.into()),
+        };
+        Ok(UserPayload {
+            user: None,
+            user_errors: vec![error],
+        })
+    }
+
+    /// Changes the newsroom's settings (admins only).
+    async fn update_settings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The settings to change.")] input: UpdateSettingsInput,
+    ) -> ApiResult<SettingsPayload> {
+        let scope = scope(ctx)?;
+        scope.require(DeskAction::ManageStaff)?;
+        let mut policy: Policy = scope.store.policy().await?;
+        if let Some(allowed) = input.authors_can_publish {
+            policy.authors_can_publish = allowed;
+        }
+        scope.store.set_policy(policy).await?;
+        Ok(SettingsPayload {
+            settings: policy.into(),
+        })
+    }
+}

@@ -1,0 +1,279 @@
+//! Staff accounts, their sessions and the newsroom's settings.
+//!
+//! Passwords are stored as argon2 hashes and bearer tokens as SHA-256 digests: a copy of the
+//! database gives no one a way in. Signing in costs the same whether the email exists or not.
+
+use std::sync::LazyLock;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Duration, Utc};
+use dateline_domain::{Email, NewPassword, Policy, Role};
+use rand::RngCore;
+use sea_orm::sea_query::{OnConflict, Query};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, NotSet, QueryFilter};
+use sha2::{Digest, Sha256};
+
+use crate::entity::{session, setting, user};
+use crate::error::{StoreError, StoreResult};
+use crate::model::User;
+use crate::store::Store;
+use crate::write::stored_time;
+
+/// How long a sign-in lasts.
+pub const SESSION_LIFETIME: Duration = Duration::days(14);
+
+/// The settings keys.
+mod key {
+    pub const AUTHORS_CAN_PUBLISH: &str = "authors_can_publish";
+    pub const PREVIEW_SECRET: &str = "preview_secret";
+}
+
+/// Verified against when an email is unknown, so that a wrong email costs as long as a
+/// wrong password.
+static DECOY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_password("decoy password, never valid").unwrap_or_default());
+
+fn hash_password(password: &str) -> StoreResult<String> {
+    let salt = SaltString::encode_b64(&random_bytes::<16>())
+        .map_err(|e| StoreError::Invalid(format!("salt: {e}")))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| StoreError::Invalid(format!("hashing failed: {e}")))
+}
+
+fn password_matches(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// `N` bytes from the operating system's generator.
+pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0; N];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes
+}
+
+/// The digest a bearer token is stored under.
+fn token_digest(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Why an account could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    #[error("there is no author profile {0}")]
+    UnknownAuthor(i32),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A staff account about to be created.
+pub struct NewUser<'a> {
+    pub email: &'a Email,
+    pub name: &'a str,
+    pub password: &'a NewPassword,
+    pub role: Role,
+    pub author_id: Option<i32>,
+}
+
+impl Store {
+    /// Creates a staff account.
+    pub async fn create_user(&self, new: NewUser<'_>) -> Result<User, AccountError> {
+        if let Some(author_id) = new.author_id
+            && self.authors_by_ids(&[author_id]).await?.is_empty()
+        {
+            return Err(AccountError::UnknownAuthor(author_id));
+        }
+        let password = new.password.expose().to_owned();
+        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|e| StoreError::Invalid(format!("hashing task failed: {e}")))??;
+        let row = user::ActiveModel {
+            id: NotSet,
+            email: Set(new.email.as_str().to_owned()),
+            name: Set(new.name.to_owned()),
+            password_hash: Set(hash),
+            role: Set(new.role.as_str().to_owned()),
+            author_id: Set(new.author_id),
+            created_at: Set(stored_time(Utc::now())),
+        };
+        match user::Entity::insert(row)
+            .exec_with_returning(self.connection())
+            .await
+        {
+            Ok(row) => Ok(User::try_from(row)?),
+            Err(e) if crate::error::is_unique_violation(&e) => Err(AccountError::EmailTaken),
+            Err(e) => Err(StoreError::from(e).into()),
+        }
+    }
+
+    /// The account with this email and password, if both match. Takes as long when the
+    /// email is unknown.
+    pub async fn user_by_credentials(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> StoreResult<Option<User>> {
+        let row = match Email::parse(email) {
+            Ok(email) => {
+                user::Entity::find()
+                    .filter(user::Column::Email.eq(email.as_str()))
+                    .one(self.connection())
+                    .await?
+            }
+            Err(_) => None,
+        };
+        let hash = row
+            .as_ref()
+            .map_or_else(|| DECOY_HASH.clone(), |r| r.password_hash.clone());
+        let password = password.to_owned();
+        let matches = tokio::task::spawn_blocking(move || password_matches(&hash, &password))
+            .await
+            .map_err(|e| StoreError::Invalid(format!("verifying task failed: {e}")))?;
+        match row {
+            Some(row) if matches => Ok(Some(User::try_from(row)?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Staff accounts with these ids, keyed by id.
+    pub async fn users_by_ids(
+        &self,
+        ids: &[i32],
+    ) -> StoreResult<std::collections::HashMap<i32, User>> {
+        let rows = user::Entity::find()
+            .filter(user::Column::Id.is_in(crate::queries::unique(ids)))
+            .all(self.connection())
+            .await?;
+        rows.into_iter()
+            .map(|r| User::try_from(r).map(|u| (u.id, u)))
+            .collect()
+    }
+
+    /// Whether any staff account exists yet.
+    pub async fn has_users(&self) -> StoreResult<bool> {
+        Ok(user::Entity::find().one(self.connection()).await?.is_some())
+    }
+
+    /// Signs `user_id` in: returns a new bearer token and when it expires.
+    pub async fn open_session(&self, user_id: i32) -> StoreResult<(String, DateTime<Utc>)> {
+        let token = format!("dl_{}", URL_SAFE_NO_PAD.encode(random_bytes::<32>()));
+        let now = stored_time(Utc::now());
+        let expires_at = now + SESSION_LIFETIME;
+        // Signing in is when this account's expired sessions are cleared away.
+        session::Entity::delete_many()
+            .filter(session::Column::UserId.eq(user_id))
+            .filter(session::Column::ExpiresAt.lte(now))
+            .exec(self.connection())
+            .await?;
+        session::Entity::insert(session::ActiveModel {
+            token_hash: Set(token_digest(&token)),
+            user_id: Set(user_id),
+            created_at: Set(now),
+            expires_at: Set(expires_at),
+        })
+        .exec_without_returning(self.connection())
+        .await?;
+        Ok((token, expires_at))
+    }
+
+    /// The account a bearer token signs in, while the session lasts.
+    pub async fn session_user(&self, token: &str, now: DateTime<Utc>) -> StoreResult<Option<User>> {
+        let signed_in = Query::select()
+            .column(session::Column::UserId)
+            .from(session::Entity)
+            .and_where(session::Column::TokenHash.eq(token_digest(token)))
+            .and_where(session::Column::ExpiresAt.gt(now))
+            .take();
+        let row = user::Entity::find()
+            .filter(user::Column::Id.in_subquery(signed_in))
+            .one(self.connection())
+            .await?;
+        row.map(User::try_from).transpose()
+    }
+
+    /// Ends the session of this bearer token.
+    pub async fn close_session(&self, token: &str) -> StoreResult<()> {
+        session::Entity::delete_by_id(token_digest(token))
+            .exec(self.connection())
+            .await?;
+        Ok(())
+    }
+
+    /// The settings that bear on permissions.
+    pub async fn policy(&self) -> StoreResult<Policy> {
+        let value = self.setting(key::AUTHORS_CAN_PUBLISH).await?;
+        Ok(Policy {
+            authors_can_publish: value.as_deref() == Some("true"),
+        })
+    }
+
+    /// Changes the settings that bear on permissions.
+    pub async fn set_policy(&self, policy: Policy) -> StoreResult<()> {
+        self.put_setting(
+            key::AUTHORS_CAN_PUBLISH,
+            if policy.authors_can_publish {
+                "true"
+            } else {
+                "false"
+            },
+        )
+        .await
+    }
+
+    /// The key preview links are signed with, made on first use. Every server sharing the
+    /// database reads the same one.
+    pub(crate) async fn preview_secret(&self) -> StoreResult<Vec<u8>> {
+        if self.setting(key::PREVIEW_SECRET).await?.is_none() {
+            let fresh = URL_SAFE_NO_PAD.encode(random_bytes::<32>());
+            setting::Entity::insert(setting::ActiveModel {
+                key: Set(key::PREVIEW_SECRET.to_owned()),
+                value: Set(fresh),
+            })
+            .on_conflict_do_nothing_on([setting::Column::Key])
+            .exec(self.connection())
+            .await?;
+        }
+        let secret = self
+            .setting(key::PREVIEW_SECRET)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("preview secret vanished".to_owned()))?;
+        Ok(secret.into_bytes())
+    }
+
+    async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
+        Ok(setting::Entity::find_by_id(key.to_owned())
+            .one(self.connection())
+            .await?
+            .map(|row| row.value))
+    }
+
+    async fn put_setting(&self, key: &str, value: &str) -> StoreResult<()> {
+        setting::Entity::insert(setting::ActiveModel {
+            key: Set(key.to_owned()),
+            value: Set(value.to_owned()),
+        })
+        .on_conflict(
+            OnConflict::column(setting::Column::Key)
+                .update_column(setting::Column::Value)
+                .to_owned(),
+        )
+        .exec_without_returning(self.connection())
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,734 @@
+//! Editing articles: new drafts, changes saved against the revision an editor started from,
+//! the workflow (review, publish, schedule, unpublish, archive), the trash, revisions,
+//! corrections, and the scheduled publishing every server runs.
+//!
+//! Each operation is one transaction, and each begins by writing the article's row
+//! (`revision = revision + 1 … WHERE revision = expected`): that claims the row before
+//! anything is read, so two editors saving from the same revision cannot both succeed, on
+//! PostgreSQL (row lock, then the second `WHERE` no longer matches) as on SQLite (one writer
+//! at a time). Whatever fails after that rolls the whole change back.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use dateline_domain::html::SafeHtml;
+use dateline_domain::{ArticleStatus, Slug, text};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    EntityTrait, IntoActiveModel, NotSet, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, TransactionTrait,
+};
+
+use crate::entity::{
+    article, article_body, article_correction, article_revision, article_tag, author, section,
+    source, tag,
+};
+use crate::error::{StoreError, is_unique_violation};
+use crate::model::{Article, Correction, Revision};
+use crate::queries::articles::slug_redirect_kind;
+use crate::queries::unique;
+use crate::slug_history::record_former_slug;
+use crate::store::Store;
+use crate::write::{stored_time, visible_from};
+
+/// A comment ending the scheduler's polling statement, which every server runs every second
+/// whatever the traffic: instrumentation counting a request's statements leaves it out.
+pub const SCHEDULER_POLL_MARK: &str = " /* dateline: scheduler poll */";
+
+/// Everything a new draft is made of. Text is already validated and the body sanitised.
+#[derive(Debug, Clone)]
+pub struct ArticleContent {
+    pub slug: Slug,
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub body: SafeHtml,
+    /// Written by hand; `None` derives one from the body.
+    pub excerpt: Option<String>,
+    pub dateline_place: Option<String>,
+    pub section_id: i32,
+    pub source_id: Option<i32>,
+    pub author_id: i32,
+    pub tag_ids: Vec<i32>,
+    pub featured: bool,
+}
+
+/// What an edit changes; `None` leaves a field as it is, `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleChanges {
+    pub slug: Option<Slug>,
+    pub title: Option<String>,
+    pub subtitle: Option<Option<String>>,
+    pub body: Option<SafeHtml>,
+    pub excerpt: Option<Option<String>>,
+    pub dateline_place: Option<Option<String>>,
+    pub section_id: Option<i32>,
+    pub source_id: Option<Option<i32>>,
+    pub author_id: Option<i32>,
+    pub tag_ids: Option<Vec<i32>>,
+    pub featured: Option<bool>,
+}
+
+/// A move through the workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    /// Ask for review; the article stays a draft.
+    SubmitForReview,
+    /// Public from now on.
+    Publish,
+    /// Public from `at`, a time still to come, published then by [`Store::publish_due`].
+    Schedule(DateTime<Utc>),
+    /// Back to draft.
+    Unpublish,
+    /// Taken down, kept for the record.
+    Archive,
+    /// Into the trash, as a draft.
+    Trash,
+    /// Out of the trash.
+    Restore,
+}
+
+/// Why an edit was refused. Nothing of it was written.
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    #[error("no such article")]
+    NotFound,
+    #[error("the article is in the trash")]
+    InTrash,
+    #[error("the article is not in the trash")]
+    NotInTrash,
+    #[error("the article has changed since revision {expected}: it is at revision {current}")]
+    Conflict { expected: i32, current: i32 },
+    #[error("another article has this slug")]
+    SlugTaken,
+    #[error("there is no {field} with id {id}")]
+    Unknown { field: &'static str, id: i32 },
+    #[error("no revision {0} of this article")]
+    UnknownRevision(i32),
+    #[error("{0}")]
+    Workflow(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sea_orm::DbErr> for EditError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        Self::Store(error.into())
+    }
+}
+
+type EditResult<T> = Result<T, EditError>;
+
+impl Store {
+    /// Any article with this id, whatever its status, trash included: for the desk, which
+    /// checks permissions before it shows or changes anything.
+    pub async fn article_for_desk(&self, id: i32) -> Result<Option<Article>, StoreError> {
+        let row = article::Entity::find_by_id(id)
+            .one(self.connection())
+            .await?;
+        row.map(Article::try_from).transpose()
+    }
+
+    /// Creates a draft owned by `owner`, as its revision 1.
+    pub async fn create_article(&self, content: ArticleContent, owner: i32) -> EditResult<Article> {
+        // Reads first and outside the transaction: on SQLite a transaction that reads
+        // before it writes can be refused the write lock.
+        check_references(
+            self.connection(),
+            Some(content.section_id),
+            content.source_id,
+            Some(content.author_id),
+            Some(&content.tag_ids),
+        )
+        .await?;
+        check_slug(self.connection(), &content.slug, None).await?;
+        let now = stored_time(Utc::now());
+        let body_text = content.body.plain_text();
+        let txn = self.connection().begin().await?;
+        let row = article::ActiveModel {
+            id: NotSet,
+            slug: Set(content.slug.to_string()),
+            title: Set(content.title),
+            subtitle: Set(content.subtitle),
+            excerpt: Set(content
+                .excerpt
+                .clone()
+                .unwrap_or_else(|| text::derive_excerpt(&body_text))),
+            custom_excerpt: Set(content.excerpt),
+            word_count: Set(word_count(&body_text)),
+            dateline_place: Set(content.dateline_place),
+            source_id: Set(content.source_id),
+            author_id: Set(content.author_id),
+            section_id: Set(content.section_id),
+            status: Set(ArticleStatus::Draft.as_str().to_owned()),
+            published_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            featured: Set(content.featured),
+            featured_image_url: Set(None),
+            featured_image_alt: Set(None),
+            featured_image_caption: Set(None),
+            featured_image_credit: Set(None),
+            revision: Set(1),
+            owner_id: Set(Some(owner)),
+            review_requested_at: Set(None),
+            deleted_at: Set(None),
+        };
+        let row = match article::Entity::insert(row).exec_with_returning(&txn).await {
+            Ok(row) => row,
+            Err(e) if is_unique_violation(&e) => return Err(EditError::SlugTaken),
+            Err(e) => return Err(e.into()),
+        };
+        article_body::Entity::insert(article_body::ActiveModel {
+            article_id: Set(row.id),
+            body_html: Set(content.body.as_str().to_owned()),
+            body_text: Set(body_text),
+        })
+        .exec_without_returning(&txn)
+        .await?;
+        write_tags(&txn, row.id, &content.tag_ids, None).await?;
+        snapshot(&txn, &row, Some(owner), now).await?;
+        txn.commit().await?;
+        Ok(Article::try_from(row)?)
+    }
+
+    /// Applies `changes` if the article is still at `expected` revision.
+    pub async fn update_article(
+        &self,
+        id: i32,
+        expected: i32,
+        changes: ArticleChanges,
+        editor: i32,
+    ) -> EditResult<Article> {
+        let txn = self.connection().begin().await?;
+        let now = stored_time(Utc::now());
+        let current = claim(&txn, id, expected, Trash::Outside, now).await?;
+        let row = apply(&txn, current, changes, now).await?;
+        snapshot(&txn, &row, Some(editor), now).await?;
+        txn.commit().await?;
+        Ok(Article::try_from(row)?)
+    }
+
+    /// Brings back the content of revision `number` as a new revision.
+    pub async fn restore_revision(
+        &self,
+        id: i32,
+        expected: i32,
+        number: i32,
+        editor: i32,
+    ) -> EditResult<Article> {
+        let txn = self.connection().begin().await?;
+        let now = stored_time(Utc::now());
+        let current = claim(&txn, id, expected, Trash::Outside, now).await?;
+        let old = article_revision::Entity::find()
+            .filter(article_revision::Column::ArticleId.eq(id))
+            .filter(article_revision::Column::Revision.eq(number))
+            .one(&txn)
+            .await?
+            .ok_or(EditError::UnknownRevision(number))?;
+        let old = Revision::try_from(old)?;
+        let slug = Slug::parse(&old.slug).map_err(|_| {
+            StoreError::Corrupt(format!("revision {number} of {id} has a bad slug"))
+        })?;
+        let changes = ArticleChanges {
+            slug: Some(slug),
+            title: Some(old.title),
+            subtitle: Some(old.subtitle),
+            body: Some(SafeHtml::from_trusted(old.body_html)),
+            excerpt: Some(old.custom_excerpt),
+            dateline_place: Some(old.dateline_place),
+            section_id: Some(old.section_id),
+            source_id: Some(old.source_id),
+            author_id: Some(old.author_id),
+            tag_ids: Some(old.tag_ids),
+            featured: Some(old.featured),
+        };
+        let row = apply(&txn, current, changes, now).await?;
+        snapshot(&txn, &row, Some(editor), now).await?;
+        txn.commit().await?;
+        Ok(Article::try_from(row)?)
+    }
+
+    /// Moves the article through the workflow if it is still at `expected` revision and
+    /// the workflow allows the move from where it stands.
+    pub async fn transition(
+        &self,
+        id: i32,
+        expected: i32,
+        transition: Transition,
+        editor: i32,
+    ) -> EditResult<Article> {
+        let txn = self.connection().begin().await?;
+        let now = stored_time(Utc::now());
+        let trash = match transition {
+            Transition::Restore => Trash::Inside,
+            _ => Trash::Outside,
+        };
+        let current = claim(&txn, id, expected, trash, now).await?;
+        let from = Article::try_from(current.clone())?.status;
+        let mut row = current.into_active_model();
+        let mut refuse_unless = |to: ArticleStatus| {
+            if from.can_become(to) {
+                row.status = Set(to.as_str().to_owned());
+                Ok(())
+            } else {
+                Err(EditError::Workflow(format!(
+                    "a {from} article cannot become {to}"
+                )))
+            }
+        };
+        match transition {
+            Transition::SubmitForReview => {
+                if from != ArticleStatus::Draft {
+                    return Err(EditError::Workflow(
+                        "only drafts are submitted for review".to_owned(),
+                    ));
+                }
+                row.review_requested_at = Set(Some(now));
+            }
+            Transition::Publish => {
+                refuse_unless(ArticleStatus::Published)?;
+                row.published_at = Set(Some(now));
+                row.review_requested_at = Set(None);
+            }
+            Transition::Schedule(at) => {
+                refuse_unless(ArticleStatus::Scheduled)?;
+                row.published_at = Set(Some(stored_time(at)));
+                row.review_requested_at = Set(None);
+            }
+            Transition::Unpublish => {
+                if !matches!(from, ArticleStatus::Published | ArticleStatus::Scheduled) {
+                    return Err(EditError::Workflow(format!(
+                        "a {from} article is not published"
+                    )));
+                }
+                refuse_unless(ArticleStatus::Draft)?;
+            }
+            Transition::Archive => refuse_unless(ArticleStatus::Archived)?,
+            Transition::Trash => {
+                row.status = Set(ArticleStatus::Draft.as_str().to_owned());
+                row.deleted_at = Set(Some(now));
+            }
+            Transition::Restore => row.deleted_at = Set(None),
+        }
+        let row = row.update(&txn).await?;
+        let status = Article::try_from(row.clone())?.status;
+        set_tags_visibility(&txn, id, visible_from(status, row.published_at)).await?;
+        snapshot(&txn, &row, Some(editor), now).await?;
+        txn.commit().await?;
+        Ok(Article::try_from(row)?)
+    }
+
+    /// Publishes every scheduled article whose time has come, and returns their ids. Each
+    /// article is claimed by a conditional update in its own transaction, so with several
+    /// servers running this at once every article is published exactly once.
+    pub async fn publish_due(&self, now: DateTime<Utc>) -> EditResult<Vec<i32>> {
+        let scheduled = ArticleStatus::Scheduled.as_str();
+        let mut poll = article::Entity::find()
+            .select_only()
+            .column(article::Column::Id)
+            .filter(article::Column::Status.eq(scheduled))
+            .filter(article::Column::PublishedAt.lte(now))
+            .order_by_asc(article::Column::PublishedAt)
+            .limit(100)
+            .build(self.backend());
+        poll.sql.push_str(SCHEDULER_POLL_MARK);
+        let due = self
+            .connection()
+            .query_all_raw(poll)
+            .await?
+            .iter()
+            .map(|row| row.try_get_by_index::<i32>(0))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut published = Vec::with_capacity(due.len());
+        for id in due {
+            let txn = self.connection().begin().await?;
+            let claimed = article::Entity::update_many()
+                .col_expr(
+                    article::Column::Status,
+                    Expr::value(ArticleStatus::Published.as_str()),
+                )
+                .col_expr(
+                    article::Column::Revision,
+                    Expr::col(article::Column::Revision).add(1),
+                )
+                .col_expr(article::Column::UpdatedAt, Expr::value(stored_time(now)))
+                .filter(article::Column::Id.eq(id))
+                .filter(article::Column::Status.eq(scheduled))
+                .filter(article::Column::PublishedAt.lte(now))
+                .exec(&txn)
+                .await?;
+            if claimed.rows_affected != 1 {
+                continue;
+            }
+            let row = article::Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .ok_or(EditError::NotFound)?;
+            set_tags_visibility(
+                &txn,
+                id,
+                visible_from(ArticleStatus::Published, row.published_at),
+            )
+            .await?;
+            snapshot(&txn, &row, None, stored_time(now)).await?;
+            txn.commit().await?;
+            published.push(id);
+        }
+        Ok(published)
+    }
+
+    /// Adds a dated public correction to a published (or archived) article.
+    pub async fn add_correction(
+        &self,
+        id: i32,
+        note: String,
+        editor: i32,
+    ) -> EditResult<Correction> {
+        let article = self
+            .article_for_desk(id)
+            .await?
+            .ok_or(EditError::NotFound)?;
+        if article.deleted_at.is_some() {
+            return Err(EditError::InTrash);
+        }
+        if !matches!(
+            article.status,
+            ArticleStatus::Published | ArticleStatus::Archived
+        ) {
+            return Err(EditError::Workflow(
+                "corrections are added to published articles; edit a draft instead".to_owned(),
+            ));
+        }
+        let row = article_correction::Entity::insert(article_correction::ActiveModel {
+            id: NotSet,
+            article_id: Set(id),
+            note: Set(note),
+            user_id: Set(Some(editor)),
+            created_at: Set(stored_time(Utc::now())),
+        })
+        .exec_with_returning(self.connection())
+        .await?;
+        Ok(Correction::from(row))
+    }
+
+    /// Each article's corrections, oldest first, keyed by article id.
+    pub async fn corrections_of(
+        &self,
+        article_ids: &[i32],
+    ) -> Result<HashMap<i32, Vec<Correction>>, StoreError> {
+        let rows = article_correction::Entity::find()
+            .filter(article_correction::Column::ArticleId.is_in(unique(article_ids)))
+            .order_by_asc(article_correction::Column::CreatedAt)
+            .order_by_asc(article_correction::Column::Id)
+            .all(self.connection())
+            .await?;
+        let mut by_article: HashMap<i32, Vec<Correction>> = HashMap::new();
+        for row in rows {
+            by_article
+                .entry(row.article_id)
+                .or_default()
+                .push(Correction::from(row));
+        }
+        Ok(by_article)
+    }
+
+    /// The article's latest `limit` revisions, newest first.
+    pub async fn revisions_of(&self, id: i32, limit: u64) -> Result<Vec<Revision>, StoreError> {
+        article_revision::Entity::find()
+            .filter(article_revision::Column::ArticleId.eq(id))
+            .order_by_desc(article_revision::Column::Revision)
+            .limit(limit)
+            .all(self.connection())
+            .await?
+            .into_iter()
+            .map(Revision::try_from)
+            .collect()
+    }
+}
+
+/// Whether an operation works on articles outside the trash or in it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Trash {
+    Outside,
+    Inside,
+}
+
+/// Claims the article for this transaction by bumping its revision if it is still at
+/// `expected`, and returns its row as it now stands.
+async fn claim(
+    txn: &DatabaseTransaction,
+    id: i32,
+    expected: i32,
+    trash: Trash,
+    now: DateTime<Utc>,
+) -> EditResult<article::Model> {
+    let in_trash = match trash {
+        Trash::Outside => article::Column::DeletedAt.is_null(),
+        Trash::Inside => article::Column::DeletedAt.is_not_null(),
+    };
+    let claimed = article::Entity::update_many()
+        .col_expr(
+            article::Column::Revision,
+            Expr::col(article::Column::Revision).add(1),
+        )
+        .col_expr(article::Column::UpdatedAt, Expr::value(now))
+        .filter(article::Column::Id.eq(id))
+        .filter(article::Column::Revision.eq(expected))
+        .filter(in_trash)
+        .exec(txn)
+        .await?;
+    let row = article::Entity::find_by_id(id).one(txn).await?;
+    match row {
+        None => Err(EditError::NotFound),
+        Some(row) if claimed.rows_affected == 1 => Ok(row),
+        Some(row) if row.revision != expected => Err(EditError::Conflict {
+            expected,
+            current: row.revision,
+        }),
+        Some(_) if trash == Trash::Outside => Err(EditError::InTrash),
+        Some(_) => Err(EditError::NotInTrash),
+    }
+}
+
+/// Writes `changes` over `current` with everything derived from them: excerpt, word
+/// count, tag links, slug history.
+async fn apply(
+    txn: &DatabaseTransaction,
+    current: article::Model,
+    changes: ArticleChanges,
+    now: DateTime<Utc>,
+) -> EditResult<article::Model> {
+    check_references(
+        txn,
+        changes.section_id,
+        changes.source_id.flatten(),
+        changes.author_id,
+        changes.tag_ids.as_deref(),
+    )
+    .await?;
+    let id = current.id;
+    let old_slug = current.slug.clone();
+    let status = Article::try_from(current.clone())?.status;
+    let mut custom_excerpt = current.custom_excerpt.clone();
+    let mut row = current.into_active_model();
+    if let Some(slug) = &changes.slug
+        && slug.as_str() != old_slug
+    {
+        check_slug(txn, slug, Some(id)).await?;
+        record_former_slug(txn, slug_redirect_kind::ARTICLE, id, &old_slug, slug, now).await?;
+        row.slug = Set(slug.to_string());
+    }
+    if let Some(title) = changes.title {
+        row.title = Set(title);
+    }
+    if let Some(subtitle) = changes.subtitle {
+        row.subtitle = Set(subtitle);
+    }
+    if let Some(place) = changes.dateline_place {
+        row.dateline_place = Set(place);
+    }
+    if let Some(section_id) = changes.section_id {
+        row.section_id = Set(section_id);
+    }
+    if let Some(source_id) = changes.source_id {
+        row.source_id = Set(source_id);
+    }
+    if let Some(author_id) = changes.author_id {
+        row.author_id = Set(author_id);
+    }
+    if let Some(featured) = changes.featured {
+        row.featured = Set(featured);
+    }
+    let excerpt_changed = changes.excerpt.is_some();
+    if let Some(excerpt) = changes.excerpt {
+        custom_excerpt = excerpt;
+        row.custom_excerpt = Set(custom_excerpt.clone());
+    }
+    let body_text = match &changes.body {
+        Some(body) => {
+            let body_text = body.plain_text();
+            article_body::Entity::update_many()
+                .col_expr(article_body::Column::BodyHtml, Expr::value(body.as_str()))
+                .col_expr(
+                    article_body::Column::BodyText,
+                    Expr::value(body_text.as_str()),
+                )
+                .filter(article_body::Column::ArticleId.eq(id))
+                .exec(txn)
+                .await?;
+            row.word_count = Set(word_count(&body_text));
+            Some(body_text)
+        }
+        None if excerpt_changed && custom_excerpt.is_none() => article_body::Entity::find_by_id(id)
+            .one(txn)
+            .await?
+            .map(|b| b.body_text),
+        None => None,
+    };
+    match (custom_excerpt, body_text) {
+        (Some(excerpt), _) if excerpt_changed => row.excerpt = Set(excerpt),
+        (None, Some(body_text)) => row.excerpt = Set(text::derive_excerpt(&body_text)),
+        _ => {}
+    }
+    let row = row.update(txn).await?;
+    if let Some(tag_ids) = &changes.tag_ids {
+        article_tag::Entity::delete_many()
+            .filter(article_tag::Column::ArticleId.eq(id))
+            .exec(txn)
+            .await?;
+        write_tags(txn, id, tag_ids, visible_from(status, row.published_at)).await?;
+    }
+    Ok(row)
+}
+
+fn word_count(body_text: &str) -> i32 {
+    i32::try_from(text::word_count(body_text)).unwrap_or(i32::MAX)
+}
+
+/// Refuses ids that name nothing.
+async fn check_references<C: ConnectionTrait>(
+    db: &C,
+    section_id: Option<i32>,
+    source_id: Option<i32>,
+    author_id: Option<i32>,
+    tag_ids: Option<&[i32]>,
+) -> EditResult<()> {
+    let missing = |field, id| Err(EditError::Unknown { field, id });
+    if let Some(id) = section_id
+        && section::Entity::find_by_id(id).count(db).await? == 0
+    {
+        return missing("section", id);
+    }
+    if let Some(id) = source_id
+        && source::Entity::find_by_id(id).count(db).await? == 0
+    {
+        return missing("source", id);
+    }
+    if let Some(id) = author_id
+        && author::Entity::find_by_id(id).count(db).await? == 0
+    {
+        return missing("author", id);
+    }
+    if let Some(ids) = tag_ids {
+        let found: Vec<i32> = tag::Entity::find()
+            .select_only()
+            .column(tag::Column::Id)
+            .filter(tag::Column::Id.is_in(unique(ids)))
+            .into_tuple()
+            .all(db)
+            .await?;
+        if let Some(&id) = ids.iter().find(|id| !found.contains(id)) {
+            return Err(EditError::Unknown { field: "tag", id });
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a slug another article has.
+async fn check_slug<C: ConnectionTrait>(
+    db: &C,
+    slug: &Slug,
+    except: Option<i32>,
+) -> EditResult<()> {
+    let mut taken = article::Entity::find().filter(article::Column::Slug.eq(slug.as_str()));
+    if let Some(id) = except {
+        taken = taken.filter(article::Column::Id.ne(id));
+    }
+    if taken.count(db).await? > 0 {
+        return Err(EditError::SlugTaken);
+    }
+    Ok(())
+}
+
+async fn write_tags(
+    txn: &DatabaseTransaction,
+    article_id: i32,
+    tag_ids: &[i32],
+    visible_from: Option<DateTime<Utc>>,
+) -> EditResult<()> {
+    let mut seen = Vec::with_capacity(tag_ids.len());
+    let rows: Vec<_> = tag_ids
+        .iter()
+        .filter(|id| {
+            let first = !seen.contains(*id);
+            seen.push(**id);
+            first
+        })
+        .enumerate()
+        .map(|(position, tag_id)| article_tag::ActiveModel {
+            article_id: Set(article_id),
+            tag_id: Set(*tag_id),
+            position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+            visible_from: Set(visible_from),
+        })
+        .collect();
+    if !rows.is_empty() {
+        article_tag::Entity::insert_many(rows)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn set_tags_visibility(
+    txn: &DatabaseTransaction,
+    article_id: i32,
+    visible_from: Option<DateTime<Utc>>,
+) -> EditResult<()> {
+    article_tag::Entity::update_many()
+        .col_expr(article_tag::Column::VisibleFrom, Expr::value(visible_from))
+        .filter(article_tag::Column::ArticleId.eq(article_id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Records the article as `row` now stands as its revision `row.revision`.
+async fn snapshot(
+    txn: &DatabaseTransaction,
+    row: &article::Model,
+    user: Option<i32>,
+    now: DateTime<Utc>,
+) -> EditResult<()> {
+    let body = article_body::Entity::find_by_id(row.id)
+        .one(txn)
+        .await?
+        .map(|b| b.body_html)
+        .unwrap_or_default();
+    let tag_ids: Vec<i32> = article_tag::Entity::find()
+        .select_only()
+        .column(article_tag::Column::TagId)
+        .filter(article_tag::Column::ArticleId.eq(row.id))
+        .order_by_asc(article_tag::Column::Position)
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let tag_ids = tag_ids
+        .iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    article_revision::Entity::insert(article_revision::ActiveModel {
+        id: NotSet,
+        article_id: Set(row.id),
+        revision: Set(row.revision),
+        user_id: Set(user),
+        created_at: Set(now),
+        status: Set(row.status.clone()),
+        slug: Set(row.slug.clone()),
+        title: Set(row.title.clone()),
+        subtitle: Set(row.subtitle.clone()),
+        custom_excerpt: Set(row.custom_excerpt.clone()),
+        body_html: Set(body),
+        dateline_place: Set(row.dateline_place.clone()),
+        section_id: Set(row.section_id),
+        source_id: Set(row.source_id),
+        author_id: Set(row.author_id),
+        tag_ids: Set(tag_ids),
+        featured: Set(row.featured),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}

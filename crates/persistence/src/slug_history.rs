@@ -1,0 +1,54 @@
+//! Former slugs of articles and sections, so that their old URLs keep redirecting.
+
+use chrono::{DateTime, Utc};
+use dateline_domain::Slug;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, NotSet, QueryFilter,
+};
+
+use crate::entity::slug_redirect;
+
+/// `slug` is live again: it is no longer a former slug of anything of this `kind`.
+pub(crate) async fn forget_former_slug(
+    txn: &DatabaseTransaction,
+    kind: &str,
+    slug: &Slug,
+) -> Result<(), DbErr> {
+    slug_redirect::Entity::delete_many()
+        .filter(slug_redirect::Column::Kind.eq(kind))
+        .filter(slug_redirect::Column::OldSlug.eq(slug.as_str()))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Keeps `old` in the slug history of the `kind` with `id`, so its URL redirects to `new`.
+pub(crate) async fn record_former_slug(
+    txn: &DatabaseTransaction,
+    kind: &str,
+    id: i32,
+    old: &str,
+    new: &Slug,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    forget_former_slug(txn, kind, new).await?;
+    slug_redirect::Entity::insert(slug_redirect::ActiveModel {
+        id: NotSet,
+        kind: Set(kind.to_owned()),
+        old_slug: Set(old.to_owned()),
+        target_id: Set(id),
+        created_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::columns([slug_redirect::Column::Kind, slug_redirect::Column::OldSlug])
+            .update_columns([
+                slug_redirect::Column::TargetId,
+                slug_redirect::Column::CreatedAt,
+            ])
+            .to_owned(),
+    )
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}

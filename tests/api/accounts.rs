@@ -1,0 +1,149 @@
+//! Signing in and out, and who the API thinks is asking.
+
+use std::time::Instant;
+
+use dateline_domain::Role;
+use dateline_tests::{error_codes, spawn_app};
+use serde_json::json;
+
+const LOGIN: &str = "mutation($input: LoginInput!) { login(input: $input) { token expiresAt viewer { email role } userErrors { field code message } } }";
+const VIEWER: &str = "{ viewer { email role author { slug } } }";
+
+#[tokio::test]
+async fn staff_sign_in_and_out_with_a_bearer_token() {
+    let app = spawn_app().await;
+    let editor = app.staff(Role::Editor).await;
+
+    let me = app.data_as(&editor, VIEWER, json!({})).await;
+    assert_eq!(me["viewer"]["email"], editor.email.as_str());
+    assert_eq!(me["viewer"]["role"], "EDITOR");
+    assert!(me["viewer"]["author"]["slug"].is_string());
+    assert_eq!(
+        app.data(VIEWER, json!({})).await["viewer"],
+        serde_json::Value::Null
+    );
+
+    let out = app
+        .data_as(&editor, "mutation { logout { ended } }", json!({}))
+        .await;
+    assert_eq!(out["logout"]["ended"], true);
+    let after = app.graphql_as(Some(&editor.token), VIEWER, json!({})).await;
+    assert_eq!(error_codes(&after), ["UNAUTHENTICATED"], "{after}");
+
+    let forged = app
+        .graphql_as(Some("dl_not-a-real-token"), VIEWER, json!({}))
+        .await;
+    assert_eq!(error_codes(&forged), ["UNAUTHENTICATED"]);
+    let response = forged.to_string();
+    assert!(
+        !response.contains("SELECT") && !response.contains("sessions"),
+        "{response}"
+    );
+}
+
+#[tokio::test]
+async fn wrong_credentials_get_one_generic_answer() {
+    let app = spawn_app().await;
+    let editor = app.staff(Role::Editor).await;
+    let mut answers = Vec::new();
+    let mut timings = Vec::new();
+    for (email, password) in [
+        (editor.email.as_str(), "wrong password entirely"),
+        ("nobody@example.com", "wrong password entirely"),
+        ("not even an email", "x"),
+    ] {
+        let started = Instant::now();
+        let data = app
+            .data(
+                LOGIN,
+                json!({ "input": { "email": email, "password": password } }),
+            )
+            .await;
+        timings.push(started.elapsed());
+        assert_eq!(data["login"]["token"], serde_json::Value::Null);
+        answers.push(data["login"]["userErrors"].clone());
+    }
+    assert_eq!(
+        answers[0],
+        json!([{ "field": null, "code": "INVALID_CREDENTIALS", "message": "The email or password is incorrect." }])
+    );
+    assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
+    // An unknown email is checked against a decoy hash, so it is not answered much faster
+    // than a known one (argon2 takes tens of milliseconds; a bare lookup well under one).
+    assert!(
+        timings[1] * 3 > timings[0],
+        "unknown email answered in {:?}, known in {:?}",
+        timings[1],
+        timings[0]
+    );
+
+    let data = app
+        .data(
+            LOGIN,
+            json!({ "input": { "email": editor.email.to_uppercase(), "password": editor.password } }),
+        )
+        .await;
+    assert!(
+        data["login"]["token"].is_string(),
+        "emails are case-insensitive: {data}"
+    );
+    assert_eq!(data["login"]["viewer"]["role"], "EDITOR");
+}
+
+#[tokio::test]
+async fn admins_create_accounts_and_change_settings() {
+    let app = spawn_app().await;
+    let admin = app.staff(Role::Admin).await;
+    let create = "mutation($input: CreateUserInput!) { createUser(input: $input) { user { email role } userErrors { field code } } }";
+    let made = app
+        .data_as(
+            &admin,
+            create,
+            json!({ "input": { "email": "New.Desk@Example.com", "name": "New Desk", "password": "long enough password", "role": "CONTRIBUTOR" } }),
+        )
+        .await;
+    assert_eq!(
+        made["createUser"]["user"],
+        json!({ "email": "new.desk@example.com", "role": "CONTRIBUTOR" })
+    );
+    let again = app
+        .data_as(
+            &admin,
+            create,
+            json!({ "input": { "email": "new.desk@example.com", "name": "Twice", "password": "short", "role": "EDITOR" } }),
+        )
+        .await;
+    assert_eq!(
+        again["createUser"]["userErrors"],
+        json!([{ "field": "password", "code": "TOO_SHORT" }])
+    );
+    let taken = app
+        .data_as(
+            &admin,
+            create,
+            json!({ "input": { "email": "new.desk@example.com", "name": "Twice", "password": "long enough password", "role": "EDITOR" } }),
+        )
+        .await;
+    assert_eq!(
+        taken["createUser"]["userErrors"],
+        json!([{ "field": "email", "code": "TAKEN" }])
+    );
+    app.login("new.desk@example.com", "long enough password")
+        .await;
+
+    let settings = app
+        .data_as(
+            &admin,
+            "mutation { updateSettings(input: { authorsCanPublish: true }) { settings { authorsCanPublish } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        settings["updateSettings"]["settings"]["authorsCanPublish"],
+        true
+    );
+    let read = app
+        .data_as(&admin, "{ settings { authorsCanPublish } }", json!({}))
+        .await;
+    assert_eq!(read["settings"]["authorsCanPublish"], true);
+}

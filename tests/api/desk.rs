@@ -1,0 +1,360 @@
+//! The catalogue articles point at: sections (a tree), tags, sources and author profiles.
+
+use dateline_domain::Role;
+use dateline_tests::{Staff, TestApp, spawn_app};
+use serde_json::{Value, json};
+
+use crate::editorial::{draft, publish};
+
+/// Runs `name(input: $input)` as `staff` and returns its payload.
+async fn mutate(
+    app: &TestApp,
+    staff: &Staff,
+    name: &str,
+    input_type: &str,
+    selection: &str,
+    input: Value,
+) -> Value {
+    let document = format!(
+        "mutation($input: {input_type}!) {{ {name}(input: $input) {{ {selection} userErrors {{ field code }} }} }}"
+    );
+    app.data_as(staff, &document, json!({ "input": input }))
+        .await[name]
+        .clone()
+}
+
+fn codes(payload: &Value) -> Vec<(String, String)> {
+    payload["userErrors"]
+        .as_array()
+        .expect("userErrors")
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap_or_default().to_owned(),
+                e["code"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn pair(field: &str, code: &str) -> Vec<(String, String)> {
+    vec![(field.to_owned(), code.to_owned())]
+}
+
+#[tokio::test]
+async fn sections_form_a_tree_without_cycles_and_keep_their_old_urls() {
+    let app = spawn_app().await;
+    let admin = app.staff(Role::Admin).await;
+    let world = app.section_id("world").await;
+    let section = "section { id slug parent { slug } }";
+
+    let created = mutate(
+        &app,
+        &admin,
+        "createSection",
+        "CreateSectionInput",
+        section,
+        json!({ "name": "Central Asia", "parentId": world }),
+    )
+    .await;
+    assert_eq!(created["section"]["slug"], "central-asia");
+    assert_eq!(created["section"]["parent"]["slug"], "world");
+    let id = created["section"]["id"].clone();
+    let child = mutate(
+        &app,
+        &admin,
+        "createSection",
+        "CreateSectionInput",
+        section,
+        json!({ "name": "Kazakhstan", "parentId": id }),
+    )
+    .await;
+
+    let cycle = mutate(
+        &app,
+        &admin,
+        "updateSection",
+        "UpdateSectionInput",
+        section,
+        json!({ "id": id, "parentId": child["section"]["id"] }),
+    )
+    .await;
+    assert_eq!(codes(&cycle), pair("parentId", "CYCLE"));
+    let itself = mutate(
+        &app,
+        &admin,
+        "updateSection",
+        "UpdateSectionInput",
+        section,
+        json!({ "id": id, "parentId": id }),
+    )
+    .await;
+    assert_eq!(codes(&itself), pair("parentId", "CYCLE"));
+
+    let moved = mutate(
+        &app,
+        &admin,
+        "updateSection",
+        "UpdateSectionInput",
+        section,
+        json!({ "id": id, "parentId": null, "slug": "central-asia-desk" }),
+    )
+    .await;
+    assert_eq!(moved["section"]["parent"], Value::Null, "moved to the top");
+    let route = app
+        .data(
+            "{ route(path: \"/central-asia\") { canonicalUri isRedirect } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        route["route"],
+        json!({ "canonicalUri": "/central-asia-desk", "isRedirect": true })
+    );
+
+    let reserved = mutate(
+        &app,
+        &admin,
+        "createSection",
+        "CreateSectionInput",
+        section,
+        json!({ "name": "Tag" }),
+    )
+    .await;
+    assert_eq!(codes(&reserved), pair("slug", "INVALID"));
+
+    let in_use = mutate(
+        &app,
+        &admin,
+        "deleteSection",
+        "DeleteInput",
+        "deletedId",
+        json!({ "id": world }),
+    )
+    .await;
+    assert_eq!(codes(&in_use), pair("id", "IN_USE"));
+    assert_eq!(in_use["deletedId"], Value::Null);
+    let parent_of_child = mutate(
+        &app,
+        &admin,
+        "deleteSection",
+        "DeleteInput",
+        "deletedId",
+        json!({ "id": id }),
+    )
+    .await;
+    assert_eq!(
+        codes(&parent_of_child),
+        pair("id", "IN_USE"),
+        "it still has a subsection"
+    );
+    let leaf = mutate(
+        &app,
+        &admin,
+        "deleteSection",
+        "DeleteInput",
+        "deletedId",
+        json!({ "id": child["section"]["id"] }),
+    )
+    .await;
+    assert_eq!(leaf["deletedId"], child["section"]["id"]);
+    let gone = app
+        .data("{ section(slug: \"kazakhstan\") { id } }", json!({}))
+        .await;
+    assert_eq!(gone["section"], Value::Null);
+}
+
+#[tokio::test]
+async fn merging_tags_moves_their_articles_once() {
+    let app = spawn_app().await;
+    let editor = app.staff(Role::Editor).await;
+    let tag = "tag { id slug }";
+    let kabul = mutate(
+        &app,
+        &editor,
+        "createTag",
+        "CreateTagInput",
+        tag,
+        json!({ "name": "Kabul" }),
+    )
+    .await["tag"]
+        .clone();
+    let kabul_city = mutate(
+        &app,
+        &editor,
+        "createTag",
+        "CreateTagInput",
+        tag,
+        json!({ "name": "Kabul City" }),
+    )
+    .await["tag"]
+        .clone();
+    let taken = mutate(
+        &app,
+        &editor,
+        "createTag",
+        "CreateTagInput",
+        tag,
+        json!({ "name": "Kabul!" }),
+    )
+    .await;
+    assert_eq!(codes(&taken), pair("slug", "TAKEN"));
+
+    // One article carries both tags, another only the tag that goes away.
+    let both = draft(&app, &editor, "Both tags").await;
+    let one = draft(&app, &editor, "One tag").await;
+    for (article, tags) in [
+        (&both, json!([kabul["id"], kabul_city["id"]])),
+        (&one, json!([kabul_city["id"]])),
+    ] {
+        app.data_as(
+            &editor,
+            &crate::editorial::update_mutation(),
+            json!({ "input": { "id": article["id"], "expectedRevision": 1, "tagIds": tags } }),
+        )
+        .await;
+        publish(&app, &editor, article).await;
+    }
+    let in_use = mutate(
+        &app,
+        &editor,
+        "deleteTag",
+        "DeleteInput",
+        "deletedId",
+        json!({ "id": kabul_city["id"] }),
+    )
+    .await;
+    assert_eq!(codes(&in_use), pair("id", "IN_USE"));
+
+    let merged = mutate(
+        &app,
+        &editor,
+        "mergeTags",
+        "MergeTagsInput",
+        "tag { slug articles(first: 10) { nodes { slug tags { slug } } } }",
+        json!({ "sourceId": kabul_city["id"], "targetId": kabul["id"] }),
+    )
+    .await;
+    assert_eq!(codes(&merged), vec![]);
+    let mut nodes = merged["tag"]["articles"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .clone();
+    nodes.sort_by_key(|n| n["slug"].as_str().unwrap_or_default().to_owned());
+    assert_eq!(nodes.len(), 2, "{nodes:?}");
+    for node in &nodes {
+        let slugs: Vec<&str> = node["tags"]
+            .as_array()
+            .expect("tags")
+            .iter()
+            .filter_map(|t| t["slug"].as_str())
+            .collect();
+        assert_eq!(slugs.iter().filter(|s| **s == "kabul").count(), 1, "{node}");
+        assert!(!slugs.contains(&"kabul-city"), "{node}");
+    }
+    let gone = app
+        .data("{ tag(slug: \"kabul-city\") { id } }", json!({}))
+        .await;
+    assert_eq!(gone["tag"], Value::Null);
+    let into_itself = mutate(
+        &app,
+        &editor,
+        "mergeTags",
+        "MergeTagsInput",
+        "tag { slug }",
+        json!({ "sourceId": kabul["id"], "targetId": kabul["id"] }),
+    )
+    .await;
+    assert_eq!(codes(&into_itself), pair("targetId", "INVALID"));
+}
+
+#[tokio::test]
+async fn sources_and_authors_in_use_cannot_be_deleted() {
+    let app = spawn_app().await;
+    let editor = app.staff(Role::Editor).await;
+    let used = app
+        .data(
+            "{ article(slug: \"envoy-embarks-on-regional-peace-mission\") { source { id } author { id } } }",
+            json!({}),
+        )
+        .await;
+    let source = mutate(
+        &app,
+        &editor,
+        "deleteSource",
+        "DeleteInput",
+        "deletedId",
+        json!({ "id": used["article"]["source"]["id"] }),
+    )
+    .await;
+    assert_eq!(codes(&source), pair("id", "IN_USE"));
+    let author = mutate(
+        &app,
+        &editor,
+        "deleteAuthor",
+        "DeleteInput",
+        "deletedId",
+        json!({ "id": used["article"]["author"]["id"] }),
+    )
+    .await;
+    assert_eq!(codes(&author), pair("id", "IN_USE"));
+
+    let wire = mutate(
+        &app,
+        &editor,
+        "createSource",
+        "CreateSourceInput",
+        "source { id name url }",
+        json!({ "name": "Wire Desk", "url": "https://wire.example" }),
+    )
+    .await;
+    assert_eq!(wire["source"]["url"], "https://wire.example");
+    let renamed = mutate(
+        &app,
+        &editor,
+        "updateSource",
+        "UpdateSourceInput",
+        "source { name url }",
+        json!({ "id": wire["source"]["id"], "name": "Wire", "url": null }),
+    )
+    .await;
+    assert_eq!(renamed["source"], json!({ "name": "Wire", "url": null }));
+    let deleted = mutate(
+        &app,
+        &editor,
+        "deleteSource",
+        "DeleteInput",
+        "deletedId",
+        json!({ "id": wire["source"]["id"] }),
+    )
+    .await;
+    assert_eq!(deleted["deletedId"], wire["source"]["id"]);
+
+    let unsafe_avatar = mutate(
+        &app,
+        &editor,
+        "createAuthor",
+        "CreateAuthorInput",
+        "author { id }",
+        json!({ "name": "Mallory", "avatarUrl": "javascript:alert(1)" }),
+    )
+    .await;
+    assert_eq!(codes(&unsafe_avatar), pair("avatarUrl", "INVALID"));
+    let profile = mutate(
+        &app,
+        &editor,
+        "createAuthor",
+        "CreateAuthorInput",
+        "author { id slug name bio }",
+        json!({ "name": "Farida Noori", "bio": "Covers Herat." }),
+    )
+    .await;
+    assert_eq!(profile["author"]["slug"], "farida-noori", "{profile}");
+    let page = app
+        .data("{ author(slug: \"farida-noori\") { name bio } }", json!({}))
+        .await;
+    assert_eq!(
+        page["author"],
+        json!({ "name": "Farida Noori", "bio": "Covers Herat." })
+    );
+}
