@@ -34,8 +34,8 @@ impl Drop for TestApp {
     }
 }
 
-/// The database URL a test should use: a fresh one every call.
-async fn fresh_database_url() -> String {
+/// The database URL a test should use: a fresh, empty one every call.
+pub async fn fresh_database_url() -> String {
     match std::env::var("DATABASE_URL") {
         Ok(server) if server.starts_with("postgres") => {
             let admin = sea_orm::Database::connect(&server)

@@ -77,6 +77,9 @@ impl MigrationTrait for Migration {
             timestamp_with_time_zone_null("review_requested_at").take(),
             // Set while the article is in the trash.
             timestamp_with_time_zone_null("deleted_at").take(),
+            // When the workflow last moved the article: preview links are valid for one
+            // such stretch only.
+            timestamp_with_time_zone_null("status_changed_at").take(),
         ];
         for mut column in columns {
             manager
@@ -189,7 +192,13 @@ impl MigrationTrait for Migration {
                 .drop_table(Table::drop().table(table).take())
                 .await?;
         }
-        for column in ["deleted_at", "review_requested_at", "owner_id", "revision"] {
+        for column in [
+            "status_changed_at",
+            "deleted_at",
+            "review_requested_at",
+            "owner_id",
+            "revision",
+        ] {
             manager
                 .alter_table(Table::alter().table("articles").drop_column(column).take())
                 .await?;

@@ -45,6 +45,12 @@ async fn staff_sign_in_and_out_with_a_bearer_token() {
 async fn wrong_credentials_get_one_generic_answer() {
     let app = spawn_app().await;
     let editor = app.staff(Role::Editor).await;
+    // The first unknown email pays for making the decoy hash: not part of the comparison.
+    app.data(
+        LOGIN,
+        json!({ "input": { "email": "warm@example.com", "password": "whatever it is" } }),
+    )
+    .await;
     let mut answers = Vec::new();
     let mut timings = Vec::new();
     for (email, password) in [
@@ -146,4 +152,69 @@ async fn admins_create_accounts_and_change_settings() {
         .data_as(&admin, "{ settings { authorsCanPublish } }", json!({}))
         .await;
     assert_eq!(read["settings"]["authorsCanPublish"], true);
+}
+
+#[tokio::test]
+async fn admins_change_roles_and_remove_accounts_which_signs_them_out() {
+    let app = spawn_app().await;
+    let admin = app.staff(Role::Admin).await;
+    let author = app.staff(Role::Author).await;
+    let author_id =
+        app.data_as(&author, "{ viewer { id } }", json!({})).await["viewer"]["id"].clone();
+    let admin_id =
+        app.data_as(&admin, "{ viewer { id } }", json!({})).await["viewer"]["id"].clone();
+    let update = "mutation($input: UpdateUserInput!) { updateUser(input: $input) { user { role } userErrors { field code } } }";
+
+    let promoted = app
+        .data_as(
+            &admin,
+            update,
+            json!({ "input": { "id": author_id, "role": "EDITOR" } }),
+        )
+        .await;
+    assert_eq!(promoted["updateUser"]["user"]["role"], "EDITOR");
+    let old_session = app.graphql_as(Some(&author.token), VIEWER, json!({})).await;
+    assert_eq!(
+        error_codes(&old_session),
+        ["UNAUTHENTICATED"],
+        "a new role needs a new sign-in"
+    );
+    let token = app.login(&author.email, &author.password).await;
+    let me = app.graphql_as(Some(&token), VIEWER, json!({})).await;
+    assert_eq!(me["data"]["viewer"]["role"], "EDITOR");
+
+    let demote_self = app
+        .data_as(
+            &admin,
+            update,
+            json!({ "input": { "id": admin_id, "role": "EDITOR" } }),
+        )
+        .await;
+    assert_eq!(
+        demote_self["updateUser"]["userErrors"],
+        json!([{ "field": "role", "code": "INVALID" }])
+    );
+    let listed = app
+        .data_as(&admin, "{ users { email role } }", json!({}))
+        .await;
+    assert_eq!(listed["users"].as_array().map(Vec::len), Some(2));
+    let forbidden = app
+        .graphql_as(Some(&token), "{ users { email } }", json!({}))
+        .await;
+    assert_eq!(error_codes(&forbidden), ["FORBIDDEN"]);
+
+    let delete = "mutation($input: DeleteUserInput!) { deleteUser(input: $input) { deletedId userErrors { field code } } }";
+    let own = app
+        .data_as(&admin, delete, json!({ "input": { "id": admin_id } }))
+        .await;
+    assert_eq!(
+        own["deleteUser"]["userErrors"],
+        json!([{ "field": "id", "code": "INVALID" }])
+    );
+    let gone = app
+        .data_as(&admin, delete, json!({ "input": { "id": author_id } }))
+        .await;
+    assert_eq!(gone["deleteUser"]["deletedId"], author_id);
+    let after = app.graphql_as(Some(&token), VIEWER, json!({})).await;
+    assert_eq!(error_codes(&after), ["UNAUTHENTICATED"]);
 }

@@ -160,7 +160,7 @@ async fn a_story_goes_from_draft_to_the_public_and_back() {
     assert_eq!(archived["archiveArticle"]["article"]["status"], "ARCHIVED");
     assert_eq!(public_article(&app, slug).await, Value::Null);
 
-    // Archived stories go back to draft before they are published again.
+    // Archived stories go back to draft (`unpublishArticle`) before they are published again.
     let republish = user_errors(
         &app,
         &editor,
@@ -328,7 +328,8 @@ async fn a_mutation_failing_half_way_leaves_the_article_as_it_was() {
     let app = spawn_app().await;
     let editor = app.staff(Role::Editor).await;
     let article = draft(&app, &editor, "Untouched").await;
-    // A well-formed tag id that names no tag: found only once the save is under way.
+    // A well-formed tag id that names no tag: found only once the title, body and slug
+    // (with its history) are written, so all of that must roll back.
     let missing_tag = "VGFnOjk5OTk5OQ"; // base64url("Tag:999999")
     let errors = user_errors(
         &app,
@@ -603,6 +604,170 @@ async fn preview_links_show_a_draft_until_its_status_changes() {
         seen["preview"],
         Value::Null,
         "the link ends when the status changes"
+    );
+    app.data_as(
+        &editor,
+        &workflow_mutation("unpublishArticle", "ArticleRefInput"),
+        json!({ "input": { "id": article["id"] } }),
+    )
+    .await;
+    let seen = app.data(preview, json!({ "token": token })).await;
+    assert_eq!(
+        seen["preview"],
+        Value::Null,
+        "a draft again, but the old link does not come back"
+    );
+}
+
+#[tokio::test]
+async fn nothing_unpublished_reaches_the_public_by_any_path() {
+    let app = spawn_app().await;
+    let author = app.staff(Role::Author).await;
+    let article = draft(&app, &author, "Secret draft").await;
+    app.data_as(
+        &author,
+        &workflow_mutation("submitArticleForReview", "ArticleRefInput"),
+        json!({ "input": { "id": article["id"] } }),
+    )
+    .await;
+    let id = article["id"].clone();
+    let tag = app.tag_ids(1).await[0].clone();
+    let lists = app
+        .data(
+            "query($id: ID!, $tag: ID!) {
+               node(id: $id) { id }
+               nodes(ids: [$id]) { id }
+               route(path: \"/world/secret-draft\") { canonicalUri }
+               article(slug: \"secret-draft\") { id }
+               section(slug: \"world\") { articles(first: 100) { nodes { slug } } }
+               tagNode: node(id: $tag) { ... on Tag { articles(first: 100) { nodes { slug } } } }
+               articles(first: 100) { nodes { slug } }
+             }",
+            json!({ "id": id, "tag": tag }),
+        )
+        .await;
+    assert_eq!(lists["node"], Value::Null);
+    assert_eq!(lists["nodes"], json!([null]));
+    assert_eq!(lists["route"], Value::Null);
+    assert_eq!(lists["article"], Value::Null);
+    assert!(!lists.to_string().contains("secret-draft"), "{lists}");
+    let author_slug = app
+        .data(
+            "query($id: ID!) { node(id: $id) { ... on Author { slug } } }",
+            json!({ "id": author.author_id }),
+        )
+        .await["node"]["slug"]
+        .clone();
+    let byline = app
+        .data(
+            "query($slug: String!) { author(slug: $slug) { articles(first: 100) { nodes { slug } } } }",
+            json!({ "slug": author_slug }),
+        )
+        .await;
+    assert_eq!(byline["author"]["articles"]["nodes"], json!([]));
+
+    // A preview shows the draft itself, and nothing editorial about it.
+    let link = app
+        .data_as(
+            &author,
+            "mutation($id: ID!) { createPreviewLink(input: { articleId: $id }) { token } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let token = &link["createPreviewLink"]["token"];
+    let seen = app
+        .data(
+            "query($token: String!) { preview(token: $token) { title owner { email } reviewRequestedAt deletedAt } }",
+            json!({ "token": token }),
+        )
+        .await;
+    assert_eq!(
+        seen["preview"],
+        json!({ "title": "Secret draft", "owner": null, "reviewRequestedAt": null, "deletedAt": null })
+    );
+    let revisions = app
+        .graphql(
+            "query($token: String!) { preview(token: $token) { revisions { title } } }",
+            json!({ "token": token }),
+        )
+        .await;
+    assert_eq!(error_codes(&revisions), ["UNAUTHENTICATED"]);
+    let staff = app
+        .data_as(
+            &author,
+            "query($token: String!) { preview(token: $token) { owner { email } reviewRequestedAt } }",
+            json!({ "token": token }),
+        )
+        .await;
+    assert_eq!(staff["preview"]["owner"]["email"], author.email.as_str());
+    assert!(staff["preview"]["reviewRequestedAt"].is_string());
+}
+
+#[tokio::test]
+async fn editors_work_through_the_review_queue() {
+    let app = spawn_app().await;
+    let contributor = app.staff(Role::Contributor).await;
+    let editor = app.staff(Role::Editor).await;
+    let article = draft(&app, &contributor, "Please review").await;
+    draft(&app, &contributor, "Not ready").await;
+    app.data_as(
+        &contributor,
+        &workflow_mutation("submitArticleForReview", "ArticleRefInput"),
+        json!({ "input": { "id": article["id"] } }),
+    )
+    .await;
+    let queue = "{ articles(filter: { awaitingReview: true }, orderBy: UPDATED_AT_DESC, first: 20) { nodes { title reviewRequestedAt } } }";
+    let waiting = app.data_as(&editor, queue, json!({})).await;
+    let nodes = waiting["articles"]["nodes"].as_array().expect("nodes");
+    assert_eq!(nodes.len(), 1, "{waiting}");
+    assert_eq!(nodes[0]["title"], "Please review");
+    assert!(nodes[0]["reviewRequestedAt"].is_string());
+    assert_eq!(
+        error_codes(&app.graphql(queue, json!({})).await),
+        ["UNAUTHENTICATED"]
+    );
+
+    publish(&app, &editor, &article).await;
+    let waiting = app.data_as(&editor, queue, json!({})).await;
+    assert_eq!(
+        waiting["articles"]["nodes"],
+        json!([]),
+        "published stories leave the queue"
+    );
+}
+
+#[tokio::test]
+async fn an_archived_story_can_return_to_draft() {
+    let app = spawn_app().await;
+    let editor = app.staff(Role::Editor).await;
+    let article = draft(&app, &editor, "Archive and back").await;
+    publish(&app, &editor, &article).await;
+    for (mutation, status) in [
+        ("archiveArticle", "ARCHIVED"),
+        ("unpublishArticle", "DRAFT"),
+    ] {
+        let data = app
+            .data_as(
+                &editor,
+                &workflow_mutation(mutation, "ArticleRefInput"),
+                json!({ "input": { "id": article["id"] } }),
+            )
+            .await;
+        assert_eq!(data[mutation]["article"]["status"], status, "{data}");
+    }
+    let republished = publish(&app, &editor, &article).await;
+    assert_eq!(republished["status"], "PUBLISHED");
+    let stale = app
+        .graphql_as(
+            Some(&editor.token),
+            &workflow_mutation("archiveArticle", "ArticleRefInput"),
+            json!({ "input": { "id": article["id"], "expectedRevision": 2 } }),
+        )
+        .await;
+    assert_eq!(
+        error_codes(&stale),
+        ["CONFLICT"],
+        "workflow moves honour expectedRevision too"
     );
 }
 

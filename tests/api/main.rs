@@ -3,6 +3,7 @@
 
 mod accounts;
 mod article_page;
+mod cli;
 mod desk;
 mod editorial;
 mod http;

@@ -115,23 +115,31 @@ impl Role {
                 let publishes = policy.authors_can_publish;
                 article.own
                     && match action {
-                        Create | Read | SubmitForReview | Delete => true,
-                        // Changing what the public already reads is publishing.
-                        Edit => publishes || !is_public_record(article.status),
+                        Create | Read | SubmitForReview => true,
+                        // Changing, trashing or restoring what the public reads (or will
+                        // read at its scheduled time) is publishing.
+                        Edit | Delete => publishes || !is_public_record(article.status),
                         Publish | Correct => publishes,
                     }
             }
             Self::Contributor => {
                 article.own
-                    && article.status == ArticleStatus::Draft
-                    && matches!(action, Create | Read | Edit | SubmitForReview | Delete)
+                    && match action {
+                        // Their own stories stay readable to them once an editor takes over.
+                        Read => true,
+                        Create | Edit | SubmitForReview | Delete => {
+                            article.status == ArticleStatus::Draft
+                        }
+                        Publish | Correct => false,
+                    }
             }
         }
     }
 }
 
+/// Published, archived, or scheduled to be published.
 fn is_public_record(status: ArticleStatus) -> bool {
-    matches!(status, ArticleStatus::Published | ArticleStatus::Archived)
+    status != ArticleStatus::Draft
 }
 
 impl FromStr for Role {
@@ -197,6 +205,9 @@ mod tests {
         assert!(Role::Author.may_on_article(ArticleAction::Publish, draft, open));
         assert!(!Role::Author.may_on_article(ArticleAction::Edit, published, closed));
         assert!(Role::Author.may_on_article(ArticleAction::Edit, published, open));
+        assert!(!Role::Author.may_on_article(ArticleAction::Delete, published, closed));
+        let scheduled = facts(true, ArticleStatus::Scheduled);
+        assert!(!Role::Author.may_on_article(ArticleAction::Edit, scheduled, closed));
         assert!(!Role::Author.may_on_article(
             ArticleAction::Publish,
             facts(false, ArticleStatus::Draft),

@@ -1,7 +1,7 @@
 //! The query root: what a site's pages read.
 
 use async_graphql::{Context, ID, Object};
-use dateline_domain::{ArticleStatus, RoutePath, Slug, route};
+use dateline_domain::{ArticleStatus, DeskAction, RoutePath, Slug, route};
 use dateline_persistence::{ArticleFilter, ArticleOrder};
 
 use crate::error::{ApiError, ApiResult};
@@ -38,13 +38,14 @@ pub(crate) async fn article_connection(
     let order = ArticleOrder::from(order_by);
     // Drafts may have no publication time to order by.
     let timeless = filter.in_trash
+        || filter.awaiting_review
         || matches!(
             filter.status,
             Some(ArticleStatus::Draft | ArticleStatus::Archived)
         );
     if timeless && order != ArticleOrder::UpdatedDesc {
         return Err(ApiError::bad_input(
-            "drafts, archived articles and the trash are listed by `UPDATED_AT_DESC`",
+            "drafts, archived articles, the review queue and the trash are listed by `UPDATED_AT_DESC`",
         ));
     }
     let args = window.page_args(|cursor| parse_article_cursor(order, cursor))?;
@@ -306,6 +307,19 @@ impl Query {
         Ok(scope(ctx)?.staff().ok().cloned().map(User))
     }
 
+    /// Every staff account, by name (admins only).
+    async fn users(&self, ctx: &Context<'_>) -> ApiResult<Vec<User>> {
+        let scope = scope(ctx)?;
+        scope.require(DeskAction::ManageStaff)?;
+        Ok(scope
+            .store
+            .all_users()
+            .await?
+            .into_iter()
+            .map(User)
+            .collect())
+    }
+
     /// The newsroom's settings (staff only).
     async fn settings(&self, ctx: &Context<'_>) -> ApiResult<Settings> {
         let scope = scope(ctx)?;
@@ -385,14 +399,20 @@ impl Query {
                     None => None,
                 }
             }
-            RoutePath::Tag(slug) => store
-                .tag_by_slug(&slug)
-                .await?
-                .map(|t| (route::tag_uri(&t.slug), Node::Tag(Tag(t)))),
-            RoutePath::Author(slug) => store
-                .author_by_slug(&slug)
-                .await?
-                .map(|a| (route::author_uri(&a.slug), Node::Author(Author(a)))),
+            RoutePath::Tag(slug) => {
+                let tag = match store.tag_by_slug(&slug).await? {
+                    Some(tag) => Some(tag),
+                    None => store.tag_by_former_slug(&slug).await?,
+                };
+                tag.map(|t| (route::tag_uri(&t.slug), Node::Tag(Tag(t))))
+            }
+            RoutePath::Author(slug) => {
+                let author = match store.author_by_slug(&slug).await? {
+                    Some(author) => Some(author),
+                    None => store.author_by_former_slug(&slug).await?,
+                };
+                author.map(|a| (route::author_uri(&a.slug), Node::Author(Author(a))))
+            }
         };
         let asked = path.split(['?', '#']).next().unwrap_or_default();
         Ok(found.map(|(canonical_uri, node)| Route {

@@ -75,7 +75,7 @@ impl RequestScope {
     /// looks the same to an editor as to a reader.
     pub fn list_visibility(&self, filter: &ArticleFilter) -> ApiResult<Visibility> {
         let public = filter.status.is_none_or(|s| s == ArticleStatus::Published);
-        if public && !filter.in_trash {
+        if public && !filter.in_trash && !filter.awaiting_review {
             return Ok(Visibility::PublishedAsOf(self.now));
         }
         self.staff()?;
@@ -122,6 +122,16 @@ impl RequestScope {
             Ok(user)
         } else {
             Err(forbidden(user.role))
+        }
+    }
+
+    /// Whether the viewer may read `article`'s editorial fields (who owns it, when review was
+    /// asked for, when it was trashed): staff whose role lets them read it unpublished.
+    pub async fn sees_editorial_fields(&self, article: &model::Article) -> ApiResult<bool> {
+        match self.require_on_article(ArticleAction::Read, article).await {
+            Ok(_) => Ok(true),
+            Err(ApiError::Unauthenticated(_) | ApiError::Forbidden(_)) => Ok(false),
+            Err(e) => Err(e),
         }
     }
 

@@ -12,11 +12,14 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use dateline_domain::{Email, NewPassword, Policy, Role};
 use rand::RngCore;
+use sea_orm::sea_query::Expr;
 use sea_orm::sea_query::{OnConflict, Query};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, NotSet, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, NotSet, QueryFilter, QueryOrder, TransactionTrait,
+};
 use sha2::{Digest, Sha256};
 
-use crate::entity::{session, setting, user};
+use crate::entity::{article, session, setting, user};
 use crate::error::{StoreError, StoreResult};
 use crate::model::User;
 use crate::store::Store;
@@ -55,7 +58,7 @@ fn password_matches(hash: &str, password: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// `N` bytes from the operating system's generator.
+/// `N` random bytes from a cryptographically secure generator seeded by the operating system.
 pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0; N];
     rand::rng().fill_bytes(&mut bytes);
@@ -77,8 +80,26 @@ pub enum AccountError {
     EmailTaken,
     #[error("there is no author profile {0}")]
     UnknownAuthor(i32),
+    #[error("there is no such account")]
+    NotFound,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// What a change to a staff account changes; `None` leaves a field as it is.
+#[derive(Default)]
+pub struct UserChanges<'a> {
+    pub name: Option<&'a str>,
+    pub role: Option<Role>,
+    /// `Some(None)` unlinks the author profile.
+    pub author_id: Option<Option<i32>>,
+    pub password: Option<&'a NewPassword>,
+}
+
+impl From<sea_orm::DbErr> for AccountError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        Self::Store(error.into())
+    }
 }
 
 /// A staff account about to be created.
@@ -150,6 +171,91 @@ impl Store {
         }
     }
 
+    /// Changes a staff account. A new role or password signs the account out everywhere, so
+    /// the change takes effect at once.
+    pub async fn update_user(
+        &self,
+        id: i32,
+        changes: UserChanges<'_>,
+    ) -> Result<User, AccountError> {
+        if let Some(Some(author_id)) = changes.author_id
+            && self.authors_by_ids(&[author_id]).await?.is_empty()
+        {
+            return Err(AccountError::UnknownAuthor(author_id));
+        }
+        let hash = match changes.password {
+            Some(password) => {
+                let password = password.expose().to_owned();
+                Some(
+                    tokio::task::spawn_blocking(move || hash_password(&password))
+                        .await
+                        .map_err(|e| StoreError::Invalid(format!("hashing task failed: {e}")))??,
+                )
+            }
+            None => None,
+        };
+        let txn = self.connection().begin().await?;
+        let mut update = user::Entity::update_many().filter(user::Column::Id.eq(id));
+        // A no-op assignment first, so the row is claimed even when nothing else changes.
+        update = update.col_expr(user::Column::Id, Expr::col(user::Column::Id));
+        if let Some(name) = changes.name {
+            update = update.col_expr(user::Column::Name, Expr::value(name));
+        }
+        if let Some(role) = changes.role {
+            update = update.col_expr(user::Column::Role, Expr::value(role.as_str()));
+        }
+        if let Some(author_id) = changes.author_id {
+            update = update.col_expr(user::Column::AuthorId, Expr::value(author_id));
+        }
+        if let Some(hash) = hash {
+            update = update.col_expr(user::Column::PasswordHash, Expr::value(hash));
+        }
+        if update.exec(&txn).await?.rows_affected != 1 {
+            return Err(AccountError::NotFound);
+        }
+        if changes.role.is_some() || changes.password.is_some() {
+            session::Entity::delete_many()
+                .filter(session::Column::UserId.eq(id))
+                .exec(&txn)
+                .await?;
+        }
+        let row = user::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(AccountError::NotFound)?;
+        txn.commit().await?;
+        Ok(User::try_from(row)?)
+    }
+
+    /// Deletes a staff account and its sessions. Its articles and revisions stay, without an
+    /// owner or editor.
+    pub async fn delete_user(&self, id: i32) -> Result<(), AccountError> {
+        let txn = self.connection().begin().await?;
+        article::Entity::update_many()
+            .col_expr(article::Column::OwnerId, Expr::value(Option::<i32>::None))
+            .filter(article::Column::OwnerId.eq(id))
+            .exec(&txn)
+            .await?;
+        let deleted = user::Entity::delete_by_id(id).exec(&txn).await?;
+        if deleted.rows_affected != 1 {
+            return Err(AccountError::NotFound);
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Every staff account, by name.
+    pub async fn all_users(&self) -> StoreResult<Vec<User>> {
+        user::Entity::find()
+            .order_by_asc(user::Column::Name)
+            .order_by_asc(user::Column::Id)
+            .all(self.connection())
+            .await?
+            .into_iter()
+            .map(User::try_from)
+            .collect()
+    }
+
     /// Staff accounts with these ids, keyed by id.
     pub async fn users_by_ids(
         &self,
@@ -164,21 +270,17 @@ impl Store {
             .collect()
     }
 
-    /// Whether any staff account exists yet.
-    pub async fn has_users(&self) -> StoreResult<bool> {
-        Ok(user::Entity::find().one(self.connection()).await?.is_some())
-    }
-
     /// Signs `user_id` in: returns a new bearer token and when it expires.
     pub async fn open_session(&self, user_id: i32) -> StoreResult<(String, DateTime<Utc>)> {
         let token = format!("dl_{}", URL_SAFE_NO_PAD.encode(random_bytes::<32>()));
         let now = stored_time(Utc::now());
         let expires_at = now + SESSION_LIFETIME;
+        let txn = self.connection().begin().await?;
         // Signing in is when this account's expired sessions are cleared away.
         session::Entity::delete_many()
             .filter(session::Column::UserId.eq(user_id))
             .filter(session::Column::ExpiresAt.lte(now))
-            .exec(self.connection())
+            .exec(&txn)
             .await?;
         session::Entity::insert(session::ActiveModel {
             token_hash: Set(token_digest(&token)),
@@ -186,8 +288,9 @@ impl Store {
             created_at: Set(now),
             expires_at: Set(expires_at),
         })
-        .exec_without_returning(self.connection())
+        .exec_without_returning(&txn)
         .await?;
+        txn.commit().await?;
         Ok((token, expires_at))
     }
 

@@ -21,13 +21,13 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use crate::entity::{
-    article, article_co_author, article_tag, author, section, slug_redirect, source, tag, user,
-};
+use crate::entity::{article, article_co_author, article_tag, author, section, source, tag, user};
 use crate::error::{StoreError, is_foreign_key_violation, is_unique_violation};
 use crate::model::{Author, Section, Source, Tag};
 use crate::queries::articles::slug_redirect_kind;
-use crate::slug_history::{forget_former_slug, record_former_slug};
+use crate::slug_history::{
+    drop_slug_history, forget_former_slug, move_slug_history, record_former_slug,
+};
 use crate::store::Store;
 use crate::write::stored_time;
 
@@ -222,11 +222,7 @@ impl Store {
             .count(&txn)
             .await?;
         refuse_in_use(articles, children)?;
-        slug_redirect::Entity::delete_many()
-            .filter(slug_redirect::Column::Kind.eq(slug_redirect_kind::SECTION))
-            .filter(slug_redirect::Column::TargetId.eq(id))
-            .exec(&txn)
-            .await?;
+        drop_slug_history(&txn, slug_redirect_kind::SECTION, id).await?;
         section::Entity::delete_by_id(id).exec(&txn).await?;
         txn.commit().await?;
         Ok(())
@@ -255,6 +251,9 @@ impl Store {
         let mut row = current.clone().into_active_model();
         if let Some(slug) = changes.slug.filter(|s| s.as_str() != current.slug) {
             slug_free::<tag::Entity, _>(&txn, tag::Column::Slug, &slug, Some(id)).await?;
+            let now = stored_time(Utc::now());
+            record_former_slug(&txn, slug_redirect_kind::TAG, id, &current.slug, &slug, now)
+                .await?;
             row.slug = Set(slug.to_string());
         }
         if let Some(name) = changes.name {
@@ -274,6 +273,7 @@ impl Store {
             .count(&txn)
             .await?;
         refuse_in_use(articles, 0)?;
+        drop_slug_history(&txn, slug_redirect_kind::TAG, id).await?;
         tag::Entity::delete_by_id(id).exec(&txn).await?;
         txn.commit().await?;
         Ok(())
@@ -292,7 +292,7 @@ impl Store {
         // deadlock.
         let mut ids = [source_id, target_id];
         ids.sort_unstable();
-        let mut target = None;
+        let (mut source, mut target) = (None, None);
         for id in ids {
             let field = if id == source_id { "source" } else { "target" };
             let row = claim::<tag::Entity>(&txn, id).await.map_err(|e| match e {
@@ -301,9 +301,13 @@ impl Store {
             })?;
             if id == target_id {
                 target = Some(row);
+            } else {
+                source = Some(row);
             }
         }
-        let target = target.ok_or(DeskError::NotFound)?;
+        let (Some(source), Some(target)) = (source, target) else {
+            return Err(DeskError::NotFound);
+        };
         article_tag::Entity::delete_many()
             .filter(article_tag::Column::TagId.eq(source_id))
             .filter(
@@ -322,6 +326,13 @@ impl Store {
             .filter(article_tag::Column::TagId.eq(source_id))
             .exec(&txn)
             .await?;
+        // The merged tag's page, and every page it once had, now show the target.
+        let kind = slug_redirect_kind::TAG;
+        move_slug_history(&txn, kind, source_id, target_id).await?;
+        let target_slug = Slug::parse(&target.slug)
+            .map_err(|_| StoreError::Corrupt(format!("tag {target_id} has a bad slug")))?;
+        let now = stored_time(Utc::now());
+        record_former_slug(&txn, kind, target_id, &source.slug, &target_slug, now).await?;
         tag::Entity::delete_by_id(source_id).exec(&txn).await?;
         txn.commit().await?;
         Ok(Tag::from(target))
@@ -396,6 +407,9 @@ impl Store {
         let mut row = current.clone().into_active_model();
         if let Some(slug) = changes.slug.filter(|s| s.as_str() != current.slug) {
             slug_free::<author::Entity, _>(&txn, author::Column::Slug, &slug, Some(id)).await?;
+            let now = stored_time(Utc::now());
+            let kind = slug_redirect_kind::AUTHOR;
+            record_former_slug(&txn, kind, id, &current.slug, &slug, now).await?;
             row.slug = Set(slug.to_string());
         }
         if let Some(name) = changes.name {
@@ -435,6 +449,7 @@ impl Store {
             .count(&txn)
             .await?;
         refuse_in_use(articles, accounts)?;
+        drop_slug_history(&txn, slug_redirect_kind::AUTHOR, id).await?;
         author::Entity::delete_by_id(id).exec(&txn).await?;
         txn.commit().await?;
         Ok(())

@@ -24,7 +24,7 @@ use crate::entity::{
     article, article_body, article_correction, article_revision, article_tag, author, section,
     source, tag,
 };
-use crate::error::{StoreError, is_unique_violation};
+use crate::error::{StoreError, is_foreign_key_violation, is_unique_violation};
 use crate::model::{Article, Correction, Revision};
 use crate::queries::articles::slug_redirect_kind;
 use crate::queries::unique;
@@ -78,7 +78,7 @@ pub enum Transition {
     Publish,
     /// Public from `at`, a time still to come, published then by [`Store::publish_due`].
     Schedule(DateTime<Utc>),
-    /// Back to draft.
+    /// Back to draft, from published, scheduled or archived.
     Unpublish,
     /// Taken down, kept for the record.
     Archive,
@@ -101,8 +101,10 @@ pub enum EditError {
     Conflict { expected: i32, current: i32 },
     #[error("another article has this slug")]
     SlugTaken,
-    #[error("there is no {field} with id {id}")]
-    Unknown { field: &'static str, id: i32 },
+    #[error("there is no {kind:?} with id {id}")]
+    Unknown { kind: Reference, id: i32 },
+    #[error("something the article refers to was deleted meanwhile")]
+    ReferenceGone,
     #[error("no revision {0} of this article")]
     UnknownRevision(i32),
     #[error("{0}")]
@@ -115,6 +117,15 @@ impl From<sea_orm::DbErr> for EditError {
     fn from(error: sea_orm::DbErr) -> Self {
         Self::Store(error.into())
     }
+}
+
+/// What an article refers to by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reference {
+    Section,
+    Source,
+    Author,
+    Tag,
 }
 
 type EditResult<T> = Result<T, EditError>;
@@ -173,10 +184,12 @@ impl Store {
             owner_id: Set(Some(owner)),
             review_requested_at: Set(None),
             deleted_at: Set(None),
+            status_changed_at: Set(Some(now)),
         };
         let row = match article::Entity::insert(row).exec_with_returning(&txn).await {
             Ok(row) => row,
             Err(e) if is_unique_violation(&e) => return Err(EditError::SlugTaken),
+            Err(e) if is_foreign_key_violation(&e) => return Err(EditError::ReferenceGone),
             Err(e) => return Err(e.into()),
         };
         article_body::Entity::insert(article_body::ActiveModel {
@@ -186,7 +199,14 @@ impl Store {
         })
         .exec_without_returning(&txn)
         .await?;
-        write_tags(&txn, row.id, &content.tag_ids, None).await?;
+        write_tags(&txn, row.id, &content.tag_ids, None)
+            .await
+            .map_err(|e| match e {
+                EditError::Store(StoreError::Db(db)) if is_foreign_key_violation(&db) => {
+                    EditError::ReferenceGone
+                }
+                e => e,
+            })?;
         snapshot(&txn, &row, Some(owner), now).await?;
         txn.commit().await?;
         Ok(Article::try_from(row)?)
@@ -240,7 +260,7 @@ impl Store {
             section_id: Some(old.section_id),
             source_id: Some(old.source_id),
             author_id: Some(old.author_id),
-            tag_ids: Some(old.tag_ids),
+            tag_ids: Some(existing_tags(&txn, &old.tag_ids).await?),
             featured: Some(old.featured),
         };
         let row = apply(&txn, current, changes, now).await?;
@@ -297,7 +317,7 @@ impl Store {
                 row.review_requested_at = Set(None);
             }
             Transition::Unpublish => {
-                if !matches!(from, ArticleStatus::Published | ArticleStatus::Scheduled) {
+                if from == ArticleStatus::Draft {
                     return Err(EditError::Workflow(format!(
                         "a {from} article is not published"
                     )));
@@ -310,6 +330,9 @@ impl Store {
                 row.deleted_at = Set(Some(now));
             }
             Transition::Restore => row.deleted_at = Set(None),
+        }
+        if transition != Transition::SubmitForReview {
+            row.status_changed_at = Set(Some(now));
         }
         let row = row.update(&txn).await?;
         let status = Article::try_from(row.clone())?.status;
@@ -342,73 +365,97 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()?;
         let mut published = Vec::with_capacity(due.len());
         for id in due {
-            let txn = self.connection().begin().await?;
-            let claimed = article::Entity::update_many()
-                .col_expr(
-                    article::Column::Status,
-                    Expr::value(ArticleStatus::Published.as_str()),
-                )
-                .col_expr(
-                    article::Column::Revision,
-                    Expr::col(article::Column::Revision).add(1),
-                )
-                .col_expr(article::Column::UpdatedAt, Expr::value(stored_time(now)))
-                .filter(article::Column::Id.eq(id))
-                .filter(article::Column::Status.eq(scheduled))
-                .filter(article::Column::PublishedAt.lte(now))
-                .exec(&txn)
-                .await?;
-            if claimed.rows_affected != 1 {
-                continue;
+            // One article that fails must not hold up the others queued behind it.
+            match self.publish_scheduled(id, now).await {
+                Ok(true) => published.push(id),
+                Ok(false) => {}
+                Err(error) => tracing::error!(article = id, %error, "scheduled publishing failed"),
             }
-            let row = article::Entity::find_by_id(id)
-                .one(&txn)
-                .await?
-                .ok_or(EditError::NotFound)?;
-            set_tags_visibility(
-                &txn,
-                id,
-                visible_from(ArticleStatus::Published, row.published_at),
-            )
-            .await?;
-            snapshot(&txn, &row, None, stored_time(now)).await?;
-            txn.commit().await?;
-            published.push(id);
         }
         Ok(published)
     }
 
-    /// Adds a dated public correction to a published (or archived) article.
+    /// Publishes scheduled article `id` if it is still due at `now` and no other server has
+    /// published it meanwhile; says whether this call did.
+    async fn publish_scheduled(&self, id: i32, now: DateTime<Utc>) -> EditResult<bool> {
+        let scheduled = ArticleStatus::Scheduled.as_str();
+        let now = stored_time(now);
+        let txn = self.connection().begin().await?;
+        let claimed = article::Entity::update_many()
+            .col_expr(
+                article::Column::Status,
+                Expr::value(ArticleStatus::Published.as_str()),
+            )
+            .col_expr(
+                article::Column::Revision,
+                Expr::col(article::Column::Revision).add(1),
+            )
+            .col_expr(article::Column::UpdatedAt, Expr::value(now))
+            .col_expr(article::Column::StatusChangedAt, Expr::value(now))
+            .filter(article::Column::Id.eq(id))
+            .filter(article::Column::Status.eq(scheduled))
+            .filter(article::Column::PublishedAt.lte(now))
+            .exec(&txn)
+            .await?;
+        if claimed.rows_affected != 1 {
+            return Ok(false);
+        }
+        let row = article::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(EditError::NotFound)?;
+        set_tags_visibility(
+            &txn,
+            id,
+            visible_from(ArticleStatus::Published, row.published_at),
+        )
+        .await?;
+        snapshot(&txn, &row, None, now).await?;
+        txn.commit().await?;
+        Ok(true)
+    }
+
+    /// Adds a dated public correction to a published (or archived) article. The article's
+    /// row is claimed first, so it cannot be unpublished while the note is added.
     pub async fn add_correction(
         &self,
         id: i32,
         note: String,
         editor: i32,
     ) -> EditResult<Correction> {
-        let article = self
-            .article_for_desk(id)
-            .await?
-            .ok_or(EditError::NotFound)?;
-        if article.deleted_at.is_some() {
-            return Err(EditError::InTrash);
-        }
-        if !matches!(
-            article.status,
-            ArticleStatus::Published | ArticleStatus::Archived
-        ) {
-            return Err(EditError::Workflow(
-                "corrections are added to published articles; edit a draft instead".to_owned(),
-            ));
+        let now = stored_time(Utc::now());
+        let txn = self.connection().begin().await?;
+        let public = [
+            ArticleStatus::Published.as_str(),
+            ArticleStatus::Archived.as_str(),
+        ];
+        let claimed = article::Entity::update_many()
+            .col_expr(article::Column::UpdatedAt, Expr::value(now))
+            .filter(article::Column::Id.eq(id))
+            .filter(article::Column::Status.is_in(public))
+            .filter(article::Column::DeletedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if claimed.rows_affected != 1 {
+            let article = article::Entity::find_by_id(id).one(&txn).await?;
+            return Err(match article {
+                None => EditError::NotFound,
+                Some(a) if a.deleted_at.is_some() => EditError::InTrash,
+                Some(_) => EditError::Workflow(
+                    "corrections are added to published articles; edit a draft instead".to_owned(),
+                ),
+            });
         }
         let row = article_correction::Entity::insert(article_correction::ActiveModel {
             id: NotSet,
             article_id: Set(id),
             note: Set(note),
             user_id: Set(Some(editor)),
-            created_at: Set(stored_time(Utc::now())),
+            created_at: Set(now),
         })
-        .exec_with_returning(self.connection())
+        .exec_with_returning(&txn)
         .await?;
+        txn.commit().await?;
         Ok(Correction::from(row))
     }
 
@@ -492,7 +539,8 @@ async fn claim(
 }
 
 /// Writes `changes` over `current` with everything derived from them: excerpt, word
-/// count, tag links, slug history.
+/// count, tag links, slug history. Tags are checked last, once everything else is written:
+/// an unknown one rolls all of it back with the transaction.
 async fn apply(
     txn: &DatabaseTransaction,
     current: article::Model,
@@ -504,13 +552,16 @@ async fn apply(
         changes.section_id,
         changes.source_id.flatten(),
         changes.author_id,
-        changes.tag_ids.as_deref(),
+        None,
     )
     .await?;
     let id = current.id;
     let old_slug = current.slug.clone();
     let status = Article::try_from(current.clone())?.status;
-    let mut custom_excerpt = current.custom_excerpt.clone();
+    let custom_excerpt = changes
+        .excerpt
+        .clone()
+        .unwrap_or_else(|| current.custom_excerpt.clone());
     let mut row = current.into_active_model();
     if let Some(slug) = &changes.slug
         && slug.as_str() != old_slug
@@ -540,39 +591,37 @@ async fn apply(
     if let Some(featured) = changes.featured {
         row.featured = Set(featured);
     }
-    let excerpt_changed = changes.excerpt.is_some();
-    if let Some(excerpt) = changes.excerpt {
-        custom_excerpt = excerpt;
-        row.custom_excerpt = Set(custom_excerpt.clone());
+    if let Some(body) = &changes.body {
+        let body_text = body.plain_text();
+        article_body::Entity::update_many()
+            .col_expr(article_body::Column::BodyHtml, Expr::value(body.as_str()))
+            .col_expr(
+                article_body::Column::BodyText,
+                Expr::value(body_text.as_str()),
+            )
+            .filter(article_body::Column::ArticleId.eq(id))
+            .exec(txn)
+            .await?;
+        row.word_count = Set(word_count(&body_text));
     }
-    let body_text = match &changes.body {
-        Some(body) => {
-            let body_text = body.plain_text();
-            article_body::Entity::update_many()
-                .col_expr(article_body::Column::BodyHtml, Expr::value(body.as_str()))
-                .col_expr(
-                    article_body::Column::BodyText,
-                    Expr::value(body_text.as_str()),
-                )
-                .filter(article_body::Column::ArticleId.eq(id))
-                .exec(txn)
-                .await?;
-            row.word_count = Set(word_count(&body_text));
-            Some(body_text)
-        }
-        None if excerpt_changed && custom_excerpt.is_none() => article_body::Entity::find_by_id(id)
-            .one(txn)
-            .await?
-            .map(|b| b.body_text),
-        None => None,
-    };
-    match (custom_excerpt, body_text) {
-        (Some(excerpt), _) if excerpt_changed => row.excerpt = Set(excerpt),
-        (None, Some(body_text)) => row.excerpt = Set(text::derive_excerpt(&body_text)),
-        _ => {}
+    if changes.body.is_some() || changes.excerpt.is_some() {
+        let excerpt = match &custom_excerpt {
+            Some(excerpt) => excerpt.clone(),
+            None => match &changes.body {
+                Some(body) => text::derive_excerpt(&body.plain_text()),
+                None => article_body::Entity::find_by_id(id)
+                    .one(txn)
+                    .await?
+                    .map(|b| text::derive_excerpt(&b.body_text))
+                    .unwrap_or_default(),
+            },
+        };
+        row.custom_excerpt = Set(custom_excerpt);
+        row.excerpt = Set(excerpt);
     }
     let row = row.update(txn).await?;
     if let Some(tag_ids) = &changes.tag_ids {
+        check_references(txn, None, None, None, Some(tag_ids)).await?;
         article_tag::Entity::delete_many()
             .filter(article_tag::Column::ArticleId.eq(id))
             .exec(txn)
@@ -594,21 +643,21 @@ async fn check_references<C: ConnectionTrait>(
     author_id: Option<i32>,
     tag_ids: Option<&[i32]>,
 ) -> EditResult<()> {
-    let missing = |field, id| Err(EditError::Unknown { field, id });
+    let missing = |kind, id| Err(EditError::Unknown { kind, id });
     if let Some(id) = section_id
         && section::Entity::find_by_id(id).count(db).await? == 0
     {
-        return missing("section", id);
+        return missing(Reference::Section, id);
     }
     if let Some(id) = source_id
         && source::Entity::find_by_id(id).count(db).await? == 0
     {
-        return missing("source", id);
+        return missing(Reference::Source, id);
     }
     if let Some(id) = author_id
         && author::Entity::find_by_id(id).count(db).await? == 0
     {
-        return missing("author", id);
+        return missing(Reference::Author, id);
     }
     if let Some(ids) = tag_ids {
         let found: Vec<i32> = tag::Entity::find()
@@ -619,10 +668,30 @@ async fn check_references<C: ConnectionTrait>(
             .all(db)
             .await?;
         if let Some(&id) = ids.iter().find(|id| !found.contains(id)) {
-            return Err(EditError::Unknown { field: "tag", id });
+            return Err(EditError::Unknown {
+                kind: Reference::Tag,
+                id,
+            });
         }
     }
     Ok(())
+}
+
+/// The tags among `ids` that still exist, in order: a revision may name tags merged or
+/// deleted since.
+async fn existing_tags(txn: &DatabaseTransaction, ids: &[i32]) -> EditResult<Vec<i32>> {
+    let found: Vec<i32> = tag::Entity::find()
+        .select_only()
+        .column(tag::Column::Id)
+        .filter(tag::Column::Id.is_in(unique(ids)))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    Ok(ids
+        .iter()
+        .copied()
+        .filter(|id| found.contains(id))
+        .collect())
 }
 
 /// Refuses a slug another article has.

@@ -20,12 +20,14 @@ mod slug_history;
 mod store;
 mod write;
 
-pub use accounts::{AccountError, NewUser};
+pub use accounts::{AccountError, NewUser, UserChanges};
 pub use desk::{
     AuthorChanges, DeskError, NewAuthor, NewSection, NewSource, SectionChanges, SourceChanges,
     TagChanges,
 };
-pub use editorial::{ArticleChanges, ArticleContent, EditError, SCHEDULER_POLL_MARK, Transition};
+pub use editorial::{
+    ArticleChanges, ArticleContent, EditError, Reference, SCHEDULER_POLL_MARK, Transition,
+};
 pub use error::{StoreError, StoreResult};
 pub use queries::articles::{ArticleFilter, ArticleOrder};
 pub use queries::related::RelatedArticle;

@@ -33,6 +33,8 @@ pub struct Article {
     pub review_requested_at: Option<DateTime<Utc>>,
     /// When it was moved to the trash, while it is there.
     pub deleted_at: Option<DateTime<Utc>>,
+    /// When the workflow last moved it (publish, unpublish, trash…), if ever.
+    pub status_changed_at: Option<DateTime<Utc>>,
 }
 
 /// An article's body, read only when a page shows it.
@@ -124,6 +126,7 @@ impl TryFrom<entity::article::Model> for Article {
             owner_id: row.owner_id,
             review_requested_at: row.review_requested_at,
             deleted_at: row.deleted_at,
+            status_changed_at: row.status_changed_at,
         })
     }
 }

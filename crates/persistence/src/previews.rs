@@ -2,8 +2,10 @@
 //! until they expire or the article changes status.
 //!
 //! A token is `<payload>.<signature>` in URL-safe base64, where the payload names the
-//! article, the status it had when the link was made and the expiry, and the signature is
-//! HMAC-SHA256 under a key kept in the database (so every server accepts every link).
+//! article, when the workflow last moved it (so a link dies with the status it was made in,
+//! and does not come back when the article returns to that status) and the expiry, and the
+//! signature is HMAC-SHA256 under a key kept in the database (so every server accepts every
+//! link).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -31,7 +33,7 @@ impl Store {
         let payload = format!(
             "{}.{}.{}",
             article.id,
-            article.status,
+            status_stamp(article),
             expires_at.timestamp()
         );
         let mut mac = signer(&self.preview_secret().await?)?;
@@ -45,7 +47,7 @@ impl Store {
     }
 
     /// The article `token` previews, if the token is genuine, unexpired at `now`, and the
-    /// article still has the status it had when the link was made.
+    /// workflow has not moved the article since the link was made.
     pub async fn article_by_preview_token(
         &self,
         token: &str,
@@ -69,7 +71,7 @@ impl Store {
             return Ok(None);
         };
         let mut parts = payload.split('.');
-        let (Some(id), Some(status), Some(expires), None) =
+        let (Some(id), Some(stamp), Some(expires), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Ok(None);
@@ -81,6 +83,14 @@ impl Store {
             return Ok(None);
         }
         let article = self.article_for_desk(id).await?;
-        Ok(article.filter(|a| a.status.as_str() == status && a.deleted_at.is_none()))
+        Ok(article.filter(|a| status_stamp(a) == stamp && a.deleted_at.is_none()))
     }
+}
+
+/// What a preview link remembers of the article's place in the workflow.
+fn status_stamp(article: &Article) -> String {
+    let changed = article
+        .status_changed_at
+        .map_or(0, |at| at.timestamp_micros());
+    format!("{}-{changed}", article.status)
 }

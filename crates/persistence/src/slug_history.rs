@@ -1,4 +1,5 @@
-//! Former slugs of articles and sections, so that their old URLs keep redirecting.
+//! Former slugs of articles, sections, tags and authors, so that their old URLs keep
+//! redirecting.
 
 use chrono::{DateTime, Utc};
 use dateline_domain::Slug;
@@ -50,5 +51,38 @@ pub(crate) async fn record_former_slug(
     )
     .exec_without_returning(txn)
     .await?;
+    Ok(())
+}
+
+/// Forgets every former slug of the `kind` with `id`, which is being deleted.
+pub(crate) async fn drop_slug_history(
+    txn: &DatabaseTransaction,
+    kind: &str,
+    id: i32,
+) -> Result<(), DbErr> {
+    slug_redirect::Entity::delete_many()
+        .filter(slug_redirect::Column::Kind.eq(kind))
+        .filter(slug_redirect::Column::TargetId.eq(id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Points every former slug of the `kind` with id `from` at `to`, which replaces it.
+pub(crate) async fn move_slug_history(
+    txn: &DatabaseTransaction,
+    kind: &str,
+    from: i32,
+    to: i32,
+) -> Result<(), DbErr> {
+    slug_redirect::Entity::update_many()
+        .col_expr(
+            slug_redirect::Column::TargetId,
+            sea_orm::sea_query::Expr::value(to),
+        )
+        .filter(slug_redirect::Column::Kind.eq(kind))
+        .filter(slug_redirect::Column::TargetId.eq(from))
+        .exec(txn)
+        .await?;
     Ok(())
 }

@@ -91,6 +91,7 @@ impl NewArticle {
             owner_id: Set(None),
             review_requested_at: Set(None),
             deleted_at: Set(None),
+            status_changed_at: Set(None),
         };
         let body = article_body::ActiveModel {
             article_id: NotSet,

@@ -61,6 +61,9 @@ pub struct CreateUserArgs {
     /// The person's name (the part of the email before `@` when left out).
     #[arg(long)]
     pub name: Option<String>,
+    /// The slug of the public author profile the person writes as.
+    #[arg(long)]
+    pub author: Option<String>,
 }
 
 /// Options of `dateline serve`.

@@ -7,5 +7,17 @@
 pub mod cli;
 pub mod http;
 pub mod scheduler;
+pub mod staff;
 
 pub use http::{router, run};
+
+/// Opens the database at `url` and applies pending migrations: every command that uses the
+/// database starts here, so none of them needs a separate `migrate` first.
+pub async fn open_store(url: &str) -> anyhow::Result<dateline_persistence::Store> {
+    use anyhow::Context;
+    let store = dateline_persistence::Store::connect(url)
+        .await
+        .context("connecting to the database")?;
+    store.migrate().await.context("applying migrations")?;
+    Ok(store)
+}

@@ -4,10 +4,10 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Parser;
-use dateline_domain::{Email, NewPassword};
+use dateline_persistence::Store;
 use dateline_persistence::demo::DemoOutcome;
-use dateline_persistence::{NewUser, Store};
-use dateline_server::cli::{Cli, Command, CreateUserArgs, UserCommand};
+use dateline_server::cli::{Cli, Command, UserCommand};
+use dateline_server::staff;
 use indicatif::{ProgressBar, ProgressStyle};
 use tracing_subscriber::EnvFilter;
 
@@ -70,7 +70,10 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::User(UserCommand::Create(args)) => {
             let store = open(&cli.database_url).await?;
-            create_user(&store, args).await
+            let password = new_password(&args.email)?;
+            let user = staff::create_user(&store, &args, &password).await?;
+            println!("created {} ({}) as {}", user.email, user.name, user.role);
+            Ok(())
         }
         Command::Seed(args) => {
             let store = open(&cli.database_url).await?;
@@ -95,50 +98,23 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-/// `dateline user create`: the password comes from `DATELINE_PASSWORD` or a prompt that
-/// does not echo, never from a flag (flags end up in shell history and process lists).
-async fn create_user(store: &Store, args: CreateUserArgs) -> anyhow::Result<()> {
-    let email = Email::parse(&args.email).map_err(|e| anyhow::anyhow!("--email {e}"))?;
-    let name = args.name.unwrap_or_else(|| {
-        email
-            .as_str()
-            .split('@')
-            .next()
-            .unwrap_or_default()
-            .to_owned()
-    });
-    let password = match std::env::var("DATELINE_PASSWORD") {
-        Ok(password) => password,
-        Err(_) => {
-            let first = rpassword::prompt_password(format!("Password for {email}: "))?;
-            let again = rpassword::prompt_password("Again: ")?;
-            anyhow::ensure!(first == again, "the passwords differ");
-            first
-        }
-    };
-    let password =
-        NewPassword::parse(&password).map_err(|e| anyhow::anyhow!("the password {e}"))?;
-    let user = store
-        .create_user(NewUser {
-            email: &email,
-            name: &name,
-            password: &password,
-            role: args.role,
-            author_id: None,
-        })
-        .await
-        .context("creating the account")?;
-    println!("created {} ({}) as {}", user.email, user.name, user.role);
-    Ok(())
+/// The password for `dateline user create`: from `DATELINE_PASSWORD`, or a prompt that does
+/// not echo; never from a flag (flags end up in shell history and process lists).
+fn new_password(email: &str) -> anyhow::Result<String> {
+    if let Ok(password) = std::env::var("DATELINE_PASSWORD") {
+        return Ok(password);
+    }
+    let first = rpassword::prompt_password(format!("Password for {email}: "))?;
+    let again = rpassword::prompt_password("Again: ")?;
+    anyhow::ensure!(first == again, "the passwords differ");
+    Ok(first)
 }
 
 /// Opens and migrates the database.
 async fn open(url: &dateline_server::cli::DatabaseUrl) -> anyhow::Result<Store> {
-    let store = Store::connect(url.expose())
+    dateline_server::open_store(url.expose())
         .await
-        .with_context(|| format!("connecting to {url}"))?;
-    store.migrate().await.context("applying migrations")?;
-    Ok(store)
+        .with_context(|| format!("opening {url}"))
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -5,7 +5,9 @@ use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Simp
 use chrono::{DateTime, Duration, Utc};
 use dateline_domain::input::{self, MAX_NAME_CHARS, MAX_SHORT_TEXT_CHARS, MAX_TITLE_CHARS};
 use dateline_domain::{ArticleAction, ArticleFacts, ArticleStatus, BodyFormat, DeskAction};
-use dateline_persistence::{ArticleChanges, ArticleContent, EditError, Transition, model};
+use dateline_persistence::{
+    ArticleChanges, ArticleContent, EditError, Reference, Transition, model,
+};
 
 use crate::error::{ApiError, ApiResult};
 use crate::id::{self, NodeKind};
@@ -204,6 +206,26 @@ async fn article_for(
     Ok(Ok(article))
 }
 
+/// The revision a change must apply to: the one the viewer's permissions were just checked
+/// against. An editor who started from another gets `CONFLICT` here, before anything is
+/// claimed, so no change lands on a version of the article other than the one checked.
+fn pinned_revision(article: &model::Article, expected: Option<i32>) -> ApiResult<i32> {
+    match expected {
+        Some(expected) if expected != article.revision => Err(conflict(expected, article.revision)),
+        _ => Ok(article.revision),
+    }
+}
+
+fn conflict(expected: i32, current: i32) -> ApiError {
+    ApiError::Conflict {
+        message: format!(
+            "the article was changed by someone else: it is at revision {current}, not \
+             {expected}; reload it and apply your changes again"
+        ),
+        current_revision: current,
+    }
+}
+
 /// The payload for what the store did, mapping refusals to user errors.
 fn outcome(result: Result<model::Article, EditError>) -> ApiResult<ArticlePayload> {
     let error = match result {
@@ -213,15 +235,7 @@ fn outcome(result: Result<model::Article, EditError>) -> ApiResult<ArticlePayloa
                 user_errors: Vec::new(),
             });
         }
-        Err(EditError::Conflict { expected, current }) => {
-            return Err(ApiError::Conflict {
-                message: format!(
-                    "the article was changed by someone else: it is at revision {current}, \
-                     not {expected}; reload it and apply your changes again"
-                ),
-                current_revision: current,
-            });
-        }
+        Err(EditError::Conflict { expected, current }) => return Err(conflict(expected, current)),
         Err(EditError::Store(e)) => return Err(e.into()),
         Err(EditError::NotFound) => {
             UserError::new("id", UserErrorCode::NotFound, "there is no such article")
@@ -239,12 +253,12 @@ fn outcome(result: Result<model::Article, EditError>) -> ApiResult<ArticlePayloa
             UserErrorCode::Taken,
             "another article already has this slug",
         ),
-        Err(EditError::Unknown { field, id }) => {
-            let field = match field {
-                "section" => "sectionId",
-                "source" => "sourceId",
-                "author" => "authorId",
-                _ => "tagIds",
+        Err(EditError::Unknown { kind, id }) => {
+            let field = match kind {
+                Reference::Section => "sectionId",
+                Reference::Source => "sourceId",
+                Reference::Author => "authorId",
+                Reference::Tag => "tagIds",
             };
             UserError::new(
                 field,
@@ -256,6 +270,10 @@ fn outcome(result: Result<model::Article, EditError>) -> ApiResult<ArticlePayloa
             "revision",
             UserErrorCode::NotFound,
             format!("the article has no revision {number}"),
+        ),
+        Err(EditError::ReferenceGone) => UserError::general(
+            UserErrorCode::NotFound,
+            "a section, source, author or tag it names was deleted meanwhile: reload and retry",
         ),
         Err(EditError::Workflow(message)) => {
             UserError::general(UserErrorCode::InvalidTransition, message)
@@ -448,11 +466,12 @@ impl ArticleMutation {
         if !problems.is_empty() {
             return Ok(ArticlePayload::refused(problems.0));
         }
+        let expected = pinned_revision(&article, Some(input.expected_revision))?;
         let editor = scope.staff()?.id;
         outcome(
             scope
                 .store
-                .update_article(article.id, input.expected_revision, changes, editor)
+                .update_article(article.id, expected, changes, editor)
                 .await,
         )
     }
@@ -481,11 +500,14 @@ impl ArticleMutation {
         #[graphql(desc = "The article and when to publish it.")] input: PublishArticleInput,
     ) -> ApiResult<ArticlePayload> {
         let scope = scope(ctx)?;
+        let article = match article_for(scope, &input.id, ArticleAction::Publish).await? {
+            Ok(article) => article,
+            Err(error) => return Ok(ArticlePayload::refused(vec![error])),
+        };
         let transition = match input.at {
             None => Transition::Publish,
             Some(at) if at > scope.now => Transition::Schedule(at),
             Some(_) => {
-                scope.staff()?;
                 return Ok(ArticlePayload::refused(vec![UserError::new(
                     "at",
                     UserErrorCode::InPast,
@@ -493,14 +515,17 @@ impl ArticleMutation {
                 )]));
             }
         };
-        let reference = ArticleRefInput {
-            id: input.id,
-            expected_revision: input.expected_revision,
-        };
-        move_article(ctx, reference, ArticleAction::Publish, transition).await
+        let expected = pinned_revision(&article, input.expected_revision)?;
+        let editor = scope.staff()?.id;
+        outcome(
+            scope
+                .store
+                .transition(article.id, expected, transition, editor)
+                .await,
+        )
     }
 
-    /// Takes a published or scheduled article back to draft.
+    /// Takes a published, scheduled or archived article back to draft.
     async fn unpublish_article(
         &self,
         ctx: &Context<'_>,
@@ -552,7 +577,7 @@ impl ArticleMutation {
             Ok(article) => article,
             Err(error) => return Ok(ArticlePayload::refused(vec![error])),
         };
-        let expected = input.expected_revision.unwrap_or(article.revision);
+        let expected = pinned_revision(&article, input.expected_revision)?;
         let editor = scope.staff()?.id;
         outcome(
             scope
@@ -638,9 +663,7 @@ async fn move_article(
         Ok(article) => article,
         Err(error) => return Ok(ArticlePayload::refused(vec![error])),
     };
-    // Without an expected revision, the article must still be as its permissions were
-    // checked against.
-    let expected = input.expected_revision.unwrap_or(article.revision);
+    let expected = pinned_revision(&article, input.expected_revision)?;
     let editor = scope.staff()?.id;
     outcome(
         scope

@@ -1,6 +1,7 @@
-//! The mutation root: what the editorial desk writes. Each mutation is one transaction and
-//! answers with the changed object and `userErrors`; who may call it is checked through
-//! [`crate::scope::RequestScope`]'s `require*` methods before anything is read or written.
+//! The mutation root: what the editorial desk writes. Each mutation's writes are one
+//! transaction, and it answers with the changed object and `userErrors`. Who may call it is
+//! checked through [`crate::scope::RequestScope`]'s `require*` methods before anything is
+//! written.
 
 mod articles;
 mod desk;

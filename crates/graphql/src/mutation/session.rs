@@ -1,13 +1,13 @@
 //! Signing in and out, staff accounts and the newsroom's settings.
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use dateline_domain::{DeskAction, Email, NewPassword, Policy, input};
-use dateline_persistence::{AccountError, NewUser};
+use dateline_domain::{DeskAction, Email, NewPassword, Policy, Role, input};
+use dateline_persistence::{AccountError, NewUser, UserChanges, model};
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::id::NodeKind;
-use crate::mutation::user_error::{Problems, UserError, UserErrorCode};
+use crate::mutation::user_error::{Problems, UserError, UserErrorCode, clearable};
 use crate::scope::{Viewer, scope};
 use crate::types::{RoleValue, Settings, User};
 
@@ -59,11 +59,42 @@ pub struct CreateUserInput {
     pub author_id: Option<ID>,
 }
 
-/// The outcome of `createUser`.
+/// The outcome of `createUser` and `updateUser`.
 #[derive(SimpleObject, Default)]
 pub struct UserPayload {
     /// The new account.
     pub user: Option<User>,
+    /// What was wrong with the input.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Changes to a staff account; fields left out stay as they are.
+#[derive(InputObject)]
+pub struct UpdateUserInput {
+    /// The account.
+    pub id: ID,
+    /// A new name.
+    pub name: Option<String>,
+    /// A new role. The account is signed out everywhere, so it takes effect at once.
+    pub role: Option<RoleValue>,
+    /// Another author profile to write as; `null` unlinks it.
+    pub author_id: MaybeUndefined<ID>,
+    /// A new password (at least 10 characters). The account is signed out everywhere.
+    pub password: Option<String>,
+}
+
+/// The account to delete.
+#[derive(InputObject)]
+pub struct DeleteUserInput {
+    /// The account.
+    pub id: ID,
+}
+
+/// The outcome of `deleteUser`.
+#[derive(SimpleObject, Default)]
+pub struct DeleteUserPayload {
+    /// The id of the deleted account; null when nothing was deleted.
+    pub deleted_id: Option<ID>,
     /// What was wrong with the input.
     pub user_errors: Vec<UserError>,
 }
@@ -120,10 +151,12 @@ impl SessionMutation {
     /// Ends the session of the bearer token this request carries.
     async fn logout(&self, ctx: &Context<'_>) -> ApiResult<LogoutPayload> {
         let scope = scope(ctx)?;
-        scope.staff()?;
-        if let Viewer::Staff(staff) = &scope.viewer {
-            scope.store.close_session(&staff.token).await?;
-        }
+        let Viewer::Staff(staff) = &scope.viewer else {
+            return Err(ApiError::Unauthenticated(
+                "there is no session to end: the request carries no bearer token".to_owned(),
+            ));
+        };
+        scope.store.close_session(&staff.token).await?;
         Ok(LogoutPayload { ended: true })
     }
 
@@ -164,29 +197,93 @@ impl SessionMutation {
                 author_id,
             })
             .await;
-        let error = match created {
-            Ok(user) => {
-                return Ok(UserPayload {
-                    user: Some(User(user)),
-                    user_errors: Vec::new(),
-                });
-            }
-            Err(AccountError::EmailTaken) => UserError::new(
-                "email",
-                UserErrorCode::Taken,
-                "an account with this email already exists",
-            ),
-            Err(AccountError::UnknownAuthor(_)) => UserError::new(
-                "authorId",
-                UserErrorCode::NotFound,
-                "there is no such author profile",
-            ),
-            Err(AccountError::Store(e)) => return Err(e.into()),
+        account_outcome(created)
+    }
+
+    /// Changes a staff account: name, role, author profile or password (admins only; an
+    /// admin cannot take away their own admin role).
+    async fn update_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account and its changes.")] input: UpdateUserInput,
+    ) -> ApiResult<UserPayload> {
+        let scope = scope(ctx)?;
+        let admin = scope.require(DeskAction::ManageStaff)?;
+        let mut problems = Problems::default();
+        let id = problems.id("id", NodeKind::User, &input.id);
+        let name = input
+            .name
+            .as_deref()
+            .and_then(|n| problems.check("name", input::required_text(n, input::MAX_NAME_CHARS)));
+        let password = input
+            .password
+            .as_deref()
+            .and_then(|p| problems.check("password", NewPassword::parse(p)));
+        let author_id = clearable(input.author_id, |g| {
+            problems.id("authorId", NodeKind::Author, &g).map(Some)
+        });
+        let role = input.role.map(Role::from);
+        if id == Some(admin.id) && role.is_some_and(|r| r != Role::Admin) {
+            problems.push(UserError::new(
+                "role",
+                UserErrorCode::Invalid,
+                "an admin cannot take away their own admin role",
+            ));
+        }
+        let (Some(id), true) = (id, problems.is_empty()) else {
+            return Ok(UserPayload {
+                user: None,
+                user_errors: problems.0,
+            });
         };
-        Ok(UserPayload {
-            user: None,
-            user_errors: vec![error],
-        })
+        let changes = UserChanges {
+            name: name.as_deref(),
+            role,
+            author_id,
+            password: password.as_ref(),
+        };
+        account_outcome(scope.store.update_user(id, changes).await)
+    }
+
+    /// Deletes a staff account and signs it out (admins only; not their own). Its articles
+    /// and revisions stay.
+    async fn delete_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account to delete.")] input: DeleteUserInput,
+    ) -> ApiResult<DeleteUserPayload> {
+        let scope = scope(ctx)?;
+        let admin = scope.require(DeskAction::ManageStaff)?;
+        let mut problems = Problems::default();
+        let id = problems.id("id", NodeKind::User, &input.id);
+        if id == Some(admin.id) {
+            problems.push(UserError::new(
+                "id",
+                UserErrorCode::Invalid,
+                "an admin cannot delete their own account",
+            ));
+        }
+        let (Some(id), true) = (id, problems.is_empty()) else {
+            return Ok(DeleteUserPayload {
+                deleted_id: None,
+                user_errors: problems.0,
+            });
+        };
+        match scope.store.delete_user(id).await {
+            Ok(()) => Ok(DeleteUserPayload {
+                deleted_id: Some(input.id),
+                user_errors: Vec::new(),
+            }),
+            Err(AccountError::Store(e)) => Err(e.into()),
+            Err(_) => Ok(DeleteUserPayload {
+                deleted_id: None,
+                user_errors: vec![UserError::new(
+                    "id",
+                    UserErrorCode::NotFound,
+                    "there is no such account",
+                )],
+            }),
+        }
     }
 
     /// Changes the newsroom's settings (admins only).
@@ -206,4 +303,34 @@ impl SessionMutation {
             settings: policy.into(),
         })
     }
+}
+
+/// The payload for what the store did to an account, mapping refusals to user errors.
+fn account_outcome(result: Result<model::User, AccountError>) -> ApiResult<UserPayload> {
+    let error = match result {
+        Ok(user) => {
+            return Ok(UserPayload {
+                user: Some(User(user)),
+                user_errors: Vec::new(),
+            });
+        }
+        Err(AccountError::Store(e)) => return Err(e.into()),
+        Err(AccountError::EmailTaken) => UserError::new(
+            "email",
+            UserErrorCode::Taken,
+            "an account with this email already exists",
+        ),
+        Err(AccountError::UnknownAuthor(_)) => UserError::new(
+            "authorId",
+            UserErrorCode::NotFound,
+            "there is no such author profile",
+        ),
+        Err(AccountError::NotFound) => {
+            UserError::new("id", UserErrorCode::NotFound, "there is no such account")
+        }
+    };
+    Ok(UserPayload {
+        user: None,
+        user_errors: vec![error],
+    })
 }

@@ -127,6 +127,10 @@ pub struct ArticleFilterInput {
     /// Only articles in the trash (staff only, listed by `UPDATED_AT_DESC`).
     #[graphql(default)]
     pub in_trash: bool,
+    /// Only drafts submitted for review: an editor's queue (staff only, listed by
+    /// `UPDATED_AT_DESC`).
+    #[graphql(default)]
+    pub awaiting_review: bool,
 }
 
 /// The orders article lists can come in.
@@ -183,6 +187,7 @@ impl ArticleFilterInput {
             featured: self.featured,
             status: self.status.map(ArticleStatus::from),
             in_trash: self.in_trash,
+            awaiting_review: self.awaiting_review,
         })
     }
 }
@@ -361,21 +366,22 @@ impl Article {
         Ok(corrections.into_iter().map(Correction).collect())
     }
 
-    /// When the article was last submitted for review, while it waits for one. Staff only;
-    /// null for the public.
+    /// When the article was last submitted for review, while it waits for one. Null unless
+    /// the viewer is staff who may read the article unpublished.
     async fn review_requested_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime<Utc>>> {
-        Ok(match scope(ctx)?.staff() {
-            Ok(_) => self.0.review_requested_at,
-            Err(_) => None,
-        })
+        let shown = scope(ctx)?.sees_editorial_fields(&self.0).await?;
+        Ok(self.0.review_requested_at.filter(|_| shown))
     }
 
-    /// When the article was moved to the trash, while it is there (staff only).
-    async fn deleted_at(&self) -> Option<DateTime<Utc>> {
-        self.0.deleted_at
+    /// When the article was moved to the trash, while it is there. Null unless the viewer
+    /// is staff who may read the article unpublished.
+    async fn deleted_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime<Utc>>> {
+        let shown = scope(ctx)?.sees_editorial_fields(&self.0).await?;
+        Ok(self.0.deleted_at.filter(|_| shown))
     }
 
-    /// Every saved version of the article, newest first (staff who may read the article).
+    /// Every saved version of the article, newest first. Staff who may read the article
+    /// unpublished only: others get `UNAUTHENTICATED` or `FORBIDDEN`.
     async fn revisions(
         &self,
         ctx: &Context<'_>,
@@ -396,12 +402,16 @@ impl Article {
         Ok(revisions.into_iter().map(ArticleRevision).collect())
     }
 
-    /// The member of staff who created the article (staff only; null for the public).
+    /// The member of staff who created the article. Null unless the viewer is staff who may
+    /// read the article unpublished.
     async fn owner(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
         let scope = scope(ctx)?;
-        let (Ok(_), Some(id)) = (scope.staff(), self.0.owner_id) else {
+        let Some(id) = self.0.owner_id else {
             return Ok(None);
         };
+        if !scope.sees_editorial_fields(&self.0).await? {
+            return Ok(None);
+        }
         Ok(scope.loaders.users.load_one(id).await?.map(User))
     }
 

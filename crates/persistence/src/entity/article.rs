@@ -30,6 +30,7 @@ pub struct Model {
     pub owner_id: Option<i32>,
     pub review_requested_at: Option<DateTimeUtc>,
     pub deleted_at: Option<DateTimeUtc>,
+    pub status_changed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -36,6 +36,8 @@ pub struct ArticleFilter {
     pub status: Option<ArticleStatus>,
     /// Only articles in the trash (`true`); the trash is left out otherwise.
     pub in_trash: bool,
+    /// Only articles whose writer asked for review and which are still drafts.
+    pub awaiting_review: bool,
 }
 
 /// The orders article lists come in. Unfiltered, and by section or author, the published
@@ -128,6 +130,11 @@ fn filtered(visibility: Visibility, filter: &ArticleFilter) -> Select<article::E
     }
     if let Some(status) = filter.status {
         condition = condition.add(article::Column::Status.eq(status.as_str()));
+    }
+    if filter.awaiting_review {
+        condition = condition
+            .add(article::Column::ReviewRequestedAt.is_not_null())
+            .add(article::Column::Status.eq(ArticleStatus::Draft.as_str()));
     }
     // The public never sees the trash: trashed articles are drafts.
     if !matches!(visibility, Visibility::PublishedAsOf(_)) || filter.in_trash {
@@ -243,4 +250,6 @@ impl Store {
 pub(crate) mod slug_redirect_kind {
     pub const ARTICLE: &str = "article";
     pub const SECTION: &str = "section";
+    pub const TAG: &str = "tag";
+    pub const AUTHOR: &str = "author";
 }

@@ -85,6 +85,28 @@ impl Store {
             .await
     }
 
+    /// The tag that once had this slug (or the tag it was merged into).
+    pub async fn tag_by_former_slug(&self, slug: &str) -> StoreResult<Option<Tag>> {
+        match self
+            .former_slug_target(slug_redirect_kind::TAG, slug)
+            .await?
+        {
+            Some(id) => Ok(self.tags_by_ids(&[id]).await?.remove(&id)),
+            None => Ok(None),
+        }
+    }
+
+    /// The author profile that once had this slug.
+    pub async fn author_by_former_slug(&self, slug: &str) -> StoreResult<Option<Author>> {
+        match self
+            .former_slug_target(slug_redirect_kind::AUTHOR, slug)
+            .await?
+        {
+            Some(id) => Ok(self.authors_by_ids(&[id]).await?.remove(&id)),
+            None => Ok(None),
+        }
+    }
+
     /// Tags with these ids, keyed by id.
     pub async fn tags_by_ids(&self, ids: &[i32]) -> StoreResult<HashMap<i32, Tag>> {
         let rows = tag::Entity::find()
