@@ -4,13 +4,19 @@
 //! starts the real server in this process on a loopback port (or uses `--target`), checks
 //! that each operation answers correctly, then drives each one with `--concurrency` clients
 //! for `--duration` seconds and prints requests/s and p50/p99 latency as a Markdown table.
-//! The operations are the peer benchmark's (front page, article page, section page).
+//! The operations are the peer benchmark's (front page, article page, section page), then,
+//! on a server it starts itself, editors saving drafts (`W1`): each client signs in as an
+//! editor and saves its own draft again and again, each time against the revision the last
+//! save returned, as an editor's autosave does.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
 use clap::Parser;
-use dateline_persistence::Store;
+use dateline_domain::{Email, NewPassword, Role};
+use dateline_persistence::{NewUser, Store};
 use serde_json::{Value, json};
 
 // The same allocator as the `dateline` binary, so the in-process server is measured as shipped.
@@ -94,6 +100,146 @@ fn operations() -> Vec<Operation> {
     ]
 }
 
+const SAVE: &str = "mutation Save($input: UpdateArticleInput!) { updateArticle(input: $input) { \
+                    article { revision } userErrors { code } } }";
+
+/// A draft one client keeps saving, and the revision its last save left it at.
+struct Draft {
+    id: Value,
+    revision: Arc<AtomicI64>,
+}
+
+/// Signs in a fresh editor account and gives each of `clients` a draft of its own.
+async fn prepare_saves(
+    store: &Store,
+    client: &reqwest::Client,
+    url: &str,
+    clients: usize,
+) -> anyhow::Result<(String, Vec<Draft>)> {
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    let email = Email::parse(&format!("bench-{tag}@example.com"))?;
+    let password = NewPassword::parse(&format!("bench password {tag}"))?;
+    store
+        .create_user(NewUser {
+            email: &email,
+            name: "Benchmark editor",
+            password: &password,
+            role: Role::Editor,
+            author_id: None,
+        })
+        .await?;
+    let post = |query: &str, variables: Value, token: Option<&str>| {
+        let mut request = client
+            .post(url)
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    let login: Value = post(
+        "mutation($e: String!, $p: String!) { login(input: { email: $e, password: $p }) { token } }",
+        json!({ "e": email.as_str(), "p": password.expose() }),
+        None,
+    )
+    .await?
+    .json()
+    .await?;
+    let token = login["data"]["login"]["token"]
+        .as_str()
+        .context("signing in the benchmark editor")?
+        .to_owned();
+    let section: Value = post(
+        "{ section(slug: \"technology\") { id } authors(first: 1) { nodes { id } } }",
+        json!({}),
+        None,
+    )
+    .await?
+    .json()
+    .await?;
+    let mut drafts = Vec::with_capacity(clients);
+    for n in 0..clients {
+        let created: Value = post(
+            "mutation($input: CreateArticleInput!) { createArticle(input: $input) { article { id revision } userErrors { message } } }",
+            json!({ "input": {
+                "title": format!("Benchmark draft {tag} {n}"),
+                "body": "<p>A draft an editor keeps saving.</p>",
+                "sectionId": section["data"]["section"]["id"],
+                "authorId": section["data"]["authors"]["nodes"][0]["id"],
+            }}),
+            Some(&token),
+        )
+        .await?
+        .json()
+        .await?;
+        let article = &created["data"]["createArticle"]["article"];
+        let revision = article["revision"]
+            .as_i64()
+            .with_context(|| format!("creating a benchmark draft failed: {created}"))?;
+        drafts.push(Draft {
+            id: article["id"].clone(),
+            revision: Arc::new(AtomicI64::new(revision)),
+        });
+    }
+    Ok((token, drafts))
+}
+
+/// Each client saves its own draft for `run_for`, against the revision its last save
+/// returned; a save answered with anything but the next revision counts as a failure.
+async fn drive_saves(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    drafts: &[Draft],
+    run_for: Duration,
+) -> Measured {
+    let started = Instant::now();
+    let deadline = started + run_for;
+    let mut tasks = Vec::with_capacity(drafts.len());
+    for draft in drafts {
+        let (client, url, token) = (client.clone(), url.to_owned(), token.to_owned());
+        let id = draft.id.clone();
+        let last = Arc::clone(&draft.revision);
+        tasks.push(tokio::spawn(async move {
+            let mut revision = last.load(Ordering::Relaxed);
+            let mut latencies = Vec::new();
+            let mut failures = 0;
+            while Instant::now() < deadline {
+                let body = json!({ "query": SAVE, "variables": { "input": {
+                    "id": id,
+                    "expectedRevision": revision,
+                    "body": format!("<p>Saved at revision {revision}.</p>"),
+                }}});
+                let sent = Instant::now();
+                let answer = match client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&body)
+                    .send()
+                    .await
+                {
+                    Ok(response) => response.json::<Value>().await.ok(),
+                    Err(_) => None,
+                };
+                let saved = answer
+                    .as_ref()
+                    .and_then(|a| a["data"]["updateArticle"]["article"]["revision"].as_i64());
+                match saved {
+                    Some(next) if next == revision + 1 => {
+                        latencies.push(sent.elapsed());
+                        revision = next;
+                    }
+                    _ => failures += 1,
+                }
+            }
+            // The next run (after the warm-up, say) saves from here.
+            last.store(revision, Ordering::Relaxed);
+            (latencies, failures)
+        }));
+    }
+    collect(tasks, started).await
+}
+
 struct Measured {
     requests: usize,
     failures: usize,
@@ -147,6 +293,12 @@ async fn drive(
             (latencies, failures)
         }));
     }
+    collect(tasks, started).await
+}
+
+type Outcomes = tokio::task::JoinHandle<(Vec<Duration>, usize)>;
+
+async fn collect(tasks: Vec<Outcomes>, started: Instant) -> Measured {
     let mut measured = Measured {
         requests: 0,
         failures: 0,
@@ -165,6 +317,17 @@ async fn drive(
     measured
 }
 
+fn report(name: &str, m: &Measured) {
+    println!(
+        "| {} | {:.0} | {:.2} | {:.2} | {} |",
+        name,
+        m.requests as f64 / m.elapsed.as_secs_f64(),
+        percentile(&m.latencies, 0.50),
+        percentile(&m.latencies, 0.99),
+        m.failures
+    );
+}
+
 fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -175,8 +338,8 @@ fn peak_rss_mib() -> Option<f64> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let url = match &args.target {
-        Some(target) => target.clone(),
+    let (url, store) = match &args.target {
+        Some(target) => (target.clone(), None),
         None => {
             let store = Store::connect(&args.database_url)
                 .await
@@ -198,10 +361,10 @@ async fn main() -> anyhow::Result<()> {
             let address = listener.local_addr()?;
             tokio::spawn(dateline_server::run(
                 listener,
-                store,
+                store.clone(),
                 std::future::pending(),
             ));
-            format!("http://{address}/graphql")
+            (format!("http://{address}/graphql"), Some(store))
         }
     };
 
@@ -245,14 +408,31 @@ async fn main() -> anyhow::Result<()> {
         )
         .await;
         ensure!(m.requests > 0, "{}: no request succeeded", op.name);
-        println!(
-            "| {} | {:.0} | {:.2} | {:.2} | {} |",
-            op.name,
-            m.requests as f64 / m.elapsed.as_secs_f64(),
-            percentile(&m.latencies, 0.50),
-            percentile(&m.latencies, 0.99),
-            m.failures
-        );
+        report(op.name, &m);
+    }
+    let saves = "W1 editors saving drafts (updateArticle, one draft per client)";
+    if let Some(store) = &store
+        && args.only.as_deref().is_none_or(|only| saves.contains(only))
+    {
+        let (token, drafts) = prepare_saves(store, &client, &url, args.concurrency).await?;
+        drive_saves(
+            &client,
+            &url,
+            &token,
+            &drafts,
+            Duration::from_secs(args.warmup),
+        )
+        .await;
+        let m = drive_saves(
+            &client,
+            &url,
+            &token,
+            &drafts,
+            Duration::from_secs(args.duration),
+        )
+        .await;
+        ensure!(m.requests > 0, "{saves}: no save succeeded");
+        report(saves, &m);
     }
     if args.target.is_none()
         && let Some(rss) = peak_rss_mib()

@@ -30,7 +30,7 @@ use crate::queries::articles::slug_redirect_kind;
 use crate::queries::unique;
 use crate::slug_history::record_former_slug;
 use crate::store::Store;
-use crate::write::{stored_time, visible_from};
+use crate::write::{NewArticle, insert_articles, stored_time, visible_from, word_count};
 
 /// A comment ending the scheduler's polling statement, which every server runs every second
 /// whatever the traffic: instrumentation counting a request's statements leaves it out.
@@ -154,59 +154,38 @@ impl Store {
         .await?;
         check_slug(self.connection(), &content.slug, None).await?;
         let now = stored_time(Utc::now());
-        let body_text = content.body.plain_text();
-        let txn = self.connection().begin().await?;
-        let row = article::ActiveModel {
-            id: NotSet,
-            slug: Set(content.slug.to_string()),
-            title: Set(content.title),
-            subtitle: Set(content.subtitle),
-            excerpt: Set(content
-                .excerpt
-                .clone()
-                .unwrap_or_else(|| text::derive_excerpt(&body_text))),
-            custom_excerpt: Set(content.excerpt),
-            word_count: Set(word_count(&body_text)),
-            dateline_place: Set(content.dateline_place),
-            source_id: Set(content.source_id),
-            author_id: Set(content.author_id),
-            section_id: Set(content.section_id),
-            status: Set(ArticleStatus::Draft.as_str().to_owned()),
-            published_at: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            featured: Set(content.featured),
-            featured_image_url: Set(None),
-            featured_image_alt: Set(None),
-            featured_image_caption: Set(None),
-            featured_image_credit: Set(None),
-            revision: Set(1),
-            owner_id: Set(Some(owner)),
-            review_requested_at: Set(None),
-            deleted_at: Set(None),
-            status_changed_at: Set(Some(now)),
+        let new = NewArticle {
+            slug: content.slug,
+            title: content.title,
+            subtitle: content.subtitle,
+            body: content.body,
+            excerpt: content.excerpt,
+            dateline_place: content.dateline_place,
+            source_id: content.source_id,
+            author_id: content.author_id,
+            co_author_ids: Vec::new(),
+            section_id: content.section_id,
+            tag_ids: content.tag_ids,
+            status: ArticleStatus::Draft,
+            published_at: None,
+            featured: content.featured,
+            featured_image: None,
+            owner_id: Some(owner),
         };
-        let row = match article::Entity::insert(row).exec_with_returning(&txn).await {
-            Ok(row) => row,
-            Err(e) if is_unique_violation(&e) => return Err(EditError::SlugTaken),
-            Err(e) if is_foreign_key_violation(&e) => return Err(EditError::ReferenceGone),
+        let txn = self.connection().begin().await?;
+        // What was checked above may have changed since: the constraints have the last word.
+        let id = match insert_articles(&txn, std::slice::from_ref(&new), now).await {
+            Ok(ids) => ids.first().copied().ok_or(EditError::NotFound)?,
+            Err(StoreError::Db(e)) if is_unique_violation(&e) => return Err(EditError::SlugTaken),
+            Err(StoreError::Db(e)) if is_foreign_key_violation(&e) => {
+                return Err(EditError::ReferenceGone);
+            }
             Err(e) => return Err(e.into()),
         };
-        article_body::Entity::insert(article_body::ActiveModel {
-            article_id: Set(row.id),
-            body_html: Set(content.body.as_str().to_owned()),
-            body_text: Set(body_text),
-        })
-        .exec_without_returning(&txn)
-        .await?;
-        write_tags(&txn, row.id, &content.tag_ids, None)
-            .await
-            .map_err(|e| match e {
-                EditError::Store(StoreError::Db(db)) if is_foreign_key_violation(&db) => {
-                    EditError::ReferenceGone
-                }
-                e => e,
-            })?;
+        let row = article::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(EditError::NotFound)?;
         snapshot(&txn, &row, Some(owner), now).await?;
         txn.commit().await?;
         Ok(Article::try_from(row)?)
@@ -629,10 +608,6 @@ async fn apply(
         write_tags(txn, id, tag_ids, visible_from(status, row.published_at)).await?;
     }
     Ok(row)
-}
-
-fn word_count(body_text: &str) -> i32 {
-    i32::try_from(text::word_count(body_text)).unwrap_or(i32::MAX)
 }
 
 /// Refuses ids that name nothing.

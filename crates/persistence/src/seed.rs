@@ -179,6 +179,7 @@ impl Store {
                     published_at,
                     featured: rng.u8(..100) < 3,
                     featured_image: None,
+                    owner_id: None,
                 });
             }
             let txn = db.begin().await?;

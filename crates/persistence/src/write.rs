@@ -36,6 +36,8 @@ pub struct NewArticle {
     pub published_at: Option<DateTime<Utc>>,
     pub featured: bool,
     pub featured_image: Option<FeaturedImage>,
+    /// The staff account that created it; none for demo and seeded articles.
+    pub owner_id: Option<i32>,
 }
 
 /// When a story with this status and publication time becomes public: its publication time
@@ -47,6 +49,11 @@ pub(crate) fn visible_from(
     published_at
         .filter(|_| status == ArticleStatus::Published)
         .map(stored_time)
+}
+
+/// The word count of `body_text`, as stored.
+pub(crate) fn word_count(body_text: &str) -> i32 {
+    i32::try_from(text::word_count(body_text)).unwrap_or(i32::MAX)
 }
 
 /// `at` to whole microseconds, the precision both databases store, so that a cursor made
@@ -71,7 +78,7 @@ impl NewArticle {
             slug: Set(self.slug.to_string()),
             title: Set(self.title.clone()),
             subtitle: Set(self.subtitle.clone()),
-            word_count: Set(i32::try_from(text::word_count(&body_text)).unwrap_or(i32::MAX)),
+            word_count: Set(word_count(&body_text)),
             excerpt: Set(excerpt),
             custom_excerpt: Set(self.excerpt.clone()),
             dateline_place: Set(self.dateline_place.clone()),
@@ -88,7 +95,7 @@ impl NewArticle {
             featured_image_caption: Set(image.as_ref().and_then(|i| i.caption.clone())),
             featured_image_credit: Set(image.and_then(|i| i.credit)),
             revision: Set(1),
-            owner_id: Set(None),
+            owner_id: Set(self.owner_id),
             review_requested_at: Set(None),
             deleted_at: Set(None),
             status_changed_at: Set(None),

@@ -255,6 +255,7 @@ async fn load<C: ConnectionTrait>(
                 caption: i.caption,
                 credit: i.credit,
             }),
+            owner_id: None,
         });
     }
     let ids = insert_articles(db, &new_articles, now).await?;
