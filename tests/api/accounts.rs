@@ -30,6 +30,45 @@ async fn staff_sign_in_and_out_with_a_bearer_token() {
     let after = app.graphql_as(Some(&editor.token), VIEWER, json!({})).await;
     assert_eq!(error_codes(&after), ["UNAUTHENTICATED"], "{after}");
 
+    let token = app.login(&editor.email, &editor.password).await;
+    let lowercase = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("authorization", format!("bearer {token}"))
+        .json(&json!({ "query": VIEWER }))
+        .send()
+        .await
+        .expect("a response")
+        .json::<serde_json::Value>()
+        .await
+        .expect("JSON");
+    assert_eq!(
+        lowercase["data"]["viewer"]["role"], "EDITOR",
+        "the scheme is case-insensitive"
+    );
+    for header in [
+        format!("Token {token}"),
+        "Basic dXNlcjpwYXNz".to_owned(),
+        "Bearer".to_owned(),
+    ] {
+        let refused = app
+            .client
+            .post(format!("{}/graphql", app.address))
+            .header("authorization", header.as_str())
+            .json(&json!({ "query": VIEWER }))
+            .send()
+            .await
+            .expect("a response")
+            .json::<serde_json::Value>()
+            .await
+            .expect("JSON");
+        assert_eq!(
+            error_codes(&refused),
+            ["UNAUTHENTICATED"],
+            "{header}: not served as public"
+        );
+    }
+
     let forged = app
         .graphql_as(Some("dl_not-a-real-token"), VIEWER, json!({}))
         .await;

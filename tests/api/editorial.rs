@@ -804,12 +804,85 @@ async fn staff_list_unpublished_articles_within_their_role() {
         app.data(front, json!({})).await,
         "the front page looks the same to staff"
     );
+    let by_update = app
+        .data_as(
+            &editor,
+            "{ articles(filter: { status: DRAFT }, first: 50) { nodes { title } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        titles(by_update)[..2],
+        ["Theirs".to_owned(), "Mine".to_owned()],
+        "drafts come most recently changed first unless ordered otherwise"
+    );
     let wrong_order = app
         .graphql_as(
             Some(&editor.token),
-            "{ articles(filter: { status: DRAFT }, first: 5) { nodes { title } } }",
+            "{ articles(filter: { status: DRAFT }, orderBy: PUBLISHED_AT_DESC, first: 5) { nodes { title } } }",
             json!({}),
         )
         .await;
     assert_eq!(error_codes(&wrong_order), ["BAD_USER_INPUT"]);
+}
+
+#[tokio::test]
+async fn the_first_edit_of_an_existing_story_keeps_its_original() {
+    let app = spawn_app().await;
+    let editor = app.staff(Role::Editor).await;
+    let slug = "envoy-embarks-on-regional-peace-mission";
+    let original = app
+        .data_as(
+            &editor,
+            "query($slug: String!) { article(slug: $slug) { id title body revision revisions { number } } }",
+            json!({ "slug": slug }),
+        )
+        .await["article"]
+        .clone();
+    assert_eq!(
+        original["revisions"],
+        json!([]),
+        "demo stories start without revisions"
+    );
+    app.data_as(
+        &editor,
+        &update_mutation(),
+        json!({ "input": { "id": original["id"], "expectedRevision": original["revision"], "title": "Rewritten", "body": "<p>Rewritten.</p>" } }),
+    )
+    .await;
+    let restored = app
+        .data_as(
+            &editor,
+            &workflow_mutation("restoreArticleRevision", "RestoreArticleRevisionInput"),
+            json!({ "input": { "id": original["id"], "revision": original["revision"] } }),
+        )
+        .await;
+    let article = &restored["restoreArticleRevision"]["article"];
+    assert_eq!(article["title"], original["title"]);
+    assert_eq!(article["body"], original["body"]);
+    assert_eq!(article["revision"], 3);
+}
+
+#[tokio::test]
+async fn a_tag_given_twice_is_carried_once() {
+    let app = spawn_app().await;
+    let editor = app.staff(Role::Editor).await;
+    let tag = app.tag_ids(1).await[0].clone();
+    let data = app
+        .data_as(
+            &editor,
+            "mutation($input: CreateArticleInput!) { createArticle(input: $input) { article { tags { id } } userErrors { field code } } }",
+            json!({ "input": {
+                "title": "Twice tagged",
+                "body": "<p>x</p>",
+                "sectionId": app.section_id("world").await,
+                "tagIds": [tag, tag],
+            }}),
+        )
+        .await;
+    assert_eq!(data["createArticle"]["userErrors"], json!([]));
+    assert_eq!(
+        data["createArticle"]["article"]["tags"],
+        json!([{ "id": tag }])
+    );
 }

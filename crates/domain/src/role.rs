@@ -53,6 +53,8 @@ pub enum DeskAction {
     ManageStaff,
     /// Read every unpublished article, not only one's own.
     ReadAllDrafts,
+    /// Put any author's byline on an article, not only one's own.
+    AssignBylines,
 }
 
 /// The newsroom's settings that bear on permissions.
@@ -96,7 +98,8 @@ impl Role {
             DeskAction::ManageTags
             | DeskAction::ManageSources
             | DeskAction::ManageAuthors
-            | DeskAction::ReadAllDrafts => matches!(self, Self::Admin | Self::Editor),
+            | DeskAction::ReadAllDrafts
+            | DeskAction::AssignBylines => matches!(self, Self::Admin | Self::Editor),
         }
     }
 

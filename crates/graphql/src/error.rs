@@ -31,8 +31,6 @@ pub enum ApiError {
     Unauthenticated(String),
     /// The viewer's role does not allow this.
     Forbidden(String),
-    /// The thing to act on does not exist (or the viewer may not know it does).
-    NotFound(String),
     /// The article changed since the revision the editor started from.
     Conflict {
         message: String,
@@ -48,7 +46,6 @@ pub mod code {
     pub const LIMIT_EXCEEDED: &str = "LIMIT_EXCEEDED";
     pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
     pub const FORBIDDEN: &str = "FORBIDDEN";
-    pub const NOT_FOUND: &str = "NOT_FOUND";
     pub const CONFLICT: &str = "CONFLICT";
     pub const INTERNAL: &str = "INTERNAL";
     pub const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
@@ -85,7 +82,6 @@ impl From<ApiError> for async_graphql::Error {
             ApiError::LimitExceeded(message) => (code::LIMIT_EXCEEDED, message),
             ApiError::Unauthenticated(message) => (code::UNAUTHENTICATED, message),
             ApiError::Forbidden(message) => (code::FORBIDDEN, message),
-            ApiError::NotFound(message) => (code::NOT_FOUND, message),
             ApiError::Conflict {
                 message,
                 current_revision,

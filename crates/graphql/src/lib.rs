@@ -52,11 +52,12 @@ pub fn prepare_request(request: Request, store: &Store, viewer: Viewer) -> Reque
     request.data(RequestScope::new(store.clone(), viewer))
 }
 
-/// Who a request's bearer token (the part after `Bearer `) signs in. No token is the
-/// public; a token that is unknown or expired is an `UNAUTHENTICATED` response to send
-/// back as it is, so a client learns to sign in again rather than silently losing access.
-pub async fn authenticate(store: &Store, bearer: Option<&str>) -> Result<Viewer, Response> {
-    let Some(token) = bearer else {
+/// Who a request's `Authorization` header (`Bearer <token>`) signs in. No header is the
+/// public; any other header, or a token that is unknown or expired, is an
+/// `UNAUTHENTICATED` response to send back as it is, so a client learns to sign in again
+/// rather than silently losing access.
+pub async fn authenticate(store: &Store, authorization: Option<&str>) -> Result<Viewer, Response> {
+    let Some(header) = authorization else {
         return Ok(Viewer::Anonymous);
     };
     let respond = |message: &str, code: &str| {
@@ -64,7 +65,15 @@ pub async fn authenticate(store: &Store, bearer: Option<&str>) -> Result<Viewer,
         Response::from_errors(vec![error::with_code(error, code)])
     };
     let rejected = |message: &str| respond(message, error::code::UNAUTHENTICATED);
-    if token.len() > 200 {
+    let token = match header.trim().split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+        _ => {
+            return Err(rejected(
+                "send `Authorization: Bearer <token>` with a token from `login`",
+            ));
+        }
+    };
+    if token.is_empty() || token.len() > 200 {
         return Err(rejected("the bearer token is not valid"));
     }
     match store.session_user(token, chrono::Utc::now()).await {

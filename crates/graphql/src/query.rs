@@ -32,17 +32,22 @@ pub struct Query;
 pub(crate) async fn article_connection(
     ctx: &Context<'_>,
     filter: ArticleFilter,
-    order_by: ArticleOrderBy,
+    order_by: Option<ArticleOrderBy>,
     window: Window,
 ) -> ApiResult<ArticleConnection> {
-    let order = ArticleOrder::from(order_by);
-    // Drafts may have no publication time to order by.
+    // Drafts may have no publication time to order by: lists that hold them are ordered by
+    // their last change unless asked otherwise, and cannot be ordered by publication.
     let timeless = filter.in_trash
         || filter.awaiting_review
         || matches!(
             filter.status,
             Some(ArticleStatus::Draft | ArticleStatus::Archived)
         );
+    let order = match order_by {
+        Some(order_by) => ArticleOrder::from(order_by),
+        None if timeless => ArticleOrder::UpdatedDesc,
+        None => ArticleOrder::PublishedDesc,
+    };
     if timeless && order != ArticleOrder::UpdatedDesc {
         return Err(ApiError::bad_input(
             "drafts, archived articles, the review queue and the trash are listed by `UPDATED_AT_DESC`",
@@ -155,7 +160,9 @@ impl Query {
             .map(Article))
     }
 
-    /// Published articles, newest first unless ordered otherwise, optionally filtered.
+    /// Articles, optionally filtered and ordered: the published ones for everyone; signed-in
+    /// staff may also list drafts, scheduled and archived articles, the review queue and the
+    /// trash (see `ArticleFilterInput`).
     #[allow(clippy::too_many_arguments)] // the four Relay arguments plus filter and order
     #[graphql(complexity = "crate::pagination::page_complexity(first, last, child_complexity)")]
     async fn articles(
@@ -170,8 +177,7 @@ impl Query {
         #[graphql(desc = "End before this cursor.")] before: Option<String>,
         #[graphql(desc = "Which articles to list.")] filter: Option<ArticleFilterInput>,
         #[graphql(
-            desc = "The order of the list; null means newest first.",
-            default_with = "Some(ArticleOrderBy::PublishedAtDesc)"
+            desc = "The order of the list. Left out: newest first, or most recently changed first for drafts, archived articles, the review queue and the trash."
         )]
         order_by: Option<ArticleOrderBy>,
     ) -> ApiResult<ArticleConnection> {
@@ -179,7 +185,7 @@ impl Query {
         article_connection(
             ctx,
             filter,
-            order_by.unwrap_or_default(),
+            order_by,
             Window {
                 first,
                 after,

@@ -103,8 +103,8 @@ impl RequestScope {
     }
 
     /// The signed-in member of staff if their role allows `action` on `article` under the
-    /// newsroom's settings, else `FORBIDDEN`. Every article mutation and editorial field
-    /// goes through here.
+    /// newsroom's settings, else `FORBIDDEN`. Every mutation of an existing article and
+    /// every editorial field goes through here.
     pub async fn require_on_article(
         &self,
         action: ArticleAction,
@@ -115,6 +115,25 @@ impl RequestScope {
             own: article.owner_id == Some(user.id),
             status: article.status,
         };
+        self.require_facts(user, action, facts).await
+    }
+
+    /// The signed-in member of staff if their role lets them start a draft of their own.
+    pub async fn require_new_article(&self) -> ApiResult<&model::User> {
+        let user = self.staff()?;
+        let draft = ArticleFacts {
+            own: true,
+            status: ArticleStatus::Draft,
+        };
+        self.require_facts(user, ArticleAction::Create, draft).await
+    }
+
+    async fn require_facts<'u>(
+        &self,
+        user: &'u model::User,
+        action: ArticleAction,
+        facts: ArticleFacts,
+    ) -> ApiResult<&'u model::User> {
         if user
             .role
             .may_on_article(action, facts, self.policy().await?)

@@ -2,11 +2,13 @@
 //! the workflow (review, publish, schedule, unpublish, archive), the trash, revisions,
 //! corrections, and the scheduled publishing every server runs.
 //!
-//! Each operation is one transaction, and each begins by writing the article's row
-//! (`revision = revision + 1 … WHERE revision = expected`): that claims the row before
-//! anything is read, so two editors saving from the same revision cannot both succeed, on
-//! PostgreSQL (row lock, then the second `WHERE` no longer matches) as on SQLite (one writer
-//! at a time). Whatever fails after that rolls the whole change back.
+//! Each operation is one transaction, and each change to an existing article begins by
+//! writing its row — edits and workflow moves with `revision = revision + 1 … WHERE revision
+//! = expected`, corrections and scheduled publishing with a condition on the status. That
+//! claims the row before anything is read, so two editors saving from the same revision
+//! cannot both succeed, on PostgreSQL (row lock, then the second `WHERE` no longer matches)
+//! as on SQLite (one writer at a time). Whatever fails after that rolls the whole change
+//! back. New drafts are inserted, their references checked first and by the constraints.
 
 use std::collections::HashMap;
 
@@ -30,7 +32,9 @@ use crate::queries::articles::slug_redirect_kind;
 use crate::queries::unique;
 use crate::slug_history::record_former_slug;
 use crate::store::Store;
-use crate::write::{NewArticle, insert_articles, stored_time, visible_from, word_count};
+use crate::write::{
+    NewArticle, first_occurrences, insert_articles, stored_time, visible_from, word_count,
+};
 
 /// A comment ending the scheduler's polling statement, which every server runs every second
 /// whatever the traffic: instrumentation counting a request's statements leaves it out.
@@ -176,10 +180,7 @@ impl Store {
         // What was checked above may have changed since: the constraints have the last word.
         let id = match insert_articles(&txn, std::slice::from_ref(&new), now).await {
             Ok(ids) => ids.first().copied().ok_or(EditError::NotFound)?,
-            Err(StoreError::Db(e)) if is_unique_violation(&e) => return Err(EditError::SlugTaken),
-            Err(StoreError::Db(e)) if is_foreign_key_violation(&e) => {
-                return Err(EditError::ReferenceGone);
-            }
+            Err(StoreError::Db(e)) => return Err(refusal(e)),
             Err(e) => return Err(e.into()),
         };
         let row = article::Entity::find_by_id(id)
@@ -507,7 +508,10 @@ async fn claim(
     let row = article::Entity::find_by_id(id).one(txn).await?;
     match row {
         None => Err(EditError::NotFound),
-        Some(row) if claimed.rows_affected == 1 => Ok(row),
+        Some(row) if claimed.rows_affected == 1 => {
+            keep_baseline(txn, &row, expected).await?;
+            Ok(row)
+        }
         Some(row) if row.revision != expected => Err(EditError::Conflict {
             expected,
             current: row.revision,
@@ -515,6 +519,25 @@ async fn claim(
         Some(_) if trash == Trash::Outside => Err(EditError::InTrash),
         Some(_) => Err(EditError::NotInTrash),
     }
+}
+
+/// Records the content the article has before its first change through the desk, as the
+/// revision `expected` it is at: demo, seeded and imported articles have no revision rows
+/// until then, and their original text must not be lost with the first save.
+async fn keep_baseline(
+    txn: &DatabaseTransaction,
+    row: &article::Model,
+    expected: i32,
+) -> EditResult<()> {
+    let kept = article_revision::Entity::find()
+        .filter(article_revision::Column::ArticleId.eq(row.id))
+        .filter(article_revision::Column::Revision.eq(expected))
+        .count(txn)
+        .await?;
+    if kept == 0 {
+        snapshot_as(txn, row, expected, None, row.created_at).await?;
+    }
+    Ok(())
 }
 
 /// Writes `changes` over `current` with everything derived from them: excerpt, word
@@ -598,7 +621,7 @@ async fn apply(
         row.custom_excerpt = Set(custom_excerpt);
         row.excerpt = Set(excerpt);
     }
-    let row = row.update(txn).await?;
+    let row = row.update(txn).await.map_err(refusal)?;
     if let Some(tag_ids) = &changes.tag_ids {
         check_references(txn, None, None, None, Some(tag_ids)).await?;
         article_tag::Entity::delete_many()
@@ -691,14 +714,8 @@ async fn write_tags(
     tag_ids: &[i32],
     visible_from: Option<DateTime<Utc>>,
 ) -> EditResult<()> {
-    let mut seen = Vec::with_capacity(tag_ids.len());
-    let rows: Vec<_> = tag_ids
+    let rows: Vec<_> = first_occurrences(tag_ids)
         .iter()
-        .filter(|id| {
-            let first = !seen.contains(*id);
-            seen.push(**id);
-            first
-        })
         .enumerate()
         .map(|(position, tag_id)| article_tag::ActiveModel {
             article_id: Set(article_id),
@@ -710,9 +727,22 @@ async fn write_tags(
     if !rows.is_empty() {
         article_tag::Entity::insert_many(rows)
             .exec_without_returning(txn)
-            .await?;
+            .await
+            .map_err(refusal)?;
     }
     Ok(())
+}
+
+/// A write refused by a constraint: a slug taken, or a reference deleted, by a concurrent
+/// change since it was checked.
+fn refusal(error: sea_orm::DbErr) -> EditError {
+    if is_unique_violation(&error) {
+        EditError::SlugTaken
+    } else if is_foreign_key_violation(&error) {
+        EditError::ReferenceGone
+    } else {
+        error.into()
+    }
 }
 
 async fn set_tags_visibility(
@@ -735,6 +765,17 @@ async fn snapshot(
     user: Option<i32>,
     now: DateTime<Utc>,
 ) -> EditResult<()> {
+    snapshot_as(txn, row, row.revision, user, now).await
+}
+
+/// Records the article as `row` stands as its revision `number`.
+async fn snapshot_as(
+    txn: &DatabaseTransaction,
+    row: &article::Model,
+    number: i32,
+    user: Option<i32>,
+    at: DateTime<Utc>,
+) -> EditResult<()> {
     let body = article_body::Entity::find_by_id(row.id)
         .one(txn)
         .await?
@@ -756,9 +797,9 @@ async fn snapshot(
     article_revision::Entity::insert(article_revision::ActiveModel {
         id: NotSet,
         article_id: Set(row.id),
-        revision: Set(row.revision),
+        revision: Set(number),
         user_id: Set(user),
-        created_at: Set(now),
+        created_at: Set(at),
         status: Set(row.status.clone()),
         slug: Set(row.slug.clone()),
         title: Set(row.title.clone()),

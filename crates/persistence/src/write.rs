@@ -51,6 +51,19 @@ pub(crate) fn visible_from(
         .map(stored_time)
 }
 
+/// `ids` without repeats, each where it first occurs.
+pub(crate) fn first_occurrences(ids: &[i32]) -> Vec<i32> {
+    let mut seen = Vec::with_capacity(ids.len());
+    ids.iter()
+        .copied()
+        .filter(|id| {
+            let first = !seen.contains(id);
+            seen.push(*id);
+            first
+        })
+        .collect()
+}
+
 /// The word count of `body_text`, as stored.
 pub(crate) fn word_count(body_text: &str) -> i32 {
     i32::try_from(text::word_count(body_text)).unwrap_or(i32::MAX)
@@ -135,7 +148,8 @@ pub(crate) async fn insert_articles<C: ConnectionTrait>(
         let mut co_authors = Vec::new();
         for (new, id) in batch.iter().zip(&keys) {
             let visible_from = visible_from(new.status, new.published_at);
-            tags.extend(new.tag_ids.iter().enumerate().map(|(position, tag_id)| {
+            let tag_ids = first_occurrences(&new.tag_ids);
+            tags.extend(tag_ids.iter().enumerate().map(|(position, tag_id)| {
                 article_tag::ActiveModel {
                     article_id: Set(*id),
                     tag_id: Set(*tag_id),

@@ -2,7 +2,7 @@
 //! newsroom gets its first admin.
 
 use anyhow::Context;
-use dateline_domain::{Email, NewPassword};
+use dateline_domain::{Email, NewPassword, input};
 use dateline_persistence::model::User;
 use dateline_persistence::{NewUser, Store};
 
@@ -18,7 +18,8 @@ pub async fn create_user(
     let email = Email::parse(&args.email).map_err(|e| anyhow::anyhow!("--email {e}"))?;
     let password = NewPassword::parse(password).map_err(|e| anyhow::anyhow!("the password {e}"))?;
     let name = match &args.name {
-        Some(name) => name.trim().to_owned(),
+        Some(name) => input::required_text(name, input::MAX_NAME_CHARS)
+            .map_err(|e| anyhow::anyhow!("--name {e}"))?,
         None => email
             .as_str()
             .split('@')

@@ -4,7 +4,7 @@
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, Duration, Utc};
 use dateline_domain::input::{self, MAX_NAME_CHARS, MAX_SHORT_TEXT_CHARS, MAX_TITLE_CHARS};
-use dateline_domain::{ArticleAction, ArticleFacts, ArticleStatus, BodyFormat, DeskAction};
+use dateline_domain::{ArticleAction, BodyFormat, DeskAction};
 use dateline_persistence::{
     ArticleChanges, ArticleContent, EditError, Reference, Transition, model,
 };
@@ -111,7 +111,9 @@ pub struct UpdateArticleInput {
 pub struct ArticleRefInput {
     /// The article.
     pub id: ID,
-    /// When given, the change is refused with `CONFLICT` if the article has changed since.
+    /// When given, the change is refused with `CONFLICT` if the article is at another
+    /// revision. Left out, the change applies to the revision the server reads, and is
+    /// still refused with `CONFLICT` if someone changes the article in the instant between.
     pub expected_revision: Option<i32>,
 }
 
@@ -123,7 +125,8 @@ pub struct PublishArticleInput {
     /// When to publish: left out, now; a time to come schedules the article, which then
     /// publishes itself. A time in the past is refused.
     pub at: Option<DateTime<Utc>>,
-    /// When given, the change is refused with `CONFLICT` if the article has changed since.
+    /// When given, the change is refused with `CONFLICT` if the article is at another
+    /// revision.
     pub expected_revision: Option<i32>,
 }
 
@@ -134,7 +137,8 @@ pub struct RestoreArticleRevisionInput {
     pub id: ID,
     /// The revision number to bring back (see `Article.revisions`).
     pub revision: i32,
-    /// When given, the change is refused with `CONFLICT` if the article has changed since.
+    /// When given, the change is refused with `CONFLICT` if the article is at another
+    /// revision.
     pub expected_revision: Option<i32>,
 }
 
@@ -296,13 +300,12 @@ fn byline(
         },
         None => None,
     };
-    let may_name_anyone = user.role.may(DeskAction::ReadAllDrafts);
     match (asked, user.author_id) {
-        (Some(id), _) if may_name_anyone => Ok(Some(id)),
         (Some(id), Some(own)) if id == own => Ok(Some(id)),
-        (Some(_), _) => Err(ApiError::Forbidden(
-            "authors and contributors write under their own byline only".to_owned(),
-        )),
+        (Some(id), _) => {
+            scope.require(DeskAction::AssignBylines)?;
+            Ok(Some(id))
+        }
         (None, Some(own)) => Ok(Some(own)),
         (None, None) => {
             problems.push(UserError::new(
@@ -343,19 +346,7 @@ impl ArticleMutation {
         #[graphql(desc = "The new draft.")] input: CreateArticleInput,
     ) -> ApiResult<ArticlePayload> {
         let scope = scope(ctx)?;
-        let user = scope.staff()?;
-        let draft = ArticleFacts {
-            own: true,
-            status: ArticleStatus::Draft,
-        };
-        if !user
-            .role
-            .may_on_article(ArticleAction::Create, draft, scope.policy().await?)
-        {
-            return Err(ApiError::Forbidden(
-                "this role may not write articles".to_owned(),
-            ));
-        }
+        let user = scope.require_new_article().await?;
         let mut problems = Problems::default();
         let author_id = byline(scope, &mut problems, input.author_id.as_ref())?;
         let title = problems.check("title", input::required_text(&input.title, MAX_TITLE_CHARS));
@@ -579,12 +570,19 @@ impl ArticleMutation {
         };
         let expected = pinned_revision(&article, input.expected_revision)?;
         let editor = scope.staff()?.id;
-        outcome(
+        let mut payload = outcome(
             scope
                 .store
                 .restore_revision(article.id, expected, input.revision, editor)
                 .await,
-        )
+        )?;
+        // What the revision names is at fault, and the input names only the revision.
+        for error in &mut payload.user_errors {
+            if error.code == UserErrorCode::NotFound {
+                error.field = Some("revision".to_owned());
+            }
+        }
+        Ok(payload)
     }
 
     /// Adds a dated public correction to a published article.
@@ -609,7 +607,8 @@ impl ArticleMutation {
         if let Err(error) = scope.store.add_correction(article.id, note, editor).await {
             return outcome(Err(error));
         }
-        outcome(Ok(article))
+        let corrected = scope.store.article_for_desk(article.id).await?;
+        outcome(corrected.ok_or(EditError::NotFound))
     }
 
     /// A link that shows an unpublished article to anyone holding it, until it expires or

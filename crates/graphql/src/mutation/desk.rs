@@ -72,7 +72,7 @@ pub struct UpdateTagInput {
     pub id: ID,
     /// A new name.
     pub name: Option<String>,
-    /// A new slug. The old tag page URL stops working.
+    /// A new slug; the old tag page URL keeps redirecting to the tag.
     pub slug: Option<String>,
 }
 
@@ -125,7 +125,7 @@ pub struct UpdateAuthorInput {
     pub id: ID,
     /// A new name.
     pub name: Option<String>,
-    /// A new slug. The old author page URL stops working.
+    /// A new slug; the old author page URL keeps redirecting to the author.
     pub slug: Option<String>,
     /// A new biography; `null` removes it.
     pub bio: MaybeUndefined<String>,

@@ -73,7 +73,7 @@ impl Author {
         article_connection(
             ctx,
             filter,
-            order_by.unwrap_or_default(),
+            order_by,
             Window {
                 first,
                 after,

@@ -121,7 +121,7 @@ impl Section {
         article_connection(
             ctx,
             filter,
-            order_by.unwrap_or_default(),
+            order_by,
             Window {
                 first,
                 after,

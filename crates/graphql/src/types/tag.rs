@@ -63,7 +63,7 @@ impl Tag {
         article_connection(
             ctx,
             filter,
-            order_by.unwrap_or_default(),
+            order_by,
             Window {
                 first,
                 after,
