@@ -110,9 +110,14 @@ impl MigrationTrait for Migration {
                     .col(integer("section_id"))
                     .col(integer_null("source_id"))
                     .col(integer("author_id"))
-                    // Comma-separated tag ids, in order.
+                    // Comma-separated tag and co-author ids, in order.
                     .col(text("tag_ids"))
+                    .col(text("co_author_ids"))
                     .col(boolean("featured"))
+                    .col(text_null("featured_image_url"))
+                    .col(text_null("featured_image_alt"))
+                    .col(text_null("featured_image_caption"))
+                    .col(text_null("featured_image_credit"))
                     .foreign_key(&mut fk(
                         ("article_revisions", "article_id"),
                         "articles",

@@ -257,3 +257,36 @@ async fn admins_change_roles_and_remove_accounts_which_signs_them_out() {
     let after = app.graphql_as(Some(&token), VIEWER, json!({})).await;
     assert_eq!(error_codes(&after), ["UNAUTHENTICATED"]);
 }
+
+#[tokio::test]
+async fn staff_change_their_own_password() {
+    let app = spawn_app().await;
+    let author = app.staff(Role::Author).await;
+    let change = "mutation($input: ChangePasswordInput!) { changePassword(input: $input) { token userErrors { field code } } }";
+    let wrong = app
+        .data_as(
+            &author,
+            change,
+            json!({ "input": { "currentPassword": "not it at all", "newPassword": "a brand new password" } }),
+        )
+        .await;
+    assert_eq!(
+        wrong["changePassword"]["userErrors"],
+        json!([{ "field": "currentPassword", "code": "INVALID_CREDENTIALS" }])
+    );
+    let changed = app
+        .data_as(
+            &author,
+            change,
+            json!({ "input": { "currentPassword": author.password, "newPassword": "a brand new password" } }),
+        )
+        .await;
+    let token = changed["changePassword"]["token"]
+        .as_str()
+        .expect("a new token");
+    let old = app.graphql_as(Some(&author.token), VIEWER, json!({})).await;
+    assert_eq!(error_codes(&old), ["UNAUTHENTICATED"], "other sessions end");
+    let me = app.graphql_as(Some(token), VIEWER, json!({})).await;
+    assert_eq!(me["data"]["viewer"]["role"], "AUTHOR");
+    app.login(&author.email, "a brand new password").await;
+}

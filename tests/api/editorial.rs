@@ -886,3 +886,79 @@ async fn a_tag_given_twice_is_carried_once() {
         json!([{ "id": tag }])
     );
 }
+
+#[tokio::test]
+async fn editors_set_co_authors_and_the_lead_picture() {
+    let app = spawn_app().await;
+    let editor = app.staff(Role::Editor).await;
+    let colleague = app.staff(Role::Author).await;
+    let fields = "article { revision coAuthors { name } featuredImage { url altText caption credit } } userErrors { field code }";
+    let create = format!(
+        "mutation($input: CreateArticleInput!) {{ createArticle(input: $input) {{ {fields} article {{ id }} }} }}"
+    );
+    let created = app
+        .data_as(
+            &editor,
+            &create,
+            json!({ "input": {
+                "title": "Joint report",
+                "body": "<p>Two bylines.</p>",
+                "sectionId": app.section_id("world").await,
+                "coAuthorIds": [colleague.author_id],
+                "featuredImage": { "url": "https://img.example/doha.jpg", "altText": "Delegates in Doha", "credit": "Desk" },
+            }}),
+        )
+        .await;
+    let article = &created["createArticle"]["article"];
+    assert_eq!(article["coAuthors"], json!([{ "name": "Test author" }]));
+    assert_eq!(
+        article["featuredImage"],
+        json!({ "url": "https://img.example/doha.jpg", "altText": "Delegates in Doha", "caption": null, "credit": "Desk" })
+    );
+
+    let update = format!(
+        "mutation($input: UpdateArticleInput!) {{ updateArticle(input: $input) {{ {fields} }} }}"
+    );
+    let unsafe_image = app
+        .data_as(
+            &editor,
+            &update,
+            json!({ "input": { "id": article["id"], "expectedRevision": 1, "featuredImage": { "url": "javascript:alert(1)" } } }),
+        )
+        .await;
+    assert_eq!(
+        unsafe_image["updateArticle"]["userErrors"],
+        json!([{ "field": "featuredImage.url", "code": "INVALID" }])
+    );
+    let cleared = app
+        .data_as(
+            &editor,
+            &update,
+            json!({ "input": { "id": article["id"], "expectedRevision": 1, "featuredImage": null, "coAuthorIds": [] } }),
+        )
+        .await;
+    let cleared = &cleared["updateArticle"]["article"];
+    assert_eq!(cleared["featuredImage"], Value::Null);
+    assert_eq!(cleared["coAuthors"], json!([]));
+
+    let restored = app
+        .data_as(
+            &editor,
+            &workflow_mutation("restoreArticleRevision", "RestoreArticleRevisionInput"),
+            json!({ "input": { "id": article["id"], "revision": 1 } }),
+        )
+        .await;
+    let restored_id = &restored["restoreArticleRevision"]["article"]["id"];
+    let again = app
+        .data_as(
+            &editor,
+            "query($id: ID!) { node(id: $id) { ... on Article { coAuthors { name } featuredImage { url } } } }",
+            json!({ "id": restored_id }),
+        )
+        .await;
+    assert_eq!(
+        again["node"],
+        json!({ "coAuthors": [{ "name": "Test author" }], "featuredImage": { "url": "https://img.example/doha.jpg" } }),
+        "a revision keeps the bylines and the picture too"
+    );
+}

@@ -498,4 +498,17 @@ async fn authors_write_under_their_own_byline_only() {
         )
         .await;
     assert_eq!(error_codes(&response), ["FORBIDDEN"]);
+    let co_written = app
+        .graphql_as(
+            Some(&author.token),
+            &crate::editorial::create_mutation(),
+            json!({ "input": {
+                "title": "Borrowed co-byline",
+                "body": "<p>x</p>",
+                "sectionId": app.section_id("world").await,
+                "coAuthorIds": [other.author_id],
+            }}),
+        )
+        .await;
+    assert_eq!(error_codes(&co_written), ["FORBIDDEN"]);
 }

@@ -11,6 +11,8 @@ pub const MAX_TITLE_CHARS: usize = 300;
 pub const MAX_NAME_CHARS: usize = 120;
 /// The largest article body accepted, in bytes of input.
 pub const MAX_BODY_BYTES: usize = 200_000;
+/// The longest web address accepted, in characters.
+pub const MAX_URL_CHARS: usize = 2048;
 /// The shortest password accepted, in characters.
 pub const MIN_PASSWORD_CHARS: usize = 10;
 /// The longest password accepted, in bytes: hashing is deliberately slow, so its input is
@@ -32,6 +34,8 @@ pub enum InputError {
     TooShort(usize),
     #[error("is not an email address")]
     NotAnEmail,
+    #[error("must be an http:// or https:// address")]
+    NotAWebAddress,
 }
 
 /// Trimmed text of 1 to `max` characters.
@@ -52,6 +56,25 @@ pub fn optional_text(input: &str, max: usize) -> Result<Option<String>, InputErr
         Ok(text) => Ok(Some(text)),
         Err(InputError::Empty) => Ok(None),
         Err(e) => Err(e),
+    }
+}
+
+/// A web address, or `None` when blank. Only http(s): frontends put these in `href` and
+/// `src`, where other schemes (`javascript:`) are unsafe.
+pub fn web_url(input: &str) -> Result<Option<String>, InputError> {
+    let Some(url) = optional_text(input, MAX_URL_CHARS)? else {
+        return Ok(None);
+    };
+    let lower = url.to_ascii_lowercase();
+    let host = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"));
+    let valid = host.is_some_and(|host| !host.is_empty() && !host.starts_with('/'))
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control());
+    if valid {
+        Ok(Some(url))
+    } else {
+        Err(InputError::NotAWebAddress)
     }
 }
 
@@ -165,6 +188,24 @@ mod tests {
             "a@b",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn web_addresses_are_http_only() {
+        assert_eq!(
+            web_url(" https://example.com/a.jpg "),
+            Ok(Some("https://example.com/a.jpg".to_owned()))
+        );
+        assert_eq!(web_url(""), Ok(None));
+        for bad in [
+            "javascript:alert(1)",
+            "//example.com",
+            "https://",
+            "http://a b",
+            "ftp://x",
+        ] {
+            assert_eq!(web_url(bad), Err(InputError::NotAWebAddress), "{bad}");
         }
     }
 

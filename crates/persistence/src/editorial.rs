@@ -18,16 +18,16 @@ use dateline_domain::{ArticleStatus, Slug, text};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, IntoActiveModel, NotSet, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait, TransactionTrait,
+    EntityTrait, IntoActiveModel, Iterable, NotSet, PaginatorTrait, PrimaryKeyToColumn,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, TransactionTrait,
 };
 
 use crate::entity::{
-    article, article_body, article_correction, article_revision, article_tag, author, section,
-    source, tag,
+    article, article_body, article_co_author, article_correction, article_revision, article_tag,
+    author, section, source, tag,
 };
 use crate::error::{StoreError, is_foreign_key_violation, is_unique_violation};
-use crate::model::{Article, Correction, Revision};
+use crate::model::{Article, Correction, FeaturedImage, Revision};
 use crate::queries::articles::slug_redirect_kind;
 use crate::queries::unique;
 use crate::slug_history::record_former_slug;
@@ -53,8 +53,10 @@ pub struct ArticleContent {
     pub section_id: i32,
     pub source_id: Option<i32>,
     pub author_id: i32,
+    pub co_author_ids: Vec<i32>,
     pub tag_ids: Vec<i32>,
     pub featured: bool,
+    pub featured_image: Option<FeaturedImage>,
 }
 
 /// What an edit changes; `None` leaves a field as it is, `Some(None)` clears it.
@@ -69,8 +71,10 @@ pub struct ArticleChanges {
     pub section_id: Option<i32>,
     pub source_id: Option<Option<i32>>,
     pub author_id: Option<i32>,
+    pub co_author_ids: Option<Vec<i32>>,
     pub tag_ids: Option<Vec<i32>>,
     pub featured: Option<bool>,
+    pub featured_image: Option<Option<FeaturedImage>>,
 }
 
 /// A move through the workflow.
@@ -129,6 +133,7 @@ pub enum Reference {
     Section,
     Source,
     Author,
+    CoAuthor,
     Tag,
 }
 
@@ -148,14 +153,14 @@ impl Store {
     pub async fn create_article(&self, content: ArticleContent, owner: i32) -> EditResult<Article> {
         // Reads first and outside the transaction: on SQLite a transaction that reads
         // before it writes can be refused the write lock.
-        check_references(
-            self.connection(),
-            Some(content.section_id),
-            content.source_id,
-            Some(content.author_id),
-            Some(&content.tag_ids),
-        )
-        .await?;
+        let references = References {
+            section: Some(content.section_id),
+            source: content.source_id,
+            author: Some(content.author_id),
+            co_authors: Some(&content.co_author_ids),
+            tags: Some(&content.tag_ids),
+        };
+        check_references(self.connection(), references).await?;
         check_slug(self.connection(), &content.slug, None).await?;
         let now = stored_time(Utc::now());
         let new = NewArticle {
@@ -167,13 +172,13 @@ impl Store {
             dateline_place: content.dateline_place,
             source_id: content.source_id,
             author_id: content.author_id,
-            co_author_ids: Vec::new(),
+            co_author_ids: content.co_author_ids,
             section_id: content.section_id,
             tag_ids: content.tag_ids,
             status: ArticleStatus::Draft,
             published_at: None,
             featured: content.featured,
-            featured_image: None,
+            featured_image: content.featured_image,
             owner_id: Some(owner),
         };
         let txn = self.connection().begin().await?;
@@ -240,8 +245,10 @@ impl Store {
             section_id: Some(old.section_id),
             source_id: Some(old.source_id),
             author_id: Some(old.author_id),
-            tag_ids: Some(existing_tags(&txn, &old.tag_ids).await?),
+            co_author_ids: Some(existing::<author::Entity>(&txn, &old.co_author_ids).await?),
+            tag_ids: Some(existing::<tag::Entity>(&txn, &old.tag_ids).await?),
             featured: Some(old.featured),
+            featured_image: Some(old.featured_image),
         };
         let row = apply(&txn, current, changes, now).await?;
         snapshot(&txn, &row, Some(editor), now).await?;
@@ -549,14 +556,14 @@ async fn apply(
     changes: ArticleChanges,
     now: DateTime<Utc>,
 ) -> EditResult<article::Model> {
-    check_references(
-        txn,
-        changes.section_id,
-        changes.source_id.flatten(),
-        changes.author_id,
-        None,
-    )
-    .await?;
+    let references = References {
+        section: changes.section_id,
+        source: changes.source_id.flatten(),
+        author: changes.author_id,
+        co_authors: changes.co_author_ids.as_deref(),
+        tags: None,
+    };
+    check_references(txn, references).await?;
     let id = current.id;
     let old_slug = current.slug.clone();
     let status = Article::try_from(current.clone())?.status;
@@ -593,6 +600,33 @@ async fn apply(
     if let Some(featured) = changes.featured {
         row.featured = Set(featured);
     }
+    if let Some(image) = changes.featured_image {
+        row.featured_image_url = Set(image.as_ref().map(|i| i.url.clone()));
+        row.featured_image_alt = Set(image.as_ref().and_then(|i| i.alt_text.clone()));
+        row.featured_image_caption = Set(image.as_ref().and_then(|i| i.caption.clone()));
+        row.featured_image_credit = Set(image.and_then(|i| i.credit));
+    }
+    if let Some(co_author_ids) = &changes.co_author_ids {
+        article_co_author::Entity::delete_many()
+            .filter(article_co_author::Column::ArticleId.eq(id))
+            .exec(txn)
+            .await?;
+        let rows: Vec<_> = first_occurrences(co_author_ids)
+            .into_iter()
+            .enumerate()
+            .map(|(position, author_id)| article_co_author::ActiveModel {
+                article_id: Set(id),
+                author_id: Set(author_id),
+                position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+            })
+            .collect();
+        if !rows.is_empty() {
+            article_co_author::Entity::insert_many(rows)
+                .exec_without_returning(txn)
+                .await
+                .map_err(refusal)?;
+        }
+    }
     if let Some(body) = &changes.body {
         let body_text = body.plain_text();
         article_body::Entity::update_many()
@@ -623,7 +657,11 @@ async fn apply(
     }
     let row = row.update(txn).await.map_err(refusal)?;
     if let Some(tag_ids) = &changes.tag_ids {
-        check_references(txn, None, None, None, Some(tag_ids)).await?;
+        let references = References {
+            tags: Some(tag_ids),
+            ..References::default()
+        };
+        check_references(txn, references).await?;
         article_tag::Entity::delete_many()
             .filter(article_tag::Column::ArticleId.eq(id))
             .exec(txn)
@@ -633,57 +671,78 @@ async fn apply(
     Ok(row)
 }
 
-/// Refuses ids that name nothing.
-async fn check_references<C: ConnectionTrait>(
-    db: &C,
-    section_id: Option<i32>,
-    source_id: Option<i32>,
-    author_id: Option<i32>,
-    tag_ids: Option<&[i32]>,
-) -> EditResult<()> {
-    let missing = |kind, id| Err(EditError::Unknown { kind, id });
-    if let Some(id) = section_id
-        && section::Entity::find_by_id(id).count(db).await? == 0
-    {
-        return missing(Reference::Section, id);
-    }
-    if let Some(id) = source_id
-        && source::Entity::find_by_id(id).count(db).await? == 0
-    {
-        return missing(Reference::Source, id);
-    }
-    if let Some(id) = author_id
-        && author::Entity::find_by_id(id).count(db).await? == 0
-    {
-        return missing(Reference::Author, id);
-    }
-    if let Some(ids) = tag_ids {
-        let found: Vec<i32> = tag::Entity::find()
-            .select_only()
-            .column(tag::Column::Id)
-            .filter(tag::Column::Id.is_in(unique(ids)))
-            .into_tuple()
-            .all(db)
-            .await?;
-        if let Some(&id) = ids.iter().find(|id| !found.contains(id)) {
-            return Err(EditError::Unknown {
-                kind: Reference::Tag,
-                id,
-            });
-        }
-    }
-    Ok(())
+/// What an article refers to by id, for [`check_references`]; `None` checks nothing.
+#[derive(Default)]
+struct References<'a> {
+    section: Option<i32>,
+    source: Option<i32>,
+    author: Option<i32>,
+    co_authors: Option<&'a [i32]>,
+    tags: Option<&'a [i32]>,
 }
 
-/// The tags among `ids` that still exist, in order: a revision may name tags merged or
-/// deleted since.
-async fn existing_tags(txn: &DatabaseTransaction, ids: &[i32]) -> EditResult<Vec<i32>> {
-    let found: Vec<i32> = tag::Entity::find()
+/// Refuses ids that name nothing.
+async fn check_references<C: ConnectionTrait>(db: &C, refs: References<'_>) -> EditResult<()> {
+    let section = refs.section.map(|id| vec![id]);
+    let source = refs.source.map(|id| vec![id]);
+    let author = refs.author.map(|id| vec![id]);
+    let missing = [
+        (
+            Reference::Section,
+            first_missing::<section::Entity, _>(db, section.as_deref()).await?,
+        ),
+        (
+            Reference::Source,
+            first_missing::<source::Entity, _>(db, source.as_deref()).await?,
+        ),
+        (
+            Reference::Author,
+            first_missing::<author::Entity, _>(db, author.as_deref()).await?,
+        ),
+        (
+            Reference::CoAuthor,
+            first_missing::<author::Entity, _>(db, refs.co_authors).await?,
+        ),
+        (
+            Reference::Tag,
+            first_missing::<tag::Entity, _>(db, refs.tags).await?,
+        ),
+    ];
+    match missing
+        .into_iter()
+        .find_map(|(kind, id)| id.map(|id| (kind, id)))
+    {
+        Some((kind, id)) => Err(EditError::Unknown { kind, id }),
+        None => Ok(()),
+    }
+}
+
+/// The first of `ids` that names no row of `E`.
+async fn first_missing<E, C>(db: &C, ids: Option<&[i32]>) -> EditResult<Option<i32>>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    let Some(ids) = ids.filter(|ids| !ids.is_empty()) else {
+        return Ok(None);
+    };
+    let found = existing::<E>(db, ids).await?;
+    Ok(ids.iter().copied().find(|id| !found.contains(id)))
+}
+
+/// The ids among `ids` that name a row of `E`, in order: a revision may name tags or
+/// co-authors merged or deleted since.
+async fn existing<E: EntityTrait>(db: &impl ConnectionTrait, ids: &[i32]) -> EditResult<Vec<i32>> {
+    let Some(primary_key) = E::PrimaryKey::iter().next() else {
+        return Ok(Vec::new());
+    };
+    let id = primary_key.into_column();
+    let found: Vec<i32> = E::find()
         .select_only()
-        .column(tag::Column::Id)
-        .filter(tag::Column::Id.is_in(unique(ids)))
+        .column(id)
+        .filter(id.is_in(unique(ids)))
         .into_tuple()
-        .all(txn)
+        .all(db)
         .await?;
     Ok(ids
         .iter()
@@ -789,11 +848,15 @@ async fn snapshot_as(
         .into_tuple()
         .all(txn)
         .await?;
-    let tag_ids = tag_ids
-        .iter()
-        .map(i32::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
+    let co_author_ids: Vec<i32> = article_co_author::Entity::find()
+        .select_only()
+        .column(article_co_author::Column::AuthorId)
+        .filter(article_co_author::Column::ArticleId.eq(row.id))
+        .order_by_asc(article_co_author::Column::Position)
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let joined = |ids: Vec<i32>| ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
     article_revision::Entity::insert(article_revision::ActiveModel {
         id: NotSet,
         article_id: Set(row.id),
@@ -810,8 +873,13 @@ async fn snapshot_as(
         section_id: Set(row.section_id),
         source_id: Set(row.source_id),
         author_id: Set(row.author_id),
-        tag_ids: Set(tag_ids),
+        tag_ids: Set(joined(tag_ids)),
+        co_author_ids: Set(joined(co_author_ids)),
         featured: Set(row.featured),
+        featured_image_url: Set(row.featured_image_url.clone()),
+        featured_image_alt: Set(row.featured_image_alt.clone()),
+        featured_image_caption: Set(row.featured_image_caption.clone()),
+        featured_image_credit: Set(row.featured_image_credit.clone()),
     })
     .exec_without_returning(txn)
     .await?;

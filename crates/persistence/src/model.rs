@@ -235,7 +235,9 @@ pub struct Revision {
     pub source_id: Option<i32>,
     pub author_id: i32,
     pub tag_ids: Vec<i32>,
+    pub co_author_ids: Vec<i32>,
     pub featured: bool,
+    pub featured_image: Option<FeaturedImage>,
 }
 
 impl TryFrom<entity::article_revision::Model> for Revision {
@@ -249,13 +251,21 @@ impl TryFrom<entity::article_revision::Model> for Revision {
             ))
         };
         let status = row.status.parse().map_err(|_| corrupt())?;
-        let tag_ids = row
-            .tag_ids
-            .split(',')
-            .filter(|id| !id.is_empty())
-            .map(str::parse)
-            .collect::<Result<Vec<i32>, _>>()
-            .map_err(|_| corrupt())?;
+        let ids = |list: &str| {
+            list.split(',')
+                .filter(|id| !id.is_empty())
+                .map(str::parse)
+                .collect::<Result<Vec<i32>, _>>()
+                .map_err(|_| corrupt())
+        };
+        let tag_ids = ids(&row.tag_ids)?;
+        let co_author_ids = ids(&row.co_author_ids)?;
+        let featured_image = row.featured_image_url.map(|url| FeaturedImage {
+            url,
+            alt_text: row.featured_image_alt,
+            caption: row.featured_image_caption,
+            credit: row.featured_image_credit,
+        });
         Ok(Self {
             article_id: row.article_id,
             number: row.revision,
@@ -272,7 +282,9 @@ impl TryFrom<entity::article_revision::Model> for Revision {
             source_id: row.source_id,
             author_id: row.author_id,
             tag_ids,
+            co_author_ids,
             featured: row.featured,
+            featured_image,
         })
     }
 }

@@ -39,6 +39,51 @@ impl From<BodyFormatValue> for BodyFormat {
     }
 }
 
+/// The lead picture of a story.
+#[derive(InputObject)]
+pub struct FeaturedImageInput {
+    /// Where the image is served from (http or https).
+    pub url: String,
+    /// Text for readers who cannot see the image.
+    pub alt_text: Option<String>,
+    /// The caption printed under the image.
+    pub caption: Option<String>,
+    /// Who took or owns the image.
+    pub credit: Option<String>,
+}
+
+impl FeaturedImageInput {
+    /// The image, or `None` with its problems noted.
+    fn parse(self, problems: &mut Problems) -> Option<model::FeaturedImage> {
+        let url = problems.check("featuredImage.url", input::web_url(&self.url));
+        let mut text = |field: &str, value: Option<String>| {
+            value
+                .and_then(|v| problems.check(field, input::optional_text(&v, MAX_SHORT_TEXT_CHARS)))
+                .flatten()
+        };
+        let alt_text = text("featuredImage.altText", self.alt_text);
+        let caption = text("featuredImage.caption", self.caption);
+        let credit = text("featuredImage.credit", self.credit);
+        match url {
+            Some(Some(url)) => Some(model::FeaturedImage {
+                url,
+                alt_text,
+                caption,
+                credit,
+            }),
+            Some(None) => {
+                problems.push(UserError::new(
+                    "featuredImage.url",
+                    UserErrorCode::Required,
+                    "an image needs a `url`; set `featuredImage` to null to remove it",
+                ));
+                None
+            }
+            None => None,
+        }
+    }
+}
+
 /// A new draft.
 #[derive(InputObject)]
 pub struct CreateArticleInput {
@@ -65,11 +110,16 @@ pub struct CreateArticleInput {
     /// The byline (an `Author` id); the signed-in person's own profile when left out.
     /// Authors and contributors may only name their own.
     pub author_id: Option<ID>,
+    /// Further bylines, in order (`Author` ids; editors and admins).
+    #[graphql(default)]
+    pub co_author_ids: Vec<ID>,
     /// The place the story was filed from ("KABUL").
     pub dateline_place: Option<String>,
     /// Whether the story is featured.
     #[graphql(default)]
     pub featured: bool,
+    /// The lead picture.
+    pub featured_image: Option<FeaturedImageInput>,
 }
 
 /// Changes to an article, saved only if it is still at `expectedRevision`. Fields left out
@@ -100,10 +150,14 @@ pub struct UpdateArticleInput {
     pub source_id: MaybeUndefined<ID>,
     /// A new byline.
     pub author_id: Option<ID>,
+    /// New further bylines, in order, replacing the old ones (editors and admins).
+    pub co_author_ids: Option<Vec<ID>>,
     /// A new dateline place; `null` removes the dateline.
     pub dateline_place: MaybeUndefined<String>,
     /// Whether the story is featured.
     pub featured: Option<bool>,
+    /// A new lead picture; `null` removes it.
+    pub featured_image: MaybeUndefined<FeaturedImageInput>,
 }
 
 /// An article, and optionally the revision the editor last saw.
@@ -262,6 +316,7 @@ fn outcome(result: Result<model::Article, EditError>) -> ApiResult<ArticlePayloa
                 Reference::Section => "sectionId",
                 Reference::Source => "sourceId",
                 Reference::Author => "authorId",
+                Reference::CoAuthor => "coAuthorIds",
                 Reference::Tag => "tagIds",
             };
             UserError::new(
@@ -329,6 +384,22 @@ fn optional(
         .flatten()
 }
 
+/// The co-author ids in `globals`, if the viewer may put other people's bylines on a story.
+fn co_author_ids(
+    scope: &RequestScope,
+    problems: &mut Problems,
+    globals: &[ID],
+) -> ApiResult<Vec<i32>> {
+    if globals.is_empty() {
+        return Ok(Vec::new());
+    }
+    scope.require(DeskAction::AssignBylines)?;
+    Ok(globals
+        .iter()
+        .filter_map(|g| problems.id("coAuthorIds", NodeKind::Author, g))
+        .collect())
+}
+
 /// The tag ids in `globals`, noting any malformed one.
 fn tag_ids(problems: &mut Problems, globals: &[ID]) -> Vec<i32> {
     globals
@@ -379,6 +450,8 @@ impl ArticleMutation {
             .as_ref()
             .map(|g| problems.id("sourceId", NodeKind::Source, g));
         let tag_ids = tag_ids(&mut problems, &input.tag_ids);
+        let co_author_ids = co_author_ids(scope, &mut problems, &input.co_author_ids)?;
+        let featured_image = input.featured_image.and_then(|i| i.parse(&mut problems));
         let (Some(title), Some(body), Some(slug), Some(section_id), Some(author_id), true) = (
             title,
             body,
@@ -399,8 +472,10 @@ impl ArticleMutation {
             section_id,
             source_id: source_id.flatten(),
             author_id,
+            co_author_ids,
             tag_ids,
             featured: input.featured,
+            featured_image,
         };
         outcome(scope.store.create_article(content, user.id).await)
     }
@@ -424,6 +499,10 @@ impl ArticleMutation {
             None => None,
         };
         let format = input.body_format.unwrap_or_default().into();
+        let co_author_ids = match &input.co_author_ids {
+            Some(globals) => Some(co_author_ids(scope, &mut problems, globals)?),
+            None => None,
+        };
         let changes = ArticleChanges {
             slug: input.slug.as_deref().and_then(|s| problems.slug(s)),
             title: input
@@ -451,8 +530,10 @@ impl ArticleMutation {
                 problems.id("sourceId", NodeKind::Source, &g).map(Some)
             }),
             author_id,
+            co_author_ids,
             tag_ids: input.tag_ids.as_deref().map(|g| tag_ids(&mut problems, g)),
             featured: input.featured,
+            featured_image: clearable(input.featured_image, |i| i.parse(&mut problems).map(Some)),
         };
         if !problems.is_empty() {
             return Ok(ArticlePayload::refused(problems.0));

@@ -15,9 +15,6 @@ use crate::mutation::user_error::{Problems, UserError, UserErrorCode, clearable}
 use crate::scope::scope;
 use crate::types::{Author, Section, Source, Tag};
 
-/// The longest web address accepted, in characters.
-const MAX_URL_CHARS: usize = 2048;
-
 /// Section, tag, source and author profile mutations.
 #[derive(Default)]
 pub struct DeskMutation;
@@ -397,31 +394,6 @@ fn text(problems: &mut Problems, field: &str, value: &str) -> Option<Option<Stri
     problems.check(field, input::optional_text(value, MAX_SHORT_TEXT_CHARS))
 }
 
-/// A web address, `Some(None)` when blank; `None` when refused (and noted). Only http(s):
-/// frontends put these in `href` and `src`, where other schemes (`javascript:`) are unsafe.
-fn web_url(problems: &mut Problems, field: &str, value: &str) -> Option<Option<String>> {
-    match problems.check(field, input::optional_text(value, MAX_URL_CHARS))? {
-        Some(url) if !is_web_url(&url) => {
-            problems.push(UserError::new(
-                field,
-                UserErrorCode::Invalid,
-                format!("`{field}` must be an http:// or https:// address"),
-            ));
-            None
-        }
-        url => Some(url),
-    }
-}
-
-fn is_web_url(url: &str) -> bool {
-    let lower = url.to_ascii_lowercase();
-    let host = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"));
-    host.is_some_and(|host| !host.is_empty() && !host.starts_with('/'))
-        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
-}
-
 fn position(problems: &mut Problems, value: Option<i32>) -> Option<i32> {
     match value {
         Some(p) if p < 0 => {
@@ -591,7 +563,7 @@ impl DeskMutation {
         let url = input
             .url
             .as_deref()
-            .and_then(|u| web_url(&mut problems, "url", u));
+            .and_then(|u| problems.check("url", input::web_url(u)));
         let (Some(name), true) = (name, problems.is_empty()) else {
             return Ok(SourcePayload::refused(problems.0));
         };
@@ -614,7 +586,7 @@ impl DeskMutation {
         let id = problems.id("id", NodeKind::Source, &input.id);
         let changes = SourceChanges {
             name: input.name.as_deref().and_then(|n| name(&mut problems, n)),
-            url: clearable(input.url, |u| web_url(&mut problems, "url", &u)),
+            url: clearable(input.url, |u| problems.check("url", input::web_url(&u))),
         };
         let (Some(id), true) = (id, problems.is_empty()) else {
             return Ok(SourcePayload::refused(problems.0));
@@ -653,7 +625,7 @@ impl DeskMutation {
         let avatar_url = input
             .avatar_url
             .as_deref()
-            .and_then(|u| web_url(&mut problems, "avatarUrl", u));
+            .and_then(|u| problems.check("avatarUrl", input::web_url(u)));
         let (Some(name), Some(slug), true) = (name, slug, problems.is_empty()) else {
             return Ok(AuthorPayload::refused(problems.0));
         };
@@ -681,7 +653,7 @@ impl DeskMutation {
             name: input.name.as_deref().and_then(|n| name(&mut problems, n)),
             bio: clearable(input.bio, |b| text(&mut problems, "bio", &b)),
             avatar_url: clearable(input.avatar_url, |u| {
-                web_url(&mut problems, "avatarUrl", &u)
+                problems.check("avatarUrl", input::web_url(&u))
             }),
         };
         let (Some(id), true) = (id, problems.is_empty()) else {

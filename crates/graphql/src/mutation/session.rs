@@ -68,6 +68,26 @@ pub struct UserPayload {
     pub user_errors: Vec<UserError>,
 }
 
+/// A new password for the signed-in person.
+#[derive(InputObject)]
+pub struct ChangePasswordInput {
+    /// The password in use now.
+    pub current_password: String,
+    /// The new one (at least 10 characters).
+    pub new_password: String,
+}
+
+/// The outcome of `changePassword`.
+#[derive(SimpleObject, Default)]
+pub struct ChangePasswordPayload {
+    /// A new bearer token: every session of the account, this one included, was ended.
+    pub token: Option<String>,
+    /// When the new token stops working.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// What was wrong with the input.
+    pub user_errors: Vec<UserError>,
+}
+
 /// Changes to a staff account; fields left out stay as they are.
 #[derive(InputObject)]
 pub struct UpdateUserInput {
@@ -158,6 +178,57 @@ impl SessionMutation {
         };
         scope.store.close_session(&staff.token).await?;
         Ok(LogoutPayload { ended: true })
+    }
+
+    /// Changes the signed-in person's own password, given the current one. Every session
+    /// of the account ends, and a new token is returned for this one.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The current and the new password.")] input: ChangePasswordInput,
+    ) -> ApiResult<ChangePasswordPayload> {
+        let scope = scope(ctx)?;
+        let user = scope.staff()?;
+        let mut problems = Problems::default();
+        let current_matches = input.current_password.len() <= input::MAX_PASSWORD_BYTES
+            && scope
+                .store
+                .user_by_credentials(&user.email, &input.current_password)
+                .await?
+                .is_some_and(|found| found.id == user.id);
+        if !current_matches {
+            problems.push(UserError::new(
+                "currentPassword",
+                UserErrorCode::InvalidCredentials,
+                "the current password is incorrect",
+            ));
+        }
+        let new = problems.check("newPassword", NewPassword::parse(&input.new_password));
+        let (Some(new), true) = (new, problems.is_empty()) else {
+            return Ok(ChangePasswordPayload {
+                user_errors: problems.0,
+                ..ChangePasswordPayload::default()
+            });
+        };
+        let changes = UserChanges {
+            password: Some(&new),
+            ..UserChanges::default()
+        };
+        match scope.store.update_user(user.id, changes).await {
+            Ok(_) => {}
+            Err(AccountError::Store(e)) => return Err(e.into()),
+            Err(_) => {
+                return Err(ApiError::Unauthenticated(
+                    "this account no longer exists".to_owned(),
+                ));
+            }
+        }
+        let (token, expires_at) = scope.store.open_session(user.id).await?;
+        Ok(ChangePasswordPayload {
+            token: Some(token),
+            expires_at: Some(expires_at),
+            user_errors: Vec::new(),
+        })
     }
 
     /// Creates a staff account (admins only).

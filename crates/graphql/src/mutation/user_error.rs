@@ -73,7 +73,7 @@ impl UserError {
             InputError::TooLong(_) => UserErrorCode::TooLong,
             InputError::TooLarge(_) => UserErrorCode::TooLarge,
             InputError::TooShort(_) => UserErrorCode::TooShort,
-            InputError::NotAnEmail => UserErrorCode::Invalid,
+            InputError::NotAnEmail | InputError::NotAWebAddress => UserErrorCode::Invalid,
         };
         Self::new(field, code, format!("`{field}` {error}"))
     }

@@ -23,7 +23,13 @@ pub struct Model {
     pub author_id: i32,
     /// Comma-separated tag ids, in order.
     pub tag_ids: String,
+    /// Comma-separated co-author ids, in order.
+    pub co_author_ids: String,
     pub featured: bool,
+    pub featured_image_url: Option<String>,
+    pub featured_image_alt: Option<String>,
+    pub featured_image_caption: Option<String>,
+    pub featured_image_credit: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
