@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_newsroom;
 mod m20261129_000002_editorial;
+mod m20261129_000003_related_pins;
 
 /// Runs Dateline's migrations.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261129_000001_newsroom::Migration),
             Box::new(m20261129_000002_editorial::Migration),
+            Box::new(m20261129_000003_related_pins::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ mod editorial;
 mod http;
 mod lists;
 mod pagination;
+mod related;
 mod roles;
 mod routing;
 mod scheduling;

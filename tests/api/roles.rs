@@ -93,6 +93,8 @@ const CASES: &[Case] = &[
     case("restoreArticleRevision", Target::Published, [U, F, F, F, F, D, D]),
     case("addArticleCorrection", Target::Published, [U, F, F, F, F, D, D]),
     case("createPreviewLink", Target::Draft, [U, D, F, D, F, D, D]),
+    case("setRelatedArticles", Target::Draft, [U, D, F, D, F, D, D]),
+    case("setRelatedArticles", Target::Published, [U, F, F, F, F, D, D]),
     case("createSection", Target::None, [U, F, F, F, F, F, D]),
     case("updateSection", Target::Section, [U, F, F, F, F, F, D]),
     case("deleteSection", Target::Section, [U, F, F, F, F, F, D]),
@@ -172,6 +174,11 @@ async fn request(app: &TestApp, mutation: &str, target: &Value) -> (String, Valu
         "addArticleCorrection" => (
             workflow_mutation(mutation, "AddArticleCorrectionInput"),
             json!({ "input": { "id": id, "note": "A name was misspelt." } }),
+        ),
+        "setRelatedArticles" => plain(
+            "SetRelatedArticlesInput",
+            &article_payload,
+            json!({ "id": id, "relatedIds": [] }),
         ),
         "createPreviewLink" => plain(
             "CreatePreviewLinkInput",

@@ -4,6 +4,9 @@
 const SHARED_TAG_WEIGHT: f64 = 3.0;
 /// Weight of the two articles sitting in the same primary section.
 const SAME_SECTION_WEIGHT: f64 = 2.0;
+/// Weight of an editor's pick: more than any number of shared tags, so picks come first,
+/// in the order the editor gave.
+const PICK_WEIGHT: f64 = 1000.0;
 /// Days after which a candidate's freshness bonus has halved.
 const FRESHNESS_HALF_LIFE_DAYS: f64 = 7.0;
 
@@ -16,11 +19,15 @@ pub struct RelatedCandidate {
     pub same_section: Option<String>,
     /// How old the candidate is, in days (0 for a story published now).
     pub age_days: f64,
+    /// Its place among the stories an editor pinned to the article, if it is one.
+    pub pinned: Option<usize>,
 }
 
 /// Why a story is related to another.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RelatedReason {
+    /// An editor pinned it to the article.
+    EditorsPick,
     /// Both carry this tag (its name).
     SharedTag(String),
     /// Both are filed under this section (its name).
@@ -37,8 +44,9 @@ pub struct RelatedScore {
 }
 
 impl RelatedCandidate {
-    /// Scores the candidate: each shared tag counts most, then a shared section, and fresher
-    /// stories get a bonus below one point, so recency only breaks ties between equals.
+    /// Scores the candidate: an editor's pick comes before everything, then each shared tag
+    /// counts most, then a shared section, and fresher stories get a bonus below one point,
+    /// so recency only breaks ties between equals.
     pub fn score(self) -> RelatedScore {
         let tags = self.shared_tags.len() as f64;
         let section = if self.same_section.is_some() {
@@ -47,11 +55,16 @@ impl RelatedCandidate {
             0.0
         };
         let freshness = 0.5_f64.powf(self.age_days.max(0.0) / FRESHNESS_HALF_LIFE_DAYS);
-        let score = tags * SHARED_TAG_WEIGHT + section * SAME_SECTION_WEIGHT + freshness;
+        let score = match self.pinned {
+            // The editor's order, whatever else the stories share.
+            Some(position) => PICK_WEIGHT - position as f64,
+            None => tags * SHARED_TAG_WEIGHT + section * SAME_SECTION_WEIGHT + freshness,
+        };
         let mut reasons: Vec<RelatedReason> = self
-            .shared_tags
+            .pinned
+            .map(|_| RelatedReason::EditorsPick)
             .into_iter()
-            .map(RelatedReason::SharedTag)
+            .chain(self.shared_tags.into_iter().map(RelatedReason::SharedTag))
             .collect();
         reasons.extend(self.same_section.map(RelatedReason::SameSection));
         RelatedScore {
@@ -70,7 +83,22 @@ mod tests {
             shared_tags: tags.iter().map(|t| t.to_string()).collect(),
             same_section: section.then(|| "World".to_string()),
             age_days,
+            pinned: None,
         }
+    }
+
+    #[test]
+    fn editors_picks_come_first_in_their_order() {
+        let pick = |position, age_days| {
+            let mut candidate = candidate(&[], false, age_days);
+            candidate.pinned = Some(position);
+            candidate.score()
+        };
+        let first = pick(0, 900.0);
+        let second = pick(1, 0.0);
+        let strong = candidate(&["a", "b", "c", "d"], true, 0.0).score();
+        assert!(first.score > second.score && second.score > strong.score);
+        assert_eq!(first.reasons, vec![RelatedReason::EditorsPick]);
     }
 
     #[test]

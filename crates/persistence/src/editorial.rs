@@ -24,7 +24,7 @@ use sea_orm::{
 
 use crate::entity::{
     article, article_body, article_co_author, article_correction, article_revision, article_tag,
-    author, section, source, tag,
+    author, related_pin, section, source, tag,
 };
 use crate::error::{StoreError, is_foreign_key_violation, is_unique_violation};
 use crate::model::{Article, Correction, FeaturedImage, Revision};
@@ -115,6 +115,8 @@ pub enum EditError {
     ReferenceGone,
     #[error("no revision {0} of this article")]
     UnknownRevision(i32),
+    #[error("an article cannot be related to itself")]
+    RelatedToItself,
     #[error("{0}")]
     Workflow(String),
     #[error(transparent)]
@@ -135,6 +137,8 @@ pub enum Reference {
     Author,
     CoAuthor,
     Tag,
+    /// A story pinned to another's "Check Also".
+    Related,
 }
 
 type EditResult<T> = Result<T, EditError>;
@@ -444,6 +448,59 @@ impl Store {
         .await?;
         txn.commit().await?;
         Ok(Correction::from(row))
+    }
+
+    /// Pins `related` (in order) to the article's "Check Also", replacing earlier picks.
+    /// Unpublished stories may be pinned; they show once they are public.
+    pub async fn set_related_pins(&self, id: i32, related: &[i32]) -> EditResult<Article> {
+        if related.contains(&id) {
+            return Err(EditError::RelatedToItself);
+        }
+        let related = first_occurrences(related);
+        let txn = self.connection().begin().await?;
+        let claimed = article::Entity::update_many()
+            .col_expr(
+                article::Column::UpdatedAt,
+                Expr::value(stored_time(Utc::now())),
+            )
+            .filter(article::Column::Id.eq(id))
+            .filter(article::Column::DeletedAt.is_null())
+            .exec(&txn)
+            .await?;
+        let row = article::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(EditError::NotFound)?;
+        if claimed.rows_affected != 1 {
+            return Err(EditError::InTrash);
+        }
+        if let Some(missing) = first_missing::<article::Entity, _>(&txn, Some(&related)).await? {
+            return Err(EditError::Unknown {
+                kind: Reference::Related,
+                id: missing,
+            });
+        }
+        related_pin::Entity::delete_many()
+            .filter(related_pin::Column::ArticleId.eq(id))
+            .exec(&txn)
+            .await?;
+        let pins: Vec<_> = related
+            .iter()
+            .enumerate()
+            .map(|(position, related_id)| related_pin::ActiveModel {
+                article_id: Set(id),
+                related_id: Set(*related_id),
+                position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+            })
+            .collect();
+        if !pins.is_empty() {
+            related_pin::Entity::insert_many(pins)
+                .exec_without_returning(&txn)
+                .await
+                .map_err(refusal)?;
+        }
+        txn.commit().await?;
+        Ok(Article::try_from(row)?)
     }
 
     /// Each article's corrections, oldest first, keyed by article id.

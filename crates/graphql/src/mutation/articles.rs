@@ -19,6 +19,9 @@ use crate::types::Article;
 #[derive(Default)]
 pub struct ArticleMutation;
 
+/// The most stories an editor may pin to one article.
+pub const MAX_PINNED: usize = 10;
+
 /// The markup a body is written in.
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
 #[graphql(name = "BodyFormat")]
@@ -196,6 +199,16 @@ pub struct RestoreArticleRevisionInput {
     pub expected_revision: Option<i32>,
 }
 
+/// The stories to pin to an article's "Check Also".
+#[derive(InputObject)]
+pub struct SetRelatedArticlesInput {
+    /// The article.
+    pub id: ID,
+    /// Up to 10 articles, in the order to show them, before the ranked ones; an empty list
+    /// removes every pick. Unpublished stories may be pinned: they show once they are public.
+    pub related_ids: Vec<ID>,
+}
+
 /// A public correction.
 #[derive(InputObject)]
 pub struct AddArticleCorrectionInput {
@@ -318,6 +331,7 @@ fn outcome(result: Result<model::Article, EditError>) -> ApiResult<ArticlePayloa
                 Reference::Author => "authorId",
                 Reference::CoAuthor => "coAuthorIds",
                 Reference::Tag => "tagIds",
+                Reference::Related => "relatedIds",
             };
             UserError::new(
                 field,
@@ -329,6 +343,11 @@ fn outcome(result: Result<model::Article, EditError>) -> ApiResult<ArticlePayloa
             "revision",
             UserErrorCode::NotFound,
             format!("the article has no revision {number}"),
+        ),
+        Err(EditError::RelatedToItself) => UserError::new(
+            "relatedIds",
+            UserErrorCode::Invalid,
+            "an article cannot be related to itself",
         ),
         Err(EditError::ReferenceGone) => UserError::general(
             UserErrorCode::NotFound,
@@ -664,6 +683,37 @@ impl ArticleMutation {
             }
         }
         Ok(payload)
+    }
+
+    /// Pins stories to the top of an article's "Check Also" (`related`), in order, with the
+    /// reason `EDITORS_PICK`; whoever may edit the article may.
+    async fn set_related_articles(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The article and the stories to pin.")] input: SetRelatedArticlesInput,
+    ) -> ApiResult<ArticlePayload> {
+        let scope = scope(ctx)?;
+        let article = match article_for(scope, &input.id, ArticleAction::Edit).await? {
+            Ok(article) => article,
+            Err(error) => return Ok(ArticlePayload::refused(vec![error])),
+        };
+        let mut problems = Problems::default();
+        if input.related_ids.len() > MAX_PINNED {
+            problems.push(UserError::new(
+                "relatedIds",
+                UserErrorCode::TooLong,
+                format!("at most {MAX_PINNED} stories may be pinned"),
+            ));
+        }
+        let related: Vec<i32> = input
+            .related_ids
+            .iter()
+            .filter_map(|g| problems.id("relatedIds", NodeKind::Article, g))
+            .collect();
+        if !problems.is_empty() {
+            return Ok(ArticlePayload::refused(problems.0));
+        }
+        outcome(scope.store.set_related_pins(article.id, &related).await)
     }
 
     /// Adds a dated public correction to a published article.

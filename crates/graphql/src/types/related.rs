@@ -16,6 +16,8 @@ pub struct RelatedArticle {
 /// What kind of connection makes two stories related.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 pub enum RelatedReasonKind {
+    /// An editor pinned the story to the article (`setRelatedArticles`).
+    EditorsPick,
     /// Both stories carry the same tag.
     SharedTag,
     /// Both stories are filed under the same section.
@@ -27,7 +29,8 @@ pub enum RelatedReasonKind {
 pub struct RelatedReason {
     /// What kind of connection this is.
     pub kind: RelatedReasonKind,
-    /// The name of what they share: the tag's or the section's name.
+    /// The name of what they share: the tag's or the section's name ("Editor's pick" for a
+    /// pinned story).
     pub label: String,
 }
 
@@ -38,6 +41,10 @@ impl From<Ranked> for RelatedArticle {
             .reasons
             .into_iter()
             .map(|reason| match reason {
+                DomainReason::EditorsPick => RelatedReason {
+                    kind: RelatedReasonKind::EditorsPick,
+                    label: "Editor's pick".to_owned(),
+                },
                 DomainReason::SharedTag(label) => RelatedReason {
                     kind: RelatedReasonKind::SharedTag,
                     label,

@@ -8,6 +8,7 @@ pub mod article_correction;
 pub mod article_revision;
 pub mod article_tag;
 pub mod author;
+pub mod related_pin;
 pub mod section;
 pub mod session;
 pub mod setting;

@@ -7,7 +7,7 @@ use dateline_domain::{RelatedCandidate, RelatedScore};
 use sea_orm::sea_query::{Alias, Expr, Func, Order, Query, SelectStatement, UnionType};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use crate::entity::{article, article_tag};
+use crate::entity::{article, article_tag, related_pin};
 use crate::error::StoreResult;
 use crate::model::{Article, Tag};
 use crate::queries::visible;
@@ -28,7 +28,8 @@ const CANDIDATES_PER_RESULT: u64 = 4;
 const MIN_CANDIDATES: u64 = 24;
 
 impl Store {
-    /// Up to `limit` visible stories related to `article`, best first. `tags` are the article's
+    /// Up to `limit` public stories related to `article`, editors' picks first, then the
+    /// best ranked. `tags` are the article's
     /// own tags and `section_name` its primary section's name (both for the reasons). Never the
     /// article itself, never twice the same story.
     pub async fn related_articles(
@@ -44,7 +45,21 @@ impl Store {
         let pool = Ord::max(limit * CANDIDATES_PER_RESULT, MIN_CANDIDATES);
         let db = self.connection();
 
-        let mut candidate_ids: Vec<i32> = Vec::new();
+        // Editors' picks first, in their order; they are ranked like the rest once loaded
+        // (and dropped, like the rest, unless they are public).
+        let mut candidate_ids: Vec<i32> = related_pin::Entity::find()
+            .select_only()
+            .column(related_pin::Column::RelatedId)
+            .filter(related_pin::Column::ArticleId.eq(article.id))
+            .order_by_asc(related_pin::Column::Position)
+            .into_tuple()
+            .all(db)
+            .await?;
+        let pinned: HashMap<i32, usize> = candidate_ids
+            .iter()
+            .enumerate()
+            .map(|(position, id)| (*id, position))
+            .collect();
         if let Some(ranked) = by_shared_tags(now, article.id, tags, pool) {
             for row in db.query_all(&ranked).await? {
                 candidate_ids.push(row.try_get_by_index::<i32>(0)?);
@@ -101,6 +116,7 @@ impl Store {
                     same_section: (candidate.section_id == article.section_id)
                         .then(|| section_name.to_owned()),
                     age_days: (now - published).num_seconds() as f64 / 86_400.0,
+                    pinned: pinned.get(&candidate.id).copied(),
                 }
                 .score();
                 RelatedArticle {
