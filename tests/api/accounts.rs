@@ -31,17 +31,18 @@ async fn staff_sign_in_and_out_with_a_bearer_token() {
     assert_eq!(error_codes(&after), ["UNAUTHENTICATED"], "{after}");
 
     let token = app.login(&editor.email, &editor.password).await;
-    let lowercase = app
-        .client
-        .post(format!("{}/graphql", app.address))
-        .header("authorization", format!("bearer {token}"))
-        .json(&json!({ "query": VIEWER }))
-        .send()
-        .await
-        .expect("a response")
-        .json::<serde_json::Value>()
-        .await
-        .expect("JSON");
+    let with_header = |value: String| {
+        let request = app
+            .client
+            .post(format!("{}/graphql", app.address))
+            .header("authorization", value)
+            .json(&json!({ "query": VIEWER }));
+        async move {
+            let response = request.send().await.expect("a response");
+            response.json::<serde_json::Value>().await.expect("JSON")
+        }
+    };
+    let lowercase = with_header(format!("bearer {token}")).await;
     assert_eq!(
         lowercase["data"]["viewer"]["role"], "EDITOR",
         "the scheme is case-insensitive"
@@ -51,17 +52,7 @@ async fn staff_sign_in_and_out_with_a_bearer_token() {
         "Basic dXNlcjpwYXNz".to_owned(),
         "Bearer".to_owned(),
     ] {
-        let refused = app
-            .client
-            .post(format!("{}/graphql", app.address))
-            .header("authorization", header.as_str())
-            .json(&json!({ "query": VIEWER }))
-            .send()
-            .await
-            .expect("a response")
-            .json::<serde_json::Value>()
-            .await
-            .expect("JSON");
+        let refused = with_header(header.clone()).await;
         assert_eq!(
             error_codes(&refused),
             ["UNAUTHENTICATED"],
