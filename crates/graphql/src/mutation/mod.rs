@@ -3,6 +3,7 @@
 //! checked through [`crate::scope::RequestScope`]'s `require*` methods before anything is
 //! written.
 
+mod article_inputs;
 mod articles;
 mod desk;
 mod session;
