@@ -15,7 +15,8 @@ use rand::RngCore;
 use sea_orm::sea_query::Expr;
 use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, NotSet, QueryFilter, QueryOrder, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, NotSet, QueryFilter,
+    QueryOrder, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 
@@ -56,6 +57,33 @@ fn password_matches(hash: &str, password: &str) -> bool {
                 .is_ok()
         })
         .unwrap_or(false)
+}
+
+/// Hashes `password` on the blocking pool: argon2 is deliberately slow.
+async fn hash_in_background(password: &NewPassword) -> StoreResult<String> {
+    let password = password.expose().to_owned();
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| StoreError::Invalid(format!("hashing task failed: {e}")))?
+}
+
+/// Opens a session for `user_id` and returns its new bearer token and expiry.
+async fn insert_session(
+    txn: &DatabaseTransaction,
+    user_id: i32,
+    now: DateTime<Utc>,
+) -> StoreResult<(String, DateTime<Utc>)> {
+    let token = format!("dl_{}", URL_SAFE_NO_PAD.encode(random_bytes::<32>()));
+    let expires_at = now + SESSION_LIFETIME;
+    session::Entity::insert(session::ActiveModel {
+        token_hash: Set(token_digest(&token)),
+        user_id: Set(user_id),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok((token, expires_at))
 }
 
 /// `N` random bytes from a cryptographically secure generator seeded by the operating system.
@@ -119,10 +147,7 @@ impl Store {
         {
             return Err(AccountError::UnknownAuthor(author_id));
         }
-        let password = new.password.expose().to_owned();
-        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
-            .map_err(|e| StoreError::Invalid(format!("hashing task failed: {e}")))??;
+        let hash = hash_in_background(new.password).await?;
         let row = user::ActiveModel {
             id: NotSet,
             email: Set(new.email.as_str().to_owned()),
@@ -184,14 +209,7 @@ impl Store {
             return Err(AccountError::UnknownAuthor(author_id));
         }
         let hash = match changes.password {
-            Some(password) => {
-                let password = password.expose().to_owned();
-                Some(
-                    tokio::task::spawn_blocking(move || hash_password(&password))
-                        .await
-                        .map_err(|e| StoreError::Invalid(format!("hashing task failed: {e}")))??,
-                )
-            }
+            Some(password) => Some(hash_in_background(password).await?),
             None => None,
         };
         let txn = self.connection().begin().await?;
@@ -272,9 +290,7 @@ impl Store {
 
     /// Signs `user_id` in: returns a new bearer token and when it expires.
     pub async fn open_session(&self, user_id: i32) -> StoreResult<(String, DateTime<Utc>)> {
-        let token = format!("dl_{}", URL_SAFE_NO_PAD.encode(random_bytes::<32>()));
         let now = stored_time(Utc::now());
-        let expires_at = now + SESSION_LIFETIME;
         let txn = self.connection().begin().await?;
         // Signing in is when this account's expired sessions are cleared away.
         session::Entity::delete_many()
@@ -282,16 +298,36 @@ impl Store {
             .filter(session::Column::ExpiresAt.lte(now))
             .exec(&txn)
             .await?;
-        session::Entity::insert(session::ActiveModel {
-            token_hash: Set(token_digest(&token)),
-            user_id: Set(user_id),
-            created_at: Set(now),
-            expires_at: Set(expires_at),
-        })
-        .exec_without_returning(&txn)
-        .await?;
+        let session = insert_session(&txn, user_id, now).await?;
         txn.commit().await?;
-        Ok((token, expires_at))
+        Ok(session)
+    }
+
+    /// Gives account `user_id` a new password, ends all its sessions and opens a new one,
+    /// whose token and expiry it returns: all of it or nothing.
+    pub async fn replace_password(
+        &self,
+        user_id: i32,
+        password: &NewPassword,
+    ) -> Result<(String, DateTime<Utc>), AccountError> {
+        let hash = hash_in_background(password).await?;
+        let now = stored_time(Utc::now());
+        let txn = self.connection().begin().await?;
+        let updated = user::Entity::update_many()
+            .col_expr(user::Column::PasswordHash, Expr::value(hash))
+            .filter(user::Column::Id.eq(user_id))
+            .exec(&txn)
+            .await?;
+        if updated.rows_affected != 1 {
+            return Err(AccountError::NotFound);
+        }
+        session::Entity::delete_many()
+            .filter(session::Column::UserId.eq(user_id))
+            .exec(&txn)
+            .await?;
+        let session = insert_session(&txn, user_id, now).await?;
+        txn.commit().await?;
+        Ok(session)
     }
 
     /// The account a bearer token signs in, while the session lasts.

@@ -210,20 +210,15 @@ impl SessionMutation {
                 ..ChangePasswordPayload::default()
             });
         };
-        let changes = UserChanges {
-            password: Some(&new),
-            ..UserChanges::default()
-        };
-        match scope.store.update_user(user.id, changes).await {
-            Ok(_) => {}
+        let (token, expires_at) = match scope.store.replace_password(user.id, &new).await {
+            Ok(session) => session,
             Err(AccountError::Store(e)) => return Err(e.into()),
             Err(_) => {
                 return Err(ApiError::Unauthenticated(
                     "this account no longer exists".to_owned(),
                 ));
             }
-        }
-        let (token, expires_at) = scope.store.open_session(user.id).await?;
+        };
         Ok(ChangePasswordPayload {
             token: Some(token),
             expires_at: Some(expires_at),
