@@ -202,5 +202,5 @@ async fn the_article_page_costs_the_same_statements_for_any_number_of_related_st
         three, fifteen,
         "3 related stories cost {three} statements, 15 cost {fifteen}"
     );
-    assert!(fifteen <= 12, "the article page costs {fifteen} statements");
+    assert!(fifteen <= 11, "the article page costs {fifteen} statements");
 }

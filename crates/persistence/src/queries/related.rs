@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use dateline_domain::{RelatedCandidate, RelatedScore};
 use sea_orm::sea_query::{Alias, Expr, Func, Order, Query, SelectStatement, UnionType};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::entity::{article, article_tag, related_pin};
 use crate::error::StoreResult;
@@ -45,38 +45,56 @@ impl Store {
         let pool = Ord::max(limit * CANDIDATES_PER_RESULT, MIN_CANDIDATES);
         let db = self.connection();
 
-        // Editors' picks first, in their order; they are ranked like the rest once loaded
-        // (and dropped, like the rest, unless they are public).
-        let mut candidate_ids: Vec<i32> = related_pin::Entity::find()
-            .select_only()
-            .column(related_pin::Column::RelatedId)
-            .filter(related_pin::Column::ArticleId.eq(article.id))
-            .order_by_asc(related_pin::Column::Position)
-            .into_tuple()
-            .all(db)
-            .await?;
-        let pinned: HashMap<i32, usize> = candidate_ids
+        // One statement reads the editors' picks (with their positions) and the latest
+        // stories of the same section (position -1); picks are ranked first once loaded, and
+        // dropped like the rest unless they are public.
+        let same_section = Query::select()
+            .column(article::Column::Id)
+            .from(article::Entity)
+            .cond_where(visible(visibility))
+            .and_where(article::Column::SectionId.eq(article.section_id))
+            .and_where(article::Column::Id.ne(article.id))
+            .order_by(article::Column::PublishedAt, Order::Desc)
+            .order_by(article::Column::Id, Order::Desc)
+            .limit(pool)
+            .take();
+        let picks_and_section = Query::select()
+            .columns([
+                related_pin::Column::RelatedId,
+                related_pin::Column::Position,
+            ])
+            .from(related_pin::Entity)
+            .and_where(related_pin::Column::ArticleId.eq(article.id))
+            .union(
+                UnionType::All,
+                Query::select()
+                    .column(article::Column::Id)
+                    .expr(Expr::val(-1))
+                    .from_subquery(same_section, Alias::new("same_section"))
+                    .take(),
+            )
+            .take();
+        let mut picks = Vec::new();
+        let mut same_section = Vec::new();
+        for row in db.query_all(&picks_and_section).await? {
+            let id = row.try_get_by_index::<i32>(0)?;
+            match row.try_get_by_index::<i32>(1)? {
+                -1 => same_section.push(id),
+                position => picks.push((position, id)),
+            }
+        }
+        picks.sort_unstable();
+        let pinned: HashMap<i32, usize> = picks
             .iter()
             .enumerate()
-            .map(|(position, id)| (*id, position))
+            .map(|(position, (_, id))| (*id, position))
             .collect();
+        let mut candidate_ids: Vec<i32> = picks.into_iter().map(|(_, id)| id).collect();
         if let Some(ranked) = by_shared_tags(now, article.id, tags, pool) {
             for row in db.query_all(&ranked).await? {
                 candidate_ids.push(row.try_get_by_index::<i32>(0)?);
             }
         }
-        let same_section: Vec<i32> = article::Entity::find()
-            .select_only()
-            .column(article::Column::Id)
-            .filter(visible(visibility))
-            .filter(article::Column::SectionId.eq(article.section_id))
-            .filter(article::Column::Id.ne(article.id))
-            .order_by_desc(article::Column::PublishedAt)
-            .order_by_desc(article::Column::Id)
-            .limit(pool)
-            .into_tuple()
-            .all(db)
-            .await?;
         candidate_ids.extend(same_section);
         if candidate_ids.is_empty() {
             return Ok(Vec::new());
