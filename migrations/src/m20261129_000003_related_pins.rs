@@ -28,6 +28,16 @@ impl MigrationTrait for Migration {
                     .foreign_key(&mut pointing("related_id"))
                     .take(),
             )
+            .await?;
+        // Deleting a story removes the picks that point at it.
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_related_pins_related")
+                    .table("related_pins")
+                    .col("related_id")
+                    .take(),
+            )
             .await
     }
 

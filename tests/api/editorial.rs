@@ -962,3 +962,44 @@ async fn editors_set_co_authors_and_the_lead_picture() {
         "a revision keeps the bylines and the picture too"
     );
 }
+
+#[tokio::test]
+async fn only_editors_change_other_peoples_bylines() {
+    let app = spawn_app().await;
+    let editor = app.staff(Role::Editor).await;
+    let author = app.staff(Role::Author).await;
+    let colleague = app.staff(Role::Author).await;
+    let article = draft(&app, &author, "Shared byline").await;
+    let update = "mutation($input: UpdateArticleInput!) { updateArticle(input: $input) { article { revision coAuthors { name } } userErrors { field code } } }";
+    // The editor adds a co-author, and the primary author given twice is kept once.
+    let added = app
+        .data_as(
+            &editor,
+            update,
+            json!({ "input": { "id": article["id"], "expectedRevision": 1, "coAuthorIds": [colleague.author_id, colleague.author_id, author.author_id] } }),
+        )
+        .await;
+    assert_eq!(
+        added["updateArticle"]["article"]["coAuthors"],
+        json!([{ "name": "Test author" }]),
+        "{added}"
+    );
+    // The author sends the list back unchanged with an edit: allowed.
+    let kept = app
+        .data_as(
+            &author,
+            update,
+            json!({ "input": { "id": article["id"], "expectedRevision": 2, "coAuthorIds": [colleague.author_id], "title": "Shared byline, edited" } }),
+        )
+        .await;
+    assert_eq!(kept["updateArticle"]["userErrors"], json!([]));
+    // But may not remove the colleague.
+    let removed = app
+        .graphql_as(
+            Some(&author.token),
+            update,
+            json!({ "input": { "id": article["id"], "expectedRevision": 3, "coAuthorIds": [] } }),
+        )
+        .await;
+    assert_eq!(error_codes(&removed), ["FORBIDDEN"]);
+}

@@ -33,7 +33,8 @@ use crate::queries::unique;
 use crate::slug_history::record_former_slug;
 use crate::store::Store;
 use crate::write::{
-    NewArticle, first_occurrences, insert_articles, stored_time, visible_from, word_count,
+    NewArticle, co_bylines, first_occurrences, insert_articles, stored_time, visible_from,
+    word_count,
 };
 
 /// A comment ending the scheduler's polling statement, which every server runs every second
@@ -450,20 +451,26 @@ impl Store {
         Ok(Correction::from(row))
     }
 
-    /// Pins `related` (in order) to the article's "Check Also", replacing earlier picks.
-    /// Unpublished stories may be pinned; they show once they are public.
-    pub async fn set_related_pins(&self, id: i32, related: &[i32]) -> EditResult<Article> {
+    /// Pins `related` (in order) to the article's "Check Also", replacing earlier picks, if
+    /// the article is still at `expected` revision. Unpublished stories may be pinned; they
+    /// show once they are public. Picks are not part of the article's content: they make no
+    /// revision and leave `updated_at` alone.
+    pub async fn set_related_pins(
+        &self,
+        id: i32,
+        expected: i32,
+        related: &[i32],
+    ) -> EditResult<Article> {
         if related.contains(&id) {
             return Err(EditError::RelatedToItself);
         }
         let related = first_occurrences(related);
         let txn = self.connection().begin().await?;
+        // A write that changes nothing, to claim the row as it was checked.
         let claimed = article::Entity::update_many()
-            .col_expr(
-                article::Column::UpdatedAt,
-                Expr::value(stored_time(Utc::now())),
-            )
+            .col_expr(article::Column::Id, Expr::col(article::Column::Id))
             .filter(article::Column::Id.eq(id))
+            .filter(article::Column::Revision.eq(expected))
             .filter(article::Column::DeletedAt.is_null())
             .exec(&txn)
             .await?;
@@ -472,7 +479,14 @@ impl Store {
             .await?
             .ok_or(EditError::NotFound)?;
         if claimed.rows_affected != 1 {
-            return Err(EditError::InTrash);
+            return Err(if row.revision != expected {
+                EditError::Conflict {
+                    expected,
+                    current: row.revision,
+                }
+            } else {
+                EditError::InTrash
+            });
         }
         if let Some(missing) = first_missing::<article::Entity, _>(&txn, Some(&related)).await? {
             return Err(EditError::Unknown {
@@ -622,6 +636,7 @@ async fn apply(
     };
     check_references(txn, references).await?;
     let id = current.id;
+    let current_author = current.author_id;
     let old_slug = current.slug.clone();
     let status = Article::try_from(current.clone())?.status;
     let custom_excerpt = changes
@@ -668,7 +683,8 @@ async fn apply(
             .filter(article_co_author::Column::ArticleId.eq(id))
             .exec(txn)
             .await?;
-        let rows: Vec<_> = first_occurrences(co_author_ids)
+        let author_id = changes.author_id.unwrap_or(current_author);
+        let rows: Vec<_> = co_bylines(co_author_ids, author_id)
             .into_iter()
             .enumerate()
             .map(|(position, author_id)| article_co_author::ActiveModel {

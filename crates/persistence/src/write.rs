@@ -64,6 +64,14 @@ pub(crate) fn first_occurrences(ids: &[i32]) -> Vec<i32> {
         .collect()
 }
 
+/// The co-authors to store: each once, and never the primary author again.
+pub(crate) fn co_bylines(co_author_ids: &[i32], author_id: i32) -> Vec<i32> {
+    first_occurrences(co_author_ids)
+        .into_iter()
+        .filter(|id| *id != author_id)
+        .collect()
+}
+
 /// The word count of `body_text`, as stored.
 pub(crate) fn word_count(body_text: &str) -> i32 {
     i32::try_from(text::word_count(body_text)).unwrap_or(i32::MAX)
@@ -158,12 +166,12 @@ pub(crate) async fn insert_articles<C: ConnectionTrait>(
                 }
             }));
             co_authors.extend(
-                new.co_author_ids
-                    .iter()
+                co_bylines(&new.co_author_ids, new.author_id)
+                    .into_iter()
                     .enumerate()
                     .map(|(position, author_id)| article_co_author::ActiveModel {
                         article_id: Set(*id),
-                        author_id: Set(*author_id),
+                        author_id: Set(author_id),
                         position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
                     }),
             );

@@ -174,20 +174,22 @@ fn optional(
         .flatten()
 }
 
-/// The co-author ids in `globals`, if the viewer may put other people's bylines on a story.
+/// The co-author ids in `globals`. Setting co-authors other than `current` (adding,
+/// removing or reordering other people's bylines) needs the right to assign bylines.
 fn co_author_ids(
     scope: &RequestScope,
     problems: &mut Problems,
     globals: &[ID],
+    current: &[i32],
 ) -> ApiResult<Vec<i32>> {
-    if globals.is_empty() {
-        return Ok(Vec::new());
-    }
-    scope.require(DeskAction::AssignBylines)?;
-    Ok(globals
+    let ids: Vec<i32> = globals
         .iter()
         .filter_map(|g| problems.id("coAuthorIds", NodeKind::Author, g))
-        .collect())
+        .collect();
+    if ids != current {
+        scope.require(DeskAction::AssignBylines)?;
+    }
+    Ok(ids)
 }
 
 /// The tag ids in `globals`, noting any malformed one.
@@ -240,7 +242,7 @@ impl ArticleMutation {
             .as_ref()
             .map(|g| problems.id("sourceId", NodeKind::Source, g));
         let tag_ids = tag_ids(&mut problems, &input.tag_ids);
-        let co_author_ids = co_author_ids(scope, &mut problems, &input.co_author_ids)?;
+        let co_author_ids = co_author_ids(scope, &mut problems, &input.co_author_ids, &[])?;
         let featured_image = input.featured_image.and_then(|i| i.parse(&mut problems));
         let (Some(title), Some(body), Some(slug), Some(section_id), Some(author_id), true) = (
             title,
@@ -290,7 +292,18 @@ impl ArticleMutation {
         };
         let format = input.body_format.unwrap_or_default().into();
         let co_author_ids = match &input.co_author_ids {
-            Some(globals) => Some(co_author_ids(scope, &mut problems, globals)?),
+            Some(globals) => {
+                let current: Vec<i32> = scope
+                    .loaders
+                    .co_authors
+                    .load_one(article.id)
+                    .await?
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|a| a.id)
+                    .collect();
+                Some(co_author_ids(scope, &mut problems, globals, &current)?)
+            }
             None => None,
         };
         let changes = ArticleChanges {
@@ -484,7 +497,12 @@ impl ArticleMutation {
         if !problems.is_empty() {
             return Ok(ArticlePayload::refused(problems.0));
         }
-        outcome(scope.store.set_related_pins(article.id, &related).await)
+        outcome(
+            scope
+                .store
+                .set_related_pins(article.id, article.revision, &related)
+                .await,
+        )
     }
 
     /// Adds a dated public correction to a published article.

@@ -432,8 +432,9 @@ impl Article {
         Ok(crumbs)
     }
 
-    /// "Check Also": published stories ranked by shared tags, then same section, then
-    /// recency. Never this article, never the same story twice. Meant for an article page:
+    /// "Check Also": editors' picks first (`setRelatedArticles`), in their order, then
+    /// published stories ranked by shared tags, then same section, then recency. Only public
+    /// stories, never this article, never the same story twice. Meant for an article page:
     /// it weighs 1,000 towards the query's complexity limit of 10,000.
     #[graphql(
         complexity = "crate::pagination::list_complexity(RELATED_COST, usize::try_from(first.clamp(0, MAX_RELATED)).unwrap_or_default(), child_complexity)"
