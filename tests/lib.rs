@@ -5,6 +5,8 @@
 //! server — a new PostgreSQL database per test, created on that server. When `DATABASE_URL`
 //! asks for PostgreSQL and the server cannot be reached, tests fail; they never fall back.
 
+pub mod live;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -21,6 +23,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The server's store, for arranging data a test needs.
     pub store: Store,
+    /// The database this server runs on.
+    pub database_url: String,
     statements: Arc<AtomicUsize>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
@@ -79,16 +83,32 @@ pub async fn spawn_app() -> TestApp {
     let store = Store::new(db);
     store.migrate().await.expect("migrate the test database");
     store.load_demo().await.expect("load the demo newsroom");
-    serve(store, statements).await
+    serve(store, url, statements).await
 }
 
 /// Starts another server over the same database as `app`, as a second instance behind a
 /// load balancer would be, or as the same server after a restart.
 pub async fn spawn_instance(app: &TestApp) -> TestApp {
-    serve(app.store.clone(), Arc::clone(&app.statements)).await
+    let url = app.database_url.clone();
+    serve(app.store.clone(), url, Arc::clone(&app.statements)).await
 }
 
-async fn serve(store: Store, statements: Arc<AtomicUsize>) -> TestApp {
+/// Starts another server over the same database as `app` with nothing in common with it
+/// but the database — its own connection pool, its own subscribers — as a server on
+/// another machine would be.
+pub async fn spawn_peer(app: &TestApp) -> TestApp {
+    let store = Store::connect(&app.database_url)
+        .await
+        .expect("connect to the test database");
+    serve(store, app.database_url.clone(), Arc::default()).await
+}
+
+/// Whether the tests run on PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var("DATABASE_URL").is_ok_and(|url| url.starts_with("postgres"))
+}
+
+async fn serve(store: Store, database_url: String, statements: Arc<AtomicUsize>) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind a port");
@@ -106,6 +126,7 @@ async fn serve(store: Store, statements: Arc<AtomicUsize>) -> TestApp {
         address,
         client: reqwest::Client::new(),
         store,
+        database_url,
         statements,
         shutdown: Some(shutdown),
         server: Some(server),

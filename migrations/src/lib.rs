@@ -8,9 +8,14 @@ pub use sea_orm_migration::prelude::*;
 mod m20261129_000001_newsroom;
 mod m20261129_000002_editorial;
 mod m20261129_000003_related_pins;
+mod m20261129_000004_search;
 
 /// Runs Dateline's migrations.
 pub struct Migrator;
+
+/// The name of the migration that creates the search index, which the store fills once
+/// it has run.
+pub const SEARCH_INDEX_MIGRATION: &str = "m20261129_000004_search";
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
@@ -19,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_newsroom::Migration),
             Box::new(m20261129_000002_editorial::Migration),
             Box::new(m20261129_000003_related_pins::Migration),
+            Box::new(m20261129_000004_search::Migration),
         ]
     }
 }

@@ -2,13 +2,15 @@
 //!
 //! A newcomer learns here what a valid slug is, which states an article moves through, how
 //! body HTML is made safe and what is derived from it (plain text, excerpt, word count,
-//! reading time), who on the staff may do what, how public URLs are laid out, and how "Check Also" stories are ranked.
+//! reading time), who on the staff may do what, how public URLs are laid out, how a reader's
+//! search text becomes a safe full-text query, and how "Check Also" stories are ranked.
 
 pub mod html;
 pub mod input;
 pub mod related;
 pub mod role;
 pub mod route;
+pub mod search;
 pub mod slug;
 pub mod status;
 pub mod text;
@@ -17,5 +19,6 @@ pub use input::{BodyFormat, Email, InputError, NewPassword};
 pub use related::{RelatedCandidate, RelatedReason, RelatedScore};
 pub use role::{ArticleAction, ArticleFacts, DeskAction, Policy, Role};
 pub use route::RoutePath;
+pub use search::{QueryError, SearchQuery, Term};
 pub use slug::{Slug, SlugError};
 pub use status::ArticleStatus;

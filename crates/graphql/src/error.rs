@@ -31,6 +31,8 @@ pub enum ApiError {
     Unauthenticated(String),
     /// The viewer's role does not allow this.
     Forbidden(String),
+    /// What the request names does not exist, or not for this viewer.
+    NotFound(String),
     /// The article changed since the revision the editor started from.
     Conflict {
         message: String,
@@ -46,6 +48,7 @@ pub mod code {
     pub const LIMIT_EXCEEDED: &str = "LIMIT_EXCEEDED";
     pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
     pub const FORBIDDEN: &str = "FORBIDDEN";
+    pub const NOT_FOUND: &str = "NOT_FOUND";
     pub const CONFLICT: &str = "CONFLICT";
     pub const INTERNAL: &str = "INTERNAL";
     pub const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
@@ -82,6 +85,7 @@ impl From<ApiError> for async_graphql::Error {
             ApiError::LimitExceeded(message) => (code::LIMIT_EXCEEDED, message),
             ApiError::Unauthenticated(message) => (code::UNAUTHENTICATED, message),
             ApiError::Forbidden(message) => (code::FORBIDDEN, message),
+            ApiError::NotFound(message) => (code::NOT_FOUND, message),
             ApiError::Conflict {
                 message,
                 current_revision,

@@ -14,15 +14,17 @@ pub mod pagination;
 mod query;
 pub mod scope;
 mod sections;
+mod subscription;
 pub mod types;
 
-use async_graphql::{EmptySubscription, Request, Response, Schema};
+use async_graphql::{Request, Response, Schema};
 use dateline_persistence::Store;
 
 pub use error::ErrorCodes;
 pub use mutation::Mutation;
 pub use query::Query;
 pub use scope::{RequestScope, Staff, Viewer};
+pub use subscription::{LiveScopes, LiveViewer, Subscription};
 
 /// The deepest selection a query may nest.
 pub const MAX_DEPTH: usize = 16;
@@ -31,14 +33,15 @@ pub const MAX_DEPTH: usize = 16;
 pub const MAX_COMPLEXITY: usize = 10_000;
 
 /// Dateline's schema type.
-pub type DatelineSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type DatelineSchema = Schema<Query, Mutation, Subscription>;
 
 /// Builds the schema with its limits and error handling.
 pub fn build_schema() -> DatelineSchema {
-    Schema::build(Query, Mutation::default(), EmptySubscription)
+    Schema::build(Query, Mutation::default(), Subscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .extension(ErrorCodes)
+        .extension(LiveScopes)
         .finish()
 }
 

@@ -12,8 +12,8 @@ use crate::pagination::{
 };
 use crate::scope::scope;
 use crate::types::{
-    Article, ArticleFilterInput, ArticleOrderBy, Author, Node, Route, Section, Settings, Source,
-    Tag, User,
+    Article, ArticleFilterInput, ArticleOrderBy, Author, Node, Route, SearchConnection,
+    SearchFilterInput, Section, Settings, Source, Tag, User, search_connection,
 };
 
 /// Whether `slug` could name anything; no stored slug fails this, so a lookup by such a
@@ -194,6 +194,35 @@ impl Query {
             },
         )
         .await
+    }
+
+    /// Full-text search over published articles: their titles, subtitles, excerpts, bodies,
+    /// bylines and tags. Words are matched in any form (`elections` finds `election`);
+    /// `"quoted words"` match as a phrase, `khal*` matches words that begin so, and
+    /// `-word` leaves out articles with that word. Results are ranked: title matches weigh
+    /// more than body matches, and fresher stories more than old ones.
+    #[allow(clippy::too_many_arguments)] // the four Relay arguments plus query and filter
+    #[graphql(complexity = "crate::pagination::page_complexity(first, last, child_complexity)")]
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What the reader typed: any text up to 1,000 characters.")] query: String,
+        #[graphql(
+            desc = "Return the first N hits (0 to 100; 20 if neither first nor last is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last N hits (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Which articles to search.")] filter: Option<SearchFilterInput>,
+    ) -> ApiResult<SearchConnection> {
+        let window = Window {
+            first,
+            after,
+            last,
+            before,
+        };
+        search_connection(ctx, &query, filter, window).await
     }
 
     /// The section with this slug.

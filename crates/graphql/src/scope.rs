@@ -186,7 +186,8 @@ impl RequestScope {
     }
 }
 
-fn visibility_for(viewer: &Viewer, now: DateTime<Utc>) -> Visibility {
+/// What `viewer` may see as of `now`.
+pub(crate) fn visibility_for(viewer: &Viewer, now: DateTime<Utc>) -> Visibility {
     match viewer {
         Viewer::Anonymous => Visibility::PublishedAsOf(now),
         Viewer::Staff(staff) if staff.user.role.may(DeskAction::ReadAllDrafts) => Visibility::Desk,

@@ -25,6 +25,7 @@ use crate::entity::{article, article_co_author, article_tag, author, section, so
 use crate::error::{StoreError, is_foreign_key_violation, is_unique_violation};
 use crate::model::{Author, Section, Source, Tag};
 use crate::queries::articles::slug_redirect_kind;
+use crate::search_index::{Reindex, reindex};
 use crate::slug_history::{
     drop_slug_history, forget_former_slug, move_slug_history, record_former_slug,
 };
@@ -256,10 +257,14 @@ impl Store {
                 .await?;
             row.slug = Set(slug.to_string());
         }
-        if let Some(name) = changes.name {
+        let renamed = changes.name.filter(|name| *name != current.name);
+        if let Some(name) = renamed.clone() {
             row.name = Set(name);
         }
         let row = row.update(&txn).await.map_err(refusal)?;
+        if renamed.is_some() {
+            reindex(&txn, Reindex::ByTag(id)).await?;
+        }
         txn.commit().await?;
         Ok(Tag::from(row))
     }
@@ -334,6 +339,7 @@ impl Store {
         let now = stored_time(Utc::now());
         record_former_slug(&txn, kind, target_id, &source.slug, &target_slug, now).await?;
         tag::Entity::delete_by_id(source_id).exec(&txn).await?;
+        reindex(&txn, Reindex::ByTag(target_id)).await?;
         txn.commit().await?;
         Ok(Tag::from(target))
     }
@@ -412,7 +418,8 @@ impl Store {
             record_former_slug(&txn, kind, id, &current.slug, &slug, now).await?;
             row.slug = Set(slug.to_string());
         }
-        if let Some(name) = changes.name {
+        let renamed = changes.name.filter(|name| *name != current.name);
+        if let Some(name) = renamed.clone() {
             row.name = Set(name);
         }
         if let Some(bio) = changes.bio {
@@ -422,6 +429,9 @@ impl Store {
             row.avatar_url = Set(avatar_url);
         }
         let row = row.update(&txn).await.map_err(refusal)?;
+        if renamed.is_some() {
+            reindex(&txn, Reindex::ByAuthor(id)).await?;
+        }
         txn.commit().await?;
         Ok(Author::from(row))
     }

@@ -27,9 +27,11 @@ use crate::entity::{
     author, related_pin, section, source, tag,
 };
 use crate::error::{StoreError, is_foreign_key_violation, is_unique_violation};
+use crate::events::ArticleEvent;
 use crate::model::{Article, Correction, FeaturedImage, Revision};
 use crate::queries::articles::slug_redirect_kind;
 use crate::queries::unique;
+use crate::search_index::{Reindex, reindex};
 use crate::slug_history::record_former_slug;
 use crate::store::Store;
 use crate::write::{
@@ -215,7 +217,9 @@ impl Store {
         let current = claim(&txn, id, expected, Trash::Outside, now).await?;
         let row = apply(&txn, current, changes, now).await?;
         snapshot(&txn, &row, Some(editor), now).await?;
-        txn.commit().await?;
+        reindex(&txn, Reindex::Articles(&[id])).await?;
+        let events = ArticleEvent::of_change(id, row.section_id, false);
+        self.commit_announcing(txn, &events).await?;
         Ok(Article::try_from(row)?)
     }
 
@@ -257,7 +261,9 @@ impl Store {
         };
         let row = apply(&txn, current, changes, now).await?;
         snapshot(&txn, &row, Some(editor), now).await?;
-        txn.commit().await?;
+        reindex(&txn, Reindex::Articles(&[id])).await?;
+        let events = ArticleEvent::of_change(id, row.section_id, false);
+        self.commit_announcing(txn, &events).await?;
         Ok(Article::try_from(row)?)
     }
 
@@ -327,10 +333,13 @@ impl Store {
             row.status_changed_at = Set(Some(now));
         }
         let row = row.update(&txn).await?;
+        let went_public = transition == Transition::Publish;
         let status = Article::try_from(row.clone())?.status;
         set_tags_visibility(&txn, id, visible_from(status, row.published_at)).await?;
         snapshot(&txn, &row, Some(editor), now).await?;
-        txn.commit().await?;
+        reindex(&txn, Reindex::Articles(&[id])).await?;
+        let events = ArticleEvent::of_change(id, row.section_id, went_public);
+        self.commit_announcing(txn, &events).await?;
         Ok(Article::try_from(row)?)
     }
 
@@ -403,7 +412,9 @@ impl Store {
         )
         .await?;
         snapshot(&txn, &row, None, now).await?;
-        txn.commit().await?;
+        reindex(&txn, Reindex::Articles(&[id])).await?;
+        let events = ArticleEvent::of_change(id, row.section_id, true);
+        self.commit_announcing(txn, &events).await?;
         Ok(true)
     }
 
@@ -447,7 +458,8 @@ impl Store {
         })
         .exec_with_returning(&txn)
         .await?;
-        txn.commit().await?;
+        let events = [ArticleEvent::Updated { article_id: id }];
+        self.commit_announcing(txn, &events).await?;
         Ok(Correction::from(row))
     }
 
@@ -513,7 +525,8 @@ impl Store {
                 .await
                 .map_err(refusal)?;
         }
-        txn.commit().await?;
+        self.commit_announcing(txn, &[ArticleEvent::Updated { article_id: id }])
+            .await?;
         Ok(Article::try_from(row)?)
     }
 

@@ -6,14 +6,18 @@ use chrono::{DateTime, Utc};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
+    TransactionTrait,
 };
 
 use crate::error::StoreResult;
+use crate::events::Events;
+use crate::search_index::{Reindex, reindex};
 
 /// A handle on the database; cheap to clone (it shares one connection pool).
 #[derive(Debug, Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    pub(crate) events: Events,
 }
 
 /// Which articles a reader may see.
@@ -35,7 +39,10 @@ impl Store {
 
     /// Wraps an open connection, e.g. one a test has instrumented.
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self {
+            db,
+            events: Events::default(),
+        }
     }
 
     /// The underlying connection.
@@ -45,7 +52,23 @@ impl Store {
 
     /// Applies every migration that has not run yet.
     pub async fn migrate(&self) -> StoreResult<()> {
+        let pending = Migrator::get_pending_migrations(&self.db).await?;
+        let new_search_index = pending
+            .iter()
+            .any(|m| m.name() == migration::SEARCH_INDEX_MIGRATION);
         Migrator::up(&self.db, None).await?;
+        if new_search_index {
+            self.rebuild_search_index().await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the search index again from the articles, in one transaction. `migrate` does
+    /// this when it creates the index; every write keeps it current after that.
+    pub async fn rebuild_search_index(&self) -> StoreResult<()> {
+        let txn = self.db.begin().await?;
+        reindex(&txn, Reindex::All).await?;
+        txn.commit().await?;
         Ok(())
     }
 

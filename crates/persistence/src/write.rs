@@ -12,6 +12,7 @@ use sea_orm::{
 use crate::entity::{article, article_body, article_co_author, article_tag};
 use crate::error::{StoreError, StoreResult};
 use crate::model::FeaturedImage;
+use crate::search_index::{Reindex, reindex};
 use crate::store::Store;
 
 /// Rows per multi-row INSERT: well under both backends' bound-parameter limits.
@@ -188,6 +189,7 @@ pub(crate) async fn insert_articles<C: ConnectionTrait>(
         }
         ids.extend(keys);
     }
+    reindex(db, Reindex::Articles(&ids)).await?;
     Ok(ids)
 }
 
@@ -225,6 +227,7 @@ impl Store {
             .filter(article_tag::Column::ArticleId.eq(article_id))
             .exec(&txn)
             .await?;
+        reindex(&txn, Reindex::Articles(&[article_id])).await?;
         txn.commit().await?;
         Ok(())
     }

@@ -1,17 +1,22 @@
-//! The HTTP surface: GraphQL over POST and GET at `/graphql`, GraphiQL at `/graphiql`, and a
-//! health check at `/healthz`.
+//! The HTTP surface: GraphQL over POST and GET at `/graphql`, subscriptions over websockets
+//! at the same address (`graphql-transport-ws` and the legacy `graphql-ws`), GraphiQL at
+//! `/graphiql`, a health check at `/healthz` and Prometheus metrics at `/metrics`.
 
 use std::future::Future;
 use std::time::Duration;
 
-use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql::Data;
+use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use axum::Router;
-use axum::extract::State;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{Html, IntoResponse};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use dateline_graphql::{DatelineSchema, authenticate, build_schema, prepare_request};
+use dateline_graphql::{
+    DatelineSchema, LiveViewer, Viewer, authenticate, build_schema, prepare_request,
+};
 use dateline_persistence::Store;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
@@ -42,7 +47,7 @@ pub fn router(store: Store) -> Router {
     // The GraphQL extractor reads the body itself, so axum's DefaultBodyLimit would not
     // apply: the limit is a layer in front of the route instead.
     let graphql = Router::new()
-        .route("/graphql", get(graphql).post(graphql))
+        .route("/graphql", get(graphql_get).post(graphql))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
     let cors = CorsLayer::new()
         .allow_origin(Any)
@@ -53,6 +58,7 @@ pub fn router(store: Store) -> Router {
         .merge(graphql)
         .route("/graphiql", get(graphiql))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
         .with_state(state)
         .layer(CompressionLayer::new())
         .layer(cors)
@@ -71,12 +77,17 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let scheduler = tokio::spawn(scheduler::run(store.clone(), scheduler::POLL_INTERVAL));
+    let relay = tokio::spawn({
+        let store = store.clone();
+        async move { store.relay_events().await }
+    });
     let served = axum::serve(listener, router(store))
         .with_graceful_shutdown(shutdown)
         .await;
     // A publication in flight is one transaction: stopping here rolls it back, and the next
     // server to poll publishes the article.
     scheduler.abort();
+    relay.abort();
     served
 }
 
@@ -85,16 +96,84 @@ async fn graphql(
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> GraphQLResponse {
-    // A header that is not even text is as unusable as a wrong token.
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .map(|value| value.to_str().unwrap_or("?"));
-    let viewer = match authenticate(&state.store, authorization).await {
+    let viewer = match authenticate(&state.store, authorization(&headers)).await {
         Ok(viewer) => viewer,
         Err(refused) => return refused.into(),
     };
     let request = prepare_request(request.into_inner(), &state.store, viewer);
     state.schema.execute(request).await.into()
+}
+
+/// `GET /graphql`: a query in the URL, or a websocket for subscriptions.
+async fn graphql_get(State(state): State<AppState>, request: Request) -> Response {
+    let upgrade = request
+        .headers()
+        .get(header::UPGRADE)
+        .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"websocket"));
+    if upgrade {
+        return websocket(state, request).await;
+    }
+    let headers = request.headers().clone();
+    match GraphQLRequest::from_request(request, &state).await {
+        Ok(query) => graphql(State(state), headers, query).await.into_response(),
+        Err(rejection) => rejection.into_response(),
+    }
+}
+
+/// Upgrades to a GraphQL websocket. The connection signs in once: with the upgrade
+/// request's `Authorization` header, or an `Authorization` entry in the `connection_init`
+/// payload (browsers cannot set headers on websockets); a bad token refuses the connection.
+async fn websocket(state: AppState, request: Request) -> Response {
+    let (mut parts, _body) = request.into_parts();
+    let protocol = match GraphQLProtocol::from_request_parts(&mut parts, &state).await {
+        Ok(protocol) => protocol,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let header = authorization(&parts.headers).map(str::to_owned);
+    let AppState { schema, store } = state;
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            GraphQLWebSocket::new(socket, schema, protocol)
+                .on_connection_init(move |payload| connection_init(store, header, payload))
+                .serve()
+        })
+}
+
+async fn connection_init(
+    store: dateline_persistence::Store,
+    header: Option<String>,
+    payload: serde_json::Value,
+) -> async_graphql::Result<Data> {
+    let in_payload = ["Authorization", "authorization"]
+        .iter()
+        .find_map(|key| payload.get(key))
+        .map(|value| value.as_str().unwrap_or("?").to_owned());
+    let viewer: Viewer = match authenticate(&store, header.or(in_payload).as_deref()).await {
+        Ok(viewer) => viewer,
+        Err(refused) => {
+            let message = refused
+                .errors
+                .into_iter()
+                .next()
+                .map_or_else(|| "not signed in".to_owned(), |e| e.message);
+            return Err(async_graphql::Error::new(message));
+        }
+    };
+    let mut data = Data::default();
+    data.insert(LiveViewer { store, viewer });
+    Ok(data)
+}
+
+/// The `Authorization` header; one that is not even text is as unusable as a wrong token.
+fn authorization(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .map(|value| value.to_str().unwrap_or("?"))
 }
 
 async fn graphiql() -> impl IntoResponse {
@@ -116,4 +195,26 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
     }
+}
+
+/// Prometheus metrics of this server.
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let events = state.store.events();
+    let body = format!(
+        "# HELP dateline_subscriptions Live GraphQL subscriptions on this server.\n\
+         # TYPE dateline_subscriptions gauge\n\
+         dateline_subscriptions {}\n\
+         # HELP dateline_event_relay_up Whether events published through other servers reach this one.\n\
+         # TYPE dateline_event_relay_up gauge\n\
+         dateline_event_relay_up {}\n",
+        events.subscribers(),
+        u8::from(events.relaying()),
+    );
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4"),
+        )],
+        body,
+    )
 }

@@ -3,6 +3,7 @@
 pub mod articles;
 pub mod catalog;
 pub mod related;
+pub mod search;
 
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 

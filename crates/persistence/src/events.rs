@@ -1,0 +1,207 @@
+//! Article events, for live updates: "published" when a story goes public (now or at its
+//! scheduled time), "updated" on every later change to it (edits, corrections, moves through
+//! the workflow).
+//!
+//! Each change announces its events as part of its transaction:
+//! - on PostgreSQL with `pg_notify`, which the database delivers at commit, and only then,
+//!   to every server listening on the channel — including the one that made the change.
+//!   [`Store::relay_events`] is that listener: it hands what arrives to this server's
+//!   subscribers;
+//! - on SQLite, which has no such thing, the events go to this process's subscribers once
+//!   the transaction has committed.
+//!
+//! Subscribers each hold a receiver on one bounded broadcast channel. A subscriber that falls
+//! more than [`CAPACITY`] events behind loses the oldest ones rather than holding up the
+//! others.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement};
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+
+use crate::error::StoreResult;
+use crate::store::Store;
+
+/// The PostgreSQL channel events travel on.
+pub const CHANNEL: &str = "dateline_articles";
+/// How many events a subscriber may fall behind before it misses some.
+pub const CAPACITY: usize = 1024;
+
+/// What happened to an article, as it travels between servers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ArticleEvent {
+    /// It became public, filed under this primary section.
+    Published { article_id: i32, section_id: i32 },
+    /// It changed: content, status, corrections.
+    Updated { article_id: i32 },
+}
+
+impl ArticleEvent {
+    /// The events of a change to an article that ends with it filed under `section_id`;
+    /// `went_public` when the change published it.
+    pub(crate) fn of_change(article_id: i32, section_id: i32, went_public: bool) -> Vec<Self> {
+        let mut events = vec![Self::Updated { article_id }];
+        if went_public {
+            events.insert(
+                0,
+                Self::Published {
+                    article_id,
+                    section_id,
+                },
+            );
+        }
+        events
+    }
+}
+
+/// This server's end of the events: where subscribers sign up.
+#[derive(Debug, Clone)]
+pub struct Events(Arc<Hub>);
+
+#[derive(Debug)]
+struct Hub {
+    sender: broadcast::Sender<ArticleEvent>,
+    subscribers: AtomicUsize,
+    relaying: AtomicBool,
+}
+
+impl Default for Events {
+    fn default() -> Self {
+        Self(Arc::new(Hub {
+            sender: broadcast::channel(CAPACITY).0,
+            subscribers: AtomicUsize::new(0),
+            relaying: AtomicBool::new(false),
+        }))
+    }
+}
+
+impl Events {
+    /// A new subscriber, which receives every event from now on until it is dropped.
+    pub fn subscribe(&self) -> Subscriber {
+        self.0.subscribers.fetch_add(1, Ordering::Relaxed);
+        Subscriber {
+            receiver: self.0.sender.subscribe(),
+            hub: Arc::clone(&self.0),
+        }
+    }
+
+    /// How many subscribers this server has.
+    pub fn subscribers(&self) -> usize {
+        self.0.subscribers.load(Ordering::Relaxed)
+    }
+
+    /// Whether events from other servers reach this one: on PostgreSQL, whether the
+    /// listener is connected and listening; on SQLite, always (there are no others).
+    pub fn relaying(&self) -> bool {
+        self.0.relaying.load(Ordering::Relaxed)
+    }
+
+    fn deliver(&self, event: ArticleEvent) {
+        // No subscriber is not an error: nobody is watching.
+        let _ = self.0.sender.send(event);
+    }
+}
+
+/// One subscriber's queue of events.
+#[derive(Debug)]
+pub struct Subscriber {
+    receiver: broadcast::Receiver<ArticleEvent>,
+    hub: Arc<Hub>,
+}
+
+impl Subscriber {
+    /// The next event; `None` once the server stops. Events missed by falling behind are
+    /// skipped (and logged).
+    pub async fn next(&mut self) -> Option<ArticleEvent> {
+        loop {
+            match self.receiver.recv().await {
+                Ok(event) => return Some(event),
+                Err(broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "a slow subscriber missed events");
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    }
+}
+
+impl Drop for Subscriber {
+    fn drop(&mut self) {
+        self.hub.subscribers.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl Store {
+    /// This server's events.
+    pub fn events(&self) -> &Events {
+        &self.events
+    }
+
+    /// Commits `txn`, announcing `events` with it (see the module documentation).
+    pub(crate) async fn commit_announcing(
+        &self,
+        txn: DatabaseTransaction,
+        events: &[ArticleEvent],
+    ) -> StoreResult<()> {
+        let backend = txn.get_database_backend();
+        if backend == DbBackend::Postgres {
+            for event in events {
+                let payload = serde_json::to_string(event)
+                    .map_err(|e| crate::StoreError::Corrupt(format!("event: {e}")))?;
+                txn.execute_raw(Statement::from_sql_and_values(
+                    backend,
+                    "SELECT pg_notify($1, $2)",
+                    [CHANNEL.into(), payload.into()],
+                ))
+                .await?;
+            }
+        }
+        txn.commit().await?;
+        if backend != DbBackend::Postgres {
+            for event in events {
+                self.events.deliver(*event);
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands the events every server announces on PostgreSQL to this server's subscribers,
+    /// until the task running it is dropped. Reconnects after losing the database, after
+    /// which it goes on; events announced meanwhile are lost. On SQLite there is nothing to
+    /// relay and it returns at once.
+    pub async fn relay_events(&self) {
+        if self.backend() != DbBackend::Postgres {
+            self.events.0.relaying.store(true, Ordering::Relaxed);
+            return;
+        }
+        let pool = self.connection().get_postgres_connection_pool().clone();
+        loop {
+            if let Err(error) = self.relay_from(&pool).await {
+                self.events.0.relaying.store(false, Ordering::Relaxed);
+                tracing::error!(%error, "listening for events failed; retrying in a second");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+
+    async fn relay_from(&self, pool: &sea_orm::sqlx::PgPool) -> Result<(), sea_orm::sqlx::Error> {
+        let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(pool).await?;
+        listener.listen(CHANNEL).await?;
+        self.events.0.relaying.store(true, Ordering::Relaxed);
+        loop {
+            match listener.try_recv().await? {
+                Some(notification) => match serde_json::from_str(notification.payload()) {
+                    Ok(event) => self.events.deliver(event),
+                    Err(error) => tracing::warn!(%error, "ignored a malformed event"),
+                },
+                // The connection dropped: the listener has connected again and listens on
+                // the channel anew.
+                None => tracing::warn!("the event listener lost its connection and reconnected"),
+            }
+        }
+    }
+}

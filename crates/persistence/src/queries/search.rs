@@ -1,0 +1,433 @@
+//! Full-text search over published articles, through the index `search_index` keeps: FTS5
+//! on SQLite, a weighted `tsvector` under GIN on PostgreSQL. The user's text arrives parsed
+//! ([`SearchQuery`]) and is passed to the database as one bound value, never spliced into
+//! SQL.
+//!
+//! Ranking is the engine's text relevance (title weighs most, then subtitle, bylines and
+//! tags, then excerpt, then body), times 2.5 when the title holds every word searched for,
+//! times a freshness factor that halves a story's weight over
+//! its first months: `0.5 + 0.5 / (1 + age_days / 30)`. Age is measured from `as_of`, an
+//! instant fixed by the first page and carried in the cursor, so scores, and pages, stay the
+//! same across a client's pages.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use dateline_domain::search::{SearchQuery, marked_fragments};
+use dateline_domain::{ArticleStatus, search};
+use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+
+use crate::error::StoreResult;
+use crate::page::{Page, PageArgs, finish};
+use crate::store::Store;
+
+/// Narrows a search. Every field left `None` does not filter.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchFilter {
+    /// Primary section is one of these (a section and its subsections).
+    pub section_ids: Option<Vec<i32>>,
+    /// Carries the tag with this slug.
+    pub tag_slug: Option<String>,
+    /// Written by the author with this slug, as primary author or co-author.
+    pub author_slug: Option<String>,
+    /// Published at or after this instant.
+    pub published_after: Option<DateTime<Utc>>,
+    /// Published before this instant.
+    pub published_before: Option<DateTime<Utc>>,
+}
+
+/// A hit's place in the ranking: its score, then its id to break ties.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SearchKey {
+    pub score: f64,
+    pub id: i32,
+}
+
+/// One article that matched, with its score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SearchHit {
+    pub article_id: i32,
+    pub score: f64,
+}
+
+/// What the whole result set is grouped by, for facets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Facet {
+    /// By primary section id.
+    Section,
+    /// By tag id.
+    Tag,
+    /// By year of publication.
+    Year,
+}
+
+/// A part of an article search looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SearchField {
+    Title,
+    Subtitle,
+    Excerpt,
+    Body,
+    Authors,
+    Tags,
+}
+
+impl SearchField {
+    /// In the index's column order.
+    pub const ALL: [SearchField; 6] = [
+        Self::Title,
+        Self::Subtitle,
+        Self::Excerpt,
+        Self::Body,
+        Self::Authors,
+        Self::Tags,
+    ];
+
+    fn column(self) -> &'static str {
+        match self {
+            Self::Title => "title",
+            Self::Subtitle => "subtitle",
+            Self::Excerpt => "excerpt",
+            Self::Body => "body",
+            Self::Authors => "people",
+            Self::Tags => "tags",
+        }
+    }
+
+    /// Whether the field is long text, shown as fragments around the matches rather than
+    /// whole.
+    fn is_long(self) -> bool {
+        matches!(self, Self::Body | Self::Excerpt)
+    }
+}
+
+/// The matched words of one field of a hit, as HTML fragments with `<mark>` around them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Highlight {
+    pub field: SearchField,
+    pub fragments: Vec<String>,
+}
+
+/// SQL text with its bound values, numbered as the backend wants them.
+struct Sql {
+    backend: DbBackend,
+    text: String,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    fn new(backend: DbBackend) -> Self {
+        Self {
+            backend,
+            text: String::with_capacity(512),
+            values: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder for `value`.
+    fn bind(&mut self, value: impl Into<Value>) -> &mut Self {
+        self.values.push(value.into());
+        match self.backend {
+            DbBackend::Postgres => {
+                let n = self.values.len();
+                self.text.push_str(&format!("${n}"));
+            }
+            _ => self.text.push('?'),
+        }
+        self
+    }
+
+    fn statement(self) -> Statement {
+        Statement::from_sql_and_values(self.backend, self.text, self.values)
+    }
+}
+
+/// The `FROM … WHERE …` of every search statement: the index joined to the public articles
+/// that match (and to `join`, if any), narrowed by `filter`. The article table is reached
+/// by primary key only.
+fn matches(
+    sql: &mut Sql,
+    query: &SearchQuery,
+    filter: &SearchFilter,
+    now: DateTime<Utc>,
+    join: &str,
+) {
+    match sql.backend {
+        DbBackend::Sqlite => {
+            sql.push(" FROM article_search JOIN articles a ON a.id = article_search.rowid")
+                .push(join)
+                .push(" WHERE article_search MATCH ")
+                .bind(query.to_fts5());
+        }
+        _ => {
+            sql.push(" FROM article_search s JOIN articles a ON a.id = s.article_id")
+                .push(join)
+                .push(" CROSS JOIN to_tsquery('english', ")
+                .bind(query.to_tsquery())
+                .push(") q WHERE s.document @@ q");
+        }
+    }
+    sql.push(" AND a.status = ")
+        .bind(ArticleStatus::Published.as_str())
+        .push(" AND a.published_at <= ")
+        .bind(now);
+    if let Some(ids) = &filter.section_ids {
+        let list: Vec<String> = ids.iter().map(i32::to_string).collect();
+        // An empty list matches nothing, as `IN ()` would if SQL allowed it.
+        let list = if list.is_empty() {
+            "NULL".to_owned()
+        } else {
+            list.join(", ")
+        };
+        sql.push(&format!(" AND a.section_id IN ({list})"));
+    }
+    if let Some(slug) = &filter.tag_slug {
+        sql.push(
+            " AND a.id IN (SELECT x.article_id FROM article_tags x \
+             JOIN tags t ON t.id = x.tag_id WHERE t.slug = ",
+        )
+        .bind(slug.as_str())
+        .push(")");
+    }
+    if let Some(slug) = &filter.author_slug {
+        sql.push(" AND (a.author_id = (SELECT id FROM authors WHERE slug = ")
+            .bind(slug.as_str())
+            .push(
+                ") OR a.id IN (SELECT c.article_id FROM article_co_authors c \
+                 JOIN authors au ON au.id = c.author_id WHERE au.slug = ",
+            )
+            .bind(slug.as_str())
+            .push("))");
+    }
+    if let Some(after) = filter.published_after {
+        sql.push(" AND a.published_at >= ").bind(after);
+    }
+    if let Some(before) = filter.published_before {
+        sql.push(" AND a.published_at < ").bind(before);
+    }
+}
+
+/// How much more a story weighs when its title holds every word searched for.
+const TITLE_BOOST: f64 = 2.5;
+
+/// The score of a matching row, as described in the module documentation.
+fn score(sql: &mut Sql, query: &SearchQuery, as_of: DateTime<Utc>) {
+    let wanted = query.wanted();
+    match sql.backend {
+        DbBackend::Sqlite => {
+            // FTS5's bm25 adds the weighted hits of all columns up before it saturates, so
+            // column weights alone let a few body hits outweigh the title.
+            sql.push(
+                "(-bm25(article_search, 10.0, 4.0, 2.0, 1.0, 4.0, 4.0)) \
+                 * (CASE WHEN article_search.rowid IN (SELECT rowid FROM article_search \
+                 WHERE article_search MATCH ",
+            )
+            .bind(format!("{{title}} : ({})", wanted.to_fts5()))
+            .push(&format!(") THEN {TITLE_BOOST} ELSE 1.0 END)"))
+            .push(" * (0.5 + 0.5 / (1.0 + MAX(0.0, julianday(")
+            .bind(as_of)
+            .push(") - julianday(a.published_at)) / 30.0))");
+        }
+        _ => {
+            sql.push(
+                "ts_rank(s.document, q, 1)::float8 \
+                 * (CASE WHEN ts_filter(s.document, '{a}') @@ to_tsquery('english', ",
+            )
+            .bind(wanted.to_tsquery())
+            .push(&format!(") THEN {TITLE_BOOST} ELSE 1.0 END)"))
+            .push(" * (0.5 + 0.5 / (1.0 + GREATEST(0.0, EXTRACT(EPOCH FROM (")
+            .bind(as_of)
+            .push("::timestamptz - a.published_at))::float8 / 86400.0) / 30.0))");
+        }
+    }
+}
+
+impl Store {
+    /// A page of the public articles matching `query`, best first.
+    pub async fn search(
+        &self,
+        query: &SearchQuery,
+        filter: &SearchFilter,
+        now: DateTime<Utc>,
+        as_of: DateTime<Utc>,
+        page: &PageArgs<SearchKey>,
+    ) -> StoreResult<Page<SearchHit>> {
+        let mut sql = Sql::new(self.backend());
+        sql.push("SELECT id, score FROM (SELECT a.id AS id, ");
+        score(&mut sql, query, as_of);
+        sql.push(" AS score");
+        matches(&mut sql, query, filter, now, "");
+        sql.push(") hits WHERE 1 = 1");
+        // Best first: "after" a key means a lower score, or the same score and a lower id.
+        if let Some(after) = &page.after {
+            sql.push(" AND (score, id) < (")
+                .bind(after.score)
+                .push(", ")
+                .bind(after.id)
+                .push(")");
+        }
+        if let Some(before) = &page.before {
+            sql.push(" AND (score, id) > (")
+                .bind(before.score)
+                .push(", ")
+                .bind(before.id)
+                .push(")");
+        }
+        let order = if page.from_end { "ASC" } else { "DESC" };
+        sql.push(&format!(" ORDER BY score {order}, id {order} LIMIT "))
+            .bind(i64::try_from(page.limit + 1).unwrap_or(i64::MAX));
+        let rows = self.connection().query_all_raw(sql.statement()).await?;
+        let hits = rows
+            .iter()
+            .map(|row| {
+                Ok(SearchHit {
+                    article_id: row.try_get_by_index(0)?,
+                    score: row.try_get_by_index(1)?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(finish(hits, page))
+    }
+
+    /// How many public articles match `query` and `filter`.
+    pub async fn count_search(
+        &self,
+        query: &SearchQuery,
+        filter: &SearchFilter,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let mut sql = Sql::new(self.backend());
+        sql.push("SELECT COUNT(*)");
+        matches(&mut sql, query, filter, now, "");
+        let row = self.connection().query_one_raw(sql.statement()).await?;
+        let count: i64 = match row {
+            Some(row) => row.try_get_by_index(0)?,
+            None => 0,
+        };
+        Ok(u64::try_from(count).unwrap_or_default())
+    }
+
+    /// The whole result set grouped by `facet`: up to `limit` (key, count) pairs, largest
+    /// count first (newest year first, for years). Keys are section ids, tag ids or years.
+    pub async fn search_facet(
+        &self,
+        query: &SearchQuery,
+        filter: &SearchFilter,
+        now: DateTime<Utc>,
+        facet: Facet,
+        limit: u64,
+    ) -> StoreResult<Vec<(i32, u64)>> {
+        let backend = self.backend();
+        let mut sql = Sql::new(backend);
+        let year = match backend {
+            DbBackend::Sqlite => "CAST(strftime('%Y', a.published_at) AS INTEGER)",
+            _ => "CAST(EXTRACT(YEAR FROM a.published_at AT TIME ZONE 'UTC') AS INTEGER)",
+        };
+        let key = match facet {
+            Facet::Section => "a.section_id",
+            Facet::Tag => "ft.tag_id",
+            Facet::Year => year,
+        };
+        sql.push(&format!("SELECT {key} AS k, COUNT(*) AS n"));
+        let join = match facet {
+            Facet::Tag => " JOIN article_tags ft ON ft.article_id = a.id",
+            _ => "",
+        };
+        matches(&mut sql, query, filter, now, join);
+        let order = match facet {
+            Facet::Year => "k DESC",
+            _ => "n DESC, k ASC",
+        };
+        sql.push(&format!(" GROUP BY k ORDER BY {order} LIMIT "))
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX));
+        let rows = self.connection().query_all_raw(sql.statement()).await?;
+        rows.iter()
+            .map(|row| {
+                let key: i32 = row.try_get_by_index(0)?;
+                let count: i64 = row.try_get_by_index(1)?;
+                Ok((key, u64::try_from(count).unwrap_or_default()))
+            })
+            .collect()
+    }
+
+    /// The matched words of each of `ids` (articles a search returned), field by field, as
+    /// safe HTML: titles, bylines and tags whole, excerpts and bodies as fragments around
+    /// the matches. Fields without a match are left out.
+    pub async fn search_highlights(
+        &self,
+        query: &SearchQuery,
+        ids: &[i32],
+    ) -> StoreResult<HashMap<i32, Vec<Highlight>>> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let backend = self.backend();
+        let (open, close, gap) = (
+            search::MARK_OPEN,
+            search::MARK_CLOSE,
+            search::FRAGMENT_BREAK,
+        );
+        let mut sql = Sql::new(backend);
+        let list: Vec<String> = ids.iter().map(i32::to_string).collect();
+        let list = list.join(", ");
+        match backend {
+            DbBackend::Sqlite => {
+                sql.push("SELECT rowid");
+                for (i, field) in SearchField::ALL.iter().enumerate() {
+                    if field.is_long() {
+                        sql.push(&format!(
+                            ", snippet(article_search, {i}, '{open}', '{close}', '…', 24)"
+                        ));
+                    } else {
+                        sql.push(&format!(
+                            ", highlight(article_search, {i}, '{open}', '{close}')"
+                        ));
+                    }
+                }
+                sql.push(" FROM article_search WHERE article_search MATCH ")
+                    .bind(query.to_fts5())
+                    .push(&format!(" AND rowid IN ({list})"));
+            }
+            _ => {
+                sql.push("SELECT s.article_id");
+                for field in SearchField::ALL {
+                    let options = if field.is_long() {
+                        format!(
+                            "StartSel={open}, StopSel={close}, MaxWords=30, MinWords=12, \
+                             MaxFragments=2, FragmentDelimiter={gap}"
+                        )
+                    } else {
+                        format!("StartSel={open}, StopSel={close}, HighlightAll=true")
+                    };
+                    sql.push(&format!(
+                        ", ts_headline('english', s.{}, q, '{options}')",
+                        field.column()
+                    ));
+                }
+                sql.push(" FROM article_search s CROSS JOIN to_tsquery('english', ")
+                    .bind(query.to_tsquery())
+                    .push(&format!(") q WHERE s.article_id IN ({list})"));
+            }
+        }
+        let rows = self.connection().query_all_raw(sql.statement()).await?;
+        let mut highlights = HashMap::with_capacity(rows.len());
+        for row in rows {
+            let id: i32 = row.try_get_by_index(0)?;
+            let mut fields = Vec::new();
+            for (i, field) in SearchField::ALL.into_iter().enumerate() {
+                let text: Option<String> = row.try_get_by_index(i + 1)?;
+                let fragments = marked_fragments(text.as_deref().unwrap_or_default());
+                if !fragments.is_empty() {
+                    fields.push(Highlight { field, fragments });
+                }
+            }
+            highlights.insert(id, fields);
+        }
+        Ok(highlights)
+    }
+}

@@ -1,0 +1,81 @@
+//! Keeping the search index current. The index (`article_search`, made by migration 4) holds
+//! one row per published article: its title, subtitle, excerpt, plain-text body, bylines and
+//! tag names. Every write that can change one of those calls [`reindex`] in its own
+//! transaction, so a search never sees a story the public cannot, nor misses one it can.
+
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+use crate::error::StoreResult;
+
+/// Which articles to index again.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Reindex<'a> {
+    /// These articles.
+    Articles(&'a [i32]),
+    /// Every article with this author in its byline or co-bylines.
+    ByAuthor(i32),
+    /// Every article with this tag.
+    ByTag(i32),
+    /// The whole newsroom.
+    All,
+}
+
+impl Reindex<'_> {
+    /// The SQL condition on `a.id` (or nothing, for all). Only integers are written into it.
+    fn condition(self) -> Option<String> {
+        match self {
+            Self::Articles(ids) => {
+                let list: Vec<String> = ids.iter().map(i32::to_string).collect();
+                Some(format!("a.id IN ({})", list.join(", ")))
+            }
+            Self::ByAuthor(id) => Some(format!(
+                "(a.author_id = {id} OR a.id IN \
+                 (SELECT article_id FROM article_co_authors WHERE author_id = {id}))"
+            )),
+            Self::ByTag(id) => Some(format!(
+                "a.id IN (SELECT article_id FROM article_tags WHERE tag_id = {id})"
+            )),
+            Self::All => None,
+        }
+    }
+}
+
+/// Rewrites the index rows of `which` articles from their current state: published stories
+/// get a row, all others lose theirs. Runs in whatever transaction `db` is.
+pub(crate) async fn reindex<C: ConnectionTrait>(db: &C, which: Reindex<'_>) -> StoreResult<()> {
+    if let Reindex::Articles([]) = which {
+        return Ok(());
+    }
+    let backend = db.get_database_backend();
+    let (key, concat) = match backend {
+        DbBackend::Sqlite => ("rowid", "group_concat"),
+        _ => ("article_id", "string_agg"),
+    };
+    let condition = which.condition();
+    let delete = match &condition {
+        Some(condition) => format!(
+            "DELETE FROM article_search WHERE {key} IN (SELECT a.id FROM articles a WHERE {condition})"
+        ),
+        None => "DELETE FROM article_search".to_owned(),
+    };
+    db.execute_raw(Statement::from_string(backend, delete))
+        .await?;
+    let published = dateline_domain::ArticleStatus::Published.as_str();
+    let insert = format!(
+        "INSERT INTO article_search ({key}, title, subtitle, excerpt, body, people, tags) \
+         SELECT a.id, a.title, COALESCE(a.subtitle, ''), a.excerpt, b.body_text, \
+           COALESCE((SELECT {concat}(bylines.name, ' ') FROM ( \
+               SELECT au.name FROM authors au WHERE au.id = a.author_id \
+               UNION ALL \
+               SELECT au.name FROM article_co_authors c JOIN authors au ON au.id = c.author_id \
+               WHERE c.article_id = a.id) bylines), ''), \
+           COALESCE((SELECT {concat}(t.name, ' ') FROM article_tags x \
+               JOIN tags t ON t.id = x.tag_id WHERE x.article_id = a.id), '') \
+         FROM articles a JOIN article_bodies b ON b.article_id = a.id \
+         WHERE a.status = '{published}' AND a.deleted_at IS NULL{}",
+        condition.map(|c| format!(" AND {c}")).unwrap_or_default()
+    );
+    db.execute_raw(Statement::from_string(backend, insert))
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,317 @@
+//! Live updates: subscriptions over websockets at `/graphql`, in both protocols, fed by
+//! publishing through any server (PostgreSQL LISTEN/NOTIFY between servers).
+
+use std::time::Duration;
+
+use dateline_domain::Role;
+use dateline_tests::live::{Delivery, LiveClient, Protocol, await_subscriptions, subscriptions};
+use dateline_tests::{Staff, TestApp, error_codes, on_postgres, spawn_app, spawn_peer};
+use serde_json::{Value, json};
+
+use crate::editorial::{draft, publish, update_mutation, workflow_mutation};
+
+const PUBLISHED: &str = "subscription($section: String) { articlePublished(section: $section) { id title status section { slug } } }";
+const UPDATED: &str =
+    "subscription($id: ID!) { articleUpdated(id: $id) { id title status corrections { note } } }";
+
+async fn correct(app: &TestApp, editor: &Staff, article: &Value, note: &str) {
+    let data = app
+        .data_as(
+            editor,
+            &workflow_mutation("addArticleCorrection", "AddArticleCorrectionInput"),
+            json!({ "input": { "id": article["id"], "note": note } }),
+        )
+        .await;
+    assert_eq!(
+        data["addArticleCorrection"]["userErrors"],
+        json!([]),
+        "{data}"
+    );
+}
+
+#[tokio::test]
+async fn a_published_story_reaches_subscribers_in_both_protocols() {
+    let app = spawn_app().await;
+    let editor = app.staff(Role::Editor).await;
+    let mut modern = LiveClient::connect(&app, Protocol::TransportWs, json!({})).await;
+    let mut legacy = LiveClient::connect(&app, Protocol::LegacyWs, json!({})).await;
+    modern.subscribe("1", PUBLISHED, json!({})).await;
+    legacy.subscribe("a", PUBLISHED, json!({})).await;
+    await_subscriptions(&app, 2).await;
+
+    let article = draft(&app, &editor, "Ceasefire holds overnight").await;
+    publish(&app, &editor, &article).await;
+
+    for data in [modern.next_data("1").await, legacy.next_data("a").await] {
+        let event = &data["articlePublished"];
+        assert_eq!(event["id"], article["id"]);
+        assert_eq!(event["title"], "Ceasefire holds overnight");
+        assert_eq!(event["status"], "PUBLISHED");
+        assert_eq!(event["section"]["slug"], "world");
+    }
+}
+
+#[tokio::test]
+async fn a_section_subscription_hears_its_section_and_subsections_only() {
+    let app = spawn_app().await;
+    let editor = app.staff(Role::Editor).await;
+    let mut client = LiveClient::connect(&app, Protocol::TransportWs, json!({})).await;
+    client
+        .subscribe("news", PUBLISHED, json!({ "section": "news" }))
+        .await;
+    client
+        .subscribe("sport", PUBLISHED, json!({ "section": "sport" }))
+        .await;
+    client
+        .subscribe("gone", PUBLISHED, json!({ "section": "no-such-section" }))
+        .await;
+    match client.next("gone", Duration::from_secs(10)).await {
+        Some(Delivery::Errors(errors)) => {
+            assert_eq!(error_codes(&json!({ "errors": errors })), ["NOT_FOUND"])
+        }
+        other => panic!("an unknown section is refused, got {other:?}"),
+    }
+    await_subscriptions(&app, 2).await;
+
+    // `world` is a subsection of `news`.
+    let article = draft(&app, &editor, "Talks resume in Doha").await;
+    publish(&app, &editor, &article).await;
+    let data = client.next_data("news").await;
+    assert_eq!(data["articlePublished"]["id"], article["id"]);
+    assert_eq!(
+        client.next("sport", Duration::from_millis(700)).await,
+        None,
+        "a world story is not sport"
+    );
+}
+
+#[tokio::test]
+async fn readers_see_corrections_and_never_an_unpublished_version() {
+    let app = spawn_app().await;
+    let editor = app.staff(Role::Editor).await;
+    let article = draft(&app, &editor, "Minister resigns").await;
+    let article = publish(&app, &editor, &article).await;
+    let mut reader = LiveClient::connect(&app, Protocol::TransportWs, json!({})).await;
+    reader
+        .subscribe("page", UPDATED, json!({ "id": article["id"] }))
+        .await;
+    await_subscriptions(&app, 1).await;
+
+    correct(
+        &app,
+        &editor,
+        &article,
+        "An earlier version gave the wrong date.",
+    )
+    .await;
+    let data = reader.next_data("page").await;
+    assert_eq!(
+        data["articleUpdated"]["corrections"],
+        json!([{ "note": "An earlier version gave the wrong date." }])
+    );
+
+    // Taken down and rewritten as a draft: nothing reaches the reader until it is public
+    // again, and then only the public version.
+    let unpublished = app
+        .data_as(
+            &editor,
+            &workflow_mutation("unpublishArticle", "ArticleRefInput"),
+            json!({ "input": { "id": article["id"] } }),
+        )
+        .await["unpublishArticle"]["article"]
+        .clone();
+    let rewritten = app
+        .data_as(
+            &editor,
+            &update_mutation(),
+            json!({ "input": { "id": article["id"], "expectedRevision": unpublished["revision"], "title": "Secret draft title" } }),
+        )
+        .await["updateArticle"]["article"]
+        .clone();
+    assert_eq!(rewritten["title"], "Secret draft title");
+    assert_eq!(reader.next("page", Duration::from_millis(700)).await, None);
+    let retitled = app
+        .data_as(
+            &editor,
+            &update_mutation(),
+            json!({ "input": { "id": article["id"], "expectedRevision": rewritten["revision"], "title": "Minister resigns after inquiry" } }),
+        )
+        .await["updateArticle"]["article"]
+        .clone();
+    publish(&app, &editor, &retitled).await;
+    let data = reader.next_data("page").await;
+    assert_eq!(
+        data["articleUpdated"]["title"],
+        "Minister resigns after inquiry"
+    );
+    assert_eq!(data["articleUpdated"]["status"], "PUBLISHED");
+}
+
+#[tokio::test]
+async fn drafts_cannot_be_watched_by_the_public_but_can_by_their_desk() {
+    let app = spawn_app().await;
+    let editor = app.staff(Role::Editor).await;
+    let article = draft(&app, &editor, "Budget leak").await;
+
+    let mut reader = LiveClient::connect(&app, Protocol::TransportWs, json!({})).await;
+    reader
+        .subscribe("draft", UPDATED, json!({ "id": article["id"] }))
+        .await;
+    match reader.next("draft", Duration::from_secs(10)).await {
+        Some(Delivery::Errors(errors)) => {
+            assert_eq!(error_codes(&json!({ "errors": errors })), ["NOT_FOUND"]);
+        }
+        other => panic!("a draft is not there for the public, got {other:?}"),
+    }
+
+    let token = format!("Bearer {}", editor.token);
+    let mut desk = LiveClient::connect(
+        &app,
+        Protocol::TransportWs,
+        json!({ "Authorization": token }),
+    )
+    .await;
+    desk.subscribe("draft", UPDATED, json!({ "id": article["id"] }))
+        .await;
+    await_subscriptions(&app, 1).await;
+    app.data_as(
+        &editor,
+        &update_mutation(),
+        json!({ "input": { "id": article["id"], "expectedRevision": article["revision"], "title": "Budget leak: the figures" } }),
+    )
+    .await;
+    let data = desk.next_data("draft").await;
+    assert_eq!(data["articleUpdated"]["title"], "Budget leak: the figures");
+    assert_eq!(data["articleUpdated"]["status"], "DRAFT");
+
+    let refused = LiveClient::open(
+        &app,
+        Protocol::TransportWs,
+        json!({ "Authorization": "Bearer nope" }),
+    )
+    .await;
+    assert!(refused.is_err(), "a bad token is refused at connection");
+}
+
+#[tokio::test]
+async fn scheduled_publishing_announces_the_story() {
+    let app = spawn_app().await;
+    let editor = app.staff(Role::Editor).await;
+    let mut client = LiveClient::connect(&app, Protocol::TransportWs, json!({})).await;
+    client.subscribe("1", PUBLISHED, json!({})).await;
+    await_subscriptions(&app, 1).await;
+
+    let article = draft(&app, &editor, "Polls close at eight").await;
+    let at = chrono::Utc::now() + chrono::Duration::milliseconds(1500);
+    let scheduled = app
+        .data_as(
+            &editor,
+            &workflow_mutation("publishArticle", "PublishArticleInput"),
+            json!({ "input": { "id": article["id"], "at": at.to_rfc3339() } }),
+        )
+        .await;
+    assert_eq!(
+        scheduled["publishArticle"]["article"]["status"],
+        "SCHEDULED"
+    );
+    let data = client.next_data("1").await;
+    assert_eq!(data["articlePublished"]["id"], article["id"]);
+    assert_eq!(data["articlePublished"]["status"], "PUBLISHED");
+}
+
+#[tokio::test]
+async fn a_publish_through_one_server_reaches_subscribers_of_another() {
+    if !on_postgres() {
+        // Servers share events through PostgreSQL; on SQLite there is one server per file.
+        return;
+    }
+    let app = spawn_app().await;
+    let other = spawn_peer(&app).await;
+    let editor = app.staff(Role::Editor).await;
+    let mut client = LiveClient::connect(&other, Protocol::TransportWs, json!({})).await;
+    client.subscribe("1", PUBLISHED, json!({})).await;
+    await_subscriptions(&other, 1).await;
+    await_subscriptions(&app, 0).await;
+
+    let article = draft(&app, &editor, "Markets rally at the open").await;
+    publish(&app, &editor, &article).await;
+    let data = client.next_data("1").await;
+    assert_eq!(
+        data["articlePublished"]["title"],
+        "Markets rally at the open"
+    );
+}
+
+#[tokio::test]
+async fn a_client_that_leaves_leaves_nothing_behind() {
+    let app = spawn_app().await;
+    let mut first = LiveClient::connect(&app, Protocol::TransportWs, json!({})).await;
+    first.subscribe("1", PUBLISHED, json!({})).await;
+    first
+        .subscribe("2", PUBLISHED, json!({ "section": "sport" }))
+        .await;
+    let mut second = LiveClient::connect(&app, Protocol::LegacyWs, json!({})).await;
+    second.subscribe("a", PUBLISHED, json!({})).await;
+    await_subscriptions(&app, 3).await;
+
+    first.close().await;
+    await_subscriptions(&app, 1).await;
+    // Dropped without a goodbye, as a browser tab that is closed.
+    drop(second);
+    await_subscriptions(&app, 0).await;
+    assert_eq!(subscriptions(&app).await, 0);
+}
+
+#[tokio::test]
+async fn a_slow_client_does_not_hold_up_the_others() {
+    let app = spawn_app().await;
+    let editor = app.staff(Role::Editor).await;
+    // A long body makes every event large, so the stalled client's socket fills up.
+    let article = draft(&app, &editor, "Inquiry report published in full").await;
+    let body =
+        "<p>".to_owned() + &"The inquiry heard evidence for many weeks. ".repeat(3000) + "</p>";
+    let article = app
+        .data_as(
+            &editor,
+            &update_mutation(),
+            json!({ "input": { "id": article["id"], "expectedRevision": article["revision"], "body": body } }),
+        )
+        .await["updateArticle"]["article"]
+        .clone();
+    let article = publish(&app, &editor, &article).await;
+    let watch = "subscription($id: ID!) { articleUpdated(id: $id) { body corrections { note } } }";
+
+    let mut stalled = LiveClient::connect(&app, Protocol::TransportWs, json!({})).await;
+    stalled
+        .subscribe("1", watch, json!({ "id": article["id"] }))
+        .await;
+    let mut reader = LiveClient::connect(&app, Protocol::TransportWs, json!({})).await;
+    reader
+        .subscribe("1", watch, json!({ "id": article["id"] }))
+        .await;
+    await_subscriptions(&app, 2).await;
+
+    const EVENTS: usize = 40;
+    let started = tokio::time::Instant::now();
+    for n in 1..=EVENTS {
+        correct(&app, &editor, &article, &format!("Correction {n}.")).await;
+        // The reader keeps up as it goes; the stalled client reads nothing.
+        let data = reader.next_data("1").await;
+        assert_eq!(
+            data["articleUpdated"]["corrections"]
+                .as_array()
+                .map(Vec::len),
+            Some(n)
+        );
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "the reader got every event while the other client stalled"
+    );
+    assert_eq!(
+        subscriptions(&app).await,
+        2,
+        "the stalled client is still served"
+    );
+    drop(stalled);
+}

@@ -1,0 +1,204 @@
+//! A GraphQL websocket client for the live-update suites, speaking either protocol.
+
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+
+use crate::TestApp;
+
+/// The two GraphQL websocket protocols.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// `graphql-transport-ws`, from the `graphql-ws` library: today's clients.
+    TransportWs,
+    /// `graphql-ws`, from the retired `subscriptions-transport-ws` library.
+    LegacyWs,
+}
+
+impl Protocol {
+    fn name(self) -> &'static str {
+        match self {
+            Self::TransportWs => "graphql-transport-ws",
+            Self::LegacyWs => "graphql-ws",
+        }
+    }
+}
+
+/// One websocket connection to `/graphql`, initialised and acknowledged.
+pub struct LiveClient {
+    socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    protocol: Protocol,
+}
+
+/// What the server sent about a subscription.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Delivery {
+    /// A result: the `data` of one event.
+    Data(Value),
+    /// The subscription was refused or failed: the GraphQL errors.
+    Errors(Value),
+}
+
+impl LiveClient {
+    /// Connects to `app` and sends `connection_init` with `payload`; panics unless the server
+    /// acknowledges.
+    pub async fn connect(app: &TestApp, protocol: Protocol, payload: Value) -> Self {
+        let client = Self::open(app, protocol, payload).await;
+        client.expect("the server acknowledges the connection")
+    }
+
+    /// Like [`LiveClient::connect`], but returns the server's refusal instead of panicking.
+    pub async fn open(app: &TestApp, protocol: Protocol, payload: Value) -> Result<Self, String> {
+        let url = app.address.replacen("http://", "ws://", 1) + "/graphql";
+        let mut request = url.into_client_request().expect("a websocket request");
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            HeaderValue::from_static(protocol.name()),
+        );
+        let (socket, response) = connect_async(request).await.expect("websocket upgrade");
+        assert_eq!(
+            response
+                .headers()
+                .get("sec-websocket-protocol")
+                .map(|v| v.as_bytes()),
+            Some(protocol.name().as_bytes()),
+            "the server speaks the protocol asked for"
+        );
+        let mut client = Self { socket, protocol };
+        client
+            .send(json!({ "type": "connection_init", "payload": payload }))
+            .await;
+        loop {
+            match client.receive(Duration::from_secs(10)).await {
+                Some(message) if message["type"] == "connection_ack" => return Ok(client),
+                Some(message) if message["type"] == "ka" => continue,
+                Some(message) => return Err(message.to_string()),
+                None => return Err("the server closed the connection".to_owned()),
+            }
+        }
+    }
+
+    /// Starts subscription `id` with this document and variables.
+    pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+        let kind = match self.protocol {
+            Protocol::TransportWs => "subscribe",
+            Protocol::LegacyWs => "start",
+        };
+        self.send(json!({
+            "id": id,
+            "type": kind,
+            "payload": { "query": query, "variables": variables },
+        }))
+        .await;
+    }
+
+    /// The next result or error for subscription `id` within `wait`, or `None` if nothing
+    /// came (or the connection closed).
+    pub async fn next(&mut self, id: &str, wait: Duration) -> Option<Delivery> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let message = self.receive(left).await?;
+            if message["id"] != id {
+                continue;
+            }
+            let payload = message["payload"].clone();
+            match message["type"].as_str() {
+                Some("next" | "data") if payload.get("errors").is_some() => {
+                    return Some(Delivery::Errors(payload["errors"].clone()));
+                }
+                Some("next" | "data") => return Some(Delivery::Data(payload["data"].clone())),
+                Some("error") => {
+                    // graphql-transport-ws sends the errors as the payload; graphql-ws as
+                    // one error object.
+                    let errors = if payload.is_array() {
+                        payload
+                    } else {
+                        json!([payload])
+                    };
+                    return Some(Delivery::Errors(errors));
+                }
+                _ => continue,
+            }
+        }
+    }
+
+    /// The `data` of the next event of subscription `id`; panics if none comes in 15 s or
+    /// the server sends errors.
+    pub async fn next_data(&mut self, id: &str) -> Value {
+        match self.next(id, Duration::from_secs(15)).await {
+            Some(Delivery::Data(data)) => data,
+            other => panic!("expected an event for subscription {id}, got {other:?}"),
+        }
+    }
+
+    /// Closes the connection.
+    pub async fn close(mut self) {
+        let _ = self.socket.close(None).await;
+    }
+
+    async fn send(&mut self, message: Value) {
+        self.socket
+            .send(Message::text(message.to_string()))
+            .await
+            .expect("send on the websocket");
+    }
+
+    /// The next JSON message within `wait`; `None` on timeout or close.
+    async fn receive(&mut self, wait: Duration) -> Option<Value> {
+        loop {
+            let frame = tokio::time::timeout(wait, self.socket.next())
+                .await
+                .ok()??;
+            match frame.ok()? {
+                Message::Text(text) => {
+                    return Some(serde_json::from_str(text.as_str()).expect("JSON messages"));
+                }
+                Message::Close(_) => return None,
+                _ => continue,
+            }
+        }
+    }
+}
+
+/// This server's live subscriptions, from `/metrics`.
+pub async fn subscriptions(app: &TestApp) -> usize {
+    metric(app, "dateline_subscriptions").await
+}
+
+/// Waits (up to 10 s) until `app` has `n` live subscriptions and hears other servers'
+/// events, so that an event sent next is one the subscribers are there for.
+pub async fn await_subscriptions(app: &TestApp, n: usize) {
+    for _ in 0..200 {
+        if subscriptions(app).await == n && metric(app, "dateline_event_relay_up").await == 1 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "expected {n} live subscriptions, the server has {}",
+        subscriptions(app).await
+    );
+}
+
+async fn metric(app: &TestApp, name: &str) -> usize {
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .expect("metrics answer")
+        .text()
+        .await
+        .expect("metrics text");
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in /metrics: {text}"))
+}
