@@ -13,10 +13,6 @@ mod m20261129_000004_search;
 /// Runs Dateline's migrations.
 pub struct Migrator;
 
-/// The name of the migration that creates the search index, which the store fills once
-/// it has run.
-pub const SEARCH_INDEX_MIGRATION: &str = "m20261129_000004_search";
-
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {

@@ -184,6 +184,29 @@ async fn drafts_cannot_be_watched_by_the_public_but_can_by_their_desk() {
     assert_eq!(data["articleUpdated"]["title"], "Budget leak: the figures");
     assert_eq!(data["articleUpdated"]["status"], "DRAFT");
 
+    // Signing out reaches the open socket: from then on it is the public's.
+    let out = app
+        .data_as(&editor, "mutation { logout { ended } }", json!({}))
+        .await;
+    assert_eq!(out["logout"]["ended"], true, "{out}");
+    let other_editor = app.staff(Role::Editor).await;
+    let saved = app
+        .data_as(
+            &other_editor,
+            &update_mutation(),
+            json!({ "input": {
+            "id": article["id"],
+            "expectedRevision": article["revision"].as_i64().map(|r| r + 1),
+            "title": "Budget leak: what was cut",
+        } }),
+        )
+        .await;
+    assert_eq!(
+        saved["updateArticle"]["article"]["title"],
+        "Budget leak: what was cut"
+    );
+    assert_eq!(desk.next("draft", Duration::from_millis(700)).await, None);
+
     let refused = LiveClient::open(
         &app,
         Protocol::TransportWs,

@@ -318,6 +318,32 @@ async fn pages_totals_and_facets_cover_the_whole_result_set() {
     }
     assert_eq!(seen.len() as i64, total);
 
+    // Paging back from the second page gives the first page again.
+    let ids = |page: &Value| -> Vec<Value> {
+        page["search"]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|e| e["node"]["article"]["id"].clone())
+            .collect()
+    };
+    let first = app.data(SEARCH, json!({ "q": "said", "first": 7 })).await;
+    let second = app
+        .data(
+            SEARCH,
+            json!({ "q": "said", "first": 7, "after": first["search"]["pageInfo"]["endCursor"] }),
+        )
+        .await;
+    let back = "query($q: String!, $before: String) { search(query: $q, last: 7, before: $before) { \
+        pageInfo { hasPreviousPage hasNextPage } edges { node { article { id } } } } }";
+    let start = second["search"]["edges"][0]["cursor"].clone();
+    let back = app
+        .data(back, json!({ "q": "said", "before": start }))
+        .await;
+    assert_eq!(ids(&back), ids(&first));
+    assert_eq!(back["search"]["pageInfo"]["hasPreviousPage"], false);
+    assert_eq!(back["search"]["pageInfo"]["hasNextPage"], true);
+
     // A filter narrows the results, the total and the facets alike.
     let world = app
         .data(

@@ -4,7 +4,8 @@
 //! starts the real server in this process on a loopback port (or uses `--target`), checks
 //! that each operation answers correctly, then drives each one with `--concurrency` clients
 //! for `--duration` seconds and prints requests/s and p50/p99 latency as a Markdown table.
-//! The operations are the peer benchmark's (front page, article page, section page), then,
+//! The operations are the peer benchmark's (front page, article page, section page), then
+//! searches (`S1`–`S3`), then,
 //! on a server it starts itself, editors saving drafts (`W1`): each client signs in as an
 //! editor and saves its own draft again and again, each time against the revision the last
 //! save returned, as an editor's autosave does.
@@ -57,8 +58,30 @@ struct Args {
 struct Operation {
     name: &'static str,
     query: &'static str,
-    variables: Value,
+    /// Each client goes through these in turn, starting at its own place; the first must
+    /// pass `check`.
+    variables: Vec<Value>,
     check: fn(&Value) -> bool,
+}
+
+const SEARCH: &str = "query Search($q: String!, $first: Int!) { search(query: $q, first: $first) { totalCount \
+                      edges { cursor node { score article { id slug title publishedAt } highlights { field fragments } } } } }";
+
+const SEARCH_FACETS: &str = "query Search($q: String!, $first: Int!) { search(query: $q, first: $first) { totalCount \
+                      nodes { article { id slug title } } \
+                      facets { sections { section { slug } count } tags { tag { slug } count } years { year count } } } }";
+
+/// Searches for one seeded place name each, from the 50th to the 550th most mentioned (a
+/// few hundred articles to a few dozen each, as a reader's search for a place or a person).
+fn place_searches() -> Vec<Value> {
+    (50..550)
+        .step_by(10)
+        .map(|rank| json!({ "q": dateline_persistence::seed::place_name(rank), "first": 10 }))
+        .collect()
+}
+
+fn has_hits(d: &Value) -> bool {
+    d["search"]["totalCount"].as_i64().is_some_and(|n| n > 0)
 }
 
 fn operations() -> Vec<Operation> {
@@ -67,7 +90,7 @@ fn operations() -> Vec<Operation> {
             name: "Q1 front page (20 articles, author, section, tags)",
             query: "query FrontPage($first: Int!) { articles(first: $first) { nodes { id slug title excerpt publishedAt \
                     author { name } section { name slug } tags { name slug } } } }",
-            variables: json!({ "first": 20 }),
+            variables: vec![json!({ "first": 20 })],
             check: |d| {
                 d["articles"]["nodes"]
                     .as_array()
@@ -79,7 +102,7 @@ fn operations() -> Vec<Operation> {
             query: "query ArticlePage($slug: String!) { article(slug: $slug) { id slug title excerpt body status \
                     publishedAt updatedAt author { name slug bio avatarUrl } section { name slug } tags { name slug } \
                     related(first: 5) { article { id slug title publishedAt } } } }",
-            variables: json!({ "slug": "article-54321" }),
+            variables: vec![json!({ "slug": "article-54321" })],
             check: |d| {
                 d["article"]["related"]
                     .as_array()
@@ -90,12 +113,30 @@ fn operations() -> Vec<Operation> {
             name: "Q3 section page (20 articles, author)",
             query: "query SectionPage($slug: String!, $first: Int!) { section(slug: $slug) { id name slug \
                     articles(first: $first) { nodes { id slug title excerpt publishedAt author { name } } } } }",
-            variables: json!({ "slug": "technology", "first": 20 }),
+            variables: vec![json!({ "slug": "technology", "first": 20 })],
             check: |d| {
                 d["section"]["articles"]["nodes"]
                     .as_array()
                     .is_some_and(|n| n.len() == 20)
             },
+        },
+        Operation {
+            name: "S1 search for a place (10 hits, highlights, total)",
+            query: SEARCH,
+            variables: place_searches(),
+            check: has_hits,
+        },
+        Operation {
+            name: "S2 search for a place, with facets",
+            query: SEARCH_FACETS,
+            variables: place_searches(),
+            check: has_hits,
+        },
+        Operation {
+            name: "S3 search for two common words (most articles match)",
+            query: SEARCH,
+            variables: vec![json!({ "q": "government minister", "first": 10 })],
+            check: has_hits,
         },
     ]
 }
@@ -258,24 +299,27 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 async fn drive(
     client: &reqwest::Client,
     url: &str,
-    body: &Value,
+    bodies: &[String],
     clients: usize,
     run_for: Duration,
 ) -> Measured {
     let started = Instant::now();
     let deadline = started + run_for;
     let mut tasks = Vec::with_capacity(clients);
-    for _ in 0..clients {
-        let (client, url, body) = (client.clone(), url.to_owned(), body.to_string());
+    for n in 0..clients {
+        let (client, url, bodies) = (client.clone(), url.to_owned(), bodies.to_vec());
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut failures = 0;
+            let mut next = n;
             while Instant::now() < deadline {
+                let body = bodies[next % bodies.len()].clone();
+                next += 1;
                 let sent = Instant::now();
                 let ok = match client
                     .post(&url)
                     .header("content-type", "application/json")
-                    .body(body.clone())
+                    .body(body)
                     .send()
                     .await
                 {
@@ -386,15 +430,29 @@ async fn main() -> anyhow::Result<()> {
         {
             continue;
         }
-        let body = json!({ "query": op.query, "variables": op.variables });
-        let response: Value = client.post(&url).json(&body).send().await?.json().await?;
+        let bodies: Vec<String> = op
+            .variables
+            .iter()
+            .map(|variables| json!({ "query": op.query, "variables": variables }).to_string())
+            .collect();
+        let response: Value = client
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(bodies[0].clone())
+            .send()
+            .await?
+            .json()
+            .await?;
         if response.get("errors").is_some() || !(op.check)(&response["data"]) {
-            bail!("{} answered wrongly: {response}", op.name);
+            bail!(
+                "{} answered wrongly (a database seeded before the seed named places must be seeded again): {response}",
+                op.name
+            );
         }
         drive(
             &client,
             &url,
-            &body,
+            &bodies,
             args.concurrency,
             Duration::from_secs(args.warmup),
         )
@@ -402,7 +460,7 @@ async fn main() -> anyhow::Result<()> {
         let m = drive(
             &client,
             &url,
-            &body,
+            &bodies,
             args.concurrency,
             Duration::from_secs(args.duration),
         )

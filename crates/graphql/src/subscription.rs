@@ -1,32 +1,104 @@
 //! Live updates over websockets: breaking news and changes to an open article.
 //!
 //! A websocket connection signs in once, in its `connection_init` payload, and keeps that
-//! [`LiveViewer`] for its lifetime. Every event a subscription delivers is then resolved
-//! like a request of its own: [`LiveScopes`] gives it a fresh [`RequestScope`] (its own
+//! [`LiveViewer`] for its lifetime; its session is checked again at every event, so signing
+//! out (or losing the account) makes it the public's. Every event a subscription delivers
+//! is then resolved like a request of its own: [`LiveScopes`] gives it a fresh [`RequestScope`] (its own
 //! clock, dataloaders, section tree and list budget), so an article published after the
 //! subscription began is visible, and nothing is cached from one event to the next.
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute};
 use async_graphql::{Context, Data, ID, Response, Subscription as SubscriptionRoot};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use dateline_persistence::events::{ArticleEvent, Subscriber};
 use dateline_persistence::{Store, model};
 use futures::Stream;
+use tokio::sync::watch;
 
 use crate::error::{ApiError, ApiResult};
 use crate::id::{NodeKind, decode_kind};
-use crate::scope::{RequestScope, Viewer, visibility_for};
+use crate::scope::{RequestScope, Staff, Viewer, visibility_for};
 use crate::sections::SectionTree;
 use crate::types::Article;
 
-/// Who a websocket connection signed in as, kept in the connection's data.
+/// The most subscriptions one websocket connection may hold at once.
+pub const MAX_SUBSCRIPTIONS_PER_CONNECTION: usize = 32;
+/// The most subscriptions one server holds at once.
+pub const MAX_SUBSCRIPTIONS: usize = 20_000;
+
+/// Who a websocket connection signed in as, kept in the connection's data, and what the
+/// connection holds.
 #[derive(Clone)]
 pub struct LiveViewer {
-    pub store: Store,
-    pub viewer: Viewer,
+    store: Store,
+    viewer: Viewer,
+    /// This connection's live subscriptions.
+    open: Arc<AtomicUsize>,
+    /// Becomes `true` when the server shuts down, which ends every subscription.
+    closing: watch::Receiver<bool>,
+}
+
+impl LiveViewer {
+    /// The data of a connection signed in as `viewer`; its subscriptions end when
+    /// `closing` becomes `true`.
+    pub fn new(store: Store, viewer: Viewer, closing: watch::Receiver<bool>) -> Self {
+        Self {
+            store,
+            viewer,
+            open: Arc::default(),
+            closing,
+        }
+    }
+
+    /// Who the connection speaks for now. A member of staff whose session has ended since
+    /// the connection signed in (signed out, password changed, account removed, expired)
+    /// is the public from then on; so is anyone whose session cannot be checked.
+    async fn current(&self) -> Viewer {
+        let Viewer::Staff(staff) = &self.viewer else {
+            return Viewer::Anonymous;
+        };
+        match self.store.session_user(&staff.token, Utc::now()).await {
+            Ok(Some(user)) => Viewer::Staff(Staff {
+                user,
+                token: staff.token.clone(),
+            }),
+            Ok(None) => Viewer::Anonymous,
+            Err(error) => {
+                tracing::error!(%error, "checking a websocket's session failed");
+                Viewer::Anonymous
+            }
+        }
+    }
+
+    /// Counts a new subscription against the limits, or refuses it.
+    fn admit(&self) -> ApiResult<Admitted> {
+        if self.store.events().subscribers() >= MAX_SUBSCRIPTIONS {
+            return Err(ApiError::LimitExceeded(
+                "this server holds as many subscriptions as it can: try again later".to_owned(),
+            ));
+        }
+        if self.open.fetch_add(1, Ordering::Relaxed) >= MAX_SUBSCRIPTIONS_PER_CONNECTION {
+            self.open.fetch_sub(1, Ordering::Relaxed);
+            return Err(ApiError::LimitExceeded(format!(
+                "a connection may hold at most {MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions"
+            )));
+        }
+        Ok(Admitted(Arc::clone(&self.open)))
+    }
+}
+
+/// A subscription counted against its connection's limit until it is dropped.
+struct Admitted(Arc<AtomicUsize>);
+
+impl Drop for Admitted {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// The subscription root.
@@ -49,6 +121,7 @@ impl Subscription {
         section: Option<String>,
     ) -> async_graphql::Result<impl Stream<Item = Article>> {
         let live = live_viewer(ctx)?;
+        let admitted = live.admit()?;
         let sections = match section {
             Some(slug) => {
                 let sections = live.store.all_sections().await.map_err(ApiError::from)?;
@@ -61,15 +134,19 @@ impl Subscription {
             }
             None => None,
         };
-        Ok(watch(live, move |event| match event {
+        Ok(watch(live, admitted, move |event| match event {
             ArticleEvent::Published {
                 article_id,
                 section_id,
+                at,
             } if sections
                 .as_ref()
                 .is_none_or(|ids: &HashSet<i32>| ids.contains(&section_id)) =>
             {
-                Some(article_id)
+                Some(Wanted {
+                    article_id,
+                    public_from: Some(at),
+                })
             }
             _ => None,
         }))
@@ -84,11 +161,22 @@ impl Subscription {
     ) -> async_graphql::Result<impl Stream<Item = Article>> {
         let live = live_viewer(ctx)?;
         let id = decode_kind(&id, NodeKind::Article)?;
-        if visible_article(&live, id).await.is_none() {
+        let admitted = live.admit()?;
+        let now = Wanted {
+            article_id: id,
+            public_from: None,
+        };
+        if visible_article(&live.store, &live.current().await, &now)
+            .await
+            .is_none()
+        {
             return Err(ApiError::NotFound("no article has this id".to_owned()).into());
         }
-        Ok(watch(live, move |event| match event {
-            ArticleEvent::Updated { article_id } if article_id == id => Some(article_id),
+        Ok(watch(live, admitted, move |event| match event {
+            ArticleEvent::Updated { article_id } if article_id == id => Some(Wanted {
+                article_id,
+                public_from: None,
+            }),
             _ => None,
         }))
     }
@@ -100,29 +188,64 @@ fn live_viewer(ctx: &Context<'_>) -> ApiResult<LiveViewer> {
         .map_err(|_| ApiError::inconsistent("subscription without a LiveViewer"))
 }
 
+/// What an event asks a subscription to send: an article, and the instant from which it
+/// is public if the event says so (the clock of the server that published it, which may be
+/// ahead of this one's).
+struct Wanted {
+    article_id: i32,
+    public_from: Option<DateTime<Utc>>,
+}
+
 /// The articles named by the events `pick` selects, as far as the viewer may see them when
-/// each event arrives.
+/// each event arrives. Ends when the server shuts down.
 fn watch(
     live: LiveViewer,
-    pick: impl Fn(ArticleEvent) -> Option<i32> + Send + 'static,
+    admitted: Admitted,
+    pick: impl Fn(ArticleEvent) -> Option<Wanted> + Send + 'static,
 ) -> impl Stream<Item = Article> {
     let events: Subscriber = live.store.events().subscribe();
-    let state = (events, live, Arc::new(pick));
-    futures::stream::unfold(state, |(mut events, live, pick)| async move {
+    let state = (events, live, Arc::new(pick), admitted);
+    futures::stream::unfold(state, |(mut events, mut live, pick, admitted)| async move {
         loop {
-            let event = events.next().await?;
-            let Some(id) = pick(event) else { continue };
-            if let Some(article) = visible_article(&live, id).await {
-                return Some((Article(article), (events, live, pick)));
+            let event = tokio::select! {
+                event = events.next() => event?,
+                closing = closed(&mut live.closing) => {
+                    if closing {
+                        return None;
+                    }
+                    // No server will ever say it is closing: only events end the stream.
+                    events.next().await?
+                }
+            };
+            let Some(wanted) = pick(event) else { continue };
+            let viewer = live.current().await;
+            if let Some(article) = visible_article(&live.store, &viewer, &wanted).await {
+                return Some((Article(article), (events, live, pick, admitted)));
             }
         }
     })
 }
 
-/// The article, if the viewer may see it now; a failed read is logged and skipped.
-async fn visible_article(live: &LiveViewer, id: i32) -> Option<model::Article> {
-    let visibility = visibility_for(&live.viewer, Utc::now());
-    match live.store.articles_by_ids(visibility, &[id]).await {
+/// Waits until `closing` becomes `true` (`true`), or until nothing can ever set it
+/// (`false`).
+async fn closed(closing: &mut watch::Receiver<bool>) -> bool {
+    closing.wait_for(|closing| *closing).await.is_ok()
+}
+
+/// The article, if `viewer` may see it now; a failed read is logged and skipped.
+async fn visible_article(
+    store: &Store,
+    viewer: &Viewer,
+    wanted: &Wanted,
+) -> Option<model::Article> {
+    let now = wanted
+        .public_from
+        .map_or_else(Utc::now, |at| at.max(Utc::now()));
+    let id = wanted.article_id;
+    match store
+        .articles_by_ids(visibility_for(viewer, now), &[id])
+        .await
+    {
         Ok(mut found) => found.remove(&id),
         Err(error) => {
             tracing::error!(%error, article = id, "reading an article for subscribers failed");
@@ -130,6 +253,10 @@ async fn visible_article(live: &LiveViewer, id: i32) -> Option<model::Article> {
         }
     }
 }
+
+/// How long one execution on a websocket (a query, a mutation, one subscription event)
+/// may take.
+pub const EXECUTION_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The extension that gives each execution on a websocket connection (each event of a
 /// subscription, each query or mutation sent over the socket) a fresh [`RequestScope`].
@@ -149,13 +276,23 @@ impl Extension for LiveScopes {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> Response {
-        match ctx.data_opt::<LiveViewer>() {
-            Some(live) => {
-                let mut data = Data::default();
-                data.insert(RequestScope::new(live.store.clone(), live.viewer.clone()));
-                next.run_with_data(ctx, operation_name, data).await
-            }
-            None => next.run(ctx, operation_name).await,
+        let Some(live) = ctx.data_opt::<LiveViewer>() else {
+            return next.run(ctx, operation_name).await;
+        };
+        let mut data = Data::default();
+        data.insert(RequestScope::new(live.store.clone(), live.current().await));
+        // What HTTP requests get from the server's timeout layer.
+        match tokio::time::timeout(
+            EXECUTION_TIMEOUT,
+            next.run_with_data(ctx, operation_name, data),
+        )
+        .await
+        {
+            Ok(response) => response,
+            Err(_) => Response::from_errors(vec![crate::error::with_code(
+                async_graphql::ServerError::new("the operation took too long", None),
+                crate::error::code::LIMIT_EXCEEDED,
+            )]),
         }
     }
 }

@@ -218,7 +218,7 @@ impl Store {
         let row = apply(&txn, current, changes, now).await?;
         snapshot(&txn, &row, Some(editor), now).await?;
         reindex(&txn, Reindex::Articles(&[id])).await?;
-        let events = ArticleEvent::of_change(id, row.section_id, false);
+        let events = ArticleEvent::of_change(id, row.section_id, None);
         self.commit_announcing(txn, &events).await?;
         Ok(Article::try_from(row)?)
     }
@@ -262,7 +262,7 @@ impl Store {
         let row = apply(&txn, current, changes, now).await?;
         snapshot(&txn, &row, Some(editor), now).await?;
         reindex(&txn, Reindex::Articles(&[id])).await?;
-        let events = ArticleEvent::of_change(id, row.section_id, false);
+        let events = ArticleEvent::of_change(id, row.section_id, None);
         self.commit_announcing(txn, &events).await?;
         Ok(Article::try_from(row)?)
     }
@@ -333,7 +333,7 @@ impl Store {
             row.status_changed_at = Set(Some(now));
         }
         let row = row.update(&txn).await?;
-        let went_public = transition == Transition::Publish;
+        let went_public = (transition == Transition::Publish).then_some(now);
         let status = Article::try_from(row.clone())?.status;
         set_tags_visibility(&txn, id, visible_from(status, row.published_at)).await?;
         snapshot(&txn, &row, Some(editor), now).await?;
@@ -413,7 +413,7 @@ impl Store {
         .await?;
         snapshot(&txn, &row, None, now).await?;
         reindex(&txn, Reindex::Articles(&[id])).await?;
-        let events = ArticleEvent::of_change(id, row.section_id, true);
+        let events = ArticleEvent::of_change(id, row.section_id, Some(now));
         self.commit_announcing(txn, &events).await?;
         Ok(true)
     }

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
@@ -34,23 +35,33 @@ pub const CAPACITY: usize = 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ArticleEvent {
-    /// It became public, filed under this primary section.
-    Published { article_id: i32, section_id: i32 },
+    /// It became public at `at` (by the clock of the server that published it), filed
+    /// under this primary section.
+    Published {
+        article_id: i32,
+        section_id: i32,
+        at: DateTime<Utc>,
+    },
     /// It changed: content, status, corrections.
     Updated { article_id: i32 },
 }
 
 impl ArticleEvent {
     /// The events of a change to an article that ends with it filed under `section_id`;
-    /// `went_public` when the change published it.
-    pub(crate) fn of_change(article_id: i32, section_id: i32, went_public: bool) -> Vec<Self> {
+    /// `published_at` when the change published it.
+    pub(crate) fn of_change(
+        article_id: i32,
+        section_id: i32,
+        published_at: Option<DateTime<Utc>>,
+    ) -> Vec<Self> {
         let mut events = vec![Self::Updated { article_id }];
-        if went_public {
+        if let Some(at) = published_at {
             events.insert(
                 0,
                 Self::Published {
                     article_id,
                     section_id,
+                    at,
                 },
             );
         }

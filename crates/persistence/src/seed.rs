@@ -6,6 +6,11 @@
 //! run against Dateline and its peers. The generated text, tags and authors depend only on
 //! how many articles exist already; publication times are spread over the two years before
 //! the run.
+//!
+//! Besides a small vocabulary of common words, every article names two places drawn from
+//! [`PLACES`] made-up place names, the first in its title: popular ones appear in thousands
+//! of articles and rare ones in a handful, as names do in real news, so that searches for
+//! them behave as readers' searches do (see [`place_name`]).
 
 use chrono::{Duration, Utc};
 use dateline_domain::html::SafeHtml;
@@ -91,6 +96,38 @@ const WORDS: [&str; 48] = [
     "plans",
 ];
 
+/// How many made-up place names the seeded articles mention.
+pub const PLACES: usize = 4096;
+
+const SYLLABLES: [&str; 16] = [
+    "kar", "vel", "lo", "mon", "dri", "sta", "bel", "tor", "nis", "ra", "quen", "fa", "lu", "zor",
+    "pel", "din",
+];
+
+/// The seed's place name of popularity `rank` (0 is the most mentioned): two or three
+/// syllables, capitalised, the same for a rank on every run.
+pub fn place_name(rank: usize) -> String {
+    let rank = rank % PLACES;
+    let syllables = if rank < 256 { 2 } else { 3 };
+    let mut name = String::with_capacity(12);
+    let mut digits = rank;
+    for _ in 0..syllables {
+        name.push_str(SYLLABLES[digits % SYLLABLES.len()]);
+        digits /= SYLLABLES.len();
+    }
+    if let Some(first) = name.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    name
+}
+
+/// A place rank drawn so that rank r is mentioned about 1/(r+1) as often as the first.
+fn place_rank(rng: &mut fastrand::Rng) -> usize {
+    let harmonic = (PLACES as f64).ln();
+    let rank = (rng.f64() * harmonic).exp() - 1.0;
+    (rank as usize).min(PLACES - 1)
+}
+
 fn sentence(rng: &mut fastrand::Rng, words: std::ops::Range<usize>) -> String {
     let words = rng.usize(words);
     let mut s = String::with_capacity(words * 8);
@@ -107,9 +144,14 @@ fn sentence(rng: &mut fastrand::Rng, words: std::ops::Range<usize>) -> String {
     s
 }
 
-/// About 3 KB of paragraphs. The markup is generated here, so it is safe by construction.
-fn body(rng: &mut fastrand::Rng) -> SafeHtml {
-    let mut html = String::with_capacity(3300);
+/// About 3 KB of paragraphs naming `places`. The markup is generated here, so it is safe
+/// by construction.
+fn body(rng: &mut fastrand::Rng, places: [&str; 2]) -> SafeHtml {
+    let mut html = String::with_capacity(3400);
+    html.push_str(&format!(
+        "<p>Officials in {} said talks with {} would go on.</p>",
+        places[0], places[1]
+    ));
     while html.len() < 3000 {
         html.push_str("<p>");
         for i in 0..4 {
@@ -160,14 +202,19 @@ impl Store {
                         tags.push(tag);
                     }
                 }
+                let places = [
+                    place_name(place_rank(&mut rng)),
+                    place_name(place_rank(&mut rng)),
+                ];
                 batch.push(NewArticle {
                     slug: parse_slug(format!("article-{number}"))?,
                     title: format!(
-                        "{} {number}",
-                        sentence(&mut rng, 5..10).trim_end_matches('.')
+                        "{}: {} {number}",
+                        places[0],
+                        sentence(&mut rng, 4..9).trim_end_matches('.')
                     ),
                     subtitle: None,
-                    body: body(&mut rng),
+                    body: body(&mut rng, [&places[0], &places[1]]),
                     excerpt: None,
                     dateline_place: Some("LONDON".to_owned()),
                     source_id: Some(source_id),

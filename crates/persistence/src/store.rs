@@ -52,15 +52,24 @@ impl Store {
 
     /// Applies every migration that has not run yet.
     pub async fn migrate(&self) -> StoreResult<()> {
-        let pending = Migrator::get_pending_migrations(&self.db).await?;
-        let new_search_index = pending
-            .iter()
-            .any(|m| m.name() == migration::SEARCH_INDEX_MIGRATION);
         Migrator::up(&self.db, None).await?;
-        if new_search_index {
+        // The migration that makes the search index leaves it empty; it is filled here, and
+        // again should a crash ever have stopped that half-way (it is one transaction).
+        if self.search_index_is_unfilled().await? {
             self.rebuild_search_index().await?;
         }
         Ok(())
+    }
+
+    /// Whether public articles exist but the search index holds none.
+    async fn search_index_is_unfilled(&self) -> StoreResult<bool> {
+        let backend = self.backend();
+        let any = |sql: &str| self.db.query_one_raw(Statement::from_string(backend, sql));
+        let indexed = any("SELECT 1 FROM article_search LIMIT 1").await?.is_some();
+        let published = any("SELECT 1 FROM articles WHERE status = 'published' LIMIT 1")
+            .await?
+            .is_some();
+        Ok(published && !indexed)
     }
 
     /// Writes the search index again from the articles, in one transaction. `migrate` does

@@ -19,6 +19,7 @@ use dateline_graphql::{
 };
 use dateline_persistence::Store;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -36,13 +37,17 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 struct AppState {
     schema: DatelineSchema,
     store: Store,
+    /// Becomes `true` when the server shuts down, ending live subscriptions.
+    closing: watch::Receiver<bool>,
 }
 
-/// The application's routes over `store`.
-pub fn router(store: Store) -> Router {
+/// The application's routes over `store`; live subscriptions end when `closing` becomes
+/// `true`.
+pub fn router(store: Store, closing: watch::Receiver<bool>) -> Router {
     let state = AppState {
         schema: build_schema(),
         store,
+        closing,
     };
     // The GraphQL extractor reads the body itself, so axum's DefaultBodyLimit would not
     // apply: the limit is a layer in front of the route instead.
@@ -81,9 +86,13 @@ pub async fn run(
         let store = store.clone();
         async move { store.relay_events().await }
     });
-    let served = axum::serve(listener, router(store))
+    let (close, closing) = watch::channel(false);
+    let served = axum::serve(listener, router(store, closing))
         .with_graceful_shutdown(shutdown)
         .await;
+    // Websockets outlive the graceful shutdown, which only waits for HTTP requests: their
+    // subscriptions end here.
+    close.send_replace(true);
     // A publication in flight is one transaction: stopping here rolls it back, and the next
     // server to poll publishes the article.
     scheduler.abort();
@@ -134,18 +143,25 @@ async fn websocket(state: AppState, request: Request) -> Response {
         Err(rejection) => return rejection.into_response(),
     };
     let header = authorization(&parts.headers).map(str::to_owned);
-    let AppState { schema, store } = state;
+    let AppState {
+        schema,
+        store,
+        closing,
+    } = state;
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .max_message_size(MAX_BODY_BYTES)
+        .max_frame_size(MAX_BODY_BYTES)
         .on_upgrade(move |socket| {
             GraphQLWebSocket::new(socket, schema, protocol)
-                .on_connection_init(move |payload| connection_init(store, header, payload))
+                .on_connection_init(move |payload| connection_init(store, closing, header, payload))
                 .serve()
         })
 }
 
 async fn connection_init(
-    store: dateline_persistence::Store,
+    store: Store,
+    closing: watch::Receiver<bool>,
     header: Option<String>,
     payload: serde_json::Value,
 ) -> async_graphql::Result<Data> {
@@ -165,7 +181,7 @@ async fn connection_init(
         }
     };
     let mut data = Data::default();
-    data.insert(LiveViewer { store, viewer });
+    data.insert(LiveViewer::new(store, viewer, closing));
     Ok(data)
 }
 

@@ -93,7 +93,8 @@ pub(crate) async fn search_connection(
     let as_of_in = |cursor: &Option<String>| cursor.as_deref().and_then(parse_cursor);
     let as_of = as_of_in(&window.after)
         .or_else(|| as_of_in(&window.before))
-        .map_or(scope.now, |(at, _)| at);
+        // Cursors keep microseconds: the first page is ranked as of a time they can carry.
+        .map_or_else(|| to_micros(scope.now), |(at, _)| at);
     let args = window.page_args(|cursor| {
         parse_cursor(cursor)
             .filter(|(at, _)| *at == as_of)
@@ -166,6 +167,10 @@ impl Shared {
             .map(|(key, n)| (key, i32::try_from(n).unwrap_or(i32::MAX)))
             .collect())
     }
+}
+
+fn to_micros(at: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at)
 }
 
 fn encode_cursor(as_of: DateTime<Utc>, key: SearchKey) -> String {
