@@ -132,3 +132,37 @@ async fn pinned_stories_come_first_once_they_are_public() {
         "picks removed: {related}"
     );
 }
+
+#[tokio::test]
+async fn stories_with_similar_headlines_say_so() {
+    let app = spawn_app().await;
+    let editor = app.staff(Role::Editor).await;
+    let first = draft(&app, &editor, "Glacier melt floods Tavrino valley").await;
+    publish(&app, &editor, &first).await;
+    let second = draft(
+        &app,
+        &editor,
+        "Tavrino valley clears up after glacier floods",
+    )
+    .await;
+    let second = publish(&app, &editor, &second).await;
+    let related = app.data(RELATED, json!({ "slug": second["slug"] })).await;
+    let entry = related["article"]["related"]
+        .as_array()
+        .expect("related")
+        .iter()
+        .find(|r| r["article"]["slug"] == first["slug"])
+        .cloned()
+        .expect("the earlier story is related");
+    assert!(
+        entry["reasons"]
+            .as_array()
+            .expect("reasons")
+            .contains(&json!({ "kind": "SIMILAR_TEXT", "label": "Similar headline: tavrino, valley, glacier, flood" })),
+        "{entry}"
+    );
+    assert_eq!(
+        related["article"]["related"][0]["article"]["slug"], first["slug"],
+        "the most similar story ranks first"
+    );
+}

@@ -399,3 +399,23 @@ async fn any_text_is_searched_or_refused_as_bad_input() {
         .await;
     assert_eq!(error_codes(&cursor), ["BAD_USER_INPUT"]);
 }
+
+#[tokio::test]
+async fn a_search_costs_the_same_statements_for_any_page_size() {
+    let app = spawn_app().await;
+    let everything = "query($q: String!, $first: Int) { search(query: $q, first: $first) { totalCount \
+        edges { node { score highlights { field fragments } article { title author { name } section { name } tags { name } } } } \
+        facets { sections { section { name } count } tags { tag { name } count } years { year count } } } }";
+    let (small, few) = app
+        .data_counting_statements(everything, json!({ "q": "said", "first": 2 }))
+        .await;
+    let (large, many) = app
+        .data_counting_statements(everything, json!({ "q": "said", "first": 30 }))
+        .await;
+    assert_eq!(small["search"]["edges"].as_array().map(Vec::len), Some(2));
+    assert!(large["search"]["edges"].as_array().map(Vec::len) > Some(10));
+    assert_eq!(few, many, "statements do not grow with the page");
+    // Hits, their articles, highlights, the count, three facets, and one each for
+    // authors, sections and tags of the hits.
+    assert!(many <= 11, "{many} statements");
+}

@@ -16,7 +16,9 @@ pub mod status;
 pub mod text;
 
 pub use input::{BodyFormat, Email, InputError, NewPassword};
-pub use related::{RelatedCandidate, RelatedReason, RelatedScore};
+pub use related::{
+    RelatedCandidate, RelatedReason, RelatedScore, headline_words, shared_headline_words,
+};
 pub use role::{ArticleAction, ArticleFacts, DeskAction, Policy, Role};
 pub use route::RoutePath;
 pub use search::{QueryError, SearchQuery, Term};

@@ -22,6 +22,8 @@ pub enum RelatedReasonKind {
     SharedTag,
     /// Both stories are filed under the same section.
     SameSection,
+    /// The two headlines share meaningful words.
+    SimilarText,
 }
 
 /// One thing two related stories have in common.
@@ -29,8 +31,8 @@ pub enum RelatedReasonKind {
 pub struct RelatedReason {
     /// What kind of connection this is.
     pub kind: RelatedReasonKind,
-    /// The name of what they share: the tag's or the section's name ("Editor's pick" for a
-    /// pinned story).
+    /// The name of what they share: the tag's or the section's name, the shared headline
+    /// words ("Similar headline: ceasefire, doha"), or "Editor's pick" for a pinned story.
     pub label: String,
 }
 
@@ -52,6 +54,10 @@ impl From<Ranked> for RelatedArticle {
                 DomainReason::SameSection(label) => RelatedReason {
                     kind: RelatedReasonKind::SameSection,
                     label,
+                },
+                DomainReason::SimilarText(words) => RelatedReason {
+                    kind: RelatedReasonKind::SimilarText,
+                    label: format!("Similar headline: {}", words.join(", ")),
                 },
             })
             .collect();

@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use dateline_domain::{RelatedCandidate, RelatedScore};
+use dateline_domain::{RelatedCandidate, RelatedScore, shared_headline_words};
 use sea_orm::sea_query::{Alias, Expr, Func, Order, Query, SelectStatement, UnionType};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
@@ -135,6 +135,7 @@ impl Store {
                         .then(|| section_name.to_owned()),
                     age_days: (now - published).num_seconds() as f64 / 86_400.0,
                     pinned: pinned.get(&candidate.id).copied(),
+                    similar_words: shared_headline_words(&article.title, &candidate.title),
                 }
                 .score();
                 RelatedArticle {
