@@ -5,7 +5,7 @@
 //!
 //! Ranking is the engine's text relevance (title weighs most, then subtitle, bylines and
 //! tags, then excerpt, then body), times 2.5 when the title holds every word searched for,
-//! times a freshness factor that halves a story's weight over
+//! among the newest [`MAX_RANKED`] matches, times a freshness factor that halves a story's weight over
 //! its first months: `0.5 + 0.5 / (1 + age_days / 30)`. Age is measured from `as_of`, an
 //! instant fixed by the first page and carried in the cursor, so scores, and pages, stay the
 //! same across a client's pages.
@@ -215,40 +215,67 @@ fn matches(
 /// How much more a story weighs when its title holds every word searched for.
 const TITLE_BOOST: f64 = 2.5;
 
-/// The score of a matching row, as described in the module documentation.
-fn score(sql: &mut Sql, query: &SearchQuery, as_of: DateTime<Utc>) {
+/// The most matches a search ranks: the newest this many (by article id) that pass the
+/// filter. Ranking weighs every match, so a search for words nearly every story holds would
+/// otherwise cost seconds; counts and facets still cover every match.
+pub const MAX_RANKED: u64 = 2000;
+
+/// The newest [`MAX_RANKED`] matches as `newest (id, published_at, rel | document)`, and the
+/// score of each, as described in the module documentation.
+fn ranked(
+    sql: &mut Sql,
+    query: &SearchQuery,
+    filter: &SearchFilter,
+    now: DateTime<Utc>,
+    as_of: DateTime<Utc>,
+) {
     let wanted = query.wanted();
     match sql.backend {
         DbBackend::Sqlite => {
             // FTS5's bm25 adds the weighted hits of all columns up before it saturates, so
             // column weights alone let a few body hits outweigh the title.
-            sql.push(
-                "(-bm25(article_search, 10.0, 4.0, 2.0, 1.0, 4.0, 4.0)) \
-                 * (CASE WHEN article_search.rowid IN (SELECT rowid FROM article_search \
-                 WHERE article_search MATCH ",
-            )
-            .bind(format!("{{title}} : ({})", wanted.to_fts5()))
-            .push(&format!(") THEN {TITLE_BOOST} ELSE 1.0 END)"))
-            .push(" * (0.5 + 0.5 / (1.0 + MAX(0.0, julianday(")
-            .bind(as_of)
-            .push(") - julianday(a.published_at)) / 30.0))");
+            sql.push("SELECT id, rel * (CASE WHEN id IN (SELECT rowid FROM article_search WHERE article_search MATCH ")
+                .bind(format!("{{title}} : ({})", wanted.to_fts5()))
+                .push(&format!(") THEN {TITLE_BOOST} ELSE 1.0 END)"))
+                .push(" * (0.5 + 0.5 / (1.0 + MAX(0.0, julianday(")
+                .bind(as_of)
+                .push(
+                    ") - julianday(published_at)) / 30.0)) AS score FROM (\
+                     SELECT a.id AS id, a.published_at AS published_at, \
+                     -bm25(article_search, 10.0, 4.0, 2.0, 1.0, 4.0, 4.0) AS rel",
+                );
+            matches(sql, query, filter, now, "");
+            sql.push(&format!(
+                " ORDER BY article_search.rowid DESC LIMIT {MAX_RANKED}) newest"
+            ));
         }
         _ => {
             sql.push(
-                "ts_rank(s.document, q, 1)::float8 \
-                 * (CASE WHEN ts_filter(s.document, '{a}') @@ to_tsquery('english', ",
+                "SELECT id, ts_rank(document, q, 1)::float8 \
+                 * (CASE WHEN ts_filter(document, '{a}') @@ to_tsquery('english', ",
             )
             .bind(wanted.to_tsquery())
             .push(&format!(") THEN {TITLE_BOOST} ELSE 1.0 END)"))
             .push(" * (0.5 + 0.5 / (1.0 + GREATEST(0.0, EXTRACT(EPOCH FROM (")
             .bind(as_of)
-            .push("::timestamptz - a.published_at))::float8 / 86400.0) / 30.0))");
+            .push(
+                "::timestamptz - published_at))::float8 / 86400.0) / 30.0)) AS score FROM (\
+                 SELECT a.id AS id, a.published_at AS published_at, s.document AS document",
+            );
+            matches(sql, query, filter, now, "");
+            sql.push(&format!(
+                " ORDER BY s.article_id DESC LIMIT {MAX_RANKED}) newest \
+                 CROSS JOIN to_tsquery('english', "
+            ))
+            .bind(query.to_tsquery())
+            .push(") q");
         }
     }
 }
 
 impl Store {
-    /// A page of the public articles matching `query`, best first.
+    /// A page of the public articles matching `query`, best first (of the newest
+    /// [`MAX_RANKED`] that match).
     pub async fn search(
         &self,
         query: &SearchQuery,
@@ -258,10 +285,8 @@ impl Store {
         page: &PageArgs<SearchKey>,
     ) -> StoreResult<Page<SearchHit>> {
         let mut sql = Sql::new(self.backend());
-        sql.push("SELECT id, score FROM (SELECT a.id AS id, ");
-        score(&mut sql, query, as_of);
-        sql.push(" AS score");
-        matches(&mut sql, query, filter, now, "");
+        sql.push("SELECT id, score FROM (");
+        ranked(&mut sql, query, filter, now, as_of);
         sql.push(") hits WHERE 1 = 1");
         // Best first: "after" a key means a lower score, or the same score and a lower id.
         if let Some(after) = &page.after {
