@@ -278,10 +278,11 @@ async fn highlights_mark_the_matches_and_escape_the_rest() {
 #[tokio::test]
 async fn pages_totals_and_facets_cover_the_whole_result_set() {
     let app = spawn_app().await;
-    let faceted = "query($q: String!, $filter: SearchFilterInput) { search(query: $q, first: 1, filter: $filter) { totalCount \
+    let faceted = "query($q: String!, $filter: SearchFilterInput) { search(query: $q, first: 1, filter: $filter) { totalCount totalCountIsExact \
         facets { sections(first: 50) { section { slug } count } tags(first: 50) { tag { slug } count } years { year count } } } }";
     let data = app.data(faceted, json!({ "q": "said" })).await;
     let total = data["search"]["totalCount"].as_i64().expect("total");
+    assert_eq!(data["search"]["totalCountIsExact"], true);
     assert!(total > 10, "the demo has many stories with `said`: {total}");
     let sum = |list: &Value| {
         list.as_array()

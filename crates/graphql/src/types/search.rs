@@ -19,6 +19,8 @@ use crate::types::{Article, Section, Tag};
 
 /// The most facet values of one kind a search returns.
 pub const MAX_FACETS: i32 = 50;
+/// How far `totalCount` counts.
+pub const MAX_TOTAL_COUNT: u64 = 10_000;
 
 /// Narrows a search.
 #[derive(InputObject, Default)]
@@ -117,6 +119,7 @@ pub(crate) async fn search_connection(
         now: scope.now,
         ids,
         highlights: OnceCell::new(),
+        total: OnceCell::new(),
     });
     Ok(SearchConnection::new(page, articles, as_of, shared))
 }
@@ -129,6 +132,8 @@ struct Shared {
     /// The ids of the page's hits, whose highlights are read together.
     ids: Vec<i32>,
     highlights: OnceCell<HashMap<i32, Vec<dateline_persistence::Highlight>>>,
+    /// The matches counted, up to one past [`MAX_TOTAL_COUNT`].
+    total: OnceCell<u64>,
 }
 
 impl Shared {
@@ -142,6 +147,24 @@ impl Shared {
                 Ok::<_, ApiError>(store.search_highlights(&self.query, &self.ids).await?)
             })
             .await
+    }
+
+    /// The matches counted, up to one past [`MAX_TOTAL_COUNT`], read once.
+    async fn matches(&self, ctx: &Context<'_>) -> ApiResult<u64> {
+        let total = self
+            .total
+            .get_or_try_init(|| async {
+                let scope = scope(ctx)?;
+                scope.charge_list_read()?;
+                let cap = MAX_TOTAL_COUNT + 1;
+                let n = scope
+                    .store
+                    .count_search(&self.query, &self.filter, self.now, cap)
+                    .await?;
+                Ok::<_, ApiError>(n)
+            })
+            .await?;
+        Ok(*total)
     }
 
     async fn facet(
@@ -277,16 +300,17 @@ impl SearchConnection {
         }
     }
 
-    /// How many published articles match, across all pages. Counted only when asked for.
+    /// How many published articles match, across all pages, counted up to 10,000: a larger
+    /// result set says 10,000 here and `false` in `totalCountIsExact`. Counted only when
+    /// asked for.
     async fn total_count(&self, ctx: &Context<'_>) -> ApiResult<i32> {
-        let scope = scope(ctx)?;
-        scope.charge_list_read()?;
-        let shared = &self.shared;
-        let n = scope
-            .store
-            .count_search(&shared.query, &shared.filter, shared.now)
-            .await?;
+        let n = self.shared.matches(ctx).await?.min(MAX_TOTAL_COUNT);
         Ok(i32::try_from(n).unwrap_or(i32::MAX))
+    }
+
+    /// Whether `totalCount` is the exact number of matches (`false`: more than 10,000).
+    async fn total_count_is_exact(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(self.shared.matches(ctx).await? <= MAX_TOTAL_COUNT)
     }
 
     /// The whole result set (not just this page) counted by section, tag and year, to

@@ -319,16 +319,21 @@ impl Store {
         Ok(finish(hits, page))
     }
 
-    /// How many public articles match `query` and `filter`.
+    /// How many public articles match `query` and `filter`, counting no further than
+    /// `cap`: past it, PostgreSQL would read every matching row's whole document.
     pub async fn count_search(
         &self,
         query: &SearchQuery,
         filter: &SearchFilter,
         now: DateTime<Utc>,
+        cap: u64,
     ) -> StoreResult<u64> {
         let mut sql = Sql::new(self.backend());
-        sql.push("SELECT COUNT(*)");
+        sql.push("SELECT COUNT(*) FROM (SELECT 1 AS one");
         matches(&mut sql, query, filter, now, "");
+        sql.push(" LIMIT ")
+            .bind(i64::try_from(cap).unwrap_or(i64::MAX))
+            .push(") capped");
         let row = self.connection().query_one_raw(sql.statement()).await?;
         let count: i64 = match row {
             Some(row) => row.try_get_by_index(0)?,
