@@ -338,3 +338,44 @@ async fn a_slow_client_does_not_hold_up_the_others() {
     );
     drop(stalled);
 }
+
+#[tokio::test]
+async fn a_connection_holds_a_bounded_number_of_subscriptions() {
+    let app = spawn_app().await;
+    let mut client = LiveClient::connect(&app, Protocol::TransportWs, json!({})).await;
+    for n in 0..32 {
+        client.subscribe(&n.to_string(), PUBLISHED, json!({})).await;
+    }
+    await_subscriptions(&app, 32).await;
+    client.subscribe("one too many", PUBLISHED, json!({})).await;
+    match client.next("one too many", Duration::from_secs(10)).await {
+        Some(Delivery::Errors(errors)) => {
+            assert_eq!(
+                error_codes(&json!({ "errors": errors })),
+                ["LIMIT_EXCEEDED"]
+            );
+        }
+        other => panic!("the 33rd subscription is refused, got {other:?}"),
+    }
+    assert_eq!(subscriptions(&app).await, 32);
+
+    // Another connection has its own allowance.
+    let mut other = LiveClient::connect(&app, Protocol::TransportWs, json!({})).await;
+    other.subscribe("1", PUBLISHED, json!({})).await;
+    await_subscriptions(&app, 33).await;
+}
+
+#[tokio::test]
+async fn oversized_websocket_messages_are_refused() {
+    let app = spawn_app().await;
+    let mut client = LiveClient::connect(&app, Protocol::TransportWs, json!({})).await;
+    let padding = " ".repeat(300 * 1024);
+    let query = format!("subscription {{ articlePublished {{ id }} }}{padding}");
+    client.subscribe("big", &query, json!({})).await;
+    assert_eq!(
+        client.next("big", Duration::from_secs(5)).await,
+        None,
+        "the server closes the connection instead of answering"
+    );
+    assert_eq!(subscriptions(&app).await, 0);
+}
