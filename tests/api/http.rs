@@ -29,7 +29,12 @@ async fn graphiql_and_health_are_served() {
         .await
         .expect("GET /graphiql");
     assert!(page.status().is_success());
-    assert!(page.text().await.expect("html").contains("graphiql"));
+    let page = page.text().await.expect("html");
+    assert!(page.contains("graphiql"));
+    assert!(
+        page.contains("subscriptionUrl: createUrl('/graphql', true)"),
+        "GraphiQL runs subscriptions over the websocket at /graphql"
+    );
     let health = app
         .client
         .get(format!("{}/healthz", app.address))

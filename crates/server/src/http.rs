@@ -195,6 +195,7 @@ fn authorization(headers: &HeaderMap) -> Option<&str> {
 async fn graphiql() -> impl IntoResponse {
     let page = GraphiQLSource::build()
         .endpoint("/graphql")
+        .subscription_endpoint("/graphql")
         .title("Dateline GraphiQL")
         .finish();
     (
