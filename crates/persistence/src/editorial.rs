@@ -216,10 +216,8 @@ impl Store {
         let now = stored_time(Utc::now());
         let current = claim(&txn, id, expected, Trash::Outside, now).await?;
         let row = apply(&txn, current, changes, now).await?;
-        snapshot(&txn, &row, Some(editor), now).await?;
-        reindex(&txn, Reindex::Articles(&[id])).await?;
-        let events = ArticleEvent::of_change(id, row.section_id, None);
-        self.commit_announcing(txn, &events).await?;
+        self.finish_change(txn, &row, Some(editor), now, None)
+            .await?;
         Ok(Article::try_from(row)?)
     }
 
@@ -260,10 +258,8 @@ impl Store {
             featured_image: Some(old.featured_image),
         };
         let row = apply(&txn, current, changes, now).await?;
-        snapshot(&txn, &row, Some(editor), now).await?;
-        reindex(&txn, Reindex::Articles(&[id])).await?;
-        let events = ArticleEvent::of_change(id, row.section_id, None);
-        self.commit_announcing(txn, &events).await?;
+        self.finish_change(txn, &row, Some(editor), now, None)
+            .await?;
         Ok(Article::try_from(row)?)
     }
 
@@ -336,10 +332,8 @@ impl Store {
         let went_public = (transition == Transition::Publish).then_some(now);
         let status = Article::try_from(row.clone())?.status;
         set_tags_visibility(&txn, id, visible_from(status, row.published_at)).await?;
-        snapshot(&txn, &row, Some(editor), now).await?;
-        reindex(&txn, Reindex::Articles(&[id])).await?;
-        let events = ArticleEvent::of_change(id, row.section_id, went_public);
-        self.commit_announcing(txn, &events).await?;
+        self.finish_change(txn, &row, Some(editor), now, went_public)
+            .await?;
         Ok(Article::try_from(row)?)
     }
 
@@ -411,11 +405,26 @@ impl Store {
             visible_from(ArticleStatus::Published, row.published_at),
         )
         .await?;
-        snapshot(&txn, &row, None, now).await?;
-        reindex(&txn, Reindex::Articles(&[id])).await?;
-        let events = ArticleEvent::of_change(id, row.section_id, Some(now));
-        self.commit_announcing(txn, &events).await?;
+        self.finish_change(txn, &row, None, now, Some(now)).await?;
         Ok(true)
+    }
+
+    /// Ends a change to an article's content or status: records the revision (by `editor`,
+    /// none for the scheduler), rewrites its search index row, and commits, announcing the
+    /// change (and its publication at `published_at`, if it published the article).
+    async fn finish_change(
+        &self,
+        txn: DatabaseTransaction,
+        row: &article::Model,
+        editor: Option<i32>,
+        now: DateTime<Utc>,
+        published_at: Option<DateTime<Utc>>,
+    ) -> EditResult<()> {
+        snapshot(&txn, row, editor, now).await?;
+        reindex(&txn, Reindex::Articles(&[row.id])).await?;
+        let events = ArticleEvent::of_change(row.id, row.section_id, published_at);
+        self.commit_announcing(txn, &events).await?;
+        Ok(())
     }
 
     /// Adds a dated public correction to a published (or archived) article. The article's
