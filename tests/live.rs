@@ -201,3 +201,24 @@ async fn metric(app: &TestApp, name: &str) -> usize {
         .and_then(|value| value.trim().parse().ok())
         .unwrap_or_else(|| panic!("no {name} in /metrics: {text}"))
 }
+
+/// Opens a websocket to `app` that never says `connection_init`, and says whether the
+/// server closes it within `wait`.
+pub async fn silent_socket_is_closed_within(app: &TestApp, wait: Duration) -> bool {
+    let url = app.address.replacen("http://", "ws://", 1) + "/graphql";
+    let mut request = url.into_client_request().expect("a websocket request");
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        HeaderValue::from_static(Protocol::TransportWs.name()),
+    );
+    let (mut socket, _) = connect_async(request).await.expect("websocket upgrade");
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match tokio::time::timeout(left, socket.next()).await {
+            Err(_) => return false,
+            Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return true,
+            Ok(Some(Ok(_))) => continue,
+        }
+    }
+}

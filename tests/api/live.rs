@@ -4,7 +4,10 @@
 use std::time::Duration;
 
 use dateline_domain::Role;
-use dateline_tests::live::{Delivery, LiveClient, Protocol, await_subscriptions, subscriptions};
+use dateline_tests::live::{
+    Delivery, LiveClient, Protocol, await_subscriptions, silent_socket_is_closed_within,
+    subscriptions,
+};
 use dateline_tests::{Staff, TestApp, error_codes, on_postgres, spawn_app, spawn_peer};
 use serde_json::{Value, json};
 
@@ -378,4 +381,22 @@ async fn oversized_websocket_messages_are_refused() {
         "the server closes the connection instead of answering"
     );
     assert_eq!(subscriptions(&app).await, 0);
+}
+
+#[tokio::test]
+async fn a_socket_that_never_signs_on_is_closed() {
+    let app = spawn_app().await;
+    let editor = app.staff(Role::Editor).await;
+    let (silent, mut greeted) = tokio::join!(
+        silent_socket_is_closed_within(&app, Duration::from_secs(10)),
+        LiveClient::connect(&app, Protocol::TransportWs, json!({})),
+    );
+    assert!(silent, "a silent socket is closed after 5 s");
+    // A socket that said `connection_init` is kept past that time.
+    greeted.subscribe("1", PUBLISHED, json!({})).await;
+    await_subscriptions(&app, 1).await;
+    let article = draft(&app, &editor, "Late edition goes to press").await;
+    publish(&app, &editor, &article).await;
+    let data = greeted.next_data("1").await;
+    assert_eq!(data["articlePublished"]["id"], article["id"]);
 }

@@ -3,6 +3,8 @@
 //! `/graphiql`, a health check at `/healthz` and Prometheus metrics at `/metrics`.
 
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_graphql::Data;
@@ -30,6 +32,8 @@ use crate::scheduler;
 
 /// The largest request body accepted at `/graphql`.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// How long a new websocket may take to send `connection_init` before it is closed.
+pub const CONNECTION_INIT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a request may take before it is answered with 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -152,10 +156,25 @@ async fn websocket(state: AppState, request: Request) -> Response {
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .max_message_size(MAX_BODY_BYTES)
         .max_frame_size(MAX_BODY_BYTES)
-        .on_upgrade(move |socket| {
-            GraphQLWebSocket::new(socket, schema, protocol)
-                .on_connection_init(move |payload| connection_init(store, closing, header, payload))
-                .serve()
+        .on_upgrade(move |socket| async move {
+            let greeted = Arc::new(AtomicBool::new(false));
+            let flag = Arc::clone(&greeted);
+            let serve = GraphQLWebSocket::new(socket, schema, protocol)
+                .on_connection_init(move |payload| {
+                    flag.store(true, Ordering::Relaxed);
+                    connection_init(store, closing, header, payload)
+                })
+                .serve();
+            tokio::pin!(serve);
+            tokio::select! {
+                () = &mut serve => {}
+                () = tokio::time::sleep(CONNECTION_INIT_TIMEOUT) => {
+                    // A socket that never says `connection_init` is dropped, and closed.
+                    if greeted.load(Ordering::Relaxed) {
+                        serve.await;
+                    }
+                }
+            }
         })
 }
 
