@@ -399,6 +399,13 @@ async fn any_text_is_searched_or_refused_as_bad_input() {
         .graphql(SEARCH, json!({ "q": "peace", "after": "bm9wZQ" }))
         .await;
     assert_eq!(error_codes(&cursor), ["BAD_USER_INPUT"]);
+    let slug = app
+        .graphql(
+            SEARCH,
+            json!({ "q": "peace", "filter": { "tag": "Not a slug!" } }),
+        )
+        .await;
+    assert_eq!(error_codes(&slug), ["BAD_USER_INPUT"]);
 }
 
 #[tokio::test]

@@ -155,8 +155,25 @@ impl From<ArticleOrderBy> for ArticleOrder {
     }
 }
 
+/// The ids of the section with slug `slug` and of its subsections, for a filter; no ids at
+/// all for an unknown section, so the list is empty rather than unfiltered.
+pub(crate) async fn section_subtree(
+    ctx: &Context<'_>,
+    slug: Option<String>,
+) -> ApiResult<Option<Vec<i32>>> {
+    let Some(slug) = slug else {
+        return Ok(None);
+    };
+    let tree = scope(ctx)?.sections().await?;
+    Ok(Some(
+        tree.by_slug(&slug)
+            .map(|s| tree.subtree_ids(s.id))
+            .unwrap_or_default(),
+    ))
+}
+
 /// `value` if it is a well-formed slug, else a `BAD_USER_INPUT` naming the `field`.
-fn checked_slug(field: &str, value: String) -> ApiResult<String> {
+pub(crate) fn checked_slug(field: &str, value: String) -> ApiResult<String> {
     match Slug::parse(&value) {
         Ok(_) => Ok(value),
         Err(e) => Err(ApiError::bad_input(format!("`filter.{field}`: {e}"))),
@@ -167,17 +184,7 @@ impl ArticleFilterInput {
     /// The store's filter; a section slug becomes the ids of that section's subtree (no ids at
     /// all for an unknown section, so the list is empty rather than unfiltered).
     pub(crate) async fn resolve(self, ctx: &Context<'_>) -> ApiResult<ArticleFilter> {
-        let section_ids = match self.section {
-            Some(slug) => {
-                let tree = scope(ctx)?.sections().await?;
-                Some(
-                    tree.by_slug(&slug)
-                        .map(|s| tree.subtree_ids(s.id))
-                        .unwrap_or_default(),
-                )
-            }
-            None => None,
-        };
+        let section_ids = section_subtree(ctx, self.section).await?;
         Ok(ArticleFilter {
             section_ids,
             tag_slug: self.tag.map(|s| checked_slug("tag", s)).transpose()?,

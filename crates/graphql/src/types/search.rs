@@ -15,6 +15,7 @@ use tokio::sync::OnceCell;
 use crate::error::{ApiError, ApiResult};
 use crate::pagination::{PageInfo, Window};
 use crate::scope::scope;
+use crate::types::article::{checked_slug, section_subtree};
 use crate::types::{Article, Section, Tag};
 
 /// The most facet values of one kind a search returns.
@@ -41,17 +42,7 @@ pub struct SearchFilterInput {
 
 impl SearchFilterInput {
     async fn resolve(self, ctx: &Context<'_>) -> ApiResult<SearchFilter> {
-        let section_ids = match self.section {
-            Some(slug) => {
-                let tree = scope(ctx)?.sections().await?;
-                Some(
-                    tree.by_slug(&slug)
-                        .map(|s| tree.subtree_ids(s.id))
-                        .unwrap_or_default(),
-                )
-            }
-            None => None,
-        };
+        let section_ids = section_subtree(ctx, self.section).await?;
         let mut published_after = self.published_after;
         let mut published_before = self.published_before;
         if let Some(year) = self.year {
@@ -71,8 +62,8 @@ impl SearchFilterInput {
         }
         Ok(SearchFilter {
             section_ids,
-            tag_slug: self.tag,
-            author_slug: self.author,
+            tag_slug: self.tag.map(|s| checked_slug("tag", s)).transpose()?,
+            author_slug: self.author.map(|s| checked_slug("author", s)).transpose()?,
             published_after,
             published_before,
         })
