@@ -272,8 +272,10 @@ impl TestApp {
             .await
             .expect("create the account");
         let token = self.login(&email, &password).await;
-        let data = self
-            .data(
+        // Signed in: the public does not find a profile that has published nothing yet.
+        let response = self
+            .graphql_as(
+                Some(&token),
                 "query($slug: String!) { author(slug: $slug) { id } }",
                 json!({ "slug": slug }),
             )
@@ -282,7 +284,10 @@ impl TestApp {
             email,
             password,
             token,
-            author_id: data["author"]["id"].as_str().expect("author id").to_owned(),
+            author_id: response["data"]["author"]["id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("the new author profile: {response}"))
+                .to_owned(),
         }
     }
 

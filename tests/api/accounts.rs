@@ -281,3 +281,51 @@ async fn staff_change_their_own_password() {
     assert_eq!(me["data"]["viewer"]["role"], "AUTHOR");
     app.login(&author.email, "a brand new password").await;
 }
+
+#[tokio::test]
+async fn only_admins_and_the_person_themself_see_a_staff_email() {
+    let app = spawn_app().await;
+    let admin = app.staff(Role::Admin).await;
+    let editor = app.staff(Role::Editor).await;
+    let author = app.staff(Role::Author).await;
+    let article = crate::editorial::draft(&app, &author, "Who wrote this").await;
+    app.data_as(
+        &editor,
+        &crate::editorial::update_mutation(),
+        json!({ "input": { "id": article["id"], "expectedRevision": 1, "title": "Who edited this" } }),
+    )
+    .await;
+    let query = "query($id: ID!) { node(id: $id) { ... on Article { \
+                 owner { name email role } revisions { number editor { email role } } } } }";
+    let variables = json!({ "id": article["id"] });
+
+    // An editor sees who owns and who changed the story, and their roles, but not the
+    // author's email address; their own, yes.
+    let by_editor = app.data_as(&editor, query, variables.clone()).await;
+    assert_eq!(
+        by_editor["node"],
+        json!({
+            "owner": { "name": "Test author", "email": null, "role": "AUTHOR" },
+            "revisions": [
+                { "number": 2, "editor": { "email": editor.email, "role": "EDITOR" } },
+                { "number": 1, "editor": { "email": null, "role": "AUTHOR" } },
+            ],
+        })
+    );
+    // The author sees their own address and not the editor's.
+    let by_author = app.data_as(&author, query, variables.clone()).await;
+    assert_eq!(by_author["node"]["owner"]["email"], author.email.as_str());
+    assert_eq!(
+        by_author["node"]["revisions"][0]["editor"],
+        json!({ "email": null, "role": "EDITOR" })
+    );
+    // Admins, who manage the accounts, see every address.
+    let by_admin = app.data_as(&admin, query, variables.clone()).await;
+    assert_eq!(by_admin["node"]["owner"]["email"], author.email.as_str());
+    assert_eq!(
+        by_admin["node"]["revisions"][0]["editor"]["email"],
+        editor.email.as_str()
+    );
+    let me = app.data_as(&editor, VIEWER, json!({})).await;
+    assert_eq!(me["viewer"]["email"], editor.email.as_str());
+}

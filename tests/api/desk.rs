@@ -350,8 +350,13 @@ async fn sources_and_authors_in_use_cannot_be_deleted() {
     )
     .await;
     assert_eq!(profile["author"]["slug"], "farida-noori", "{profile}");
+    // The desk finds the new profile at once; the public, once a story of theirs is out.
     let page = app
-        .data("{ author(slug: \"farida-noori\") { name bio } }", json!({}))
+        .data_as(
+            &editor,
+            "{ author(slug: \"farida-noori\") { name bio } }",
+            json!({}),
+        )
         .await;
     assert_eq!(
         page["author"],

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use dateline_domain::Role;
 use dateline_tests::{Staff, TestApp, error_codes, spawn_app};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
 
 use crate::editorial::{create_mutation, publish, update_mutation, workflow_mutation};
@@ -426,4 +427,77 @@ async fn a_search_costs_the_same_statements_for_any_page_size() {
     // Hits, their articles, highlights, the count, three facets, and one each for
     // authors, sections and tags of the hits.
     assert!(many <= 11, "{many} statements");
+}
+
+#[tokio::test]
+async fn stored_text_cannot_forge_highlights() {
+    let app = spawn_app().await;
+    let editor = app.staff(Role::Editor).await;
+    let highlights = |data: &Value| {
+        let mut fields = std::collections::BTreeMap::new();
+        for h in data["search"]["edges"][0]["node"]["highlights"]
+            .as_array()
+            .expect("highlights")
+        {
+            let fragments: Vec<String> = h["fragments"]
+                .as_array()
+                .expect("fragments")
+                .iter()
+                .map(|f| f.as_str().expect("a fragment").to_owned())
+                .collect();
+            fields.insert(h["field"].as_str().expect("field").to_owned(), fragments);
+        }
+        fields
+    };
+
+    // The characters highlights are marked with are dropped from what editors write.
+    let article = story(
+        &app,
+        &editor,
+        "Zentrovia \u{E000}budget\u{E001} row",
+        "<p>Zentrovia \u{E000}MPs\u{E001}\u{E002} argued late.</p>",
+        "world",
+    )
+    .await;
+    assert_eq!(article["title"], "Zentrovia budget row");
+    let found = highlights(&app.data(SEARCH, json!({ "q": "zentrovia" })).await);
+    assert_eq!(found["TITLE"], ["<mark>Zentrovia</mark> budget row"]);
+    let body = &found["BODY"];
+    assert!(
+        body.len() == 1 && body[0].matches("<mark>").count() == 1,
+        "only the genuine match is marked: {body:?}"
+    );
+    assert!(
+        body[0].contains("<mark>Zentrovia</mark> MPs argued late"),
+        "{body:?}"
+    );
+
+    // Text stored by other means (an import, an older version) loses them when indexed.
+    let db = app.store.connection();
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => "UPDATE articles SET title = $1 WHERE id = $2",
+        _ => "UPDATE articles SET title = ? WHERE id = ?",
+    };
+    let id = app.article_id("zentrovia-budget-row").await;
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [
+            "Zentrovia \u{E000}budget\u{E001} row \u{E002}again".into(),
+            id.into(),
+        ],
+    ))
+    .await
+    .expect("store a title past the API");
+    let reindexed = app
+        .data_as(
+            &editor,
+            &update_mutation(),
+            json!({ "input": { "id": article["id"], "expectedRevision": article["revision"], "subtitle": "Reindexed" } }),
+        )
+        .await;
+    assert_eq!(reindexed["updateArticle"]["userErrors"], json!([]));
+    let found = highlights(&app.data(SEARCH, json!({ "q": "zentrovia" })).await);
+    assert_eq!(found["TITLE"], ["<mark>Zentrovia</mark> budget row again"]);
 }

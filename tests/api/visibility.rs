@@ -1,8 +1,9 @@
 //! The public sees published stories whose time has come, and nothing else.
 
 use chrono::{Duration, Utc};
+use dateline_domain::Role;
 use dateline_tests::spawn_app;
-use serde_json::json;
+use serde_json::{Value, json};
 
 const HIDDEN: [&str; 4] = [
     "budget-leak-inquiry-widens",                         // draft
@@ -111,4 +112,126 @@ async fn a_story_taken_back_to_draft_leaves_every_list_and_related_box() {
         )
         .await;
     assert!(!tag.to_string().contains(hidden));
+}
+
+#[tokio::test]
+async fn tags_and_bylines_of_unpublished_stories_stay_unlisted() {
+    let app = spawn_app().await;
+    let editor = app.staff(Role::Editor).await;
+    let created = app
+        .data_as(
+            &editor,
+            "mutation { \
+               tag: createTag(input: { name: \"Acme takeover\" }) { tag { id } } \
+               author: createAuthor(input: { name: \"Embargoed Writer\" }) { author { id } } \
+               coAuthor: createAuthor(input: { name: \"Secret Cowriter\" }) { author { id } } }",
+            json!({}),
+        )
+        .await;
+    let tag = &created["tag"]["tag"]["id"];
+    let author = &created["author"]["author"]["id"];
+    let co_author = &created["coAuthor"]["author"]["id"];
+    let story = app
+        .data_as(
+            &editor,
+            &crate::editorial::create_mutation(),
+            json!({ "input": {
+                "title": "Acme agrees to buy rival",
+                "body": "<p>Embargoed until the markets close.</p>",
+                "sectionId": app.section_id("world").await,
+                "tagIds": [tag],
+                "authorId": author,
+                "coAuthorIds": [co_author],
+            }}),
+        )
+        .await["createArticle"]["article"]
+        .clone();
+
+    let lists = "{ tags(first: 100) { totalCount nodes { slug } } \
+                 authors(first: 100) { totalCount nodes { slug } } }";
+    let lookups = "query($tag: ID!, $author: ID!) { \
+                   tag(slug: \"acme-takeover\") { slug } \
+                   author(slug: \"embargoed-writer\") { slug } \
+                   coAuthor: author(slug: \"secret-cowriter\") { slug } \
+                   nodes(ids: [$tag, $author]) { id } \
+                   tagPage: route(path: \"/tag/acme-takeover\") { canonicalUri } \
+                   authorPage: route(path: \"/author/embargoed-writer\") { canonicalUri } }";
+    let ids = json!({ "tag": tag, "author": author });
+    let slugs = |list: &Value| -> Vec<String> {
+        list["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .map(|n| n["slug"].as_str().expect("slug").to_owned())
+            .collect()
+    };
+    let hidden = ["acme-takeover", "embargoed-writer", "secret-cowriter"];
+
+    // Drafted and then scheduled, the story is not public: nor are its tag and bylines.
+    let scheduled = app
+        .data_as(
+            &editor,
+            &crate::editorial::workflow_mutation("publishArticle", "PublishArticleInput"),
+            json!({ "input": { "id": story["id"], "at": (Utc::now() + Duration::days(1)).to_rfc3339() } }),
+        )
+        .await;
+    assert_eq!(
+        scheduled["publishArticle"]["article"]["status"],
+        "SCHEDULED"
+    );
+    let (public, statements) = app.data_counting_statements(lists, json!({})).await;
+    assert!(
+        statements <= 4,
+        "two pages and two counts cost {statements}"
+    );
+    let listed = [slugs(&public["tags"]), slugs(&public["authors"])].concat();
+    assert!(
+        hidden.iter().all(|slug| !listed.iter().any(|l| l == slug)),
+        "{listed:?}"
+    );
+    assert!(
+        !listed.iter().any(|l| l.starts_with("editor-")),
+        "a staff profile without published stories is not listed: {listed:?}"
+    );
+    assert_eq!(public["tags"]["totalCount"], 30, "the demo's tags");
+    assert_eq!(public["authors"]["totalCount"], 7, "the demo's authors");
+    assert_eq!(
+        app.data(lookups, ids.clone()).await,
+        json!({
+            "tag": null, "author": null, "coAuthor": null, "nodes": [null, null],
+            "tagPage": null, "authorPage": null,
+        })
+    );
+
+    // Staff find the whole catalogue, to tag and byline drafts from it.
+    let desk = app.data_as(&editor, lists, json!({})).await;
+    let listed = [slugs(&desk["tags"]), slugs(&desk["authors"])].concat();
+    assert!(hidden.iter().all(|slug| listed.iter().any(|l| l == slug)));
+    assert_eq!(desk["tags"]["totalCount"], 31);
+    assert_eq!(desk["authors"]["totalCount"], 10);
+    let found = app.data_as(&editor, lookups, ids.clone()).await;
+    assert_eq!(found["tag"]["slug"], "acme-takeover");
+    assert_eq!(found["nodes"], json!([{ "id": tag }, { "id": author }]));
+
+    // Once the story is public, so are its tag, its byline and its co-byline.
+    crate::editorial::publish(&app, &editor, &story).await;
+    let public = app.data(lists, json!({})).await;
+    let listed = [slugs(&public["tags"]), slugs(&public["authors"])].concat();
+    assert!(
+        hidden.iter().all(|slug| listed.iter().any(|l| l == slug)),
+        "{listed:?}"
+    );
+    assert_eq!(public["tags"]["totalCount"], 31);
+    assert_eq!(public["authors"]["totalCount"], 9);
+    assert_eq!(
+        app.data(lookups, ids).await,
+        json!({
+            "tag": { "slug": "acme-takeover" },
+            "author": { "slug": "embargoed-writer" },
+            "coAuthor": { "slug": "secret-cowriter" },
+            "nodes": [{ "id": tag }, { "id": author }],
+            "tagPage": { "canonicalUri": "/tag/acme-takeover" },
+            "authorPage": { "canonicalUri": "/author/embargoed-writer" },
+        })
+    );
 }

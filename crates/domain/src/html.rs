@@ -1,7 +1,10 @@
 //! Article bodies as HTML that is safe to put on a page, and the plain text behind it.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::LazyLock;
+
+use ammonia::{Url, UrlRelative};
 
 /// HTML that has been through the sanitiser: no scripts, no event handlers, no unsafe URLs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,15 +56,88 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     builder
         .tags(tags)
         .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        // A relative URL means whatever the page showing the body makes of it (a frontend on
+        // another domain, an app), and a protocol-relative one (`//host/x.gif`) reaches any
+        // host, as a tracking pixel would: only absolute addresses mean one thing everywhere.
+        .url_relative(UrlRelative::Deny)
+        .attribute_filter(absolute_urls_only)
         .link_rel(Some("noopener noreferrer"));
     builder
 });
 
+/// Keeps a URL attribute (`href`, `src`, `cite`) only when it holds an absolute http(s)
+/// address, or a `mailto:` one in a link, and writes it as browsers read it (leading spaces
+/// and control characters, tabs and newlines removed); every other attribute passes.
+///
+/// Ammonia already drops other schemes and, with [`UrlRelative::Deny`], relative URLs; this
+/// also refuses what those checks let through: `cite`, which ammonia does not treat as a
+/// URL, `mailto:` as an image, and `https:host` or `https:/host`, which parse as absolute on
+/// their own but which a page served over the same scheme reads as a path on its own site.
+fn absolute_urls_only<'v>(element: &str, attribute: &str, value: &'v str) -> Option<Cow<'v, str>> {
+    if !matches!(attribute, "href" | "src" | "cite") {
+        return Some(Cow::Borrowed(value));
+    }
+    let url = Url::parse(value).ok()?;
+    let allowed = match url.scheme() {
+        "http" | "https" => has_authority(value),
+        "mailto" => element == "a" && attribute == "href",
+        _ => false,
+    };
+    allowed.then(|| Cow::Owned(url.into()))
+}
+
+/// Whether `value`, read as a browser reads it, has two slashes (or backslashes, which http
+/// URLs treat alike) right after its scheme, so that it names a host whatever page it is on.
+fn has_authority(value: &str) -> bool {
+    let mut chars = value
+        .trim_start_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .skip_while(|&c| c != ':')
+        .skip(1);
+    chars.next().is_some_and(is_slash) && chars.next().is_some_and(is_slash)
+}
+
+fn is_slash(c: char) -> bool {
+    c == '/' || c == '\\'
+}
+
+/// Removes `<img>` elements the sanitiser left without a `src`: an image of nothing.
+///
+/// This reads the sanitiser's output, in which `<`, `>` and `"` inside attribute values are
+/// escaped: every `<` starts a tag, the next `>` ends it, and ` src="` in it is the
+/// attribute itself.
+fn drop_images_without_source(html: String) -> String {
+    if !html.contains("<img") {
+        return html;
+    }
+    let mut kept = String::with_capacity(html.len());
+    let mut rest = html.as_str();
+    while let Some(start) = rest.find("<img") {
+        kept.push_str(&rest[..start]);
+        let tag_and_after = &rest[start..];
+        let end = tag_and_after
+            .find('>')
+            .map_or(tag_and_after.len(), |i| i + 1);
+        let tag = &tag_and_after[..end];
+        let is_img = tag[4..].starts_with([' ', '>', '/']);
+        if !is_img || tag.contains(" src=\"") {
+            kept.push_str(tag);
+        }
+        rest = &tag_and_after[end..];
+    }
+    kept.push_str(rest);
+    kept
+}
+
 impl SafeHtml {
     /// Cleans untrusted HTML: disallowed elements and attributes are dropped, `<script>` and
-    /// `<style>` lose their content too, and links keep only http(s) and mailto URLs.
+    /// `<style>` lose their content too, links keep only absolute http(s) and mailto URLs,
+    /// and images only absolute http(s) ones (an image left without one is dropped).
     pub fn sanitize(untrusted: &str) -> Self {
-        Self(SANITIZER.clean(untrusted).to_string())
+        Self(drop_images_without_source(
+            SANITIZER.clean(untrusted).to_string(),
+        ))
     }
 
     /// Wraps HTML that was sanitised before it was stored.
@@ -181,6 +257,112 @@ mod tests {
                 .contains(r#"href="https://example.org/a?b=1&amp;c=2""#)
         );
         assert!(html.as_str().contains("noopener"));
+    }
+
+    #[test]
+    fn only_absolute_web_addresses_survive_in_links() {
+        let kept = [
+            ("https://example.org/a", "https://example.org/a"),
+            ("HTTP://Example.org", "http://example.org/"),
+            (
+                " \u{1}\thttps://example.org/a b",
+                "https://example.org/a%20b",
+            ),
+            ("https:\\\\example.org\\a", "https://example.org/a"),
+            ("mailto:desk@example.org", "mailto:desk@example.org"),
+        ];
+        for (href, stored) in kept {
+            let html = SafeHtml::sanitize(&format!("<a href=\"{href}\">x</a>"));
+            assert_eq!(
+                html.as_str(),
+                format!("<a href=\"{stored}\" rel=\"noopener noreferrer\">x</a>"),
+                "{href:?}"
+            );
+        }
+        let dropped = [
+            "//elsewhere.example/x",
+            " //elsewhere.example/x",
+            "\u{1}//elsewhere.example/x",
+            "\t//elsewhere.example/x",
+            "\\\\elsewhere.example/x",
+            "/\\elsewhere.example/x",
+            "\\/elsewhere.example/x",
+            "/path",
+            "path",
+            "./path",
+            "#section",
+            "?page=2",
+            "https:elsewhere.example",
+            "https:/elsewhere.example",
+            " javascript:alert(1)",
+            "java\tscript:alert(1)",
+            "\u{1}javascript:alert(1)",
+            "data:text/html,<b>x</b>",
+            "ftp://example.org/",
+            "",
+        ];
+        for href in dropped {
+            let html = SafeHtml::sanitize(&format!("<a href=\"{href}\">x</a>"));
+            assert_eq!(
+                html.as_str(),
+                "<a rel=\"noopener noreferrer\">x</a>",
+                "{href:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn images_need_an_absolute_web_address_or_go() {
+        assert_eq!(
+            SafeHtml::sanitize(r#"<p>a<img src=" https://img.example/a.jpg" alt="A"></p>"#)
+                .as_str(),
+            r#"<p>a<img src="https://img.example/a.jpg" alt="A"></p>"#
+        );
+        for src in [
+            "//elsewhere.example/x.gif",
+            "/x.gif",
+            "x.gif",
+            "\\\\elsewhere.example\\x.gif",
+            "mailto:desk@example.org",
+            "data:image/gif;base64,R0lGODlhAQABAAAAACw=",
+        ] {
+            let html = SafeHtml::sanitize(&format!(
+                "<p>a<img alt=\"<img src=&quot;x&quot;>\" src=\"{src}\">b</p>"
+            ));
+            assert_eq!(html.as_str(), "<p>ab</p>", "{src:?}");
+        }
+        let srcset = SafeHtml::sanitize(
+            r#"<img src="https://img.example/a.jpg" srcset="//elsewhere.example/x.gif 2x">"#,
+        );
+        assert_eq!(srcset.as_str(), r#"<img src="https://img.example/a.jpg">"#);
+        let markdown = crate::input::body_html(
+            "![pixel](//elsewhere.example/x.gif) [home](/) [mail](mailto:desk@example.org)",
+            crate::BodyFormat::Markdown,
+        )
+        .expect("small body");
+        assert_eq!(
+            markdown.as_str(),
+            "<p> <a rel=\"noopener noreferrer\">home</a> \
+             <a href=\"mailto:desk@example.org\" rel=\"noopener noreferrer\">mail</a></p>\n"
+        );
+    }
+
+    #[test]
+    fn quotations_cite_only_absolute_web_addresses() {
+        assert_eq!(
+            SafeHtml::sanitize(r#"<blockquote cite="https://example.org/s">x</blockquote>"#)
+                .as_str(),
+            r#"<blockquote cite="https://example.org/s">x</blockquote>"#
+        );
+        for cite in [
+            "//elsewhere.example",
+            "/s",
+            "javascript:alert(1)",
+            "mailto:a@b.c",
+        ] {
+            let html = SafeHtml::sanitize(&format!("<q cite=\"{cite}\">x</q>"));
+            assert_eq!(html.as_str(), "<q>x</q>", "{cite:?}");
+        }
     }
 
     #[test]

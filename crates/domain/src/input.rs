@@ -4,6 +4,7 @@
 use std::fmt;
 
 use crate::html::SafeHtml;
+use crate::search::strip_marks;
 
 /// The longest title accepted, in characters.
 pub const MAX_TITLE_CHARS: usize = 300;
@@ -20,6 +21,10 @@ pub const MIN_PASSWORD_CHARS: usize = 10;
 pub const MAX_PASSWORD_BYTES: usize = 1024;
 /// The longest short text (subtitle, excerpt, dateline, correction note) accepted.
 pub const MAX_SHORT_TEXT_CHARS: usize = 2000;
+/// The most tags one article carries: ranking its related stories looks up each of them.
+pub const MAX_TAGS: usize = 20;
+/// The most co-authors (bylines after the first) one article carries.
+pub const MAX_CO_AUTHORS: usize = 10;
 
 /// Why a piece of input was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,15 +37,19 @@ pub enum InputError {
     TooLarge(usize),
     #[error("is shorter than {0} characters")]
     TooShort(usize),
+    #[error("has more than {0} items")]
+    TooMany(usize),
     #[error("is not an email address")]
     NotAnEmail,
     #[error("must be an http:// or https:// address")]
     NotAWebAddress,
 }
 
-/// Trimmed text of 1 to `max` characters.
+/// Trimmed text of 1 to `max` characters, without the characters search highlights are
+/// marked with (see [`strip_marks`]).
 pub fn required_text(input: &str, max: usize) -> Result<String, InputError> {
-    let text = input.trim();
+    let text = strip_marks(input);
+    let text = text.trim();
     if text.is_empty() {
         return Err(InputError::Empty);
     }
@@ -56,6 +65,15 @@ pub fn optional_text(input: &str, max: usize) -> Result<Option<String>, InputErr
         Ok(text) => Ok(Some(text)),
         Err(InputError::Empty) => Ok(None),
         Err(e) => Err(e),
+    }
+}
+
+/// Refuses a list of more than `max` items (counted as given, repeats included).
+pub fn at_most<T>(items: &[T], max: usize) -> Result<(), InputError> {
+    if items.len() > max {
+        Err(InputError::TooMany(max))
+    } else {
+        Ok(())
     }
 }
 
@@ -153,11 +171,14 @@ pub enum BodyFormat {
     Markdown,
 }
 
-/// Turns a body as written into safe HTML, refusing input over [`MAX_BODY_BYTES`].
+/// Turns a body as written into safe HTML, refusing input over [`MAX_BODY_BYTES`]. Like
+/// other text, it loses the characters search highlights are marked with.
 pub fn body_html(input: &str, format: BodyFormat) -> Result<SafeHtml, InputError> {
     if input.len() > MAX_BODY_BYTES {
         return Err(InputError::TooLarge(MAX_BODY_BYTES));
     }
+    let input = strip_marks(input);
+    let input = input.as_ref();
     Ok(match format {
         BodyFormat::Html => SafeHtml::sanitize(input),
         BodyFormat::Markdown => {
@@ -215,6 +236,32 @@ mod tests {
         assert_eq!(required_text("   ", 10), Err(InputError::Empty));
         assert_eq!(required_text("ééééé", 4), Err(InputError::TooLong(4)));
         assert_eq!(optional_text(" ", 4), Ok(None));
+    }
+
+    #[test]
+    fn text_cannot_carry_highlight_marks() {
+        assert_eq!(
+            required_text("\u{E000} Budget \u{E000}leak\u{E001}\u{E002} ", 20),
+            Ok("Budget leak".to_owned())
+        );
+        assert_eq!(
+            required_text("\u{E000}\u{E001}", 20),
+            Err(InputError::Empty)
+        );
+        let body = body_html("<p>a \u{E000}b\u{E001} c</p>", BodyFormat::Html).expect("small");
+        assert_eq!(body.as_str(), "<p>a b c</p>");
+        let body = body_html("a *\u{E000}b\u{E001}*", BodyFormat::Markdown).expect("small");
+        assert_eq!(body.as_str(), "<p>a <em>b</em></p>\n");
+    }
+
+    #[test]
+    fn lists_are_bounded() {
+        assert_eq!(at_most(&[1; MAX_TAGS], MAX_TAGS), Ok(()));
+        assert_eq!(
+            at_most(&[1; MAX_TAGS + 1], MAX_TAGS),
+            Err(InputError::TooMany(MAX_TAGS))
+        );
+        assert_eq!(at_most::<i32>(&[], MAX_CO_AUTHORS), Ok(()));
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub use input::{BodyFormat, Email, InputError, NewPassword};
 pub use related::{
     RelatedCandidate, RelatedReason, RelatedScore, headline_words, shared_headline_words,
 };
-pub use role::{ArticleAction, ArticleFacts, DeskAction, Policy, Role};
+pub use role::{ArticleAction, ArticleFacts, DeskAction, Policy, Role, co_bylines};
 pub use route::RoutePath;
 pub use search::{QueryError, SearchQuery, Term};
 pub use slug::{Slug, SlugError};

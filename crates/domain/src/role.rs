@@ -138,6 +138,35 @@ impl Role {
             }
         }
     }
+
+    /// Whether a person with this role, writing as author profile `own` (if they have one),
+    /// may make `byline` the primary byline of an article whose byline is now `current`
+    /// (`None` for a new draft). Their own byline, and the one the article already has, are
+    /// always allowed; anyone else's needs [`DeskAction::AssignBylines`].
+    pub fn may_give_byline(self, own: Option<i32>, current: Option<i32>, byline: i32) -> bool {
+        own == Some(byline) || current == Some(byline) || self.may(DeskAction::AssignBylines)
+    }
+
+    /// Whether this role may make `wanted` the co-authors of an article whose co-authors are
+    /// now `current`, under the primary byline `byline`. Adding, removing or reordering other
+    /// people's bylines needs [`DeskAction::AssignBylines`]; repeats and the primary author
+    /// named again change nothing (see [`co_bylines`]), so they are allowed.
+    pub fn may_set_co_authors(self, current: &[i32], wanted: &[i32], byline: i32) -> bool {
+        self.may(DeskAction::AssignBylines)
+            || co_bylines(wanted, byline) == co_bylines(current, byline)
+    }
+}
+
+/// The co-authors an article keeps when `wanted` are asked for under the primary byline
+/// `byline`: each once, where it first occurs, and never the primary author again.
+pub fn co_bylines(wanted: &[i32], byline: i32) -> Vec<i32> {
+    let mut kept: Vec<i32> = Vec::with_capacity(wanted.len());
+    for &id in wanted {
+        if id != byline && !kept.contains(&id) {
+            kept.push(id);
+        }
+    }
+    kept
 }
 
 /// Published, archived, or scheduled to be published.
@@ -216,6 +245,46 @@ mod tests {
             facts(false, ArticleStatus::Draft),
             open
         ));
+    }
+
+    #[test]
+    fn only_editors_put_other_peoples_bylines_on_a_story() {
+        let (own, other) = (Some(1), 2);
+        assert!(Role::Author.may_give_byline(own, None, 1));
+        assert!(!Role::Author.may_give_byline(own, None, other));
+        assert!(!Role::Author.may_give_byline(None, None, other));
+        assert!(
+            Role::Author.may_give_byline(own, Some(other), other),
+            "keeping the byline an editor gave is no change"
+        );
+        assert!(!Role::Contributor.may_give_byline(own, Some(1), other));
+        assert!(Role::Editor.may_give_byline(own, Some(1), other));
+        assert!(Role::Admin.may_give_byline(None, None, other));
+    }
+
+    #[test]
+    fn only_editors_add_remove_or_reorder_co_authors() {
+        let current = [2, 3];
+        assert!(Role::Author.may_set_co_authors(&current, &[2, 3], 1));
+        assert!(
+            Role::Author.may_set_co_authors(&current, &[2, 2, 1, 3], 1),
+            "repeats and the primary author are not stored, so change nothing"
+        );
+        for changed in [&[2][..], &[3, 2], &[2, 3, 4], &[]] {
+            assert!(
+                !Role::Author.may_set_co_authors(&current, changed, 1),
+                "{changed:?}"
+            );
+            assert!(!Role::Contributor.may_set_co_authors(&current, changed, 1));
+            assert!(Role::Editor.may_set_co_authors(&current, changed, 1));
+        }
+        assert!(Role::Author.may_set_co_authors(&[], &[], 1));
+    }
+
+    #[test]
+    fn co_bylines_are_kept_once_and_never_repeat_the_byline() {
+        assert_eq!(co_bylines(&[3, 1, 3, 2, 1], 1), [3, 2]);
+        assert!(co_bylines(&[1], 1).is_empty());
     }
 
     #[test]

@@ -368,8 +368,9 @@ pub fn marked_fragments(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Removes [`MARK_OPEN`], [`MARK_CLOSE`] and [`FRAGMENT_BREAK`] from text before it is
-/// indexed, so stored text can never fake a highlight.
+/// Removes [`MARK_OPEN`], [`MARK_CLOSE`] and [`FRAGMENT_BREAK`] from text, so that text
+/// stored in an article can never fake a highlight. Everything editors write loses them
+/// (see [`crate::input`]); the search index drops them again from whatever it indexes.
 pub fn strip_marks(text: &str) -> Cow<'_, str> {
     if text.contains(is_mark_char) {
         Cow::Owned(text.chars().filter(|&c| !is_mark_char(c)).collect())

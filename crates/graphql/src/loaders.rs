@@ -5,24 +5,31 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use dateline_persistence::model::{Article, ArticleBody, Author, Correction, Source, Tag, User};
-use dateline_persistence::{Store, StoreError, Visibility};
+use dateline_persistence::{CatalogVisibility, Store, StoreError, Visibility};
 
 /// Every loader a request may use.
 pub struct Loaders {
     pub articles: DataLoader<ArticleLoader>,
     pub bodies: DataLoader<BodyLoader>,
+    /// Authors by id, whatever they have published: for the bylines of what was read.
     pub authors: DataLoader<AuthorLoader>,
+    /// Authors by id, as far as the reader may find them: for lookups by id.
+    pub listed_authors: DataLoader<ListedAuthorLoader>,
     pub co_authors: DataLoader<CoAuthorsLoader>,
     pub corrections: DataLoader<CorrectionsLoader>,
     pub sources: DataLoader<SourceLoader>,
+    /// Tags by id, whatever carries them: for the tags of what was read.
     pub tags: DataLoader<TagLoader>,
+    /// Tags by id, as far as the reader may find them: for lookups by id.
+    pub listed_tags: DataLoader<ListedTagLoader>,
     pub tags_of_article: DataLoader<TagsOfArticleLoader>,
     pub users: DataLoader<UserLoader>,
 }
 
 impl Loaders {
-    /// A fresh set for one request by a reader with `visibility`.
-    pub fn new(store: &Store, visibility: Visibility) -> Self {
+    /// A fresh set for one request by a reader with `visibility` of articles and `catalog`
+    /// of tags and authors.
+    pub fn new(store: &Store, visibility: Visibility, catalog: CatalogVisibility) -> Self {
         Self {
             articles: DataLoader::new(
                 ArticleLoader {
@@ -33,10 +40,24 @@ impl Loaders {
             ),
             bodies: DataLoader::new(BodyLoader(store.clone()), tokio::spawn),
             authors: DataLoader::new(AuthorLoader(store.clone()), tokio::spawn),
+            listed_authors: DataLoader::new(
+                ListedAuthorLoader {
+                    store: store.clone(),
+                    visibility: catalog,
+                },
+                tokio::spawn,
+            ),
             co_authors: DataLoader::new(CoAuthorsLoader(store.clone()), tokio::spawn),
             corrections: DataLoader::new(CorrectionsLoader(store.clone()), tokio::spawn),
             sources: DataLoader::new(SourceLoader(store.clone()), tokio::spawn),
             tags: DataLoader::new(TagLoader(store.clone()), tokio::spawn),
+            listed_tags: DataLoader::new(
+                ListedTagLoader {
+                    store: store.clone(),
+                    visibility: catalog,
+                },
+                tokio::spawn,
+            ),
             tags_of_article: DataLoader::new(TagsOfArticleLoader(store.clone()), tokio::spawn),
             users: DataLoader::new(UserLoader(store.clone()), tokio::spawn),
         }
@@ -82,6 +103,23 @@ impl Loader<i32> for AuthorLoader {
     }
 }
 
+/// Authors by id, as far as the reader may find them.
+pub struct ListedAuthorLoader {
+    store: Store,
+    visibility: CatalogVisibility,
+}
+
+impl Loader<i32> for ListedAuthorLoader {
+    type Value = Author;
+    type Error = StoreError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Author>, StoreError> {
+        self.store
+            .listed_authors_by_ids(self.visibility, keys)
+            .await
+    }
+}
+
 /// An article's co-authors, by article id.
 pub struct CoAuthorsLoader(Store);
 
@@ -115,6 +153,21 @@ impl Loader<i32> for TagLoader {
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Tag>, StoreError> {
         self.0.tags_by_ids(keys).await
+    }
+}
+
+/// Tags by id, as far as the reader may find them.
+pub struct ListedTagLoader {
+    store: Store,
+    visibility: CatalogVisibility,
+}
+
+impl Loader<i32> for ListedTagLoader {
+    type Value = Tag;
+    type Error = StoreError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Tag>, StoreError> {
+        self.store.listed_tags_by_ids(self.visibility, keys).await
     }
 }
 

@@ -5,7 +5,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Datelike};
 use dateline_persistence::page::{NameKey, Page, PageArgs, TimeKey};
-use dateline_persistence::{ArticleFilter, ArticleOrder, Visibility};
+use dateline_persistence::{ArticleFilter, ArticleOrder, CatalogVisibility, Visibility};
 
 use crate::error::{ApiError, ApiResult};
 use crate::scope::scope;
@@ -177,8 +177,8 @@ pub enum Total {
         visibility: Visibility,
         filter: ArticleFilter,
     },
-    Authors,
-    Tags,
+    Authors(CatalogVisibility),
+    Tags(CatalogVisibility),
 }
 
 impl Total {
@@ -190,8 +190,8 @@ impl Total {
             Self::Articles { visibility, filter } => {
                 store.count_articles(*visibility, filter).await?
             }
-            Self::Authors => store.count_authors().await?,
-            Self::Tags => store.count_tags().await?,
+            Self::Authors(visibility) => store.count_authors(*visibility).await?,
+            Self::Tags(visibility) => store.count_tags(*visibility).await?,
         };
         Ok(i32::try_from(n).unwrap_or(i32::MAX))
     }

@@ -79,7 +79,7 @@ async fn load_node(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ApiResult<Opti
             .await?
             .map(|a| Node::Article(Article(a))),
         NodeKind::Author => loaders
-            .authors
+            .listed_authors
             .load_one(id)
             .await?
             .map(|a| Node::Author(Author(a))),
@@ -94,7 +94,11 @@ async fn load_node(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ApiResult<Opti
             .load_one(id)
             .await?
             .map(|s| Node::Source(Source(s))),
-        NodeKind::Tag => loaders.tags.load_one(id).await?.map(|t| Node::Tag(Tag(t))),
+        NodeKind::Tag => loaders
+            .listed_tags
+            .load_one(id)
+            .await?
+            .map(|t| Node::Tag(Tag(t))),
         NodeKind::User => None,
     })
 }
@@ -251,7 +255,8 @@ impl Query {
             .collect())
     }
 
-    /// The tag with this slug.
+    /// The tag with this slug. The public finds tags of published stories only; staff find
+    /// every tag.
     async fn tag(
         &self,
         ctx: &Context<'_>,
@@ -260,10 +265,15 @@ impl Query {
         if !is_slug(&slug) {
             return Ok(None);
         }
-        Ok(scope(ctx)?.store.tag_by_slug(&slug).await?.map(Tag))
+        let scope = scope(ctx)?;
+        Ok(scope
+            .store
+            .listed_tag_by_slug(scope.catalog_visibility(), &slug)
+            .await?
+            .map(Tag))
     }
 
-    /// All tags, by name.
+    /// Tags, by name: for the public, those of published stories; for staff, every tag.
     #[graphql(complexity = "crate::pagination::page_complexity(first, last, child_complexity)")]
     async fn tags(
         &self,
@@ -285,16 +295,18 @@ impl Query {
         .page_args(|c| parse_name_cursor("tag", c))?;
         let scope = scope(ctx)?;
         scope.charge_list_read()?;
-        let page = scope.store.tags_page(&args).await?;
+        let visibility = scope.catalog_visibility();
+        let page = scope.store.tags_page(visibility, &args).await?;
         Ok(TagConnection::from_page(
             page,
             |t| name_cursor("tag", &t.name, t.id),
             Tag,
-            Total::Tags,
+            Total::Tags(visibility),
         ))
     }
 
-    /// The author with this slug.
+    /// The author with this slug. The public finds the authors of published stories only
+    /// (as primary author or co-author); staff find every author profile.
     async fn author(
         &self,
         ctx: &Context<'_>,
@@ -303,10 +315,16 @@ impl Query {
         if !is_slug(&slug) {
             return Ok(None);
         }
-        Ok(scope(ctx)?.store.author_by_slug(&slug).await?.map(Author))
+        let scope = scope(ctx)?;
+        Ok(scope
+            .store
+            .listed_author_by_slug(scope.catalog_visibility(), &slug)
+            .await?
+            .map(Author))
     }
 
-    /// All authors, by name.
+    /// Authors, by name: for the public, those of published stories (as primary author or
+    /// co-author); for staff, every author profile.
     #[graphql(complexity = "crate::pagination::page_complexity(first, last, child_complexity)")]
     async fn authors(
         &self,
@@ -328,12 +346,13 @@ impl Query {
         .page_args(|c| parse_name_cursor("author", c))?;
         let scope = scope(ctx)?;
         scope.charge_list_read()?;
-        let page = scope.store.authors_page(&args).await?;
+        let visibility = scope.catalog_visibility();
+        let page = scope.store.authors_page(visibility, &args).await?;
         Ok(AuthorConnection::from_page(
             page,
             |a| name_cursor("author", &a.name, a.id),
             Author,
-            Total::Authors,
+            Total::Authors(visibility),
         ))
     }
 
@@ -435,16 +454,18 @@ impl Query {
                 }
             }
             RoutePath::Tag(slug) => {
-                let tag = match store.tag_by_slug(&slug).await? {
+                let visibility = scope.catalog_visibility();
+                let tag = match store.listed_tag_by_slug(visibility, &slug).await? {
                     Some(tag) => Some(tag),
-                    None => store.tag_by_former_slug(&slug).await?,
+                    None => store.tag_by_former_slug(visibility, &slug).await?,
                 };
                 tag.map(|t| (route::tag_uri(&t.slug), Node::Tag(Tag(t))))
             }
             RoutePath::Author(slug) => {
-                let author = match store.author_by_slug(&slug).await? {
+                let visibility = scope.catalog_visibility();
+                let author = match store.listed_author_by_slug(visibility, &slug).await? {
                     Some(author) => Some(author),
-                    None => store.author_by_former_slug(&slug).await?,
+                    None => store.author_by_former_slug(visibility, &slug).await?,
                 };
                 author.map(|a| (route::author_uri(&a.slug), Node::Author(Author(a))))
             }

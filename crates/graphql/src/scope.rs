@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use async_graphql::Context;
 use chrono::{DateTime, Utc};
 use dateline_domain::{ArticleAction, ArticleFacts, ArticleStatus, DeskAction, Policy, Role};
-use dateline_persistence::{ArticleFilter, Store, Visibility, model};
+use dateline_persistence::{ArticleFilter, CatalogVisibility, Store, Visibility, model};
 use tokio::sync::OnceCell;
 
 use crate::error::{ApiError, ApiResult};
@@ -54,8 +54,9 @@ impl RequestScope {
     pub fn new(store: Store, viewer: Viewer) -> Self {
         let now = Utc::now();
         let visibility = visibility_for(&viewer, now);
+        let catalog = catalog_visibility_for(&viewer, now);
         Self {
-            loaders: Loaders::new(&store, visibility),
+            loaders: Loaders::new(&store, visibility, catalog),
             store,
             viewer,
             now,
@@ -68,6 +69,12 @@ impl RequestScope {
     /// Which articles this viewer may see. This is the one place that decides it.
     pub fn visibility(&self) -> Visibility {
         visibility_for(&self.viewer, self.now)
+    }
+
+    /// Which tags and author profiles this viewer may list and look up. This is the one
+    /// place that decides it.
+    pub fn catalog_visibility(&self) -> CatalogVisibility {
+        catalog_visibility_for(&self.viewer, self.now)
     }
 
     /// Which articles a list with this filter shows. Lists are the public's unless they ask
@@ -154,6 +161,18 @@ impl RequestScope {
         }
     }
 
+    /// Whether the viewer may read the private details (the email address) of staff account
+    /// `user_id`: admins, who manage the accounts, and the person themself. Everyone else
+    /// who reaches an account (an article's owner, a revision's editor) sees only who it is.
+    pub fn sees_account_details(&self, user_id: i32) -> bool {
+        match &self.viewer {
+            Viewer::Staff(staff) => {
+                staff.user.id == user_id || staff.user.role.may(DeskAction::ManageStaff)
+            }
+            Viewer::Anonymous => false,
+        }
+    }
+
     /// The newsroom's settings that bear on permissions, read once per request.
     pub async fn policy(&self) -> ApiResult<Policy> {
         let policy = self
@@ -198,7 +217,18 @@ pub(crate) fn visibility_for(viewer: &Viewer, now: DateTime<Utc>) -> Visibility 
     }
 }
 
-fn forbidden(role: Role) -> ApiError {
+/// What `viewer` may find of the tags and author profiles as of `now`. The public finds
+/// those of public stories only. Staff find them all: they tag and byline drafts from the
+/// whole catalogue, new tags and profiles included, and editors keep it.
+pub(crate) fn catalog_visibility_for(viewer: &Viewer, now: DateTime<Utc>) -> CatalogVisibility {
+    match viewer {
+        Viewer::Anonymous => CatalogVisibility::InUseAsOf(now),
+        Viewer::Staff(_) => CatalogVisibility::All,
+    }
+}
+
+/// `FORBIDDEN`, for what the `role` does not allow.
+pub(crate) fn forbidden(role: Role) -> ApiError {
     ApiError::Forbidden(format!("the {role} role does not allow this"))
 }
 

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use dateline_domain::html::SafeHtml;
-use dateline_domain::{ArticleStatus, Slug, text};
+use dateline_domain::{ArticleStatus, Slug, co_bylines, text};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
@@ -35,8 +35,7 @@ use crate::search_index::{Reindex, reindex};
 use crate::slug_history::record_former_slug;
 use crate::store::Store;
 use crate::write::{
-    NewArticle, co_bylines, first_occurrences, insert_articles, stored_time, visible_from,
-    word_count,
+    NewArticle, first_occurrences, insert_articles, stored_time, visible_from, word_count,
 };
 
 /// A comment ending the scheduler's polling statement, which every server runs every second
@@ -558,6 +557,19 @@ impl Store {
                 .push(Correction::from(row));
         }
         Ok(by_article)
+    }
+
+    /// Revision `number` of the article, if it was recorded. Revisions are never changed once
+    /// written, so what this returns is what [`Store::restore_revision`] brings back; an
+    /// article not yet changed through the desk has no row for the revision it is at.
+    pub async fn revision(&self, id: i32, number: i32) -> Result<Option<Revision>, StoreError> {
+        article_revision::Entity::find()
+            .filter(article_revision::Column::ArticleId.eq(id))
+            .filter(article_revision::Column::Revision.eq(number))
+            .one(self.connection())
+            .await?
+            .map(Revision::try_from)
+            .transpose()
     }
 
     /// The article's latest `limit` revisions, newest first.

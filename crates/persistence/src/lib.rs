@@ -35,5 +35,5 @@ pub use queries::articles::{ArticleFilter, ArticleOrder};
 pub use queries::related::RelatedArticle;
 pub use queries::search::{Facet, Highlight, SearchField, SearchFilter, SearchHit, SearchKey};
 pub use sea_orm::DatabaseConnection;
-pub use store::{Store, Visibility, connect};
+pub use store::{CatalogVisibility, Store, Visibility, connect};
 pub use write::NewArticle;

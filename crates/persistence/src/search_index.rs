@@ -3,6 +3,7 @@
 //! tag names. Every write that can change one of those calls [`reindex`] in its own
 //! transaction, so a search never sees a story the public cannot, nor misses one it can.
 
+use dateline_domain::search::{FRAGMENT_BREAK, MARK_CLOSE, MARK_OPEN};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use crate::error::StoreResult;
@@ -61,16 +62,24 @@ pub(crate) async fn reindex<C: ConnectionTrait>(db: &C, which: Reindex<'_>) -> S
     db.execute_raw(Statement::from_string(backend, delete))
         .await?;
     let published = dateline_domain::ArticleStatus::Published.as_str();
+    let title = unmarked("a.title");
+    let subtitle = unmarked("COALESCE(a.subtitle, '')");
+    let excerpt = unmarked("a.excerpt");
+    let body = unmarked("b.body_text");
+    let people = unmarked(&format!(
+        "COALESCE((SELECT {concat}(bylines.name, ' ') FROM ( \
+             SELECT au.name FROM authors au WHERE au.id = a.author_id \
+             UNION ALL \
+             SELECT au.name FROM article_co_authors c JOIN authors au ON au.id = c.author_id \
+             WHERE c.article_id = a.id) bylines), '')"
+    ));
+    let tags = unmarked(&format!(
+        "COALESCE((SELECT {concat}(t.name, ' ') FROM article_tags x \
+             JOIN tags t ON t.id = x.tag_id WHERE x.article_id = a.id), '')"
+    ));
     let insert = format!(
         "INSERT INTO article_search ({key}, title, subtitle, excerpt, body, people, tags) \
-         SELECT a.id, a.title, COALESCE(a.subtitle, ''), a.excerpt, b.body_text, \
-           COALESCE((SELECT {concat}(bylines.name, ' ') FROM ( \
-               SELECT au.name FROM authors au WHERE au.id = a.author_id \
-               UNION ALL \
-               SELECT au.name FROM article_co_authors c JOIN authors au ON au.id = c.author_id \
-               WHERE c.article_id = a.id) bylines), ''), \
-           COALESCE((SELECT {concat}(t.name, ' ') FROM article_tags x \
-               JOIN tags t ON t.id = x.tag_id WHERE x.article_id = a.id), '') \
+         SELECT a.id, {title}, {subtitle}, {excerpt}, {body}, {people}, {tags} \
          FROM articles a JOIN article_bodies b ON b.article_id = a.id \
          WHERE a.status = '{published}' AND a.deleted_at IS NULL{}",
         condition.map(|c| format!(" AND {c}")).unwrap_or_default()
@@ -78,4 +87,16 @@ pub(crate) async fn reindex<C: ConnectionTrait>(db: &C, which: Reindex<'_>) -> S
     db.execute_raw(Statement::from_string(backend, insert))
         .await?;
     Ok(())
+}
+
+/// The SQL text `expr` without the characters highlights are marked with
+/// ([`MARK_OPEN`], [`MARK_CLOSE`], [`FRAGMENT_BREAK`]): the database copies indexed text into
+/// highlights as it is, so one of them stored in a headline or body would show as a match.
+/// Input loses them when it is written; this also cleans text stored before that, or by
+/// other means (imports, the demo, seeding).
+fn unmarked(expr: &str) -> String {
+    format!(
+        "REPLACE(REPLACE(REPLACE({expr}, '{MARK_OPEN}', ''), '{MARK_CLOSE}', ''), \
+         '{FRAGMENT_BREAK}', '')"
+    )
 }

@@ -31,6 +31,17 @@ pub enum Visibility {
     DeskOwn { now: DateTime<Utc>, user_id: i32 },
 }
 
+/// Which tags and author profiles a reader may list and look up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CatalogVisibility {
+    /// Those on at least one article public as of this instant (as primary author or
+    /// co-author, for profiles): a tag or a byline used only on unpublished stories would
+    /// give those stories away.
+    InUseAsOf(DateTime<Utc>),
+    /// Every one.
+    All,
+}
+
 impl Store {
     /// Opens a pool on `url` (`sqlite://…` or `postgres://…`).
     pub async fn connect(url: &str) -> StoreResult<Self> {

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use dateline_domain::html::SafeHtml;
-use dateline_domain::{ArticleStatus, Slug, text};
+use dateline_domain::{ArticleStatus, Slug, co_bylines, text};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter,
@@ -62,14 +62,6 @@ pub(crate) fn first_occurrences(ids: &[i32]) -> Vec<i32> {
             seen.push(*id);
             first
         })
-        .collect()
-}
-
-/// The co-authors to store: each once, and never the primary author again.
-pub(crate) fn co_bylines(co_author_ids: &[i32], author_id: i32) -> Vec<i32> {
-    first_occurrences(co_author_ids)
-        .into_iter()
-        .filter(|id| *id != author_id)
         .collect()
 }
 

@@ -92,7 +92,7 @@ pub struct CreateArticleInput {
     pub excerpt: Option<String>,
     /// The primary section (a `Section` id).
     pub section_id: ID,
-    /// Tags, in order (`Tag` ids).
+    /// Tags, in order (at most 20 `Tag` ids).
     #[graphql(default)]
     pub tag_ids: Vec<ID>,
     /// The source the story is credited to (a `Source` id).
@@ -100,7 +100,7 @@ pub struct CreateArticleInput {
     /// The byline (an `Author` id); the signed-in person's own profile when left out.
     /// Authors and contributors may only name their own.
     pub author_id: Option<ID>,
-    /// Further bylines, in order (`Author` ids; editors and admins).
+    /// Further bylines, in order (at most 10 `Author` ids; editors and admins).
     #[graphql(default)]
     pub co_author_ids: Vec<ID>,
     /// The place the story was filed from ("KABUL").
@@ -134,13 +134,14 @@ pub struct UpdateArticleInput {
     pub excerpt: MaybeUndefined<String>,
     /// A new primary section.
     pub section_id: Option<ID>,
-    /// New tags, in order, replacing the old ones.
+    /// New tags, in order, replacing the old ones (at most 20).
     pub tag_ids: Option<Vec<ID>>,
     /// A new source; `null` credits none.
     pub source_id: MaybeUndefined<ID>,
     /// A new byline.
     pub author_id: Option<ID>,
-    /// New further bylines, in order, replacing the old ones (editors and admins).
+    /// New further bylines, in order, replacing the old ones (at most 10; editors and
+    /// admins).
     pub co_author_ids: Option<Vec<ID>>,
     /// A new dateline place; `null` removes the dateline.
     pub dateline_place: MaybeUndefined<String>,

@@ -4,8 +4,10 @@
 
 use async_graphql::{Context, ID, Object};
 use chrono::Duration;
-use dateline_domain::input::{self, MAX_NAME_CHARS, MAX_SHORT_TEXT_CHARS, MAX_TITLE_CHARS};
-use dateline_domain::{ArticleAction, DeskAction};
+use dateline_domain::ArticleAction;
+use dateline_domain::input::{
+    self, MAX_CO_AUTHORS, MAX_NAME_CHARS, MAX_SHORT_TEXT_CHARS, MAX_TAGS, MAX_TITLE_CHARS,
+};
 use dateline_persistence::{
     ArticleChanges, ArticleContent, EditError, Reference, Transition, model,
 };
@@ -18,7 +20,7 @@ use crate::mutation::article_inputs::{
     SetRelatedArticlesInput, UpdateArticleInput,
 };
 use crate::mutation::user_error::{Problems, UserError, UserErrorCode, clearable};
-use crate::scope::{RequestScope, scope};
+use crate::scope::{RequestScope, forbidden, scope};
 use crate::types::Article;
 
 /// Article mutations.
@@ -131,35 +133,71 @@ fn outcome(result: Result<model::Article, EditError>) -> ApiResult<ArticlePayloa
     Ok(ArticlePayload::refused(vec![error]))
 }
 
-/// The byline a draft gets: the one asked for if the viewer may give it, else their own.
-fn byline(
+/// The byline a draft gets: the author profile asked for, else the viewer's own; `None`,
+/// with the problem noted, when neither names one. Whether the viewer may give it is
+/// [`require_bylines`]'s to say.
+fn draft_byline(
     scope: &RequestScope,
     problems: &mut Problems,
     asked: Option<&ID>,
 ) -> ApiResult<Option<i32>> {
     let user = scope.staff()?;
-    let asked = match asked {
-        Some(global) => match problems.id("authorId", NodeKind::Author, global) {
-            Some(id) => Some(id),
-            None => return Ok(None),
-        },
-        None => None,
-    };
-    match (asked, user.author_id) {
-        (Some(id), Some(own)) if id == own => Ok(Some(id)),
-        (Some(id), _) => {
-            scope.require(DeskAction::AssignBylines)?;
-            Ok(Some(id))
-        }
-        (None, Some(own)) => Ok(Some(own)),
+    Ok(match (asked, user.author_id) {
+        (Some(global), _) => problems.id("authorId", NodeKind::Author, global),
+        (None, Some(own)) => Some(own),
         (None, None) => {
             problems.push(UserError::new(
                 "authorId",
                 UserErrorCode::Required,
                 "this account has no author profile: name the byline with `authorId`",
             ));
-            Ok(None)
+            None
         }
+    })
+}
+
+/// Refuses (`FORBIDDEN`) a change to an article's bylines that the viewer's role does not
+/// allow: `byline` and `co_authors` are what the change asks for (`None` leaves them as they
+/// are), `current` the article as it stands (`None` for a new draft). Creating, editing and
+/// restoring a revision all go through here, so none of them is a way around the others.
+async fn require_bylines(
+    scope: &RequestScope,
+    current: Option<&model::Article>,
+    byline: Option<i32>,
+    co_authors: Option<&[i32]>,
+) -> ApiResult<()> {
+    let user = scope.staff()?;
+    let current_byline = current.map(|article| article.author_id);
+    if let Some(byline) = byline
+        && !user
+            .role
+            .may_give_byline(user.author_id, current_byline, byline)
+    {
+        return Err(forbidden(user.role));
+    }
+    // Without any byline the draft is refused with a user error anyway.
+    let (Some(wanted), Some(kept_byline)) = (co_authors, byline.or(current_byline)) else {
+        return Ok(());
+    };
+    let current_co_authors: Vec<i32> = match current {
+        Some(article) => scope
+            .loaders
+            .co_authors
+            .load_one(article.id)
+            .await?
+            .unwrap_or_default()
+            .iter()
+            .map(|author| author.id)
+            .collect(),
+        None => Vec::new(),
+    };
+    if user
+        .role
+        .may_set_co_authors(&current_co_authors, wanted, kept_byline)
+    {
+        Ok(())
+    } else {
+        Err(forbidden(user.role))
     }
 }
 
@@ -174,26 +212,18 @@ fn optional(
         .flatten()
 }
 
-/// The co-author ids in `globals`. Setting co-authors other than `current` (adding,
-/// removing or reordering other people's bylines) needs the right to assign bylines.
-fn co_author_ids(
-    scope: &RequestScope,
-    problems: &mut Problems,
-    globals: &[ID],
-    current: &[i32],
-) -> ApiResult<Vec<i32>> {
-    let ids: Vec<i32> = globals
+/// The co-author ids in `globals`, noting a malformed one or too many.
+fn co_author_ids(problems: &mut Problems, globals: &[ID]) -> Vec<i32> {
+    problems.check("coAuthorIds", input::at_most(globals, MAX_CO_AUTHORS));
+    globals
         .iter()
         .filter_map(|g| problems.id("coAuthorIds", NodeKind::Author, g))
-        .collect();
-    if ids != current {
-        scope.require(DeskAction::AssignBylines)?;
-    }
-    Ok(ids)
+        .collect()
 }
 
-/// The tag ids in `globals`, noting any malformed one.
+/// The tag ids in `globals`, noting a malformed one or too many.
 fn tag_ids(problems: &mut Problems, globals: &[ID]) -> Vec<i32> {
+    problems.check("tagIds", input::at_most(globals, MAX_TAGS));
     globals
         .iter()
         .filter_map(|g| problems.id("tagIds", NodeKind::Tag, g))
@@ -211,7 +241,7 @@ impl ArticleMutation {
         let scope = scope(ctx)?;
         let user = scope.require_new_article().await?;
         let mut problems = Problems::default();
-        let author_id = byline(scope, &mut problems, input.author_id.as_ref())?;
+        let author_id = draft_byline(scope, &mut problems, input.author_id.as_ref())?;
         let title = problems.check("title", input::required_text(&input.title, MAX_TITLE_CHARS));
         let body = problems.check(
             "body",
@@ -242,7 +272,8 @@ impl ArticleMutation {
             .as_ref()
             .map(|g| problems.id("sourceId", NodeKind::Source, g));
         let tag_ids = tag_ids(&mut problems, &input.tag_ids);
-        let co_author_ids = co_author_ids(scope, &mut problems, &input.co_author_ids, &[])?;
+        let co_author_ids = co_author_ids(&mut problems, &input.co_author_ids);
+        require_bylines(scope, None, author_id, Some(&co_author_ids)).await?;
         let featured_image = input.featured_image.and_then(|i| i.parse(&mut problems));
         let (Some(title), Some(body), Some(slug), Some(section_id), Some(author_id), true) = (
             title,
@@ -286,26 +317,16 @@ impl ArticleMutation {
             Err(error) => return Ok(ArticlePayload::refused(vec![error])),
         };
         let mut problems = Problems::default();
-        let author_id = match &input.author_id {
-            Some(global) => byline(scope, &mut problems, Some(global))?,
-            None => None,
-        };
+        let author_id = input
+            .author_id
+            .as_ref()
+            .and_then(|g| problems.id("authorId", NodeKind::Author, g));
+        let co_author_ids = input
+            .co_author_ids
+            .as_deref()
+            .map(|g| co_author_ids(&mut problems, g));
+        require_bylines(scope, Some(&article), author_id, co_author_ids.as_deref()).await?;
         let format = input.body_format.unwrap_or_default().into();
-        let co_author_ids = match &input.co_author_ids {
-            Some(globals) => {
-                let current: Vec<i32> = scope
-                    .loaders
-                    .co_authors
-                    .load_one(article.id)
-                    .await?
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|a| a.id)
-                    .collect();
-                Some(co_author_ids(scope, &mut problems, globals, &current)?)
-            }
-            None => None,
-        };
         let changes = ArticleChanges {
             slug: input.slug.as_deref().and_then(|s| problems.slug(s)),
             title: input
@@ -440,7 +461,9 @@ impl ArticleMutation {
         move_article(ctx, input, ArticleAction::Delete, Transition::Restore).await
     }
 
-    /// Brings back the content of an earlier revision, saved as a new revision.
+    /// Brings back the content of an earlier revision, saved as a new revision. Bylines
+    /// come back only as `updateArticle` could set them: another person's byline, or
+    /// co-authors other than the current ones, need the right to assign bylines.
     async fn restore_article_revision(
         &self,
         ctx: &Context<'_>,
@@ -453,6 +476,31 @@ impl ArticleMutation {
             Err(error) => return Ok(ArticlePayload::refused(vec![error])),
         };
         let expected = pinned_revision(&article, input.expected_revision)?;
+        // Bringing back a revision's bylines is changing them, as an edit naming them would.
+        // The store restores only onto `expected`, the revision checked here. A revision with
+        // no row is either missing (the store refuses it) or the one the article is at but
+        // had not recorded yet, whose bylines are the current ones.
+        if let Some(old) = scope.store.revision(article.id, input.revision).await? {
+            // Co-authors deleted since are not brought back, so their absence is no change.
+            let existing = scope
+                .loaders
+                .authors
+                .load_many(old.co_author_ids.iter().copied())
+                .await?;
+            let co_authors: Vec<i32> = old
+                .co_author_ids
+                .iter()
+                .copied()
+                .filter(|id| existing.contains_key(id))
+                .collect();
+            require_bylines(
+                scope,
+                Some(&article),
+                Some(old.author_id),
+                Some(&co_authors),
+            )
+            .await?;
+        }
         let editor = scope.staff()?.id;
         let mut payload = outcome(
             scope

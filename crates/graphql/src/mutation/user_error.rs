@@ -70,7 +70,7 @@ impl UserError {
     pub fn input(field: &str, error: &InputError) -> Self {
         let code = match error {
             InputError::Empty => UserErrorCode::Required,
-            InputError::TooLong(_) => UserErrorCode::TooLong,
+            InputError::TooLong(_) | InputError::TooMany(_) => UserErrorCode::TooLong,
             InputError::TooLarge(_) => UserErrorCode::TooLarge,
             InputError::TooShort(_) => UserErrorCode::TooShort,
             InputError::NotAnEmail | InputError::NotAWebAddress => UserErrorCode::Invalid,

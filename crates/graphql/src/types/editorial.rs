@@ -59,9 +59,12 @@ impl User {
         encode(NodeKind::User, self.0.id)
     }
 
-    /// The address the account signs in with.
-    async fn email(&self) -> &str {
-        &self.0.email
+    /// The address the account signs in with: shown to admins and to the person themself
+    /// (signed in with their own token); null for anyone else.
+    async fn email(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        Ok(scope(ctx)?
+            .sees_account_details(self.0.id)
+            .then_some(self.0.email.as_str()))
     }
 
     /// The person's name.
@@ -69,7 +72,7 @@ impl User {
         &self.0.name
     }
 
-    /// What the person may do.
+    /// What the person may do. Staff see each other's roles, to know who edits.
     async fn role(&self) -> RoleValue {
         self.0.role.into()
     }
