@@ -11,7 +11,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use dateline_domain::{Email, NewPassword, Role};
-use dateline_persistence::{NewUser, SCHEDULER_POLL_MARK, Store};
+use dateline_persistence::{NewUser, PoolSettings, SCHEDULER_POLL_MARK, Store};
+pub use dateline_server::Settings;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
@@ -25,6 +26,8 @@ pub struct TestApp {
     pub store: Store,
     /// The database this server runs on.
     pub database_url: String,
+    /// How this server was set up.
+    pub settings: Settings,
     statements: Arc<AtomicUsize>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
@@ -68,8 +71,17 @@ pub async fn fresh_database_url() -> String {
 
 /// Starts a server on `127.0.0.1:0` over a fresh database holding the demo newsroom.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Settings::default()).await
+}
+
+/// Like [`spawn_app`], with `settings`; on PostgreSQL no statement outlives its request
+/// (the pool's `statement_timeout` is the request deadline), as in `dateline serve`.
+pub async fn spawn_app_with(settings: Settings) -> TestApp {
     let url = fresh_database_url().await;
-    let mut db = dateline_persistence::connect(&url)
+    let pool = PoolSettings {
+        statement_timeout: Some(settings.http.request_timeout),
+    };
+    let mut db = dateline_persistence::connect_with(&url, &pool)
         .await
         .expect("connect to the test database");
     let statements = Arc::new(AtomicUsize::new(0));
@@ -83,14 +95,20 @@ pub async fn spawn_app() -> TestApp {
     let store = Store::new(db);
     store.migrate().await.expect("migrate the test database");
     store.load_demo().await.expect("load the demo newsroom");
-    serve(store, url, statements).await
+    serve(store, url, statements, settings).await
 }
 
 /// Starts another server over the same database as `app`, as a second instance behind a
 /// load balancer would be, or as the same server after a restart.
 pub async fn spawn_instance(app: &TestApp) -> TestApp {
     let url = app.database_url.clone();
-    serve(app.store.clone(), url, Arc::clone(&app.statements)).await
+    serve(
+        app.store.clone(),
+        url,
+        Arc::clone(&app.statements),
+        app.settings.clone(),
+    )
+    .await
 }
 
 /// Starts another server over the same database as `app` with nothing in common with it
@@ -100,7 +118,13 @@ pub async fn spawn_peer(app: &TestApp) -> TestApp {
     let store = Store::connect(&app.database_url)
         .await
         .expect("connect to the test database");
-    serve(store, app.database_url.clone(), Arc::default()).await
+    serve(
+        store,
+        app.database_url.clone(),
+        Arc::default(),
+        app.settings.clone(),
+    )
+    .await
 }
 
 /// Whether the tests run on PostgreSQL.
@@ -108,15 +132,21 @@ pub fn on_postgres() -> bool {
     std::env::var("DATABASE_URL").is_ok_and(|url| url.starts_with("postgres"))
 }
 
-async fn serve(store: Store, database_url: String, statements: Arc<AtomicUsize>) -> TestApp {
+async fn serve(
+    store: Store,
+    database_url: String,
+    statements: Arc<AtomicUsize>,
+    settings: Settings,
+) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind a port");
     let address = format!("http://{}", listener.local_addr().expect("local address"));
     let (shutdown, stopped) = oneshot::channel::<()>();
     let server_store = store.clone();
+    let server_settings = settings.clone();
     let server = tokio::spawn(async move {
-        dateline_server::run(listener, server_store, async {
+        dateline_server::run(listener, server_store, server_settings, async {
             stopped.await.ok();
         })
         .await
@@ -127,6 +157,7 @@ async fn serve(store: Store, database_url: String, statements: Arc<AtomicUsize>)
         client: reqwest::Client::new(),
         store,
         database_url,
+        settings,
         statements,
         shutdown: Some(shutdown),
         server: Some(server),

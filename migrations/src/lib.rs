@@ -9,6 +9,7 @@ mod m20261129_000001_newsroom;
 mod m20261129_000002_editorial;
 mod m20261129_000003_related_pins;
 mod m20261129_000004_search;
+mod m20261202_000005_sign_in_failures;
 
 /// Runs Dateline's migrations.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_editorial::Migration),
             Box::new(m20261129_000003_related_pins::Migration),
             Box::new(m20261129_000004_search::Migration),
+            Box::new(m20261202_000005_sign_in_failures::Migration),
         ]
     }
 }

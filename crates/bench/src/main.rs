@@ -406,6 +406,7 @@ async fn main() -> anyhow::Result<()> {
             tokio::spawn(dateline_server::run(
                 listener,
                 store.clone(),
+                dateline_server::Settings::default(),
                 std::future::pending(),
             ));
             (format!("http://{address}/graphql"), Some(store))

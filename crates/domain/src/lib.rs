@@ -2,7 +2,7 @@
 //!
 //! A newcomer learns here what a valid slug is, which states an article moves through, how
 //! body HTML is made safe and what is derived from it (plain text, excerpt, word count,
-//! reading time), who on the staff may do what, how public URLs are laid out, how a reader's
+//! reading time), who on the staff may do what, how password guessing is slowed down, how public URLs are laid out, how a reader's
 //! search text becomes a safe full-text query, and how "Check Also" stories are ranked.
 
 pub mod html;
@@ -11,6 +11,7 @@ pub mod related;
 pub mod role;
 pub mod route;
 pub mod search;
+pub mod sign_in;
 pub mod slug;
 pub mod status;
 pub mod text;

@@ -7,6 +7,7 @@
 //! paths never reach a client.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
@@ -18,7 +19,10 @@ use async_graphql::{
 };
 use dateline_persistence::StoreError;
 
-use crate::limits;
+use crate::gate::Gate;
+use crate::limits::Refusal;
+use crate::scope::{RequestScope, Viewer};
+use crate::subscription::LiveViewer;
 
 /// What went wrong, in terms a client can act on.
 #[derive(Debug, Clone)]
@@ -33,6 +37,11 @@ pub enum ApiError {
     Forbidden(String),
     /// What the request names does not exist, or not for this viewer.
     NotFound(String),
+    /// Too many failed attempts: try again after `retry_after_seconds`.
+    RateLimited {
+        message: String,
+        retry_after_seconds: u64,
+    },
     /// The article changed since the revision the editor started from.
     Conflict {
         message: String,
@@ -50,12 +59,16 @@ pub mod code {
     pub const FORBIDDEN: &str = "FORBIDDEN";
     pub const NOT_FOUND: &str = "NOT_FOUND";
     pub const CONFLICT: &str = "CONFLICT";
+    pub const RATE_LIMITED: &str = "RATE_LIMITED";
+    pub const TIMEOUT: &str = "TIMEOUT";
     pub const INTERNAL: &str = "INTERNAL";
     pub const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
     pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+    pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
 }
 
-pub(crate) const INTERNAL_MESSAGE: &str = "Internal error: the request could not be completed.";
+/// What a client is told of any internal failure; the cause is logged.
+pub const INTERNAL_MESSAGE: &str = "Internal error: the request could not be completed.";
 
 impl ApiError {
     /// A `BAD_USER_INPUT` error with this message.
@@ -86,6 +99,15 @@ impl From<ApiError> for async_graphql::Error {
             ApiError::Unauthenticated(message) => (code::UNAUTHENTICATED, message),
             ApiError::Forbidden(message) => (code::FORBIDDEN, message),
             ApiError::NotFound(message) => (code::NOT_FOUND, message),
+            ApiError::RateLimited {
+                message,
+                retry_after_seconds,
+            } => {
+                return async_graphql::Error::new(message).extend_with(|_, e| {
+                    e.set("code", code::RATE_LIMITED);
+                    e.set("retryAfter", retry_after_seconds);
+                });
+            }
             ApiError::Conflict {
                 message,
                 current_revision,
@@ -133,33 +155,41 @@ fn set_code(error: &mut ServerError, code: &str) {
         .set("code", code);
 }
 
-pub(crate) fn with_code(mut error: ServerError, code: &str) -> ServerError {
+/// `error` with `extensions.code` set to `code`.
+pub fn with_code(mut error: ServerError, code: &str) -> ServerError {
     set_code(&mut error, code);
     error
 }
 
+/// A request-level error with a code and no location.
+pub fn request_error(message: impl Into<String>, code: &str) -> ServerError {
+    with_code(ServerError::new(message, None), code)
+}
+
+/// The error for a request the gate refused.
+pub(crate) fn refused(refusal: Refusal) -> ServerError {
+    let (code, message) = match refusal {
+        Refusal::Parse(message) => (code::GRAPHQL_PARSE_FAILED, message),
+        Refusal::Validation(message) => (code::GRAPHQL_VALIDATION_FAILED, message),
+        Refusal::Limit(message) => (code::LIMIT_EXCEEDED, message),
+        Refusal::BadInput(message) => (code::BAD_USER_INPUT, message),
+    };
+    request_error(message, code)
+}
+
 #[async_graphql::async_trait::async_trait]
 impl Extension for ErrorCodesExtension {
-    /// Parses the document once, here, and measures it before async-graphql's own checks,
-    /// which expand fragments exponentially (see [`limits`]).
+    /// Lets the request through the [`Gate`] (limits, persisted queries, one parse) unless
+    /// the transport already did.
     async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,
         mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
-        let document = request
-            .parsed_query()
-            .map_err(|e| with_code(e, code::GRAPHQL_PARSE_FAILED))?;
-        if limits::expanded_fields(document) > limits::MAX_EXPANDED_FIELDS {
-            let message = format!(
-                "the query expands to more than {} fields once its fragments are inlined",
-                limits::MAX_EXPANDED_FIELDS
-            );
-            return Err(with_code(
-                ServerError::new(message, None),
-                code::LIMIT_EXCEEDED,
-            ));
+        if let Some(gate) = ctx.data_opt::<Arc<Gate>>() {
+            let anonymous = is_anonymous(&request, ctx);
+            gate.admit(&mut request, anonymous)?;
         }
         next.run(ctx, request).await
     }
@@ -221,6 +251,9 @@ impl Extension for ErrorCodesExtension {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> Response {
+        if let Some(Executed(flag)) = ctx.data_opt::<Executed>() {
+            flag.store(true, Ordering::Relaxed);
+        }
         let mut response = next.run(ctx, operation_name).await;
         response.errors = std::mem::take(&mut response.errors)
             .into_iter()
@@ -241,5 +274,25 @@ impl Extension for ErrorCodesExtension {
             })
             .collect();
         response
+    }
+}
+
+/// Set once a request's operation starts to run: a response to a request that never ran
+/// has no `data`.
+#[derive(Clone, Default)]
+pub struct Executed(pub Arc<AtomicBool>);
+
+/// Whether the request comes from someone who is not signed in: its scope says so over
+/// HTTP, its connection over websockets.
+fn is_anonymous(request: &Request, ctx: &ExtensionContext<'_>) -> bool {
+    let scope = request
+        .data
+        .get(&std::any::TypeId::of::<RequestScope>())
+        .and_then(|data| data.downcast_ref::<RequestScope>());
+    match scope {
+        Some(scope) => scope.viewer == Viewer::Anonymous,
+        None => ctx
+            .data_opt::<LiveViewer>()
+            .is_none_or(LiveViewer::is_anonymous),
     }
 }

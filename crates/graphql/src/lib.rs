@@ -1,26 +1,40 @@
 //! Dateline's GraphQL schema, executable without HTTP.
 //!
-//! [`build_schema`] makes the schema once; every request is then given its own
-//! [`RequestScope`] by [`prepare_request`] (viewer, clock, dataloaders), so caches never
-//! cross requests. Resolvers talk to `dateline-persistence` only and report failures as
+//! [`Api::new`] makes the schema once; every request is then given its own
+//! [`RequestScope`] by [`prepare_request`] (viewer, client, clock, dataloaders), so caches
+//! never cross requests, and passes the [`gate::Gate`] (limits, persisted queries) before
+//! it runs. Resolvers talk to `dateline-persistence` only and report failures as
 //! [`error::ApiError`], which becomes a GraphQL error with an `extensions.code`.
 
 pub mod error;
+pub mod gate;
 mod id;
 pub mod limits;
 mod loaders;
 pub mod mutation;
 pub mod pagination;
+pub mod persisted;
 mod query;
 pub mod scope;
 mod sections;
+pub mod sign_in;
 mod subscription;
 pub mod types;
 
+use std::future::Future;
+use std::net::IpAddr;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use async_graphql::parser::types::OperationType;
 use async_graphql::{Request, Response, Schema};
 use dateline_persistence::Store;
+use futures::FutureExt;
 
 pub use error::ErrorCodes;
+use error::{Executed, code, request_error};
+use gate::Gate;
 pub use mutation::Mutation;
 pub use query::Query;
 pub use scope::{RequestScope, Staff, Viewer};
@@ -35,11 +49,33 @@ pub const MAX_COMPLEXITY: usize = 10_000;
 /// Dateline's schema type.
 pub type DatelineSchema = Schema<Query, Mutation, Subscription>;
 
-/// Builds the schema with its limits and error handling.
-pub fn build_schema() -> DatelineSchema {
+/// What a server lets its clients do beyond the fixed limits.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Whether readers who are not signed in may introspect the schema (`__schema`,
+    /// `__type`); tools such as GraphiQL and code generators need it.
+    pub anonymous_introspection: bool,
+    /// The bytes of documents the persisted-query cache holds.
+    pub persisted_query_bytes: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            anonymous_introspection: true,
+            persisted_query_bytes: persisted::DEFAULT_CAPACITY_BYTES,
+        }
+    }
+}
+
+/// Builds the schema with its limits and error handling. Requests pass `gate` on their way
+/// in.
+fn build_schema(gate: Arc<Gate>) -> DatelineSchema {
     Schema::build(Query, Mutation::default(), Subscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
+        .data(gate)
+        .data(sign_in::AddressThrottle::default())
         .extension(ErrorCodes)
         .extension(LiveScopes)
         .finish()
@@ -47,12 +83,102 @@ pub fn build_schema() -> DatelineSchema {
 
 /// The schema in SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    build_schema().sdl()
+    Api::new(&Options::default()).schema.sdl()
 }
 
-/// Attaches a fresh per-request scope for `viewer` to `request`.
-pub fn prepare_request(request: Request, store: &Store, viewer: Viewer) -> Request {
-    request.data(RequestScope::new(store.clone(), viewer))
+/// The API a transport serves: the schema, and the gate its requests pass.
+#[derive(Clone)]
+pub struct Api {
+    /// The schema, for transports that drive it themselves (websockets).
+    pub schema: DatelineSchema,
+    gate: Arc<Gate>,
+}
+
+/// What running a request gave.
+pub struct Answer {
+    /// The response.
+    pub response: Response,
+    /// Whether the request's operation ran. A request refused before it ran (it cannot be
+    /// parsed, does not validate, goes over a limit) has no `data`.
+    pub executed: bool,
+}
+
+impl Api {
+    /// The API with `options`.
+    pub fn new(options: &Options) -> Self {
+        let gate = Arc::new(Gate::new(
+            options.persisted_query_bytes,
+            options.anonymous_introspection,
+        ));
+        Self {
+            schema: build_schema(Arc::clone(&gate)),
+            gate,
+        }
+    }
+
+    /// Lets `request` (prepared by [`prepare_request`]) through the gate, and returns the
+    /// type of the operation it will run, so a transport can refuse what it does not carry
+    /// (mutations over GET) before anything runs.
+    pub fn admit(&self, request: &mut Request) -> Result<Option<OperationType>, Box<Response>> {
+        let anonymous = request
+            .data
+            .get(&std::any::TypeId::of::<RequestScope>())
+            .and_then(|data| data.downcast_ref::<RequestScope>())
+            .is_none_or(|scope| scope.viewer == Viewer::Anonymous);
+        self.gate
+            .admit(request, anonymous)
+            .map_err(|error| Box::new(Response::from_errors(vec![error])))
+    }
+
+    /// Runs `request`. A panic anywhere in it is caught, logged and answered as
+    /// `INTERNAL`: one bad request never takes the server down.
+    pub async fn execute(&self, mut request: Request) -> Answer {
+        let executed = Executed::default();
+        request.data.insert(executed.clone());
+        match caught(self.schema.execute(request)).await {
+            Some(response) => Answer {
+                response,
+                executed: executed.0.load(Ordering::Relaxed),
+            },
+            None => Answer {
+                response: Response::from_errors(vec![request_error(
+                    error::INTERNAL_MESSAGE,
+                    code::INTERNAL,
+                )]),
+                executed: true,
+            },
+        }
+    }
+}
+
+/// What `run` gives, or `None` (logged) if it panics.
+async fn caught<T>(run: impl Future<Output = T>) -> Option<T> {
+    match AssertUnwindSafe(run).catch_unwind().await {
+        Ok(value) => Some(value),
+        Err(panic) => {
+            tracing::error!(panic = panic_message(panic.as_ref()), "a request panicked");
+            None
+        }
+    }
+}
+
+/// The text a panic was raised with, if it was text.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
+}
+
+/// Attaches a fresh per-request scope for `viewer`, asking from `client`, to `request`.
+pub fn prepare_request(
+    request: Request,
+    store: &Store,
+    viewer: Viewer,
+    client: Option<IpAddr>,
+) -> Request {
+    request.data(RequestScope::new(store.clone(), viewer).from_client(client))
 }
 
 /// Who a request's `Authorization` header (`Bearer <token>`) signs in. No header is the
@@ -96,3 +222,21 @@ pub async fn authenticate(store: &Store, authorization: Option<&str>) -> Result<
 
 #[cfg(test)]
 mod schema_tests;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+
+    #[tokio::test]
+    async fn a_panic_is_caught_and_the_caller_goes_on() {
+        let panicking = async {
+            if Utc::now().timestamp() > 0 {
+                panic!("a resolver's bug");
+            }
+            1
+        };
+        assert_eq!(caught(panicking).await, None);
+        assert_eq!(caught(async { 2 }).await, Some(2));
+    }
+}

@@ -31,7 +31,10 @@ fn documented(item: &Value) -> bool {
 
 #[tokio::test]
 async fn everything_in_the_schema_has_a_description() {
-    let response = crate::build_schema().execute(INTROSPECTION).await;
+    let response = crate::Api::new(&crate::Options::default())
+        .schema
+        .execute(INTROSPECTION)
+        .await;
     assert!(response.errors.is_empty(), "{:?}", response.errors);
     let data = response.data.into_json().expect("JSON");
     let mut missing = Vec::new();

@@ -1,6 +1,7 @@
 //! What one request carries: who is asking (and what they may do), the clock it is read at, its dataloaders and its
 //! copy of the section tree. Built fresh for every request, so nothing leaks between viewers.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -35,6 +36,10 @@ pub struct Staff {
 pub struct RequestScope {
     pub store: Store,
     pub viewer: Viewer,
+    /// The client's address, when the transport knows it: sign-ins are throttled by it.
+    pub client: Option<IpAddr>,
+    /// The account this request proved it is by signing in with its password (`login`).
+    signed_in_as: std::sync::OnceLock<i32>,
     /// The instant the request is answered as of, so every part of it agrees on what is
     /// already published.
     pub now: DateTime<Utc>,
@@ -59,11 +64,19 @@ impl RequestScope {
             loaders: Loaders::new(&store, visibility, catalog),
             store,
             viewer,
+            client: None,
+            signed_in_as: std::sync::OnceLock::new(),
             now,
             sections: OnceCell::new(),
             policy: OnceCell::new(),
             list_reads: AtomicUsize::new(0),
         }
+    }
+
+    /// The same scope, for a request from `client`.
+    pub fn from_client(mut self, client: Option<IpAddr>) -> Self {
+        self.client = client;
+        self
     }
 
     /// Which articles this viewer may see. This is the one place that decides it.
@@ -165,12 +178,21 @@ impl RequestScope {
     /// `user_id`: admins, who manage the accounts, and the person themself. Everyone else
     /// who reaches an account (an article's owner, a revision's editor) sees only who it is.
     pub fn sees_account_details(&self, user_id: i32) -> bool {
+        if self.signed_in_as.get() == Some(&user_id) {
+            return true;
+        }
         match &self.viewer {
             Viewer::Staff(staff) => {
                 staff.user.id == user_id || staff.user.role.may(DeskAction::ManageStaff)
             }
             Viewer::Anonymous => false,
         }
+    }
+
+    /// Records that this request signed in as `user_id` with its password, so it may read
+    /// that account's own details in its answer.
+    pub fn signed_in_as(&self, user_id: i32) {
+        let _ = self.signed_in_as.set(user_id);
     }
 
     /// The newsroom's settings that bear on permissions, read once per request.

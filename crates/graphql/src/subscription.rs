@@ -55,6 +55,11 @@ impl LiveViewer {
         }
     }
 
+    /// Whether the connection signed in as no one.
+    pub fn is_anonymous(&self) -> bool {
+        self.viewer == Viewer::Anonymous
+    }
+
     /// Who the connection speaks for now. A member of staff whose session has ended since
     /// the connection signed in (signed out, password changed, account removed, expired)
     /// is the public from then on; so is anyone whose session cannot be checked.

@@ -19,6 +19,7 @@ use sea_orm::{
     QueryOrder, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
 
 use crate::entity::{article, session, setting, user};
 use crate::error::{StoreError, StoreResult};
@@ -59,12 +60,27 @@ fn password_matches(hash: &str, password: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Hashes `password` on the blocking pool: argon2 is deliberately slow.
+/// Argon2 is deliberately slow and memory-hungry: at most one hash per core runs at once,
+/// and the rest wait their turn instead of filling the blocking pool.
+static HASHING: LazyLock<Semaphore> = LazyLock::new(|| {
+    Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get))
+});
+
+/// Runs `work` (an argon2 hash or check) on the blocking pool, one per core at a time.
+async fn hashing<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> StoreResult<T> {
+    let _turn = HASHING
+        .acquire()
+        .await
+        .map_err(|e| StoreError::Invalid(format!("hashing is closed: {e}")))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| StoreError::Invalid(format!("hashing task failed: {e}")))
+}
+
+/// Hashes `password` on the blocking pool.
 async fn hash_in_background(password: &NewPassword) -> StoreResult<String> {
     let password = password.expose().to_owned();
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| StoreError::Invalid(format!("hashing task failed: {e}")))?
+    hashing(move || hash_password(&password)).await?
 }
 
 /// Opens a session for `user_id` and returns its new bearer token and expiry.
@@ -187,9 +203,7 @@ impl Store {
             .as_ref()
             .map_or_else(|| DECOY_HASH.clone(), |r| r.password_hash.clone());
         let password = password.to_owned();
-        let matches = tokio::task::spawn_blocking(move || password_matches(&hash, &password))
-            .await
-            .map_err(|e| StoreError::Invalid(format!("verifying task failed: {e}")))?;
+        let matches = hashing(move || password_matches(&hash, &password)).await?;
         match row {
             Some(row) if matches => Ok(Some(User::try_from(row)?)),
             _ => Ok(None),

@@ -45,7 +45,19 @@ pub enum CatalogVisibility {
 impl Store {
     /// Opens a pool on `url` (`sqlite://…` or `postgres://…`).
     pub async fn connect(url: &str) -> StoreResult<Self> {
-        Ok(Self::new(connect(url).await?))
+        Self::connect_with(url, &PoolSettings::default()).await
+    }
+
+    /// Opens a pool on `url` with `settings`.
+    pub async fn connect_with(url: &str, settings: &PoolSettings) -> StoreResult<Self> {
+        Ok(Self::new(connect_with(url, settings).await?))
+    }
+
+    /// Closes the pool, waiting for its connections to be returned.
+    pub async fn close(self) {
+        if let Err(error) = self.db.close().await {
+            tracing::warn!(%error, "closing the database pool failed");
+        }
     }
 
     /// Wraps an open connection, e.g. one a test has instrumented.
@@ -132,9 +144,27 @@ impl Store {
     }
 }
 
+/// How a pool's connections are set up beyond what suits each backend.
+#[derive(Debug, Clone, Default)]
+pub struct PoolSettings {
+    /// On PostgreSQL, the longest any one statement may run before the server cancels it.
+    pub statement_timeout: Option<Duration>,
+}
+
 /// Opens a connection pool with settings that suit each backend.
 pub async fn connect(url: &str) -> StoreResult<DatabaseConnection> {
+    connect_with(url, &PoolSettings::default()).await
+}
+
+/// Opens a connection pool with `settings`.
+pub async fn connect_with(url: &str, settings: &PoolSettings) -> StoreResult<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_owned());
+    if let Some(timeout) = settings.statement_timeout {
+        let millis = timeout.as_millis().to_string();
+        options.map_sqlx_postgres_opts(move |opts| {
+            opts.options([("statement_timeout", millis.as_str())])
+        });
+    }
     options
         .max_connections(if url.starts_with("sqlite") { 8 } else { 16 })
         .min_connections(1)

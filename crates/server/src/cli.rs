@@ -76,6 +76,56 @@ pub struct ServeArgs {
     /// Load the demo newsroom when the database has no articles yet.
     #[arg(long, env = "DATELINE_DEMO")]
     pub demo: bool,
+
+    /// Do not serve GraphiQL at `/graphiql` (for production).
+    #[arg(long, env = "DATELINE_NO_GRAPHIQL")]
+    pub no_graphiql: bool,
+
+    /// Refuse introspection (`__schema`, `__type`) to readers who are not signed in.
+    #[arg(long, env = "DATELINE_NO_ANONYMOUS_INTROSPECTION")]
+    pub no_anonymous_introspection: bool,
+
+    /// A proxy or load balancer whose `X-Forwarded-For` header is believed, as an address
+    /// or a network (`10.0.0.0/8`); repeat it, or separate them with commas. Sign-ins are
+    /// throttled by the client address this gives.
+    #[arg(
+        long = "trusted-proxy",
+        env = "DATELINE_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_name = "ADDRESS_OR_NETWORK",
+        value_parser = parse_network
+    )]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
+    /// Seconds a CDN or browser may keep a public GET response (`Cache-Control: max-age`).
+    #[arg(long, env = "DATELINE_CACHE_MAX_AGE", default_value_t = 30)]
+    pub cache_max_age: u32,
+
+    /// Seconds a cache may go on serving a public GET response while it fetches a fresh one
+    /// (`stale-while-revalidate`).
+    #[arg(
+        long,
+        env = "DATELINE_CACHE_STALE_WHILE_REVALIDATE",
+        default_value_t = 120
+    )]
+    pub cache_stale_while_revalidate: u32,
+
+    /// Seconds a request may take before it is answered with 408 (on PostgreSQL, also the
+    /// longest any one SQL statement may run).
+    #[arg(long, env = "DATELINE_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout: u64,
+
+    /// The largest response body, in bytes; a bigger answer is refused with
+    /// `LIMIT_EXCEEDED`.
+    #[arg(long, env = "DATELINE_MAX_RESPONSE_BYTES", default_value_t = 4 * 1024 * 1024)]
+    pub max_response_bytes: usize,
+}
+
+/// An address or a network, as `--trusted-proxy` takes it.
+pub fn parse_network(text: &str) -> Result<ipnet::IpNet, String> {
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("`{text}` is neither an address nor a network"))
 }
 
 /// Options of `dateline seed`.

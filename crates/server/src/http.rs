@@ -1,99 +1,175 @@
-//! The HTTP surface: GraphQL over POST and GET at `/graphql`, subscriptions over websockets
-//! at the same address (`graphql-transport-ws` and the legacy `graphql-ws`), GraphiQL at
-//! `/graphiql`, a health check at `/healthz` and Prometheus metrics at `/metrics`.
+//! The HTTP surface: GraphQL over POST and GET at `/graphql` ([`crate::graphql_http`]),
+//! subscriptions over websockets at the same address (`graphql-transport-ws` and the
+//! legacy `graphql-ws`), GraphiQL at `/graphiql` ([`crate::graphiql`]), a health check at
+//! `/healthz` and Prometheus metrics at `/metrics`; and the server's lifecycle, with its
+//! supervised background tasks.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_graphql::Data;
-use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
-use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::Router;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use dateline_graphql::{
-    DatelineSchema, LiveViewer, Viewer, authenticate, build_schema, prepare_request,
-};
+use dateline_graphql::error::{INTERNAL_MESSAGE, code};
+use dateline_graphql::{Api, LiveViewer, Options, Viewer, authenticate, panic_message};
 use dateline_persistence::Store;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::scheduler;
+use crate::client::TrustedProxies;
+use crate::graphql_http::{self, HttpPolicy, MAX_BODY_BYTES};
+use crate::supervise::{Restarts, supervise};
+use crate::{conditional, graphiql, scheduler};
 
-/// The largest request body accepted at `/graphql`.
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
 /// How long a new websocket may take to send `connection_init` before it is closed.
 pub const CONNECTION_INIT_TIMEOUT: Duration = Duration::from_secs(5);
-/// How long a request may take before it is answered with 408.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How a server is set up beyond its database.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Whether `/graphiql` is served.
+    pub graphiql: bool,
+    /// What clients may do beyond the fixed limits.
+    pub api: Options,
+    /// Whose `X-Forwarded-For` to believe.
+    pub trusted_proxies: TrustedProxies,
+    /// Deadlines, size caps and caching of answers.
+    pub http: HttpPolicy,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            graphiql: true,
+            api: Options::default(),
+            trusted_proxies: TrustedProxies::default(),
+            http: HttpPolicy::default(),
+        }
+    }
+}
+
+impl From<&crate::cli::ServeArgs> for Settings {
+    fn from(args: &crate::cli::ServeArgs) -> Self {
+        Self {
+            graphiql: !args.no_graphiql,
+            api: Options {
+                anonymous_introspection: !args.no_anonymous_introspection,
+                ..Options::default()
+            },
+            trusted_proxies: TrustedProxies::new(args.trusted_proxies.clone()),
+            http: HttpPolicy {
+                cache_max_age: args.cache_max_age,
+                cache_stale_while_revalidate: args.cache_stale_while_revalidate,
+                request_timeout: Duration::from_secs(args.request_timeout),
+                max_response_bytes: args.max_response_bytes,
+            },
+        }
+    }
+}
 
 #[derive(Clone)]
-struct AppState {
-    schema: DatelineSchema,
-    store: Store,
+pub(crate) struct AppState {
+    pub(crate) api: Api,
+    pub(crate) store: Store,
+    pub(crate) proxies: TrustedProxies,
+    pub(crate) policy: HttpPolicy,
     /// Becomes `true` when the server shuts down, ending live subscriptions.
     closing: watch::Receiver<bool>,
+    restarts: Restarts,
 }
 
 /// The application's routes over `store`; live subscriptions end when `closing` becomes
 /// `true`.
-pub fn router(store: Store, closing: watch::Receiver<bool>) -> Router {
+fn router(
+    store: Store,
+    settings: &Settings,
+    closing: watch::Receiver<bool>,
+    restarts: Restarts,
+) -> Router {
     let state = AppState {
-        schema: build_schema(),
+        api: Api::new(&settings.api),
         store,
+        proxies: settings.trusted_proxies.clone(),
+        policy: settings.http.clone(),
         closing,
+        restarts,
     };
-    // The GraphQL extractor reads the body itself, so axum's DefaultBodyLimit would not
-    // apply: the limit is a layer in front of the route instead.
-    let graphql = Router::new()
-        .route("/graphql", get(graphql_get).post(graphql))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT])
+        .expose_headers([header::ETAG, header::RETRY_AFTER])
         .max_age(Duration::from_secs(3600));
-    Router::new()
-        .merge(graphql)
-        .route("/graphiql", get(graphiql))
+    let mut routes = Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_http::post))
         .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
+        .route("/metrics", get(metrics));
+    if settings.graphiql {
+        routes = routes
+            .route("/graphiql", get(graphiql::page))
+            .route("/graphiql/assets/{name}", get(graphiql::asset));
+    }
+    // The handler has its own deadline, answered as a GraphQL error; this one is a
+    // backstop for everything else.
+    let backstop = settings.http.request_timeout + Duration::from_secs(5);
+    routes
         .with_state(state)
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(conditional::conditional))
         .layer(cors)
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
+            backstop,
         ))
+        .layer(CatchPanicLayer::custom(panicked))
         .layer(TraceLayer::new_for_http())
 }
 
 /// Serves the application on `listener` until `shutdown` completes, then finishes the
-/// requests in flight. Scheduled articles are published meanwhile.
+/// requests in flight. Scheduled articles are published meanwhile, and events from other
+/// servers relayed; both tasks are restarted should they ever panic.
 pub async fn run(
     listener: TcpListener,
     store: Store,
+    settings: Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let scheduler = tokio::spawn(scheduler::run(store.clone(), scheduler::POLL_INTERVAL));
+    let restarts = Restarts::default();
+    let scheduler = tokio::spawn({
+        let store = store.clone();
+        supervise("scheduler", Arc::clone(&restarts.scheduler), move || {
+            scheduler::run(store.clone(), scheduler::POLL_INTERVAL)
+        })
+    });
     let relay = tokio::spawn({
         let store = store.clone();
-        async move { store.relay_events().await }
+        supervise("event relay", Arc::clone(&restarts.relay), move || {
+            let store = store.clone();
+            async move { store.relay_events().await }
+        })
     });
     let (close, closing) = watch::channel(false);
-    let served = axum::serve(listener, router(store, closing))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let app = router(store, &settings, closing, restarts);
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
     // Websockets outlive the graceful shutdown, which only waits for HTTP requests: their
     // subscriptions end here.
     close.send_replace(true);
@@ -104,17 +180,24 @@ pub async fn run(
     served
 }
 
-async fn graphql(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    request: GraphQLRequest,
-) -> GraphQLResponse {
-    let viewer = match authenticate(&state.store, authorization(&headers)).await {
-        Ok(viewer) => viewer,
-        Err(refused) => return refused.into(),
-    };
-    let request = prepare_request(request.into_inner(), &state.store, viewer);
-    state.schema.execute(request).await.into()
+/// The answer to a request whose handler panicked: the panic is logged, the server goes on.
+fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!(
+        panic = panic_message(panic.as_ref()),
+        "a request handler panicked"
+    );
+    let body = serde_json::json!({
+        "errors": [{ "message": INTERNAL_MESSAGE, "extensions": { "code": code::INTERNAL } }]
+    });
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [
+            (header::CONTENT_TYPE, "application/json; charset=utf-8"),
+            (header::CACHE_CONTROL, "private, no-store"),
+        ],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 /// `GET /graphql`: a query in the URL, or a websocket for subscriptions.
@@ -126,11 +209,7 @@ async fn graphql_get(State(state): State<AppState>, request: Request) -> Respons
     if upgrade {
         return websocket(state, request).await;
     }
-    let headers = request.headers().clone();
-    match GraphQLRequest::from_request(request, &state).await {
-        Ok(query) => graphql(State(state), headers, query).await.into_response(),
-        Err(rejection) => rejection.into_response(),
-    }
+    graphql_http::get(&state, request).await
 }
 
 /// Upgrades to a GraphQL websocket. The connection signs in once: with the upgrade
@@ -148,10 +227,12 @@ async fn websocket(state: AppState, request: Request) -> Response {
     };
     let header = authorization(&parts.headers).map(str::to_owned);
     let AppState {
-        schema,
+        api,
         store,
         closing,
+        ..
     } = state;
+    let schema = api.schema;
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .max_message_size(MAX_BODY_BYTES)
@@ -211,18 +292,6 @@ fn authorization(headers: &HeaderMap) -> Option<&str> {
         .map(|value| value.to_str().unwrap_or("?"))
 }
 
-async fn graphiql() -> impl IntoResponse {
-    let page = GraphiQLSource::build()
-        .endpoint("/graphql")
-        .subscription_endpoint("/graphql")
-        .title("Dateline GraphiQL")
-        .finish();
-    (
-        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
-        Html(page),
-    )
-}
-
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, "ok"),
@@ -242,9 +311,15 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
          dateline_subscriptions {}\n\
          # HELP dateline_event_relay_up Whether events published through other servers reach this one.\n\
          # TYPE dateline_event_relay_up gauge\n\
-         dateline_event_relay_up {}\n",
+         dateline_event_relay_up {}\n\
+         # HELP dateline_task_restarts_total Background tasks restarted after a panic.\n\
+         # TYPE dateline_task_restarts_total counter\n\
+         dateline_task_restarts_total{{task=\"scheduler\"}} {}\n\
+         dateline_task_restarts_total{{task=\"event_relay\"}} {}\n",
         events.subscribers(),
         u8::from(events.relaying()),
+        state.restarts.scheduler.load(Ordering::Relaxed),
+        state.restarts.relay.load(Ordering::Relaxed),
     );
     (
         [(

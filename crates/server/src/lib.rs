@@ -5,11 +5,16 @@
 //! real server on `127.0.0.1:0` and stop it cleanly.
 
 pub mod cli;
+pub mod client;
+mod conditional;
+mod graphiql;
+pub mod graphql_http;
 pub mod http;
 pub mod scheduler;
 pub mod staff;
+pub mod supervise;
 
-pub use http::{router, run};
+pub use http::{Settings, run};
 
 /// Opens the database at `url` and applies pending migrations: every command that uses the
 /// database starts here, so none of them needs a separate `migrate` first.
@@ -20,4 +25,23 @@ pub async fn open_store(url: &str) -> anyhow::Result<dateline_persistence::Store
         .context("connecting to the database")?;
     store.migrate().await.context("applying migrations")?;
     Ok(store)
+}
+
+/// Opens the database at `url` for serving, after applying pending migrations. On
+/// PostgreSQL no statement of the serving pool may run longer than `statement_timeout`
+/// (migrations, which may rebuild the search index, run on a pool of their own without it).
+pub async fn open_serving_store(
+    url: &str,
+    statement_timeout: std::time::Duration,
+) -> anyhow::Result<dateline_persistence::Store> {
+    use anyhow::Context;
+    open_store(url).await?.close().await;
+    dateline_persistence::Store::connect_with(
+        url,
+        &dateline_persistence::PoolSettings {
+            statement_timeout: Some(statement_timeout),
+        },
+    )
+    .await
+    .context("connecting to the database")
 }

@@ -27,6 +27,19 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER)),
         )
         .init();
+    // A panic is logged like any other failure; the request or task it happened in is
+    // answered or restarted by whoever catches it.
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        tracing::error!(
+            panic = dateline_graphql::panic_message(info.payload()),
+            %location,
+            "panic"
+        );
+    }));
     let cli = Cli::parse();
     match cli.command {
         Command::Schema => {
@@ -40,7 +53,13 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve(args) => {
-            let store = open(&cli.database_url).await?;
+            let settings = dateline_server::Settings::from(&args);
+            let store = dateline_server::open_serving_store(
+                cli.database_url.expose(),
+                settings.http.request_timeout,
+            )
+            .await
+            .with_context(|| format!("opening {}", cli.database_url))?;
             if args.demo {
                 match store
                     .load_demo()
@@ -64,7 +83,7 @@ async fn main() -> anyhow::Result<()> {
                 .with_context(|| format!("binding {}", args.listen))?;
             let address = listener.local_addr()?;
             tracing::info!(%address, database = %cli.database_url, "Dateline is serving: GraphQL at http://{address}/graphql, GraphiQL at http://{address}/graphiql");
-            dateline_server::run(listener, store, shutdown_signal()).await?;
+            dateline_server::run(listener, store, settings, shutdown_signal()).await?;
             tracing::info!("stopped");
             Ok(())
         }

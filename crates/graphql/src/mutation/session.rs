@@ -9,6 +9,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::id::NodeKind;
 use crate::mutation::user_error::{Problems, UserError, UserErrorCode, clearable};
 use crate::scope::{Viewer, scope};
+use crate::sign_in::{AddressThrottle, SignInGuard};
 use crate::types::{RoleValue, Settings, User};
 
 /// Signing in and out, accounts and settings.
@@ -136,21 +137,28 @@ pub struct SettingsPayload {
 #[Object]
 impl SessionMutation {
     /// Signs in with email and password and returns a bearer token. A wrong email and a
-    /// wrong password get the same error and take the same time.
+    /// wrong password get the same error and take the same time. After 5 failures an
+    /// account must wait (30 s, doubling with each further failure up to 15 min), and so
+    /// must an address after 30 failures in 10 min: attempts meanwhile are refused with
+    /// `RATE_LIMITED` and `extensions.retryAfter` (seconds). One request may sign in once.
     async fn login(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The account's email and password.")] input: LoginInput,
     ) -> ApiResult<LoginPayload> {
-        let store = &scope(ctx)?.store;
+        let scope = scope(ctx)?;
+        let guard = SignInGuard::new(scope, ctx.data_opt::<AddressThrottle>(), &input.email);
+        guard.check().await?;
         let user = if input.password.len() > input::MAX_PASSWORD_BYTES {
             None
         } else {
-            store
+            scope
+                .store
                 .user_by_credentials(&input.email, &input.password)
                 .await?
         };
         let Some(user) = user else {
+            guard.failed().await?;
             return Ok(LoginPayload {
                 user_errors: vec![UserError::general(
                     UserErrorCode::InvalidCredentials,
@@ -159,7 +167,9 @@ impl SessionMutation {
                 ..LoginPayload::default()
             });
         };
-        let (token, expires_at) = store.open_session(user.id).await?;
+        guard.succeeded().await?;
+        scope.signed_in_as(user.id);
+        let (token, expires_at) = scope.store.open_session(user.id).await?;
         Ok(LoginPayload {
             token: Some(token),
             expires_at: Some(expires_at),
@@ -181,7 +191,8 @@ impl SessionMutation {
     }
 
     /// Changes the signed-in person's own password, given the current one. Every session
-    /// of the account ends, and a new token is returned for this one.
+    /// of the account ends, and a new token is returned for this one. A wrong current
+    /// password counts as a failed sign-in (see `login`).
     async fn change_password(
         &self,
         ctx: &Context<'_>,
@@ -189,6 +200,8 @@ impl SessionMutation {
     ) -> ApiResult<ChangePasswordPayload> {
         let scope = scope(ctx)?;
         let user = scope.staff()?;
+        let guard = SignInGuard::new(scope, ctx.data_opt::<AddressThrottle>(), &user.email);
+        guard.check().await?;
         let mut problems = Problems::default();
         let current_matches = input.current_password.len() <= input::MAX_PASSWORD_BYTES
             && scope
@@ -196,7 +209,10 @@ impl SessionMutation {
                 .user_by_credentials(&user.email, &input.current_password)
                 .await?
                 .is_some_and(|found| found.id == user.id);
-        if !current_matches {
+        if current_matches {
+            guard.succeeded().await?;
+        } else {
+            guard.failed().await?;
             problems.push(UserError::new(
                 "currentPassword",
                 UserErrorCode::InvalidCredentials,

@@ -60,7 +60,8 @@ impl User {
     }
 
     /// The address the account signs in with: shown to admins and to the person themself
-    /// (signed in with their own token); null for anyone else.
+    /// (signed in with their own token, or in the answer to their `login`); null for anyone
+    /// else.
     async fn email(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
         Ok(scope(ctx)?
             .sees_account_details(self.0.id)

@@ -12,6 +12,7 @@ pub mod related_pin;
 pub mod section;
 pub mod session;
 pub mod setting;
+pub mod sign_in_failure;
 pub mod slug_redirect;
 pub mod source;
 pub mod tag;

@@ -1,0 +1,169 @@
+//! Admission: what every request passes before async-graphql parses, validates and runs it,
+//! over HTTP and over websockets alike.
+//!
+//! In order: a persisted query is looked up (or its hash checked), the document's bracket
+//! nesting and the variables' nesting are measured, the document is parsed once (and kept
+//! in the request, so async-graphql does not parse it again), and its shape is checked
+//! against the limits in [`crate::limits`]. Only a document that passes everything is kept
+//! in the persisted-query cache.
+
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{Request, ServerError};
+
+use crate::error::{code, refused, with_code};
+use crate::limits::{self, Refusal, Shape};
+use crate::persisted::{self, Persisted, PersistedQueries};
+
+/// What the gate lets through; see [`crate::Options`].
+pub struct Gate {
+    persisted: PersistedQueries,
+    anonymous_introspection: bool,
+}
+
+/// Marks a request the gate has let through, with the type of the operation it will run
+/// (`None` when the request does not say which of several operations to run; execution then
+/// refuses it).
+#[derive(Debug, Clone, Copy)]
+pub struct Admitted(pub Option<OperationType>);
+
+impl Gate {
+    /// A gate with a persisted-query cache of `persisted_query_bytes`; readers who are not
+    /// signed in may introspect the schema when `anonymous_introspection` is set.
+    pub fn new(persisted_query_bytes: usize, anonymous_introspection: bool) -> Self {
+        Self {
+            persisted: PersistedQueries::new(persisted_query_bytes),
+            anonymous_introspection,
+        }
+    }
+
+    /// Checks `request` for a viewer who is `anonymous` (or not), leaving its document
+    /// parsed in it, and returns the type of the operation it will run. A request already
+    /// admitted is not checked again.
+    pub fn admit(
+        &self,
+        request: &mut Request,
+        anonymous: bool,
+    ) -> Result<Option<OperationType>, ServerError> {
+        if let Some(Admitted(operation)) = admitted(request) {
+            return Ok(operation);
+        }
+        let persisted = self.persisted.resolve(request).map_err(refused)?;
+        if matches!(persisted, Persisted::NotFound) {
+            return Err(with_code(
+                ServerError::new(persisted::NOT_FOUND, None),
+                code::PERSISTED_QUERY_NOT_FOUND,
+            ));
+        }
+        if let Err(offset) = limits::nesting(&request.query, limits::MAX_NESTING) {
+            return Err(refused(Refusal::Parse(format!(
+                "the document nests brackets more than {} levels deep (at byte {offset})",
+                limits::MAX_NESTING
+            ))));
+        }
+        if limits::variables_nesting(&request.variables) > limits::MAX_VARIABLE_NESTING {
+            return Err(refused(Refusal::BadInput(format!(
+                "variables may nest lists and objects at most {} levels deep",
+                limits::MAX_VARIABLE_NESTING
+            ))));
+        }
+        let operation_name = request.operation_name.clone();
+        let document = request
+            .parsed_query()
+            .map_err(|e| with_code(e, code::GRAPHQL_PARSE_FAILED))?;
+        Shape::of(document)
+            .and_then(|shape| shape.check(self.anonymous_introspection || !anonymous))
+            .map_err(refused)?;
+        let operation = match (&document.operations, operation_name.as_deref()) {
+            (DocumentOperations::Single(only), None) => Some(only.node.ty),
+            (DocumentOperations::Multiple(named), None) if named.len() == 1 => {
+                named.values().next().map(|op| op.node.ty)
+            }
+            (DocumentOperations::Multiple(named), Some(name)) => {
+                named.get(name).map(|op| op.node.ty)
+            }
+            _ => None,
+        };
+        if let Persisted::ToStore(hash) = persisted {
+            self.persisted.store(hash, &request.query);
+        }
+        request.data.insert(Admitted(operation));
+        Ok(operation)
+    }
+}
+
+/// Whether the gate has let `request` through already.
+fn admitted(request: &Request) -> Option<Admitted> {
+    request
+        .data
+        .get(&std::any::TypeId::of::<Admitted>())
+        .and_then(|data| data.downcast_ref::<Admitted>())
+        .copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::code;
+
+    fn codes(error: &ServerError) -> String {
+        error
+            .extensions
+            .as_ref()
+            .and_then(|e| e.get("code"))
+            .map(|c| c.to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn nesting_of_every_kind_is_refused_before_parsing() {
+        let gate = Gate::new(1024, true);
+        let cases = [
+            format!("{}{}", "{ a ".repeat(10_000), "}".repeat(10_000)),
+            format!(
+                "{{ a(x: {}1{}) }}",
+                "[".repeat(100_000),
+                "]".repeat(100_000)
+            ),
+            format!(
+                "{{ a(x: {}1{}) }}",
+                "{a:".repeat(100_000),
+                "}".repeat(100_000)
+            ),
+            format!("{{ a{} }}", "(".repeat(1_000)),
+        ];
+        for query in cases {
+            let refusal = gate
+                .admit(&mut Request::new(query), true)
+                .expect_err("refused");
+            assert_eq!(
+                codes(&refusal),
+                format!("\"{}\"", code::GRAPHQL_PARSE_FAILED)
+            );
+        }
+    }
+
+    #[test]
+    fn an_admitted_request_names_its_operation_type() {
+        let gate = Gate::new(1024, true);
+        let mut request =
+            Request::new("query A { a } mutation B { b }").operation_name("B".to_owned());
+        assert_eq!(
+            gate.admit(&mut request, true).ok(),
+            Some(Some(OperationType::Mutation))
+        );
+        let mut unnamed = Request::new("query A { a } mutation B { b }");
+        assert_eq!(gate.admit(&mut unnamed, true).ok(), Some(None));
+    }
+
+    #[test]
+    fn anonymous_introspection_can_be_turned_off() {
+        let gate = Gate::new(1024, false);
+        let query = "{ __schema { queryType { name } } }";
+        assert!(gate.admit(&mut Request::new(query), true).is_err());
+        assert!(gate.admit(&mut Request::new(query), false).is_ok());
+        assert!(
+            gate.admit(&mut Request::new("{ __typename }"), true)
+                .is_ok()
+        );
+    }
+}
