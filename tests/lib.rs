@@ -75,11 +75,12 @@ pub async fn spawn_app() -> TestApp {
 }
 
 /// Like [`spawn_app`], with `settings`; on PostgreSQL no statement outlives its request
-/// (the pool's `statement_timeout` is the request deadline), as in `dateline serve`.
+/// (the pool's `statement_timeout` ends just after the request deadline), as in `dateline
+/// serve`.
 pub async fn spawn_app_with(settings: Settings) -> TestApp {
     let url = fresh_database_url().await;
     let pool = PoolSettings {
-        statement_timeout: Some(settings.http.request_timeout),
+        statement_timeout: Some(settings.http.statement_timeout()),
     };
     let mut db = dateline_persistence::connect_with(&url, &pool)
         .await

@@ -650,3 +650,60 @@ async fn websocket_subscriptions_meet_the_same_limits() {
         .await;
     dateline_tests::live::await_subscriptions(&app, 1).await;
 }
+
+#[tokio::test]
+async fn a_preview_is_never_cached_even_over_get() {
+    let app = spawn_app().await;
+    let author = app.staff(dateline_domain::Role::Author).await;
+    let article = crate::editorial::draft(&app, &author, "Embargoed until noon").await;
+    let link = app
+        .data_as(
+            &author,
+            "mutation($input: CreatePreviewLinkInput!) { createPreviewLink(input: $input) { token } }",
+            json!({ "input": { "articleId": article["id"], "expiresIn": 3600 } }),
+        )
+        .await;
+    let token = link["createPreviewLink"]["token"].as_str().expect("token");
+    let response = app
+        .client
+        .get(format!("{}/graphql", app.address))
+        .query(&[
+            (
+                "query",
+                "query($t: String!) { preview(token: $t) { title } }",
+            ),
+            ("variables", &json!({ "t": token }).to_string()),
+        ])
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(
+        response.headers()[CACHE_CONTROL].to_str().expect("text"),
+        "private, no-store"
+    );
+    assert!(response.headers().get(ETAG).is_none());
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["data"]["preview"]["title"], "Embargoed until noon");
+}
+
+#[tokio::test]
+async fn one_request_reads_a_bounded_amount_of_article_text() {
+    let app = spawn_app().await;
+    let page = "articles(first: 36) { nodes { wordCount body } }";
+    let words: u64 = app.data(&format!("{{ {page} }}"), json!({})).await["articles"]["nodes"]
+        .as_array()
+        .expect("articles")
+        .iter()
+        .map(|n| n["wordCount"].as_u64().unwrap_or(0))
+        .sum();
+    // Enough copies of the demo's bodies to go over the bound, within the list limit.
+    let copies = (250_000 / words + 1) as usize;
+    assert!(copies <= 50, "the demo has {words} words");
+    let query: String = (0..copies).map(|i| format!("p{i}: {page} ")).collect();
+    let response = app.graphql(&format!("{{ {query} }}"), json!({})).await;
+    let codes = error_codes(&response);
+    assert!(
+        !codes.is_empty() && codes.iter().all(|c| c == "LIMIT_EXCEEDED"),
+        "{codes:?}"
+    );
+}

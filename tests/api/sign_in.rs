@@ -160,3 +160,25 @@ async fn a_sign_in_shows_the_person_their_own_email() {
         .await;
     assert_eq!(data["login"]["viewer"]["email"], staff.email.as_str());
 }
+
+#[tokio::test]
+async fn a_burst_of_guesses_sent_at_once_checks_no_more_than_the_free_attempts() {
+    let app = spawn_app().await;
+    let staff = app.staff(Role::Editor).await;
+    let guesses = (0..20).map(|i| {
+        let app = &app;
+        let email = staff.email.clone();
+        async move { login(app, &email, &format!("guess number {i}"), None).await }
+    });
+    let answers = futures::future::join_all(guesses).await;
+    let checked = answers.iter().filter(|r| wrong_credentials(r)).count();
+    let refused = answers
+        .iter()
+        .filter(|r| error_codes(r) == ["RATE_LIMITED"])
+        .count();
+    assert!(
+        checked <= ACCOUNT_FAILURES_BEFORE_LOCK as usize,
+        "{checked} passwords were checked"
+    );
+    assert_eq!(checked + refused, answers.len(), "{answers:#?}");
+}

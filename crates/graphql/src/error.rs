@@ -10,19 +10,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
-    NextRequest, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
+    NextValidation,
 };
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{
-    ErrorExtensions, Request, Response, ServerError, ServerResult, ValidationResult, Variables,
+    ErrorExtensions, Response, ServerError, ServerResult, ValidationResult, Variables,
 };
 use dateline_persistence::StoreError;
 
-use crate::gate::Gate;
 use crate::limits::Refusal;
-use crate::scope::{RequestScope, Viewer};
-use crate::subscription::LiveViewer;
 
 /// What went wrong, in terms a client can act on.
 #[derive(Debug, Clone)]
@@ -179,21 +176,6 @@ pub(crate) fn refused(refusal: Refusal) -> ServerError {
 
 #[async_graphql::async_trait::async_trait]
 impl Extension for ErrorCodesExtension {
-    /// Lets the request through the [`Gate`] (limits, persisted queries, one parse) unless
-    /// the transport already did.
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        if let Some(gate) = ctx.data_opt::<Arc<Gate>>() {
-            let anonymous = is_anonymous(&request, ctx);
-            gate.admit(&mut request, anonymous)?;
-        }
-        next.run(ctx, request).await
-    }
-
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let mut response = next.run(ctx).await;
         // What the stages below did not code is about the request itself, such as an
@@ -281,18 +263,3 @@ impl Extension for ErrorCodesExtension {
 /// has no `data`.
 #[derive(Clone, Default)]
 pub struct Executed(pub Arc<AtomicBool>);
-
-/// Whether the request comes from someone who is not signed in: its scope says so over
-/// HTTP, its connection over websockets.
-fn is_anonymous(request: &Request, ctx: &ExtensionContext<'_>) -> bool {
-    let scope = request
-        .data
-        .get(&std::any::TypeId::of::<RequestScope>())
-        .and_then(|data| data.downcast_ref::<RequestScope>());
-    match scope {
-        Some(scope) => scope.viewer == Viewer::Anonymous,
-        None => ctx
-            .data_opt::<LiveViewer>()
-            .is_none_or(LiveViewer::is_anonymous),
-    }
-}

@@ -4,15 +4,26 @@
 //! In order: a persisted query is looked up (or its hash checked), the document's bracket
 //! nesting and the variables' nesting are measured, the document is parsed once (and kept
 //! in the request, so async-graphql does not parse it again), and its shape is checked
-//! against the limits in [`crate::limits`]. Only a document that passes everything is kept
-//! in the persisted-query cache.
+//! against the limits in [`crate::limits`]. Only a document that also passes validation is
+//! kept in the persisted-query cache.
+//!
+//! Transports that need the operation's type before running it (HTTP refuses mutations
+//! over GET) call [`crate::Api::admit`]; the [`Admission`] extension admits every other
+//! request (websockets, tests) on its way into the schema.
 
+use std::sync::Arc;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextValidation,
+};
 use async_graphql::parser::types::{DocumentOperations, OperationType};
-use async_graphql::{Request, ServerError};
+use async_graphql::{Request, ServerError, ServerResult, ValidationResult};
 
 use crate::error::{code, refused, with_code};
 use crate::limits::{self, Refusal, Shape};
 use crate::persisted::{self, Persisted, PersistedQueries};
+use crate::scope::{RequestScope, Viewer};
+use crate::subscription::LiveViewer;
 
 /// What the gate lets through; see [`crate::Options`].
 pub struct Gate {
@@ -84,10 +95,74 @@ impl Gate {
             _ => None,
         };
         if let Persisted::ToStore(hash) = persisted {
-            self.persisted.store(hash, &request.query);
+            request.data.insert(ToPersist {
+                hash,
+                document: request.query.clone(),
+            });
         }
         request.data.insert(Admitted(operation));
         Ok(operation)
+    }
+}
+
+/// A document to keep in the persisted-query cache once it validates.
+struct ToPersist {
+    hash: [u8; 32],
+    document: String,
+}
+
+/// The extension that lets every request through the [`Gate`] in the schema's data, and
+/// keeps persisted queries that validate.
+pub struct Admission;
+
+impl ExtensionFactory for Admission {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(AdmissionExtension)
+    }
+}
+
+struct AdmissionExtension;
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for AdmissionExtension {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        if let Some(gate) = ctx.data_opt::<Arc<Gate>>() {
+            let anonymous = is_anonymous(&request, ctx.data_opt::<LiveViewer>());
+            gate.admit(&mut request, anonymous)?;
+        }
+        next.run(ctx, request).await
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await?;
+        if let (Some(gate), Some(document)) =
+            (ctx.data_opt::<Arc<Gate>>(), ctx.data_opt::<ToPersist>())
+        {
+            gate.persisted.store(document.hash, &document.document);
+        }
+        Ok(result)
+    }
+}
+
+/// Whether `request` comes from someone who is not signed in: its scope says so over HTTP,
+/// its connection (`live`) over websockets.
+pub(crate) fn is_anonymous(request: &Request, live: Option<&LiveViewer>) -> bool {
+    let scope = request
+        .data
+        .get(&std::any::TypeId::of::<RequestScope>())
+        .and_then(|data| data.downcast_ref::<RequestScope>());
+    match scope {
+        Some(scope) => scope.viewer == Viewer::Anonymous,
+        None => live.is_none_or(LiveViewer::is_anonymous),
     }
 }
 

@@ -76,6 +76,7 @@ fn build_schema(gate: Arc<Gate>) -> DatelineSchema {
         .limit_complexity(MAX_COMPLEXITY)
         .data(gate)
         .data(sign_in::AddressThrottle::default())
+        .extension(gate::Admission)
         .extension(ErrorCodes)
         .extension(LiveScopes)
         .finish()
@@ -120,11 +121,7 @@ impl Api {
     /// type of the operation it will run, so a transport can refuse what it does not carry
     /// (mutations over GET) before anything runs.
     pub fn admit(&self, request: &mut Request) -> Result<Option<OperationType>, Box<Response>> {
-        let anonymous = request
-            .data
-            .get(&std::any::TypeId::of::<RequestScope>())
-            .and_then(|data| data.downcast_ref::<RequestScope>())
-            .is_none_or(|scope| scope.viewer == Viewer::Anonymous);
+        let anonymous = gate::is_anonymous(request, None);
         self.gate
             .admit(request, anonymous)
             .map_err(|error| Box::new(Response::from_errors(vec![error])))

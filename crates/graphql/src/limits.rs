@@ -5,14 +5,17 @@
 //! expanded where it is used. A document that nests brackets a few thousand levels deep
 //! therefore overflows a worker's stack before any limit can refuse it, and a small document
 //! whose fragments spread each other several times a level costs exponential time. The checks
-//! here run first, each in time linear in the request's size and in constant stack:
+//! here run first, each in time linear in the request's size:
 //!
 //! - [`nesting`] scans the document's text for the deepest bracket (selection sets, argument
-//!   lists, object and list values alike) before it is parsed;
-//! - [`variables_nesting`] measures the request's variables;
-//! - [`Shape::of`] walks the parsed document once, counting each fragment's size once, for
-//!   the response keys it may produce, its introspection roots and its sign-ins, and refuses
-//!   unknown directives and piles of directives.
+//!   lists, object and list values alike) before it is parsed, without recursion, reading
+//!   strings and comments as the parser does;
+//! - [`variables_nesting`] measures the request's variables, without recursion;
+//! - [`Shape::of`] walks the parsed document once, measuring each fragment once, for the
+//!   selections it may produce, its introspection roots and its sign-ins, and refuses
+//!   unknown directives, piles of directives or arguments, and fragments that are unknown,
+//!   unused, cyclic or nested too deep; its recursion is bounded by
+//!   [`MAX_SELECTION_NESTING`].
 
 use std::collections::HashMap;
 
@@ -24,13 +27,18 @@ use async_graphql::{Name, Positioned, Value, Variables};
 /// The deepest brackets (`{`, `[`, `(`) may nest in a document's text. Selections may nest
 /// 16 levels (`MAX_DEPTH`); this leaves room for arguments and their values.
 pub const MAX_NESTING: usize = 32;
-/// The deepest selections may nest with fragment spreads followed: a chain of fragments
-/// that spread one another nests without any bracket.
-pub const MAX_SELECTION_NESTING: usize = 64;
+/// The deepest selections may nest with fragment spreads followed, as async-graphql counts
+/// it (a field with a selection set, an inline fragment or a spread is a level): a chain of
+/// fragments that spread one another nests without any bracket.
+pub const MAX_SELECTION_NESTING: usize = 32;
+/// The most fragments a document may define.
+pub const MAX_FRAGMENTS: usize = 500;
+/// The most arguments one field or directive may take.
+pub const MAX_ARGUMENTS: usize = 32;
 /// The deepest lists and objects may nest in a request's variables.
 pub const MAX_VARIABLE_NESTING: usize = 32;
-/// The most response keys (fields, aliases included) a document may ask for once every
-/// fragment spread is inlined.
+/// The most selections (fields, aliases included, fragment spreads and inline fragments) a
+/// document may hold once every fragment spread is inlined: a bound on its response keys.
 pub const MAX_RESPONSE_KEYS: usize = 1_000;
 /// The most `__schema` and `__type` fields a document may hold: one answers everything a
 /// tool needs, and each costs the whole schema.
@@ -82,18 +90,13 @@ pub fn nesting(text: &str, max: usize) -> Result<usize, usize> {
                     i += 1;
                 }
             }
-            b'"' if bytes[i..].starts_with(b"\"\"\"") => {
-                i += 3;
-                while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
-                    // `\"""` is an escaped triple quote inside a block string.
-                    i += if bytes[i..].starts_with(b"\\\"\"\"") {
-                        4
-                    } else {
-                        1
-                    };
-                }
-                i += 2;
-            }
+            b'"' if bytes[i..].starts_with(b"\"\"\"") => match block_string_end(bytes, i + 3) {
+                Some(end) => i = end + 2,
+                // The parser reads a `"""` that never closes as the empty string `""`
+                // and then a quote, and so must this scan: skipping to the end would
+                // miss brackets the parser then nests into.
+                None => i += 1,
+            },
             b'"' => {
                 i += 1;
                 while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
@@ -105,6 +108,22 @@ pub fn nesting(text: &str, max: usize) -> Result<usize, usize> {
         i += 1;
     }
     Ok(deepest)
+}
+
+/// Where the block string whose text starts at `from` ends (the index of its closing
+/// `"""`), if it ends; `\"""` inside it is an escaped triple quote.
+fn block_string_end(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    while i < bytes.len() {
+        if bytes[i..].starts_with(b"\\\"\"\"") {
+            i += 4;
+        } else if bytes[i..].starts_with(b"\"\"\"") {
+            return Some(i);
+        } else {
+            i += 1;
+        }
+    }
+    None
 }
 
 /// How deep lists and objects nest in `variables` (a scalar is 0), counted without
@@ -132,7 +151,7 @@ pub fn variables_nesting(variables: &Variables) -> usize {
 /// so absurd documents count as `usize::MAX`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Shape {
-    /// Response keys: every field selection, aliases included.
+    /// Selections: every field (aliases included), fragment spread and inline fragment.
     pub response_keys: usize,
     /// `__schema` and `__type` fields.
     pub introspection_roots: usize,
@@ -142,8 +161,17 @@ pub struct Shape {
 
 impl Shape {
     /// Measures `document`, refusing unknown directives and more than [`MAX_DIRECTIVES`] in
-    /// one place. Each fragment is measured once, however often it is spread.
+    /// one place, spreads of fragments that do not exist or that spread themselves,
+    /// fragments no operation uses, more than [`MAX_FRAGMENTS`] fragments, more than
+    /// [`MAX_ARGUMENTS`] arguments in one place and selections that nest more than
+    /// [`MAX_SELECTION_NESTING`] deep through fragments. Each fragment is measured once,
+    /// however often it is spread, so this takes time linear in the document's length.
     pub fn of(document: &ExecutableDocument) -> Result<Self, Refusal> {
+        if document.fragments.len() > MAX_FRAGMENTS {
+            return Err(Refusal::Limit(format!(
+                "a document may define at most {MAX_FRAGMENTS} fragments"
+            )));
+        }
         let mut walker = Walker {
             document,
             fragments: HashMap::new(),
@@ -159,7 +187,19 @@ impl Shape {
                 check_directives(&variable.node.directives)?;
             }
             let mutation = operation.ty == OperationType::Mutation;
-            shape = shape.plus(walker.selection_set(&operation.selection_set.node, mutation, 1)?);
+            let measured = walker.selection_set(&operation.selection_set.node, mutation, 0)?;
+            shape = shape.plus(measured.shape);
+        }
+        // Validation walks every fragment, spread or not; one no operation reaches is an
+        // error anyway, and is refused here before that walk.
+        if let Some(unused) = document
+            .fragments
+            .keys()
+            .find(|name| !walker.fragments.keys().any(|(spread, _)| spread == name))
+        {
+            return Err(Refusal::Validation(format!(
+                "Fragment \"{unused}\" is never used"
+            )));
         }
         Ok(shape)
     }
@@ -169,8 +209,8 @@ impl Shape {
     pub fn check(&self, introspection: bool) -> Result<(), Refusal> {
         if self.response_keys > MAX_RESPONSE_KEYS {
             return Err(Refusal::Limit(format!(
-                "the query asks for more than {MAX_RESPONSE_KEYS} fields (aliases and \
-                 fragments included)"
+                "the query holds more than {MAX_RESPONSE_KEYS} selections (fields, aliases and \
+                 fragment spreads) once its fragments are inlined"
             )));
         }
         if self.introspection_roots > 0 && !introspection {
@@ -222,71 +262,140 @@ fn check_directives(directives: &[Positioned<Directive>]) -> Result<(), Refusal>
     Ok(())
 }
 
+/// A selection set measured: what it asks for, and how deep it nests.
+#[derive(Debug, Clone, Copy, Default)]
+struct Measured {
+    shape: Shape,
+    height: usize,
+}
+
 struct Walker<'a> {
     document: &'a ExecutableDocument,
-    /// Each fragment's shape, by name and by whether it is spread in a mutation; `None`
-    /// while it is being measured (a fragment that spreads itself is invalid, and
-    /// validation reports it by name).
-    fragments: HashMap<(&'a Name, bool), Option<Shape>>,
+    /// Each fragment measured, by name and by whether it is spread in a mutation; `None`
+    /// while it is being measured.
+    fragments: HashMap<(&'a Name, bool), Option<Measured>>,
+}
+
+fn too_deep() -> Refusal {
+    Refusal::Limit(format!(
+        "the query nests selections more than {MAX_SELECTION_NESTING} levels deep (fragments \
+         included)"
+    ))
+}
+
+fn check_arguments<T>(arguments: &[T]) -> Result<(), Refusal> {
+    if arguments.len() > MAX_ARGUMENTS {
+        return Err(Refusal::Limit(format!(
+            "a field or directive may take at most {MAX_ARGUMENTS} arguments"
+        )));
+    }
+    Ok(())
 }
 
 impl<'a> Walker<'a> {
+    /// Measures `set`, which stands `depth` levels deep. Recursion never goes deeper than
+    /// [`MAX_SELECTION_NESTING`]; a fragment measured before is not walked again, but its
+    /// height still counts where it is spread.
     fn selection_set(
         &mut self,
         set: &'a SelectionSet,
         mutation: bool,
         depth: usize,
-    ) -> Result<Shape, Refusal> {
-        if depth > MAX_SELECTION_NESTING {
-            return Err(Refusal::Limit(format!(
-                "the query nests selections more than {MAX_SELECTION_NESTING} levels deep \
-                 (fragments included)"
-            )));
-        }
-        let mut shape = Shape::default();
+    ) -> Result<Measured, Refusal> {
+        let mut measured = Measured::default();
         for item in &set.items {
-            check_directives(item.node.directives())?;
-            let inner = match &item.node {
+            let directives = item.node.directives();
+            check_directives(directives)?;
+            for directive in directives {
+                check_arguments(&directive.node.arguments)?;
+            }
+            // A spread and an inline fragment count as a selection of their own, so
+            // fragments of nothing but spreads cannot multiply unseen.
+            let node = Shape {
+                response_keys: 1,
+                ..Shape::default()
+            };
+            let (own, inner) = match &item.node {
                 Selection::Field(field) => {
+                    check_arguments(&field.node.arguments)?;
                     let name = field.node.name.node.as_str();
                     let own = Shape {
                         response_keys: 1,
                         introspection_roots: usize::from(INTROSPECTION_ROOTS.contains(&name)),
                         sign_ins: usize::from(mutation && SIGN_INS.contains(&name)),
                     };
-                    own.plus(self.selection_set(
-                        &field.node.selection_set.node,
-                        false,
-                        depth + 1,
-                    )?)
+                    let children = &field.node.selection_set.node;
+                    if children.items.is_empty() {
+                        (own, Measured::default())
+                    } else {
+                        (own, self.nested(children, false, depth)?)
+                    }
                 }
-                Selection::InlineFragment(inline) => {
-                    self.selection_set(&inline.node.selection_set.node, mutation, depth + 1)?
-                }
+                Selection::InlineFragment(inline) => (
+                    node,
+                    self.nested(&inline.node.selection_set.node, mutation, depth)?,
+                ),
                 Selection::FragmentSpread(spread) => {
-                    self.fragment(&spread.node.fragment_name.node, mutation, depth + 1)?
+                    let name = &spread.node.fragment_name.node;
+                    let fragment = self.fragment(name, mutation, depth + 1)?;
+                    if depth + 1 + fragment.height > MAX_SELECTION_NESTING {
+                        return Err(too_deep());
+                    }
+                    let inner = Measured {
+                        shape: fragment.shape,
+                        height: fragment.height + 1,
+                    };
+                    (node, inner)
                 }
             };
-            shape = shape.plus(inner);
+            measured.shape = measured.shape.plus(own).plus(inner.shape);
+            measured.height = measured.height.max(inner.height);
         }
-        Ok(shape)
+        Ok(measured)
     }
 
-    fn fragment(&mut self, name: &'a Name, mutation: bool, depth: usize) -> Result<Shape, Refusal> {
+    /// Measures the selection set one level below `depth`.
+    fn nested(
+        &mut self,
+        set: &'a SelectionSet,
+        mutation: bool,
+        depth: usize,
+    ) -> Result<Measured, Refusal> {
+        if depth + 1 > MAX_SELECTION_NESTING {
+            return Err(too_deep());
+        }
+        let inner = self.selection_set(set, mutation, depth + 1)?;
+        Ok(Measured {
+            shape: inner.shape,
+            height: inner.height + 1,
+        })
+    }
+
+    fn fragment(
+        &mut self,
+        name: &'a Name,
+        mutation: bool,
+        depth: usize,
+    ) -> Result<Measured, Refusal> {
         match self.fragments.get(&(name, mutation)) {
-            Some(Some(shape)) => return Ok(*shape),
-            Some(None) => return Ok(Shape::default()),
+            Some(Some(measured)) => return Ok(*measured),
+            Some(None) => {
+                return Err(Refusal::Validation(format!(
+                    "Cannot spread fragment \"{name}\" within itself"
+                )));
+            }
             None => {}
         }
-        self.fragments.insert((name, mutation), None);
-        let shape = match self.document.fragments.get(name) {
-            Some(fragment) => {
-                self.selection_set(&fragment.node.selection_set.node, mutation, depth)?
-            }
-            None => Shape::default(),
+        let Some(fragment) = self.document.fragments.get(name) else {
+            return Err(Refusal::Validation(format!("Unknown fragment \"{name}\"")));
         };
-        self.fragments.insert((name, mutation), Some(shape));
-        Ok(shape)
+        if depth > MAX_SELECTION_NESTING {
+            return Err(too_deep());
+        }
+        self.fragments.insert((name, mutation), None);
+        let measured = self.selection_set(&fragment.node.selection_set.node, mutation, depth)?;
+        self.fragments.insert((name, mutation), Some(measured));
+        Ok(measured)
     }
 }
 
@@ -305,20 +414,20 @@ mod tests {
     #[test]
     fn counts_response_keys_with_fragments_inlined() {
         let counted = shape("{ a b { c } ...F } fragment F on Query { d e }");
-        assert_eq!(counted.map(|s| s.response_keys), Ok(5));
+        assert_eq!(counted.map(|s| s.response_keys), Ok(6));
     }
 
     #[test]
     fn fragments_that_double_at_every_level_count_exponentially_but_fast() {
         let mut query = String::from("{ ...F0 } fragment F0 on Query { ...F1 ...F1 }");
-        for i in 1..60 {
+        for i in 1..30 {
             query.push_str(&format!(
                 " fragment F{i} on Query {{ ...F{} ...F{} }}",
                 i + 1,
                 i + 1
             ));
         }
-        query.push_str(" fragment F60 on Query { a }");
+        query.push_str(" fragment F30 on Query { a }");
         let counted = shape(&query).expect("measured");
         assert!(counted.response_keys > MAX_RESPONSE_KEYS);
         assert!(matches!(counted.check(true), Err(Refusal::Limit(_))));
@@ -335,11 +444,95 @@ mod tests {
     }
 
     #[test]
-    fn self_spreading_fragments_do_not_loop() {
-        assert_eq!(
-            shape("{ ...F } fragment F on Query { a ...F }").map(|s| s.response_keys),
-            Ok(1)
-        );
+    fn fragments_that_spread_themselves_unknown_or_unused_are_refused() {
+        for query in [
+            "{ ...F } fragment F on Query { a ...F }",
+            "{ ...F } fragment F on Query { ...G } fragment G on Query { ...F }",
+            "{ ...Missing }",
+            "{ a } fragment F on Query { b }",
+        ] {
+            assert!(
+                matches!(shape(query), Err(Refusal::Validation(_))),
+                "{query}"
+            );
+        }
+    }
+
+    #[test]
+    fn spreads_of_spreads_count_even_when_they_select_nothing() {
+        // Each fragment spreads the next four times; the last spreads one that does not
+        // exist. async-graphql's own depth check would follow 4^31 spreads.
+        let mut query = String::from("{ ...F0 }");
+        for i in 0..31 {
+            let next = format!("...F{} ", i + 1);
+            query.push_str(&format!(" fragment F{i} on Query {{ {} }}", next.repeat(4)));
+        }
+        query.push_str(" fragment F31 on Query { __typename }");
+        let counted = shape(&query).expect("measured");
+        assert!(matches!(counted.check(true), Err(Refusal::Limit(_))));
+        assert!(matches!(
+            shape(&query.replace(
+                "fragment F31 on Query { __typename }",
+                "fragment F31 on Query { ...Missing }"
+            )),
+            Err(Refusal::Validation(_))
+        ));
+    }
+
+    #[test]
+    fn unused_fragment_chains_are_refused_however_they_are_ordered() {
+        // Measured from the end of the chain first, each fragment looks shallow; the chain
+        // as a whole is still too deep, and unused.
+        let mut query = String::from("{ __typename }");
+        for i in (0..5_000).rev() {
+            query.push_str(&format!(" fragment F{i} on Query {{ ...F{} }}", i + 1));
+        }
+        query.push_str(" fragment F5000 on Query { __typename }");
+        assert!(shape(&query).is_err());
+        let used = query.replacen("{ __typename }", "{ ...F0 }", 1);
+        assert!(matches!(shape(&used), Err(Refusal::Limit(_))));
+    }
+
+    #[test]
+    fn nesting_is_limited_through_fragments_in_any_order() {
+        let mut query = String::from("{ ...F0 ...F20 }");
+        for i in 0..40 {
+            query.push_str(&format!(
+                " fragment F{i} on Query {{ a {{ ...F{} }} }}",
+                i + 1
+            ));
+        }
+        query.push_str(" fragment F40 on Query { b }");
+        assert!(matches!(shape(&query), Err(Refusal::Limit(_))));
+        let shallow = "{ a { b { ...F } } } fragment F on A { c { d } }";
+        assert!(shape(shallow).is_ok());
+    }
+
+    #[test]
+    fn arguments_and_fragment_definitions_are_bounded() {
+        let arguments: String = (0..40).map(|i| format!("a{i}: 1 ")).collect();
+        assert!(matches!(
+            shape(&format!("{{ f({arguments}) }}")),
+            Err(Refusal::Limit(_))
+        ));
+        let mut many = String::from("{ ");
+        let mut definitions = String::new();
+        for i in 0..=MAX_FRAGMENTS {
+            many.push_str(&format!("...F{i} "));
+            definitions.push_str(&format!(" fragment F{i} on Query {{ a }}"));
+        }
+        many.push('}');
+        assert!(matches!(
+            shape(&(many + &definitions)),
+            Err(Refusal::Limit(_))
+        ));
+    }
+
+    #[test]
+    fn a_block_string_that_never_closes_hides_no_brackets() {
+        let deep = format!("{{ f(x: \"\"\"\"{}1) }}", "{a:".repeat(100));
+        assert!(nesting(&deep, 32).is_err());
+        assert_eq!(nesting("{ f(x: \"\"\" {{{ \"\"\") }", 32), Ok(2));
     }
 
     #[test]

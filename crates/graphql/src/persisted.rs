@@ -3,10 +3,11 @@
 //! `PERSISTED_QUERY_NOT_FOUND`, and the client sends the document once with its hash. GET
 //! URLs stay short, so a CDN can cache them.
 //!
-//! The cache belongs to this process alone and is bounded by the bytes of the documents it
-//! holds, least recently used first out. A document is stored under its hash only after
-//! the hash is checked against it and the document has passed every limit, so no client can
-//! make another client's hash run a different document.
+//! The cache belongs to this process alone and is bounded by the bytes it holds (each
+//! document and a fixed cost per entry), least recently used first out. A document is
+//! stored under its hash only after the hash is checked against it and the document has
+//! passed the limits and validation, so no client can make another client's hash run a
+//! different document, or fill the cache with documents that do not run.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -16,8 +17,11 @@ use sha2::{Digest, Sha256};
 
 use crate::limits::Refusal;
 
-/// The bytes of documents the cache holds by default.
+/// The bytes the cache holds by default.
 pub const DEFAULT_CAPACITY_BYTES: usize = 16 * 1024 * 1024;
+/// What an entry costs beyond its document (its hash, the map's and the list's links), so
+/// that many tiny documents cannot outgrow the budget.
+const ENTRY_OVERHEAD_BYTES: usize = 128;
 
 /// The message and `extensions.code` Apollo clients look for to send the document.
 pub const NOT_FOUND: &str = "PersistedQueryNotFound";
@@ -86,7 +90,8 @@ impl PersistedQueries {
 
     /// Keeps `document` under `hash`, making room by dropping the least recently used.
     pub fn store(&self, hash: [u8; 32], document: &str) {
-        if document.len() > self.capacity_bytes {
+        let cost = document.len() + ENTRY_OVERHEAD_BYTES;
+        if cost > self.capacity_bytes {
             return;
         }
         let mut cache = self.lock();
@@ -94,13 +99,13 @@ impl PersistedQueries {
             cache.documents.promote(&hash);
             return;
         }
-        while cache.bytes + document.len() > self.capacity_bytes {
+        while cache.bytes + cost > self.capacity_bytes {
             match cache.documents.pop_lru() {
-                Some((_, dropped)) => cache.bytes -= dropped.len(),
+                Some((_, dropped)) => cache.bytes -= dropped.len() + ENTRY_OVERHEAD_BYTES,
                 None => break,
             }
         }
-        cache.bytes += document.len();
+        cache.bytes += cost;
         cache.documents.put(hash, Arc::from(document));
     }
 
@@ -215,12 +220,12 @@ mod tests {
 
     #[test]
     fn the_cache_keeps_to_its_byte_budget() {
-        let cache = PersistedQueries::new(100);
+        let cache = PersistedQueries::new(1_000);
         for i in 0..50 {
             let document = format!("{{ field{i:04} }}");
             cache.store(Sha256::digest(document.as_bytes()).into(), &document);
         }
-        // Each document is 13 bytes: seven fit in 100.
+        // Each entry costs its 13 bytes and 128 more: seven fit in 1,000.
         assert_eq!(cache.len(), 7);
         let newest = "{ field0049 }";
         let mut found = request("", &hex(newest));

@@ -382,7 +382,9 @@ impl Query {
     }
 
     /// The article a preview link (from `createPreviewLink`) shows, to anyone holding it,
-    /// signed in or not. Null once the link expires or the article changes status.
+    /// signed in or not. Null once the link expires or the article changes status. An
+    /// answer that asks for it is never cached (`Cache-Control: private, no-store`).
+    #[graphql(cache_control(private))]
     async fn preview(
         &self,
         ctx: &Context<'_>,

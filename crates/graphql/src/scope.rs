@@ -47,7 +47,14 @@ pub struct RequestScope {
     sections: OnceCell<Arc<SectionTree>>,
     policy: OnceCell<Policy>,
     list_reads: AtomicUsize,
+    /// Words of article bodies this request has read so far.
+    body_words: AtomicUsize,
 }
+
+/// The most words of article bodies one request may read (about 3 MiB of text, as HTML and
+/// plain text alike): the bodies a request reads sit in memory until it is answered, so
+/// this bounds the memory one request can take, before any body is loaded.
+pub const MAX_BODY_WORDS: usize = 250_000;
 
 /// The most lists (pages, counts, related rankings) one request may read. Dataloaders keep
 /// a request's statements from growing with its lists, except for lists nested in lists
@@ -70,6 +77,7 @@ impl RequestScope {
             sections: OnceCell::new(),
             policy: OnceCell::new(),
             list_reads: AtomicUsize::new(0),
+            body_words: AtomicUsize::new(0),
         }
     }
 
@@ -77,6 +85,19 @@ impl RequestScope {
     pub fn from_client(mut self, client: Option<IpAddr>) -> Self {
         self.client = client;
         self
+    }
+
+    /// Counts a body of `words` words against [`MAX_BODY_WORDS`], before it is loaded.
+    pub fn charge_text(&self, words: impl TryInto<usize>) -> ApiResult<()> {
+        let words = words.try_into().unwrap_or(0).max(1);
+        let read = self.body_words.fetch_add(words, Ordering::Relaxed) + words;
+        if read > MAX_BODY_WORDS {
+            return Err(ApiError::LimitExceeded(format!(
+                "the query reads more than {MAX_BODY_WORDS} words of article bodies: ask for \
+                 fewer bodies at once"
+            )));
+        }
+        Ok(())
     }
 
     /// Which articles this viewer may see. This is the one place that decides it.

@@ -1,11 +1,15 @@
 //! Slowing down password guessing (the rule is `dateline_domain::sign_in`).
 //!
-//! Every password check (`login`, `changePassword`) goes through [`SignInGuard`]. Before the
-//! password is hashed, the guard refuses with `RATE_LIMITED` and `extensions.retryAfter`
-//! when the account is locked (its failures are kept in the database, shared by every
-//! server) or when the client's address has failed too often here ([`AddressThrottle`],
-//! kept in this process). A failure is counted against both and logged with the account
-//! and the address; a success forgets the account's failures.
+//! Every password check (`login`, `changePassword`) goes through [`SignInGuard`]. Each
+//! attempt is counted as a failure *before* the password is hashed, against the account
+//! (in the database, shared by every server) and against the client's address
+//! ([`AddressThrottle`], in this process), so a burst of attempts sent at once is counted
+//! as it arrives rather than after every hash has run. An attempt is refused with
+//! `RATE_LIMITED` and `extensions.retryAfter`, without hashing, when the account is locked,
+//! when attempts raced past the account's free ones, when the address has failed too often,
+//! or when too many password checks already wait for a core. A success forgets the
+//! account's failures and takes the attempt off the address's count; a failure is logged
+//! with the account and the address.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -13,7 +17,10 @@ use std::sync::{Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
 use dateline_domain::Email;
-use dateline_domain::sign_in::{ADDRESS_FAILURES_PER_WINDOW, ADDRESS_WINDOW, seconds_until};
+use dateline_domain::sign_in::{
+    ACCOUNT_FAILURES_BEFORE_LOCK, ADDRESS_FAILURES_PER_WINDOW, ADDRESS_WINDOW, seconds_until,
+};
+use dateline_persistence::accounts::hashing_is_busy;
 use dateline_persistence::sign_ins::account_key;
 
 use crate::error::{ApiError, ApiResult};
@@ -46,15 +53,9 @@ impl Window {
 }
 
 impl AddressThrottle {
-    /// Until when `address` must wait, if it must at `now`.
-    pub fn blocked_until(&self, address: IpAddr, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let windows = self.lock();
-        let window = windows.get(&network(address))?;
-        (window.blocked() && window.ends() > now).then(|| window.ends())
-    }
-
-    /// Counts a failed sign-in from `address` at `now`.
-    pub fn record_failure(&self, address: IpAddr, now: DateTime<Utc>) {
+    /// Counts an attempt from `address` at `now`, or says until when the address must wait
+    /// (and does not count it).
+    pub fn begin(&self, address: IpAddr, now: DateTime<Utc>) -> Result<(), DateTime<Utc>> {
         let mut windows = self.lock();
         if windows.len() >= MAX_ADDRESSES {
             windows.retain(|_, w| w.ends() > now);
@@ -72,7 +73,18 @@ impl AddressThrottle {
                 failures: 0,
             };
         }
-        window.failures = window.failures.saturating_add(1);
+        if window.blocked() {
+            return Err(window.ends());
+        }
+        window.failures += 1;
+        Ok(())
+    }
+
+    /// Takes a successful attempt from `address` off its count.
+    pub fn forgive(&self, address: IpAddr) {
+        if let Some(window) = self.lock().get_mut(&network(address)) {
+            window.failures = window.failures.saturating_sub(1);
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, Window>> {
@@ -97,70 +109,74 @@ fn network(address: IpAddr) -> IpAddr {
     }
 }
 
-/// One password check by one request.
+/// One password check by one request, counted as a failure until it succeeds.
 pub struct SignInGuard<'a> {
     scope: &'a RequestScope,
     throttle: Option<&'a AddressThrottle>,
     email: &'a str,
     key: String,
+    failures: u32,
 }
 
 impl<'a> SignInGuard<'a> {
-    /// A guard for checking the password of the account `email` in `scope`'s request.
-    pub fn new(
+    /// Counts an attempt to check the password of the account `email` in `scope`'s
+    /// request, or refuses it with `RATE_LIMITED`.
+    pub async fn begin(
         scope: &'a RequestScope,
         throttle: Option<&'a AddressThrottle>,
         email: &'a str,
-    ) -> Self {
-        Self {
-            scope,
-            throttle,
-            email,
-            key: account_key(email),
-        }
-    }
-
-    /// Refuses with `RATE_LIMITED` while the address or the account must wait.
-    pub async fn check(&self) -> ApiResult<()> {
+    ) -> ApiResult<Self> {
         let now = Utc::now();
-        let address_wait = self
-            .throttle
-            .zip(self.scope.client)
-            .and_then(|(throttle, address)| throttle.blocked_until(address, now));
-        if let Some(until) = address_wait {
+        if hashing_is_busy() {
+            return Err(ApiError::RateLimited {
+                message: "too many sign-ins at once: try again in a moment".to_owned(),
+                retry_after_seconds: 1,
+            });
+        }
+        let key = account_key(email);
+        let store = &scope.store;
+        let before = store.sign_in_failures(&key).await?;
+        if let Some(until) = before.and_then(|failures| failures.locked_until(now)) {
+            return Err(rate_limited(
+                "too many failed sign-ins to this account: try again later",
+                now,
+                until,
+            ));
+        }
+        if let Some((throttle, address)) = throttle.zip(scope.client)
+            && let Err(until) = throttle.begin(address, now)
+        {
             return Err(rate_limited(
                 "too many failed sign-ins from this address: try again later",
                 now,
                 until,
             ));
         }
-        let account_wait = self
-            .scope
-            .store
-            .sign_in_failures(&self.key)
-            .await?
-            .and_then(|failures| failures.locked_until(now));
-        match account_wait {
-            Some(until) => Err(rate_limited(
-                "too many failed sign-ins to this account: try again later",
+        let counted = store.record_sign_in_failure(&key, now).await?;
+        // Attempts that arrived together all found the account open: past its free
+        // attempts, only the one counted right after the last known failure goes on.
+        let expected = before
+            .filter(|failures| failures.locked_until(now).is_none())
+            .map_or(1, |failures| failures.count.saturating_add(1));
+        let raced = counted.count > ACCOUNT_FAILURES_BEFORE_LOCK && counted.count != expected;
+        if raced {
+            return Err(rate_limited(
+                "too many sign-ins to this account at once: try again later",
                 now,
-                until,
-            )),
-            None => Ok(()),
+                counted.locked_until(now).unwrap_or(now),
+            ));
         }
+        Ok(Self {
+            scope,
+            throttle,
+            email,
+            key,
+            failures: counted.count,
+        })
     }
 
-    /// Counts a failed check against the account and the address, and logs it.
-    pub async fn failed(&self) -> ApiResult<()> {
-        let now = Utc::now();
-        if let Some((throttle, address)) = self.throttle.zip(self.scope.client) {
-            throttle.record_failure(address, now);
-        }
-        let failures = self
-            .scope
-            .store
-            .record_sign_in_failure(&self.key, now)
-            .await?;
+    /// Logs a failed check; it was counted already.
+    pub fn failed(&self) {
         // What was typed as the email is logged only if it is one: a password typed into
         // the wrong box must not reach the log.
         let account = Email::parse(self.email).map_or_else(
@@ -171,18 +187,14 @@ impl<'a> SignInGuard<'a> {
             .scope
             .client
             .map_or_else(|| "(unknown)".to_owned(), |a| a.to_string());
-        tracing::warn!(
-            %account,
-            %address,
-            failures = failures.count,
-            locked = failures.locked_until(now).is_some(),
-            "sign-in failed"
-        );
-        Ok(())
+        tracing::warn!(%account, %address, failures = self.failures, "sign-in failed");
     }
 
-    /// Forgets the account's failures after a successful check.
+    /// Forgets the account's failures and the address's attempt after a successful check.
     pub async fn succeeded(&self) -> ApiResult<()> {
+        if let Some((throttle, address)) = self.throttle.zip(self.scope.client) {
+            throttle.forgive(address);
+        }
         self.scope.store.clear_sign_in_failures(&self.key).await?;
         Ok(())
     }
@@ -208,14 +220,23 @@ mod tests {
         let throttle = AddressThrottle::default();
         let address: IpAddr = "203.0.113.7".parse().expect("an address");
         for i in 0..ADDRESS_FAILURES_PER_WINDOW {
-            assert_eq!(throttle.blocked_until(address, at(i.into())), None);
-            throttle.record_failure(address, at(i.into()));
+            assert_eq!(throttle.begin(address, at(i.into())), Ok(()));
         }
         let end = at(0) + ADDRESS_WINDOW;
-        assert_eq!(throttle.blocked_until(address, at(60)), Some(end));
+        assert_eq!(throttle.begin(address, at(60)), Err(end));
         let other: IpAddr = "203.0.113.8".parse().expect("an address");
-        assert_eq!(throttle.blocked_until(other, at(60)), None);
-        assert_eq!(throttle.blocked_until(address, end), None);
+        assert_eq!(throttle.begin(other, at(60)), Ok(()));
+        assert_eq!(throttle.begin(address, end), Ok(()));
+    }
+
+    #[test]
+    fn successes_do_not_count() {
+        let throttle = AddressThrottle::default();
+        let address: IpAddr = "203.0.113.9".parse().expect("an address");
+        for _ in 0..ADDRESS_FAILURES_PER_WINDOW * 2 {
+            assert_eq!(throttle.begin(address, at(1)), Ok(()));
+            throttle.forgive(address);
+        }
     }
 
     #[test]
@@ -223,11 +244,11 @@ mod tests {
         let throttle = AddressThrottle::default();
         for i in 0..ADDRESS_FAILURES_PER_WINDOW {
             let address: IpAddr = format!("2001:db8:1:2::{i:x}").parse().expect("an address");
-            throttle.record_failure(address, at(0));
+            assert_eq!(throttle.begin(address, at(0)), Ok(()));
         }
         let same: IpAddr = "2001:db8:1:2:ffff::1".parse().expect("an address");
         let next: IpAddr = "2001:db8:1:3::1".parse().expect("an address");
-        assert!(throttle.blocked_until(same, at(1)).is_some());
-        assert!(throttle.blocked_until(next, at(1)).is_none());
+        assert!(throttle.begin(same, at(1)).is_err());
+        assert!(throttle.begin(next, at(1)).is_ok());
     }
 }

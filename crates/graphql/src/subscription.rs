@@ -8,6 +8,7 @@
 //! subscription began is visible, and nothing is cached from one event to the next.
 
 use std::collections::HashSet;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -41,17 +42,25 @@ pub struct LiveViewer {
     open: Arc<AtomicUsize>,
     /// Becomes `true` when the server shuts down, which ends every subscription.
     closing: watch::Receiver<bool>,
+    /// The client's address, when the transport knows it: sign-ins are throttled by it.
+    client: Option<IpAddr>,
 }
 
 impl LiveViewer {
-    /// The data of a connection signed in as `viewer`; its subscriptions end when
-    /// `closing` becomes `true`.
-    pub fn new(store: Store, viewer: Viewer, closing: watch::Receiver<bool>) -> Self {
+    /// The data of a connection from `client` signed in as `viewer`; its subscriptions end
+    /// when `closing` becomes `true`.
+    pub fn new(
+        store: Store,
+        viewer: Viewer,
+        closing: watch::Receiver<bool>,
+        client: Option<IpAddr>,
+    ) -> Self {
         Self {
             store,
             viewer,
             open: Arc::default(),
             closing,
+            client,
         }
     }
 
@@ -285,7 +294,9 @@ impl Extension for LiveScopes {
             return next.run(ctx, operation_name).await;
         };
         let mut data = Data::default();
-        data.insert(RequestScope::new(live.store.clone(), live.current().await));
+        data.insert(
+            RequestScope::new(live.store.clone(), live.current().await).from_client(live.client),
+        );
         // What HTTP requests get from the server's timeout layer.
         match tokio::time::timeout(
             EXECUTION_TIMEOUT,
@@ -296,7 +307,7 @@ impl Extension for LiveScopes {
             Ok(response) => response,
             Err(_) => Response::from_errors(vec![crate::error::with_code(
                 async_graphql::ServerError::new("the operation took too long", None),
-                crate::error::code::LIMIT_EXCEEDED,
+                crate::error::code::TIMEOUT,
             )]),
         }
     }

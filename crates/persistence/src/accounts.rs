@@ -4,6 +4,7 @@
 //! database gives no one a way in. Signing in costs the same whether the email exists or not.
 
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -60,18 +61,48 @@ fn password_matches(hash: &str, password: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Argon2 is deliberately slow and memory-hungry: at most one hash per core runs at once,
-/// and the rest wait their turn instead of filling the blocking pool.
+/// Argon2 is deliberately slow and memory-hungry: hashes run one at a time per core but one
+/// (so readers keep a core however many people sign in), and the rest wait their turn
+/// instead of filling the blocking pool.
 static HASHING: LazyLock<Semaphore> = LazyLock::new(|| {
-    Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get))
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    Semaphore::new(cores.saturating_sub(1).max(1))
 });
 
-/// Runs `work` (an argon2 hash or check) on the blocking pool, one per core at a time.
+/// Password checks waiting for their turn.
+static WAITING: AtomicUsize = AtomicUsize::new(0);
+
+/// How many password checks may wait before more are turned away (see [`hashing_is_busy`]).
+pub const MAX_WAITING_HASHES: usize = 16;
+
+/// Whether so many password checks wait that another should be turned away for now.
+pub fn hashing_is_busy() -> bool {
+    WAITING.load(Ordering::Relaxed) >= MAX_WAITING_HASHES
+}
+
+/// A password check counted in [`WAITING`] until it is dropped, even if the request waiting
+/// for it is cancelled.
+struct Waiting;
+
+impl Waiting {
+    fn start() -> Self {
+        WAITING.fetch_add(1, Ordering::Relaxed);
+        Self
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        WAITING.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Runs `work` (an argon2 hash or check) on the blocking pool, in its turn.
 async fn hashing<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> StoreResult<T> {
-    let _turn = HASHING
-        .acquire()
-        .await
-        .map_err(|e| StoreError::Invalid(format!("hashing is closed: {e}")))?;
+    let waiting = Waiting::start();
+    let turn = HASHING.acquire().await;
+    drop(waiting);
+    let _turn = turn.map_err(|e| StoreError::Invalid(format!("hashing is closed: {e}")))?;
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| StoreError::Invalid(format!("hashing task failed: {e}")))

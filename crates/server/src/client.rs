@@ -21,6 +21,17 @@ impl TrustedProxies {
         self.0.iter().any(|network| network.contains(&address))
     }
 
+    /// Whether `peer`, which sent `X-Forwarded-For`, is probably a proxy of the operator's
+    /// own (a private or loopback address) that is not trusted: then every client looks
+    /// like that proxy.
+    pub fn looks_like_untrusted_proxy(&self, peer: IpAddr) -> bool {
+        let private = match canonical(peer) {
+            IpAddr::V4(v4) => v4.is_private() || v4.is_loopback() || v4.is_link_local(),
+            IpAddr::V6(v6) => v6.is_loopback() || (v6.segments()[0] & 0xfe00) == 0xfc00,
+        };
+        private && !self.trusts(peer)
+    }
+
     /// The client a request from `peer` with `headers` comes from. `X-Forwarded-For` is
     /// read right to left, as each proxy appends the address it received from: the first
     /// address that is not a trusted proxy is the client. A header from an untrusted peer,

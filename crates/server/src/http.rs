@@ -5,7 +5,7 @@
 //! supervised background tasks.
 
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -226,6 +226,7 @@ async fn websocket(state: AppState, request: Request) -> Response {
         Err(rejection) => return rejection.into_response(),
     };
     let header = authorization(&parts.headers).map(str::to_owned);
+    let client = graphql_http::client(&state, &parts);
     let AppState {
         api,
         store,
@@ -243,7 +244,7 @@ async fn websocket(state: AppState, request: Request) -> Response {
             let serve = GraphQLWebSocket::new(socket, schema, protocol)
                 .on_connection_init(move |payload| {
                     flag.store(true, Ordering::Relaxed);
-                    connection_init(store, closing, header, payload)
+                    connection_init(store, closing, header, client, payload)
                 })
                 .serve();
             tokio::pin!(serve);
@@ -263,6 +264,7 @@ async fn connection_init(
     store: Store,
     closing: watch::Receiver<bool>,
     header: Option<String>,
+    client: Option<IpAddr>,
     payload: serde_json::Value,
 ) -> async_graphql::Result<Data> {
     let in_payload = ["Authorization", "authorization"]
@@ -281,7 +283,7 @@ async fn connection_init(
         }
     };
     let mut data = Data::default();
-    data.insert(LiveViewer::new(store, viewer, closing));
+    data.insert(LiveViewer::new(store, viewer, closing, client));
     Ok(data)
 }
 

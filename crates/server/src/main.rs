@@ -19,8 +19,20 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Logging when `RUST_LOG` is not set: our own events at info, chatty libraries' spans off.
 const DEFAULT_LOG_FILTER: &str = "info,async_graphql=warn,sqlx=warn,sea_orm=warn";
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+/// The stack of each runtime thread. Requests are refused long before anything in them
+/// nests deep enough to need more than the default 2 MiB; this is a margin on top.
+const THREAD_STACK_BYTES: usize = 8 * 1024 * 1024;
+
+fn main() -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(THREAD_STACK_BYTES)
+        .build()
+        .context("starting the runtime")?
+        .block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env()
@@ -56,7 +68,7 @@ async fn main() -> anyhow::Result<()> {
             let settings = dateline_server::Settings::from(&args);
             let store = dateline_server::open_serving_store(
                 cli.database_url.expose(),
-                settings.http.request_timeout,
+                settings.http.statement_timeout(),
             )
             .await
             .with_context(|| format!("opening {}", cli.database_url))?;

@@ -234,6 +234,52 @@ async fn amplification_is_refused_and_the_server_lives() {
         &["GRAPHQL_VALIDATION_FAILED", "LIMIT_EXCEEDED"],
     )
     .await;
+    let mut multiplying = String::from("{ ...F0 }");
+    for i in 0..31 {
+        let next = format!("...F{} ", i + 1);
+        multiplying.push_str(&format!(" fragment F{i} on Query {{ {} }}", next.repeat(4)));
+    }
+    multiplying.push_str(" fragment F31 on Query { ...Missing }");
+    attack(
+        &mut server,
+        "fragments spreading 4^31 times into a missing one",
+        query(multiplying),
+        &["GRAPHQL_VALIDATION_FAILED", "LIMIT_EXCEEDED"],
+    )
+    .await;
+    let mut unused = String::from("{ __typename }");
+    for i in (0..6_000).rev() {
+        unused.push_str(&format!(" fragment F{i} on Query {{ ...F{} }}", i + 1));
+    }
+    unused.push_str(" fragment F6000 on Query { __typename }");
+    attack(
+        &mut server,
+        "an unused chain of 6,000 fragments",
+        query(unused),
+        &["GRAPHQL_VALIDATION_FAILED", "LIMIT_EXCEEDED"],
+    )
+    .await;
+    attack(
+        &mut server,
+        "objects nested 50,000 deep behind an unclosed block string",
+        query(format!(
+            "{{ search(query: \"x\", filter: [\"\"\"\"{}1{}]) {{ totalCount }} }}",
+            "{a:".repeat(50_000),
+            "}".repeat(50_000)
+        )),
+        &["GRAPHQL_PARSE_FAILED"],
+    )
+    .await;
+    let arguments: String = (0..12_000).map(|i| format!("a{i}: 1 ")).collect();
+    attack(
+        &mut server,
+        "12,000 arguments on each of two fields of one name",
+        query(format!(
+            "{{ x: __typename({arguments}) x: __typename({arguments}) }}"
+        )),
+        &["LIMIT_EXCEEDED"],
+    )
+    .await;
     attack(
         &mut server,
         "2,000 logins",

@@ -147,8 +147,8 @@ impl SessionMutation {
         #[graphql(desc = "The account's email and password.")] input: LoginInput,
     ) -> ApiResult<LoginPayload> {
         let scope = scope(ctx)?;
-        let guard = SignInGuard::new(scope, ctx.data_opt::<AddressThrottle>(), &input.email);
-        guard.check().await?;
+        let guard =
+            SignInGuard::begin(scope, ctx.data_opt::<AddressThrottle>(), &input.email).await?;
         let user = if input.password.len() > input::MAX_PASSWORD_BYTES {
             None
         } else {
@@ -158,7 +158,7 @@ impl SessionMutation {
                 .await?
         };
         let Some(user) = user else {
-            guard.failed().await?;
+            guard.failed();
             return Ok(LoginPayload {
                 user_errors: vec![UserError::general(
                     UserErrorCode::InvalidCredentials,
@@ -200,8 +200,8 @@ impl SessionMutation {
     ) -> ApiResult<ChangePasswordPayload> {
         let scope = scope(ctx)?;
         let user = scope.staff()?;
-        let guard = SignInGuard::new(scope, ctx.data_opt::<AddressThrottle>(), &user.email);
-        guard.check().await?;
+        let guard =
+            SignInGuard::begin(scope, ctx.data_opt::<AddressThrottle>(), &user.email).await?;
         let mut problems = Problems::default();
         let current_matches = input.current_password.len() <= input::MAX_PASSWORD_BYTES
             && scope
@@ -212,7 +212,7 @@ impl SessionMutation {
         if current_matches {
             guard.succeeded().await?;
         } else {
-            guard.failed().await?;
+            guard.failed();
             problems.push(UserError::new(
                 "currentPassword",
                 UserErrorCode::InvalidCredentials,

@@ -201,7 +201,9 @@ impl ArticleFilterInput {
 
 impl Article {
     async fn body_of(&self, ctx: &Context<'_>) -> ApiResult<model::ArticleBody> {
-        let body = scope(ctx)?.loaders.bodies.load_one(self.0.id).await?;
+        let scope = scope(ctx)?;
+        scope.charge_text(self.0.word_count)?;
+        let body = scope.loaders.bodies.load_one(self.0.id).await?;
         body.ok_or_else(|| ApiError::inconsistent(format!("article {} has no body", self.0.id)))
     }
 

@@ -1,0 +1,229 @@
+//! GraphQL over HTTP at `/graphql`, as the GraphQL-over-HTTP specification has it.
+//!
+//! - `POST` takes `application/json` (UTF-8) bodies; any other content type is `415`.
+//!   `GET` takes `query`, `operationName`, `variables` and `extensions` in the URL, and runs
+//!   queries only: a mutation or subscription over `GET` is `405` with `Allow: POST`.
+//! - The answer is `application/graphql-response+json` when the client's `Accept` prefers
+//!   it, else `application/json` (also for `*/*` or no `Accept`); an `Accept` that allows
+//!   neither is `406`. With `application/graphql-response+json`, a request that never ran
+//!   (it could not be parsed, did not validate, went over a limit) is a `4xx`; with
+//!   `application/json` it is a `200`, as older clients expect. A malformed request (a body
+//!   that is not JSON, parameters of the wrong type) is a `400` either way. Every error body
+//!   is a GraphQL response whose errors carry an `extensions.code`, and a response to a
+//!   request that never ran has no `data`.
+//! - Caching: a `GET` by a reader who is not signed in that succeeds is public for a while
+//!   (`Cache-Control: public, max-age, stale-while-revalidate`) with a strong `ETag` (see
+//!   [`crate::conditional`] for `304`s); everything else is `private, no-store`. `Vary` names
+//!   `Authorization` and `Accept`.
+//! - Every request has a deadline and every response a size cap.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use async_graphql::parser::types::OperationType;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::HeaderValue;
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode, header};
+use axum::response::Response;
+use dateline_graphql::error::code;
+use dateline_graphql::{Answer, Viewer, authenticate, prepare_request};
+
+use crate::http::AppState;
+use answer::{MediaType, Rejection, not_acceptable, respond};
+use params::{Params, UrlParams, read_body};
+
+mod answer;
+mod params;
+
+/// The largest request body accepted at `/graphql`.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// How answers are bounded and cached.
+#[derive(Debug, Clone)]
+pub struct HttpPolicy {
+    /// `Cache-Control: max-age` of public answers, in seconds.
+    pub cache_max_age: u32,
+    /// `Cache-Control: stale-while-revalidate` of public answers, in seconds.
+    pub cache_stale_while_revalidate: u32,
+    /// How long a request may run before it is answered with `408`.
+    pub request_timeout: Duration,
+    /// The largest response body.
+    pub max_response_bytes: usize,
+}
+
+impl HttpPolicy {
+    /// On PostgreSQL, the longest one SQL statement may run: a request's deadline, and a
+    /// moment more, so that the request is answered `408` first and its statement then
+    /// stopped by the database itself.
+    pub fn statement_timeout(&self) -> Duration {
+        self.request_timeout + Duration::from_millis(250)
+    }
+}
+
+impl Default for HttpPolicy {
+    fn default() -> Self {
+        Self {
+            cache_max_age: 30,
+            cache_stale_while_revalidate: 120,
+            request_timeout: Duration::from_secs(30),
+            max_response_bytes: 4 * 1024 * 1024,
+        }
+    }
+}
+
+/// `POST /graphql`.
+pub(crate) async fn post(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let Some(media) = MediaType::negotiate(&parts.headers) else {
+        return not_acceptable();
+    };
+    let params = match read_body(&parts.headers, body).await {
+        Ok(params) => params,
+        Err(rejection) => return rejection.respond(media),
+    };
+    serve(&state, &parts, media, params).await
+}
+
+/// `GET /graphql` without a websocket upgrade.
+pub(crate) async fn get(state: &AppState, request: Request) -> Response {
+    let (parts, _body) = request.into_parts();
+    let Some(media) = MediaType::negotiate(&parts.headers) else {
+        return not_acceptable();
+    };
+    let params = parts.uri.query().unwrap_or_default();
+    if params.len() > MAX_BODY_BYTES {
+        return Rejection {
+            status: StatusCode::URI_TOO_LONG,
+            message: format!(
+                "the URL's parameters are longer than {MAX_BODY_BYTES} bytes: POST the \
+                 request, or use a persisted query"
+            ),
+            code: code::LIMIT_EXCEEDED,
+            allow: None,
+        }
+        .respond(media);
+    }
+    let params = serde_urlencoded::from_str::<UrlParams>(params)
+        .map_err(|e| format!("the URL's parameters are malformed: {e}"))
+        .and_then(Params::try_from);
+    match params {
+        Ok(params) => serve(state, &parts, media, params).await,
+        Err(message) => Rejection::bad_request(message).respond(media),
+    }
+}
+
+/// Runs a GraphQL request and answers it.
+async fn serve(state: &AppState, parts: &Parts, media: MediaType, params: Params) -> Response {
+    let mut request = match params.into_request() {
+        Ok(request) => request,
+        Err(rejection) => return rejection.respond(media),
+    };
+    let authorization = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .map(|value| value.to_str().unwrap_or("?"));
+    let viewer = match authenticate(&state.store, authorization).await {
+        Ok(viewer) => viewer,
+        Err(refused) => {
+            let status = match media {
+                MediaType::GraphQLResponse => StatusCode::UNAUTHORIZED,
+                MediaType::Json => StatusCode::OK,
+            };
+            let mut response = respond(state, media, status, &refused, false, false);
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return response;
+        }
+    };
+    let anonymous = viewer == Viewer::Anonymous;
+    request = prepare_request(request, &state.store, viewer, client(state, parts));
+    let operation = match state.api.admit(&mut request) {
+        Ok(operation) => operation,
+        Err(refused) => {
+            let status = match media {
+                MediaType::GraphQLResponse => StatusCode::BAD_REQUEST,
+                MediaType::Json => StatusCode::OK,
+            };
+            return respond(state, media, status, &refused, false, false);
+        }
+    };
+    let over_get = parts.method == Method::GET || parts.method == Method::HEAD;
+    match operation {
+        Some(OperationType::Mutation) if over_get => {
+            return Rejection {
+                status: StatusCode::METHOD_NOT_ALLOWED,
+                message: "mutations run over POST only".to_owned(),
+                code: code::BAD_USER_INPUT,
+                allow: Some("POST"),
+            }
+            .respond(media);
+        }
+        Some(OperationType::Subscription) => {
+            return Rejection {
+                status: if over_get {
+                    StatusCode::METHOD_NOT_ALLOWED
+                } else {
+                    StatusCode::BAD_REQUEST
+                },
+                message: "subscriptions run over a websocket at /graphql".to_owned(),
+                code: code::BAD_USER_INPUT,
+                allow: over_get.then_some("POST"),
+            }
+            .respond(media);
+        }
+        _ => {}
+    }
+    let answer = match tokio::time::timeout(
+        state.policy.request_timeout,
+        state.api.execute(request),
+    )
+    .await
+    {
+        Ok(answer) => answer,
+        Err(_) => {
+            let timeout = Rejection {
+                status: StatusCode::REQUEST_TIMEOUT,
+                message: format!(
+                    "the request took longer than {} s",
+                    state.policy.request_timeout.as_secs()
+                ),
+                code: code::TIMEOUT,
+                allow: None,
+            };
+            return timeout.respond(media);
+        }
+    };
+    let Answer { response, executed } = answer;
+    let status = match (executed, media) {
+        (false, MediaType::GraphQLResponse) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
+    };
+    // Only what every reader would get alike is public: an answer that read a preview
+    // link, say, is the link holder's alone (async-graphql's cache control says so).
+    let cacheable = over_get
+        && anonymous
+        && executed
+        && response.errors.is_empty()
+        && response.cache_control.public;
+    respond(state, media, status, &response, executed, cacheable)
+}
+
+/// The client's address, as far as the proxies in front are trusted to tell.
+pub(crate) fn client(state: &AppState, parts: &Parts) -> Option<IpAddr> {
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>()?.0.ip();
+    if parts.headers.contains_key("x-forwarded-for")
+        && state.proxies.looks_like_untrusted_proxy(peer)
+    {
+        static WARNED: std::sync::Once = std::sync::Once::new();
+        WARNED.call_once(|| {
+            tracing::warn!(
+                %peer,
+                "requests arrive through a proxy that --trusted-proxy does not name: every \
+                 client looks like the proxy, and sign-ins are throttled for all of them at once"
+            );
+        });
+    }
+    Some(state.proxies.client(peer, &parts.headers))
+}
