@@ -32,9 +32,14 @@ pub struct Failures {
 }
 
 impl Failures {
+    /// Whether these failures still count at `now`.
+    pub fn remembered(&self, now: DateTime<Utc>) -> bool {
+        now - self.last_at < FAILURES_FORGOTTEN_AFTER
+    }
+
     /// Until when the account is locked, if it is at `now`.
     pub fn locked_until(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        if now - self.last_at >= FAILURES_FORGOTTEN_AFTER {
+        if !self.remembered(now) {
             return None;
         }
         let over = self.count.checked_sub(ACCOUNT_FAILURES_BEFORE_LOCK)?;
@@ -92,7 +97,9 @@ mod tests {
             last_at: at(0),
         };
         assert_eq!(failures.locked_until(at(15 * 60)), None);
+        assert!(failures.remembered(at(3599)));
         assert_eq!(failures.locked_until(at(3600)), None);
+        assert!(!failures.remembered(at(3600)));
     }
 
     #[test]

@@ -20,7 +20,7 @@ use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{Request, ServerError, ServerResult, ValidationResult};
 
 use crate::error::{code, refused, with_code};
-use crate::limits::{self, Refusal, Shape};
+use crate::limits::{self, Nesting, Refusal, Shape};
 use crate::persisted::{self, Persisted, PersistedQueries};
 use crate::scope::{RequestScope, Viewer};
 use crate::subscription::LiveViewer;
@@ -65,11 +65,19 @@ impl Gate {
                 code::PERSISTED_QUERY_NOT_FOUND,
             ));
         }
-        if let Err(offset) = limits::nesting(&request.query, limits::MAX_NESTING) {
-            return Err(refused(Refusal::Parse(format!(
-                "the document nests brackets more than {} levels deep (at byte {offset})",
-                limits::MAX_NESTING
-            ))));
+        match limits::nesting(&request.query, limits::MAX_NESTING) {
+            Ok(_) => {}
+            Err(Nesting::TooDeep(offset)) => {
+                return Err(refused(Refusal::Parse(format!(
+                    "the document nests brackets more than {} levels deep (at byte {offset})",
+                    limits::MAX_NESTING
+                ))));
+            }
+            Err(Nesting::UnclosedBlockString(offset)) => {
+                return Err(refused(Refusal::Parse(format!(
+                    "the block string (\"\"\") at byte {offset} never ends"
+                ))));
+            }
         }
         if limits::variables_nesting(&request.variables) > limits::MAX_VARIABLE_NESTING {
             return Err(refused(Refusal::BadInput(format!(
@@ -94,7 +102,8 @@ impl Gate {
             }
             _ => None,
         };
-        if let Persisted::ToStore(hash) = persisted {
+        // A document whose operation cannot be chosen is only partly validated.
+        if let (Persisted::ToStore(hash), Some(_)) = (persisted, operation) {
             request.data.insert(ToPersist {
                 hash,
                 document: request.query.clone(),

@@ -69,10 +69,19 @@ pub enum Refusal {
     BadInput(String),
 }
 
-/// The nesting depth of the brackets in a GraphQL document's text, or the byte offset at
-/// which it first goes deeper than `max`. Strings, block strings and comments are skipped,
-/// so brackets inside them do not count.
-pub fn nesting(text: &str, max: usize) -> Result<usize, usize> {
+/// Why a document's text was refused before parsing, at which byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nesting {
+    /// Brackets nest deeper than allowed here.
+    TooDeep(usize),
+    /// A block string (`"""`) starts here and never ends.
+    UnclosedBlockString(usize),
+}
+
+/// The nesting depth of the brackets in a GraphQL document's text, or why and where it is
+/// refused. Strings, block strings and comments are skipped, so brackets inside them do not
+/// count. Each byte is read once.
+pub fn nesting(text: &str, max: usize) -> Result<usize, Nesting> {
     let bytes = text.as_bytes();
     let (mut depth, mut deepest, mut i) = (0usize, 0usize, 0usize);
     while i < bytes.len() {
@@ -80,7 +89,7 @@ pub fn nesting(text: &str, max: usize) -> Result<usize, usize> {
             b'{' | b'[' | b'(' => {
                 depth += 1;
                 if depth > max {
-                    return Err(i);
+                    return Err(Nesting::TooDeep(i));
                 }
                 deepest = deepest.max(depth);
             }
@@ -92,10 +101,11 @@ pub fn nesting(text: &str, max: usize) -> Result<usize, usize> {
             }
             b'"' if bytes[i..].starts_with(b"\"\"\"") => match block_string_end(bytes, i + 3) {
                 Some(end) => i = end + 2,
-                // The parser reads a `"""` that never closes as the empty string `""`
-                // and then a quote, and so must this scan: skipping to the end would
-                // miss brackets the parser then nests into.
-                None => i += 1,
+                // The parser reads a `"""` that never closes as the string `""` and then
+                // a quote. Following it would mean scanning to the end again at every such
+                // quote, and skipping to the end would hide brackets the parser nests
+                // into; no client sends one, so it is refused.
+                None => return Err(Nesting::UnclosedBlockString(i)),
             },
             b'"' => {
                 i += 1;
@@ -259,6 +269,9 @@ fn check_directives(directives: &[Positioned<Directive>]) -> Result<(), Refusal>
             "a field, fragment or operation may carry at most {MAX_DIRECTIVES} directives"
         )));
     }
+    for directive in directives {
+        check_arguments(&directive.node.arguments)?;
+    }
     Ok(())
 }
 
@@ -304,11 +317,7 @@ impl<'a> Walker<'a> {
     ) -> Result<Measured, Refusal> {
         let mut measured = Measured::default();
         for item in &set.items {
-            let directives = item.node.directives();
-            check_directives(directives)?;
-            for directive in directives {
-                check_arguments(&directive.node.arguments)?;
-            }
+            check_directives(item.node.directives())?;
             // A spread and an inline fragment count as a selection of their own, so
             // fragments of nothing but spreads cannot multiply unseen.
             let node = Shape {
@@ -529,10 +538,18 @@ mod tests {
     }
 
     #[test]
-    fn a_block_string_that_never_closes_hides_no_brackets() {
+    fn a_block_string_that_never_closes_is_refused_in_linear_time() {
         let deep = format!("{{ f(x: \"\"\"\"{}1) }}", "{a:".repeat(100));
-        assert!(nesting(&deep, 32).is_err());
+        assert_eq!(nesting(&deep, 32), Err(Nesting::UnclosedBlockString(7)));
         assert_eq!(nesting("{ f(x: \"\"\" {{{ \"\"\") }", 32), Ok(2));
+        // Every unit starts a block string that escaped quotes keep open.
+        let units = format!("{{ f(x: [{}]) }}", "\n\\\"\"\"".repeat(40_000));
+        let started = std::time::Instant::now();
+        assert!(matches!(
+            nesting(&units, 32),
+            Err(Nesting::UnclosedBlockString(_))
+        ));
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
     }
 
     #[test]
@@ -586,9 +603,9 @@ mod tests {
         );
         assert_eq!(nesting("{ a(x: \"\\\"{{{\") }", 32), Ok(2));
         let deep = "{a:".repeat(100_000);
-        assert_eq!(nesting(&deep, 32), Err(32 * 3));
-        assert_eq!(nesting(&"[".repeat(40), 32), Err(32));
-        assert_eq!(nesting(&"(".repeat(33), 32), Err(32));
+        assert_eq!(nesting(&deep, 32), Err(Nesting::TooDeep(32 * 3)));
+        assert_eq!(nesting(&"[".repeat(40), 32), Err(Nesting::TooDeep(32)));
+        assert_eq!(nesting(&"(".repeat(33), 32), Err(Nesting::TooDeep(32)));
     }
 
     #[test]

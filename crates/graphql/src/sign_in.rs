@@ -20,7 +20,7 @@ use dateline_domain::Email;
 use dateline_domain::sign_in::{
     ACCOUNT_FAILURES_BEFORE_LOCK, ADDRESS_FAILURES_PER_WINDOW, ADDRESS_WINDOW, seconds_until,
 };
-use dateline_persistence::accounts::hashing_is_busy;
+use dateline_persistence::accounts::SignInSlot;
 use dateline_persistence::sign_ins::account_key;
 
 use crate::error::{ApiError, ApiResult};
@@ -116,6 +116,8 @@ pub struct SignInGuard<'a> {
     email: &'a str,
     key: String,
     failures: u32,
+    /// Held until the check is over.
+    _slot: SignInSlot,
 }
 
 impl<'a> SignInGuard<'a> {
@@ -127,12 +129,12 @@ impl<'a> SignInGuard<'a> {
         email: &'a str,
     ) -> ApiResult<Self> {
         let now = Utc::now();
-        if hashing_is_busy() {
+        let Some(slot) = SignInSlot::reserve() else {
             return Err(ApiError::RateLimited {
                 message: "too many sign-ins at once: try again in a moment".to_owned(),
                 retry_after_seconds: 1,
             });
-        }
+        };
         let key = account_key(email);
         let store = &scope.store;
         let before = store.sign_in_failures(&key).await?;
@@ -156,7 +158,7 @@ impl<'a> SignInGuard<'a> {
         // Attempts that arrived together all found the account open: past its free
         // attempts, only the one counted right after the last known failure goes on.
         let expected = before
-            .filter(|failures| failures.locked_until(now).is_none())
+            .filter(|failures| failures.remembered(now))
             .map_or(1, |failures| failures.count.saturating_add(1));
         let raced = counted.count > ACCOUNT_FAILURES_BEFORE_LOCK && counted.count != expected;
         if raced {
@@ -172,6 +174,7 @@ impl<'a> SignInGuard<'a> {
             email,
             key,
             failures: counted.count,
+            _slot: slot,
         })
     }
 

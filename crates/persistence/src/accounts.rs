@@ -3,8 +3,8 @@
 //! Passwords are stored as argon2 hashes and bearer tokens as SHA-256 digests: a copy of the
 //! database gives no one a way in. Signing in costs the same whether the email exists or not.
 
-use std::sync::LazyLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock};
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -64,48 +64,54 @@ fn password_matches(hash: &str, password: &str) -> bool {
 /// Argon2 is deliberately slow and memory-hungry: hashes run one at a time per core but one
 /// (so readers keep a core however many people sign in), and the rest wait their turn
 /// instead of filling the blocking pool.
-static HASHING: LazyLock<Semaphore> = LazyLock::new(|| {
+static HASHING: LazyLock<Arc<Semaphore>> = LazyLock::new(|| {
     let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
-    Semaphore::new(cores.saturating_sub(1).max(1))
+    Arc::new(Semaphore::new(cores.saturating_sub(1).max(1)))
 });
 
-/// Password checks waiting for their turn.
-static WAITING: AtomicUsize = AtomicUsize::new(0);
+/// Sign-ins under way (see [`SignInSlot`]).
+static SIGN_INS: AtomicUsize = AtomicUsize::new(0);
 
-/// How many password checks may wait before more are turned away (see [`hashing_is_busy`]).
-pub const MAX_WAITING_HASHES: usize = 16;
+/// How many sign-ins one server checks at once, waiting for a core included; more are
+/// turned away rather than queued without end.
+pub const MAX_SIGN_INS_AT_ONCE: usize = 16;
 
-/// Whether so many password checks wait that another should be turned away for now.
-pub fn hashing_is_busy() -> bool {
-    WAITING.load(Ordering::Relaxed) >= MAX_WAITING_HASHES
-}
+/// A sign-in under way, counted against [`MAX_SIGN_INS_AT_ONCE`] until it is dropped (even
+/// if the request holding it is cancelled).
+pub struct SignInSlot(());
 
-/// A password check counted in [`WAITING`] until it is dropped, even if the request waiting
-/// for it is cancelled.
-struct Waiting;
-
-impl Waiting {
-    fn start() -> Self {
-        WAITING.fetch_add(1, Ordering::Relaxed);
-        Self
+impl SignInSlot {
+    /// A slot, unless [`MAX_SIGN_INS_AT_ONCE`] sign-ins are under way already.
+    pub fn reserve() -> Option<Self> {
+        let before = SIGN_INS.fetch_add(1, Ordering::AcqRel);
+        if before >= MAX_SIGN_INS_AT_ONCE {
+            SIGN_INS.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        Some(Self(()))
     }
 }
 
-impl Drop for Waiting {
+impl Drop for SignInSlot {
     fn drop(&mut self) {
-        WAITING.fetch_sub(1, Ordering::Relaxed);
+        SIGN_INS.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
-/// Runs `work` (an argon2 hash or check) on the blocking pool, in its turn.
+/// Runs `work` (an argon2 hash or check) on the blocking pool, in its turn. The turn is
+/// held by the work itself, so a request cancelled meanwhile does not free a core that is
+/// still hashing.
 async fn hashing<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> StoreResult<T> {
-    let waiting = Waiting::start();
-    let turn = HASHING.acquire().await;
-    drop(waiting);
-    let _turn = turn.map_err(|e| StoreError::Invalid(format!("hashing is closed: {e}")))?;
-    tokio::task::spawn_blocking(work)
+    let turn = Arc::clone(&HASHING)
+        .acquire_owned()
         .await
-        .map_err(|e| StoreError::Invalid(format!("hashing task failed: {e}")))
+        .map_err(|e| StoreError::Invalid(format!("hashing is closed: {e}")))?;
+    tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        work()
+    })
+    .await
+    .map_err(|e| StoreError::Invalid(format!("hashing task failed: {e}")))
 }
 
 /// Hashes `password` on the blocking pool.

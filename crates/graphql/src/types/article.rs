@@ -404,6 +404,9 @@ impl Article {
             return Err(ApiError::bad_input("`first` must be between 1 and 100"));
         }
         scope.charge_list_read()?;
+        // Each revision carries a body about as long as the article's.
+        let words = usize::try_from(self.0.word_count).unwrap_or(usize::MAX);
+        scope.charge_text(words.saturating_mul(usize::try_from(first).unwrap_or(0)))?;
         let revisions = scope
             .store
             .revisions_of(self.0.id, u64::try_from(first).unwrap_or_default())
