@@ -1,22 +1,15 @@
 //! The API's errors and their `extensions.code`, mapped in one place.
 //!
 //! Resolvers return [`ApiError`]; it becomes a GraphQL error with a code here. The
-//! [`ErrorCodes`] extension then makes sure every error in a response carries a code: parse
-//! and validation failures get theirs, and any resolver error that escaped without one is
-//! treated as internal — logged in full, answered with a generic message, so SQL or file
-//! paths never reach a client.
+//! [`crate::pipeline::Pipeline`] extension then makes sure, with the functions here, that
+//! every error in a response carries a code: parse and validation failures get theirs, and
+//! any resolver error that escaped without one is treated as internal — logged in full,
+//! answered with a generic message, so SQL or file paths never reach a client.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
-    NextValidation,
-};
-use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{
-    ErrorExtensions, Response, ServerError, ServerResult, ValidationResult, Variables,
-};
+use async_graphql::{ErrorExtensions, Response, ServerError};
 use dateline_persistence::StoreError;
 
 use crate::limits::Refusal;
@@ -126,17 +119,6 @@ impl From<ApiError> for async_graphql::Error {
 /// Results of resolvers.
 pub type ApiResult<T> = Result<T, ApiError>;
 
-/// The extension that gives every error in a response an `extensions.code`.
-pub struct ErrorCodes;
-
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodesExtension)
-    }
-}
-
-struct ErrorCodesExtension;
-
 fn has_code(error: &ServerError) -> bool {
     error
         .extensions
@@ -174,89 +156,67 @@ pub(crate) fn refused(refusal: Refusal) -> ServerError {
     request_error(message, code)
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for ErrorCodesExtension {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        // What the stages below did not code is about the request itself, such as an
-        // operation name that names no operation.
-        for error in &mut response.errors {
-            if !has_code(error) {
-                set_code(error, code::BAD_USER_INPUT);
-            }
+/// Codes what the stages below did not: errors about the request itself, such as an
+/// operation name that names no operation.
+pub(crate) fn code_request_errors(response: &mut Response) {
+    for error in &mut response.errors {
+        if !has_code(error) {
+            set_code(error, code::BAD_USER_INPUT);
         }
-        response
     }
+}
 
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables).await.map_err(|e| {
-            let code = if e.message.starts_with("The recursion depth of the query") {
+/// Codes a parse failure (async-graphql's own recursion limit is a limit, not a typo).
+pub(crate) fn code_parse_error(error: ServerError) -> ServerError {
+    let code = if error
+        .message
+        .starts_with("The recursion depth of the query")
+    {
+        code::LIMIT_EXCEEDED
+    } else {
+        code::GRAPHQL_PARSE_FAILED
+    };
+    with_code(error, code)
+}
+
+/// Codes validation failures (async-graphql's depth and complexity limits are limits).
+pub(crate) fn code_validation_errors(errors: Vec<ServerError>) -> Vec<ServerError> {
+    errors
+        .into_iter()
+        .map(|e| {
+            let code = if e.message.starts_with("Query is too complex")
+                || e.message.starts_with("Query is nested too deep")
+            {
                 code::LIMIT_EXCEEDED
             } else {
-                code::GRAPHQL_PARSE_FAILED
+                code::GRAPHQL_VALIDATION_FAILED
             };
             with_code(e, code)
         })
-    }
+        .collect()
+}
 
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
-            errors
-                .into_iter()
-                .map(|e| {
-                    let code = if e.message.starts_with("Query is too complex")
-                        || e.message.starts_with("Query is nested too deep")
-                    {
-                        code::LIMIT_EXCEEDED
-                    } else {
-                        code::GRAPHQL_VALIDATION_FAILED
-                    };
-                    with_code(e, code)
-                })
-                .collect()
-        })
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        if let Some(Executed(flag)) = ctx.data_opt::<Executed>() {
-            flag.store(true, Ordering::Relaxed);
-        }
-        let mut response = next.run(ctx, operation_name).await;
-        response.errors = std::mem::take(&mut response.errors)
-            .into_iter()
-            .map(|e| {
-                if has_code(&e) {
-                    e
-                } else if e.source.is_some() {
-                    // An error some library turned into a message: it may hold anything.
-                    tracing::error!(message = %e.message, path = ?e.path, "uncoded resolver error");
-                    ServerError {
-                        message: INTERNAL_MESSAGE.to_owned(),
-                        ..with_code(e, code::INTERNAL)
-                    }
-                } else {
-                    // The engine's own complaints about input values.
-                    with_code(e, code::BAD_USER_INPUT)
+/// Codes the errors of an execution: any that escaped a resolver without a code is
+/// internal (logged, answered with a generic message), but for the engine's own complaints
+/// about input values.
+pub(crate) fn code_execution_errors(response: &mut Response) {
+    response.errors = std::mem::take(&mut response.errors)
+        .into_iter()
+        .map(|e| {
+            if has_code(&e) {
+                e
+            } else if e.source.is_some() {
+                // An error some library turned into a message: it may hold anything.
+                tracing::error!(message = %e.message, path = ?e.path, "uncoded resolver error");
+                ServerError {
+                    message: INTERNAL_MESSAGE.to_owned(),
+                    ..with_code(e, code::INTERNAL)
                 }
-            })
-            .collect();
-        response
-    }
+            } else {
+                with_code(e, code::BAD_USER_INPUT)
+            }
+        })
+        .collect();
 }
 
 /// Set once a request's operation starts to run: a response to a request that never ran

@@ -8,16 +8,14 @@
 //! kept in the persisted-query cache.
 //!
 //! Transports that need the operation's type before running it (HTTP refuses mutations
-//! over GET) call [`crate::Api::admit`]; the [`Admission`] extension admits every other
+//! over GET) call [`crate::Api::admit`]; [`crate::pipeline::Pipeline`] admits every other
 //! request (websockets, tests) on its way into the schema.
 
 use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextValidation,
-};
+use async_graphql::extensions::ExtensionContext;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
-use async_graphql::{Request, ServerError, ServerResult, ValidationResult};
+use async_graphql::{Request, ServerError, ServerResult};
 
 use crate::error::{code, refused, with_code};
 use crate::limits::{self, Nesting, Refusal, Shape};
@@ -120,45 +118,24 @@ struct ToPersist {
     document: String,
 }
 
-/// The extension that lets every request through the [`Gate`] in the schema's data, and
-/// keeps persisted queries that validate.
-pub struct Admission;
-
-impl ExtensionFactory for Admission {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(AdmissionExtension)
+/// Lets a request on its way into the schema through the [`Gate`] in the schema's data
+/// (unless its transport did already).
+pub(crate) fn admit_into_schema(
+    ctx: &ExtensionContext<'_>,
+    request: &mut Request,
+) -> ServerResult<()> {
+    if let Some(gate) = ctx.data_opt::<Arc<Gate>>() {
+        let anonymous = is_anonymous(request, ctx.data_opt::<LiveViewer>());
+        gate.admit(request, anonymous)?;
     }
+    Ok(())
 }
 
-struct AdmissionExtension;
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for AdmissionExtension {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        if let Some(gate) = ctx.data_opt::<Arc<Gate>>() {
-            let anonymous = is_anonymous(&request, ctx.data_opt::<LiveViewer>());
-            gate.admit(&mut request, anonymous)?;
-        }
-        next.run(ctx, request).await
-    }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
-        if let (Some(gate), Some(document)) =
-            (ctx.data_opt::<Arc<Gate>>(), ctx.data_opt::<ToPersist>())
-        {
-            gate.persisted.store(document.hash, &document.document);
-        }
-        Ok(result)
+/// Keeps the request's persisted query, now that it has validated.
+pub(crate) fn keep_validated(ctx: &ExtensionContext<'_>) {
+    if let (Some(gate), Some(document)) = (ctx.data_opt::<Arc<Gate>>(), ctx.data_opt::<ToPersist>())
+    {
+        gate.persisted.store(document.hash, &document.document);
     }
 }
 

@@ -14,6 +14,7 @@ mod loaders;
 pub mod mutation;
 pub mod pagination;
 pub mod persisted;
+mod pipeline;
 mod query;
 pub mod scope;
 mod sections;
@@ -32,13 +33,12 @@ use async_graphql::{Request, Response, Schema};
 use dateline_persistence::Store;
 use futures::FutureExt;
 
-pub use error::ErrorCodes;
 use error::{Executed, code, request_error};
 use gate::Gate;
 pub use mutation::Mutation;
 pub use query::Query;
 pub use scope::{RequestScope, Staff, Viewer};
-pub use subscription::{LiveScopes, LiveViewer, Subscription};
+pub use subscription::{LiveViewer, Subscription};
 
 /// The deepest selection a query may nest.
 pub const MAX_DEPTH: usize = 16;
@@ -76,9 +76,7 @@ fn build_schema(gate: Arc<Gate>) -> DatelineSchema {
         .limit_complexity(MAX_COMPLEXITY)
         .data(gate)
         .data(sign_in::AddressThrottle::default())
-        .extension(gate::Admission)
-        .extension(ErrorCodes)
-        .extension(LiveScopes)
+        .extension(pipeline::Pipeline)
         .finish()
 }
 

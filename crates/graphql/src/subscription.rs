@@ -3,7 +3,7 @@
 //! A websocket connection signs in once, in its `connection_init` payload, and keeps that
 //! [`LiveViewer`] for its lifetime; its session is checked again at every event, so signing
 //! out (or losing the account) makes it the public's. Every event a subscription delivers
-//! is then resolved like a request of its own: [`LiveScopes`] gives it a fresh [`RequestScope`] (its own
+//! is then resolved like a request of its own: [`execute_live`] gives it a fresh [`RequestScope`] (its own
 //! clock, dataloaders, section tree and list budget), so an article published after the
 //! subscription began is visible, and nothing is cached from one event to the next.
 
@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute};
+use async_graphql::extensions::{ExtensionContext, NextExecute};
 use async_graphql::{Context, Data, ID, Response, Subscription as SubscriptionRoot};
 use chrono::{DateTime, Utc};
 use dateline_persistence::events::{ArticleEvent, Subscriber};
@@ -272,43 +272,32 @@ async fn visible_article(
 /// may take.
 pub const EXECUTION_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The extension that gives each execution on a websocket connection (each event of a
-/// subscription, each query or mutation sent over the socket) a fresh [`RequestScope`].
-pub struct LiveScopes;
-
-impl ExtensionFactory for LiveScopes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(LiveScopes)
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for LiveScopes {
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let Some(live) = ctx.data_opt::<LiveViewer>() else {
-            return next.run(ctx, operation_name).await;
-        };
-        let mut data = Data::default();
-        data.insert(
-            RequestScope::new(live.store.clone(), live.current().await).from_client(live.client),
-        );
-        // What HTTP requests get from the server's timeout layer.
-        match tokio::time::timeout(
-            EXECUTION_TIMEOUT,
-            next.run_with_data(ctx, operation_name, data),
-        )
-        .await
-        {
-            Ok(response) => response,
-            Err(_) => Response::from_errors(vec![crate::error::with_code(
-                async_graphql::ServerError::new("the operation took too long", None),
-                crate::error::code::TIMEOUT,
-            )]),
-        }
+/// Runs one execution on a websocket connection (each event of a subscription, each query
+/// or mutation sent over the socket) with a fresh [`RequestScope`] and a deadline; any other
+/// execution runs as it is.
+pub(crate) async fn execute_live(
+    ctx: &ExtensionContext<'_>,
+    operation_name: Option<&str>,
+    next: NextExecute<'_>,
+) -> Response {
+    let Some(live) = ctx.data_opt::<LiveViewer>() else {
+        return next.run(ctx, operation_name).await;
+    };
+    let mut data = Data::default();
+    data.insert(
+        RequestScope::new(live.store.clone(), live.current().await).from_client(live.client),
+    );
+    // What HTTP requests get from their deadline.
+    match tokio::time::timeout(
+        EXECUTION_TIMEOUT,
+        next.run_with_data(ctx, operation_name, data),
+    )
+    .await
+    {
+        Ok(response) => response,
+        Err(_) => Response::from_errors(vec![crate::error::with_code(
+            async_graphql::ServerError::new("the operation took too long", None),
+            crate::error::code::TIMEOUT,
+        )]),
     }
 }
