@@ -17,4 +17,5 @@ mod routing;
 mod scheduling;
 mod search;
 mod sign_in;
+mod statements;
 mod visibility;

@@ -1,7 +1,12 @@
 //! Editors' picks in "Check Also": pinned stories first, in order, public ones only.
 
-use dateline_domain::Role;
+use std::collections::HashMap;
+
+use chrono::Utc;
+use dateline_domain::{RelatedReason, Role};
+use dateline_persistence::{RelatedArticle, RelatedRequest, Visibility};
 use dateline_tests::{error_codes, spawn_app};
+use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
 use crate::editorial::{draft, publish};
@@ -164,5 +169,160 @@ async fn stories_with_similar_headlines_say_so() {
     assert_eq!(
         related["article"]["related"][0]["article"]["slug"], first["slug"],
         "the most similar story ranks first"
+    );
+}
+
+/// Ranking many articles at once gives each what ranking it alone gives, in two statements.
+#[tokio::test]
+async fn batched_ranking_matches_one_article_at_a_time() {
+    let app = spawn_app().await;
+    let editor = app.staff(Role::Editor).await;
+    let now = Utc::now();
+    let store = &app.store;
+
+    // Picks on one page, and a story that is not public yet among the requests.
+    let page = "envoy-embarks-on-regional-peace-mission";
+    let front = app
+        .data("{ articles(first: 30) { nodes { id slug } } }", json!({}))
+        .await;
+    let nodes = front["articles"]["nodes"].as_array().expect("nodes");
+    let this = nodes.iter().find(|n| n["slug"] == page).expect("the page");
+    let picked: Vec<Value> = nodes
+        .iter()
+        .rev()
+        .take(2)
+        .map(|n| n["id"].clone())
+        .collect();
+    let pinned = app
+        .data_as(
+            &editor,
+            PIN,
+            json!({ "input": { "id": this["id"], "relatedIds": picked } }),
+        )
+        .await;
+    assert_eq!(pinned["setRelatedArticles"]["userErrors"], json!([]));
+    let upcoming = draft(&app, &editor, "Envoy mission follow-up").await;
+    let upcoming_id = app
+        .article_id(upcoming["slug"].as_str().expect("a slug"))
+        .await;
+
+    let db = store.connection();
+    let ids: Vec<i32> = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT id FROM articles ORDER BY id",
+        ))
+        .await
+        .expect("article ids")
+        .iter()
+        .map(|row| row.try_get_by_index(0).expect("an id"))
+        .collect();
+    assert!(ids.contains(&upcoming_id));
+    let articles = store
+        .articles_by_ids(Visibility::Desk, &ids)
+        .await
+        .expect("articles");
+    let mut tags = store.tags_of_articles(&ids).await.expect("tags");
+    let sections: HashMap<i32, String> = store
+        .all_sections()
+        .await
+        .expect("sections")
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
+    let mut requests: Vec<RelatedRequest> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let article = articles[id].clone();
+            RelatedRequest {
+                tags: tags.remove(id).unwrap_or_default(),
+                section_name: sections[&article.section_id].clone(),
+                article,
+                limit: [5, 1, 3, 20][i % 4],
+            }
+        })
+        .collect();
+    // The same article with another limit, and one asking for nothing.
+    let mut again = requests[0].clone();
+    again.limit = 7;
+    let mut nothing = requests[1].clone();
+    nothing.limit = 0;
+    requests.extend([again, nothing]);
+
+    let before = app.statements();
+    let batched = store
+        .related_articles_for(now, &requests)
+        .await
+        .expect("batched ranking");
+    assert_eq!(app.statements() - before, 2, "two statements in all");
+    assert_eq!(batched.len(), requests.len());
+
+    let mut ranked_some = 0;
+    for request in &requests {
+        let alone = store
+            .related_articles(
+                now,
+                &request.article,
+                &request.tags,
+                &request.section_name,
+                request.limit,
+            )
+            .await
+            .expect("single ranking");
+        let together = &batched[&(request.article.id, request.limit)];
+        let summary = |list: &[RelatedArticle]| -> Vec<(i32, Vec<RelatedReason>)> {
+            list.iter()
+                .map(|r| (r.article.id, r.score.reasons.clone()))
+                .collect()
+        };
+        assert_eq!(
+            summary(together),
+            summary(&alone),
+            "article {} limit {}",
+            request.article.id,
+            request.limit
+        );
+        for (a, b) in together.iter().zip(&alone) {
+            assert_eq!(a.article, b.article);
+            // Scores differ at most by the freshness gained between the two calls.
+            assert!((a.score.score - b.score.score).abs() < 0.01, "{a:?} {b:?}");
+        }
+        assert!(together.len() <= usize::try_from(request.limit).unwrap_or(usize::MAX));
+        assert!(together.iter().all(|r| r.article.id != request.article.id));
+        ranked_some += usize::from(!together.is_empty());
+    }
+    assert!(
+        ranked_some > requests.len() / 2,
+        "most articles have related stories"
+    );
+    let envoy = app.article_id(page).await;
+    let envoy_related = requests
+        .iter()
+        .find(|r| r.article.id == envoy)
+        .map(|r| &batched[&(envoy, r.limit)])
+        .expect("the page was ranked");
+    assert_eq!(
+        envoy_related[0].score.reasons[0],
+        RelatedReason::EditorsPick,
+        "picks first"
+    );
+
+    // Without tags (the second statement then joins no tag links): picks and the section.
+    let mut untagged = requests[2].clone();
+    untagged.tags.clear();
+    let alone = store
+        .related_articles_for(now, std::slice::from_ref(&untagged))
+        .await
+        .expect("ranking without tags");
+    let alone = &alone[&(untagged.article.id, untagged.limit)];
+    assert!(!alone.is_empty());
+    assert!(
+        alone.iter().all(|r| r
+            .score
+            .reasons
+            .iter()
+            .all(|reason| !matches!(reason, RelatedReason::SharedTag(_)))),
+        "{alone:?}"
     );
 }

@@ -411,7 +411,7 @@ async fn any_text_is_searched_or_refused_as_bad_input() {
 
 #[tokio::test]
 async fn a_search_costs_the_same_statements_for_any_page_size() {
-    let app = spawn_app().await;
+    let app = crate::statements::warm_app().await;
     let everything = "query($q: String!, $first: Int) { search(query: $q, first: $first) { totalCount \
         edges { node { score highlights { field fragments } article { title author { name } section { name } tags { name } } } } \
         facets { sections { section { name } count } tags { tag { name } count } years { year count } } } }";

@@ -4,8 +4,9 @@
 //! starts the real server in this process on a loopback port (or uses `--target`), checks
 //! that each operation answers correctly, then drives each one with `--concurrency` clients
 //! for `--duration` seconds and prints requests/s and p50/p99 latency as a Markdown table.
-//! The operations are the peer benchmark's (front page, article page, section page), then
-//! searches (`S1`–`S3`), then,
+//! The operations are the peer benchmark's (front page, article page, section page), the
+//! front page with related stories under each article (`Q4`), then searches (`S1`–`S3`),
+//! then,
 //! on a server it starts itself, editors saving drafts (`W1`): each client signs in as an
 //! editor and saves its own draft again and again, each time against the revision the last
 //! save returned, as an editor's autosave does.
@@ -118,6 +119,20 @@ fn operations() -> Vec<Operation> {
                 d["section"]["articles"]["nodes"]
                     .as_array()
                     .is_some_and(|n| n.len() == 20)
+            },
+        },
+        Operation {
+            name: "Q4 front page with \"Check Also\" (20 articles, 5 related each)",
+            query: "query FrontPageRelated($first: Int!) { articles(first: $first) { nodes { id slug title excerpt \
+                    publishedAt author { name } section { name slug } \
+                    related(first: 5) { article { title uri author { name } } } } } }",
+            variables: vec![json!({ "first": 20 })],
+            check: |d| {
+                d["articles"]["nodes"].as_array().is_some_and(|n| {
+                    n.len() == 20
+                        && n.iter()
+                            .all(|a| a["related"].as_array().is_some_and(|r| r.len() == 5))
+                })
             },
         },
         Operation {

@@ -17,7 +17,6 @@ pub mod persisted;
 mod pipeline;
 mod query;
 pub mod scope;
-mod sections;
 pub mod sign_in;
 mod subscription;
 pub mod types;

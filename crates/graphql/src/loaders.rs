@@ -2,17 +2,25 @@
 //! costs one statement per related kind instead of N, and no cache outlives its request.
 
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use chrono::{DateTime, Utc};
 use dateline_persistence::model::{Article, ArticleBody, Author, Correction, Source, Tag, User};
-use dateline_persistence::{CatalogVisibility, Store, StoreError, Visibility};
+use dateline_persistence::{
+    CatalogVisibility, RelatedArticle, RelatedRequest, Store, StoreError, Visibility,
+};
 
 /// Every loader a request may use.
 pub struct Loaders {
     pub articles: DataLoader<ArticleLoader>,
-    pub bodies: DataLoader<BodyLoader>,
+    /// An article page reads its body with the article and puts it here.
+    pub bodies: DataLoader<BodyLoader, HashMapCache>,
     /// Authors by id, whatever they have published: for the bylines of what was read.
-    pub authors: DataLoader<AuthorLoader>,
+    /// Lists read their articles' authors with them and put them here, so their bylines
+    /// cost no further statement.
+    pub authors: DataLoader<AuthorLoader, HashMapCache>,
     /// Authors by id, as far as the reader may find them: for lookups by id.
     pub listed_authors: DataLoader<ListedAuthorLoader>,
     pub co_authors: DataLoader<CoAuthorsLoader>,
@@ -24,12 +32,19 @@ pub struct Loaders {
     pub listed_tags: DataLoader<ListedTagLoader>,
     pub tags_of_article: DataLoader<TagsOfArticleLoader>,
     pub users: DataLoader<UserLoader>,
+    /// "Check Also" rankings, for every article of a page at once.
+    pub related: DataLoader<RelatedLoader>,
 }
 
 impl Loaders {
-    /// A fresh set for one request by a reader with `visibility` of articles and `catalog`
-    /// of tags and authors.
-    pub fn new(store: &Store, visibility: Visibility, catalog: CatalogVisibility) -> Self {
+    /// A fresh set for one request answered as of `now`, by a reader with `visibility` of
+    /// articles and `catalog` of tags and authors.
+    pub fn new(
+        store: &Store,
+        now: DateTime<Utc>,
+        visibility: Visibility,
+        catalog: CatalogVisibility,
+    ) -> Self {
         Self {
             articles: DataLoader::new(
                 ArticleLoader {
@@ -38,8 +53,16 @@ impl Loaders {
                 },
                 tokio::spawn,
             ),
-            bodies: DataLoader::new(BodyLoader(store.clone()), tokio::spawn),
-            authors: DataLoader::new(AuthorLoader(store.clone()), tokio::spawn),
+            bodies: DataLoader::with_cache(
+                BodyLoader(store.clone()),
+                tokio::spawn,
+                HashMapCache::default(),
+            ),
+            authors: DataLoader::with_cache(
+                AuthorLoader(store.clone()),
+                tokio::spawn,
+                HashMapCache::default(),
+            ),
             listed_authors: DataLoader::new(
                 ListedAuthorLoader {
                     store: store.clone(),
@@ -60,6 +83,13 @@ impl Loaders {
             ),
             tags_of_article: DataLoader::new(TagsOfArticleLoader(store.clone()), tokio::spawn),
             users: DataLoader::new(UserLoader(store.clone()), tokio::spawn),
+            related: DataLoader::new(
+                RelatedLoader {
+                    store: store.clone(),
+                    now,
+                },
+                tokio::spawn,
+            ),
         }
     }
 }
@@ -204,5 +234,57 @@ impl Loader<i32> for UserLoader {
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, User>, StoreError> {
         self.0.users_by_ids(keys).await
+    }
+}
+
+/// What to rank related stories for: one article (with its tags and section name) and how
+/// many stories it shows. Keys are equal when they ask the same of the same article.
+#[derive(Clone)]
+pub struct RelatedKey(pub Arc<RelatedRequest>);
+
+impl RelatedKey {
+    fn identity(&self) -> (i32, u64) {
+        (self.0.article.id, self.0.limit)
+    }
+}
+
+impl PartialEq for RelatedKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.identity() == other.identity()
+    }
+}
+
+impl Eq for RelatedKey {}
+
+impl Hash for RelatedKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.identity().hash(state);
+    }
+}
+
+/// "Check Also" for many articles in one go: a page that shows related stories under each
+/// of its articles ranks them all in the same two statements.
+pub struct RelatedLoader {
+    store: Store,
+    now: DateTime<Utc>,
+}
+
+impl Loader<RelatedKey> for RelatedLoader {
+    type Value = Vec<RelatedArticle>;
+    type Error = StoreError;
+
+    async fn load(
+        &self,
+        keys: &[RelatedKey],
+    ) -> Result<HashMap<RelatedKey, Vec<RelatedArticle>>, StoreError> {
+        let requests: Vec<RelatedRequest> = keys.iter().map(|k| (*k.0).clone()).collect();
+        let mut ranked = self.store.related_articles_for(self.now, &requests).await?;
+        Ok(keys
+            .iter()
+            .map(|key| {
+                let stories = ranked.remove(&key.identity()).unwrap_or_default();
+                (key.clone(), stories)
+            })
+            .collect())
     }
 }

@@ -57,10 +57,22 @@ pub(crate) async fn article_connection(
     let scope = scope(ctx)?;
     scope.charge_list_read()?;
     let visibility = scope.list_visibility(&filter)?;
-    let page = scope
-        .store
-        .articles_page(visibility, &filter, order, &args)
-        .await?;
+    let look = ctx.look_ahead();
+    let page = if look.field("nodes").field("author").exists()
+        || look.field("edges").field("node").field("author").exists()
+    {
+        let (page, authors) = scope
+            .store
+            .articles_page_with_authors(visibility, &filter, order, &args)
+            .await?;
+        scope.loaders.authors.feed_many(authors).await;
+        page
+    } else {
+        scope
+            .store
+            .articles_page(visibility, &filter, order, &args)
+            .await?
+    };
     Ok(ArticleConnection::from_page(
         page,
         |article| article_cursor(order, order.key(article)),
@@ -157,11 +169,22 @@ impl Query {
             return Ok(None);
         }
         let scope = scope(ctx)?;
-        Ok(scope
+        let look = ctx.look_ahead();
+        let with_body = look.field("body").exists() || look.field("bodyText").exists();
+        let Some(page) = scope
             .store
-            .article_by_slug(scope.visibility(), &slug)
+            .article_page_by_slug(scope.visibility(), &slug, with_body)
             .await?
-            .map(Article))
+        else {
+            return Ok(None);
+        };
+        if let Some(author) = page.author {
+            scope.loaders.authors.feed_one(author.id, author).await;
+        }
+        if let Some(body) = page.body {
+            scope.loaders.bodies.feed_one(page.article.id, body).await;
+        }
+        Ok(Some(Article(page.article)))
     }
 
     /// Articles, optionally filtered and ordered: the published ones for everyone; signed-in

@@ -1,5 +1,5 @@
-//! What one request carries: who is asking (and what they may do), the clock it is read at, its dataloaders and its
-//! copy of the section tree. Built fresh for every request, so nothing leaks between viewers.
+//! What one request carries: who is asking (and what they may do), the clock it is read at, its dataloaders and the
+//! section tree it sees. Built fresh for every request, so nothing leaks between viewers.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -8,12 +8,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use async_graphql::Context;
 use chrono::{DateTime, Utc};
 use dateline_domain::{ArticleAction, ArticleFacts, ArticleStatus, DeskAction, Policy, Role};
-use dateline_persistence::{ArticleFilter, CatalogVisibility, Store, Visibility, model};
+use dateline_persistence::{
+    ArticleFilter, CatalogVisibility, SectionTree, Store, Visibility, model,
+};
 use tokio::sync::OnceCell;
 
 use crate::error::{ApiError, ApiResult};
 use crate::loaders::Loaders;
-use crate::sections::SectionTree;
 
 /// Who is asking.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +57,7 @@ pub struct RequestScope {
 /// this bounds the memory one request can take, before any body is loaded.
 pub const MAX_BODY_WORDS: usize = 250_000;
 
-/// The most lists (pages, counts, related rankings) one request may read. Dataloaders keep
+/// The most lists (pages and counts) one request may read. Dataloaders keep
 /// a request's statements from growing with its lists, except for lists nested in lists
 /// (`articles { nodes { tags { articles … } } }`); this bounds what those can cost.
 pub const MAX_LIST_READS: usize = 50;
@@ -68,7 +69,7 @@ impl RequestScope {
         let visibility = visibility_for(&viewer, now);
         let catalog = catalog_visibility_for(&viewer, now);
         Self {
-            loaders: Loaders::new(&store, visibility, catalog),
+            loaders: Loaders::new(&store, now, visibility, catalog),
             store,
             viewer,
             client: None,
@@ -231,18 +232,18 @@ impl RequestScope {
             Ok(())
         } else {
             Err(ApiError::LimitExceeded(format!(
-                "a query may read at most {MAX_LIST_READS} lists (pages, counts or related stories)"
+                "a query may read at most {MAX_LIST_READS} lists (pages or counts)"
             )))
         }
     }
 
-    /// The whole section tree, read once per request on first use.
+    /// The whole section tree, as it was when the request first asked for it: every part
+    /// of one answer sees the same tree. The server keeps it in memory between requests
+    /// ([`Store::section_tree`]).
     pub async fn sections(&self) -> ApiResult<Arc<SectionTree>> {
         let tree = self
             .sections
-            .get_or_try_init(|| async {
-                Ok::<_, ApiError>(Arc::new(SectionTree::new(self.store.all_sections().await?)))
-            })
+            .get_or_try_init(|| async { Ok::<_, ApiError>(self.store.section_tree().await?) })
             .await?;
         Ok(Arc::clone(tree))
     }

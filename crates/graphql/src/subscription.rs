@@ -24,7 +24,6 @@ use tokio::sync::watch;
 use crate::error::{ApiError, ApiResult};
 use crate::id::{NodeKind, decode_kind};
 use crate::scope::{RequestScope, Staff, Viewer, visibility_for};
-use crate::sections::SectionTree;
 use crate::types::Article;
 
 /// The most subscriptions one websocket connection may hold at once.
@@ -138,8 +137,7 @@ impl Subscription {
         let admitted = live.admit()?;
         let sections = match section {
             Some(slug) => {
-                let sections = live.store.all_sections().await.map_err(ApiError::from)?;
-                let tree = SectionTree::new(sections);
+                let tree = live.store.section_tree().await.map_err(ApiError::from)?;
                 let Some(section) = tree.by_slug(&slug) else {
                     let missing = ApiError::NotFound(format!("no section has the slug {slug:?}"));
                     return Err(missing.into());

@@ -23,6 +23,7 @@ use sea_orm::{
 
 use crate::entity::{article, article_co_author, article_tag, author, section, source, tag, user};
 use crate::error::{StoreError, is_foreign_key_violation, is_unique_violation};
+use crate::events::ArticleEvent;
 use crate::model::{Author, Section, Source, Tag};
 use crate::queries::articles::slug_redirect_kind;
 use crate::search_index::{Reindex, reindex};
@@ -160,7 +161,8 @@ impl Store {
             Err(e) => return Err(refusal(e)),
         };
         forget_former_slug(&txn, slug_redirect_kind::SECTION, &new.slug).await?;
-        txn.commit().await?;
+        self.commit_announcing(txn, &[ArticleEvent::SectionsChanged])
+            .await?;
         Ok(Section::from(row))
     }
 
@@ -205,7 +207,8 @@ impl Store {
             row.position = Set(position);
         }
         let row = row.update(&txn).await.map_err(refusal)?;
-        txn.commit().await?;
+        self.commit_announcing(txn, &[ArticleEvent::SectionsChanged])
+            .await?;
         Ok(Section::from(row))
     }
 
@@ -225,7 +228,8 @@ impl Store {
         refuse_in_use(articles, children)?;
         drop_slug_history(&txn, slug_redirect_kind::SECTION, id).await?;
         section::Entity::delete_by_id(id).exec(&txn).await?;
-        txn.commit().await?;
+        self.commit_announcing(txn, &[ArticleEvent::SectionsChanged])
+            .await?;
         Ok(())
     }
 

@@ -15,7 +15,7 @@
 //! others.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -44,6 +44,9 @@ pub enum ArticleEvent {
     },
     /// It changed: content, status, corrections.
     Updated { article_id: i32 },
+    /// A section was created, changed, moved or deleted: every server reads the section
+    /// tree again.
+    SectionsChanged,
 }
 
 impl ArticleEvent {
@@ -78,6 +81,9 @@ struct Hub {
     sender: broadcast::Sender<ArticleEvent>,
     subscribers: AtomicUsize,
     relaying: AtomicBool,
+    /// Counts the section changes this server has heard of, so that it knows when its
+    /// copy of the section tree is out of date.
+    catalog_generation: AtomicU64,
 }
 
 impl Default for Events {
@@ -86,6 +92,7 @@ impl Default for Events {
             sender: broadcast::channel(CAPACITY).0,
             subscribers: AtomicUsize::new(0),
             relaying: AtomicBool::new(false),
+            catalog_generation: AtomicU64::new(0),
         }))
     }
 }
@@ -111,7 +118,20 @@ impl Events {
         self.0.relaying.load(Ordering::Relaxed)
     }
 
+    /// How many section changes this server has heard of.
+    pub(crate) fn catalog_generation(&self) -> u64 {
+        self.0.catalog_generation.load(Ordering::Acquire)
+    }
+
+    /// Marks what this server holds of the catalogue out of date.
+    pub(crate) fn catalog_changed(&self) {
+        self.0.catalog_generation.fetch_add(1, Ordering::AcqRel);
+    }
+
     fn deliver(&self, event: ArticleEvent) {
+        if event == ArticleEvent::SectionsChanged {
+            self.catalog_changed();
+        }
         // No subscriber is not an error: nobody is watching.
         let _ = self.0.sender.send(event);
     }
@@ -172,7 +192,12 @@ impl Store {
             }
         }
         txn.commit().await?;
-        if backend != DbBackend::Postgres {
+        if backend == DbBackend::Postgres {
+            // This server's own copy is out of date now, not once its notice comes back.
+            if events.contains(&ArticleEvent::SectionsChanged) {
+                self.events.catalog_changed();
+            }
+        } else {
             for event in events {
                 self.events.deliver(*event);
             }
@@ -202,6 +227,8 @@ impl Store {
     async fn relay_from(&self, pool: &sea_orm::sqlx::PgPool) -> Result<(), sea_orm::sqlx::Error> {
         let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(pool).await?;
         listener.listen(CHANNEL).await?;
+        // Changes announced while nobody listened are lost: read the catalogue again.
+        self.events.catalog_changed();
         self.events.0.relaying.store(true, Ordering::Relaxed);
         loop {
             match listener.try_recv().await? {
@@ -211,7 +238,10 @@ impl Store {
                 },
                 // The connection dropped: the listener has connected again and listens on
                 // the channel anew.
-                None => tracing::warn!("the event listener lost its connection and reconnected"),
+                None => {
+                    tracing::warn!("the event listener lost its connection and reconnected");
+                    self.events.catalog_changed();
+                }
             }
         }
     }

@@ -17,6 +17,7 @@ pub mod page;
 mod previews;
 mod queries;
 mod search_index;
+pub mod section_tree;
 pub mod seed;
 pub mod sign_ins;
 mod slug_history;
@@ -32,9 +33,10 @@ pub use editorial::{
     ArticleChanges, ArticleContent, EditError, Reference, SCHEDULER_POLL_MARK, Transition,
 };
 pub use error::{StoreError, StoreResult};
-pub use queries::articles::{ArticleFilter, ArticleOrder};
-pub use queries::related::RelatedArticle;
+pub use queries::articles::{ArticleFilter, ArticleOrder, ArticlePage};
+pub use queries::related::{RelatedArticle, RelatedRequest};
 pub use queries::search::{Facet, Highlight, SearchField, SearchFilter, SearchHit, SearchKey};
 pub use sea_orm::DatabaseConnection;
+pub use section_tree::SectionTree;
 pub use store::{CatalogVisibility, PoolSettings, Store, Visibility, connect, connect_with};
 pub use write::NewArticle;

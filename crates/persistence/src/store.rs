@@ -1,5 +1,6 @@
 //! Opening the database, migrating it, and the [`Store`] handle the API reads through.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -12,12 +13,14 @@ use sea_orm::{
 use crate::error::StoreResult;
 use crate::events::Events;
 use crate::search_index::{Reindex, reindex};
+use crate::section_tree::SectionCache;
 
 /// A handle on the database; cheap to clone (it shares one connection pool).
 #[derive(Debug, Clone)]
 pub struct Store {
     db: DatabaseConnection,
     pub(crate) events: Events,
+    pub(crate) sections: Arc<SectionCache>,
 }
 
 /// Which articles a reader may see.
@@ -65,6 +68,7 @@ impl Store {
         Self {
             db,
             events: Events::default(),
+            sections: Arc::default(),
         }
     }
 

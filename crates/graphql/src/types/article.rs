@@ -1,12 +1,15 @@
 //! `Article`: everything an article page renders, from breadcrumbs to "Check Also".
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use dateline_domain::{ArticleAction, ArticleStatus, Slug, route, text};
-use dateline_persistence::{ArticleFilter, ArticleOrder, model};
+use dateline_persistence::{ArticleFilter, ArticleOrder, RelatedRequest, model};
 
 use crate::error::{ApiError, ApiResult};
 use crate::id::{NodeKind, encode};
+use crate::loaders::RelatedKey;
 use crate::scope::scope;
 use crate::types::{
     ArticleRevision, Author, Correction, RelatedArticle, Section, Source, Tag, User,
@@ -15,10 +18,10 @@ use crate::types::{
 /// The most related stories one article returns.
 pub const MAX_RELATED: i32 = 20;
 
-/// What `related` adds to a query's complexity before its selection: ranking costs a few
-/// statements per article, so one query may rank related stories for ten articles at most
-/// (an article page needs one).
-pub const RELATED_COST: usize = 1000;
+/// What `related` adds to a query's complexity before its selection, per article: the
+/// articles of a page are ranked together in two statements, which read about fifty
+/// candidate stories for each.
+pub const RELATED_COST: usize = 50;
 
 /// A news story.
 #[derive(Clone)]
@@ -446,8 +449,9 @@ impl Article {
 
     /// "Check Also": editors' picks first (`setRelatedArticles`), in their order, then
     /// published stories ranked by shared tags, then same section, then recency. Only public
-    /// stories, never this article, never the same story twice. Meant for an article page:
-    /// it weighs 1,000 towards the query's complexity limit of 10,000.
+    /// stories, never this article, never the same story twice. Every article of a list is
+    /// ranked at once, so a front page may show related stories under each of its
+    /// articles; it weighs 50 per article towards the query's complexity limit of 10,000.
     #[graphql(
         complexity = "crate::pagination::list_complexity(RELATED_COST, usize::try_from(first.clamp(0, MAX_RELATED)).unwrap_or_default(), child_complexity)"
     )]
@@ -465,7 +469,6 @@ impl Article {
             return Ok(Vec::new());
         }
         let scope = scope(ctx)?;
-        scope.charge_list_read()?;
         let tags = scope
             .loaders
             .tags_of_article
@@ -473,16 +476,18 @@ impl Article {
             .await?
             .unwrap_or_default();
         let (section, _) = self.primary_section(ctx).await?;
+        let key = RelatedKey(Arc::new(RelatedRequest {
+            article: self.0.clone(),
+            tags,
+            section_name: section.name,
+            limit: u64::try_from(first).unwrap_or_default(),
+        }));
         let related = scope
-            .store
-            .related_articles(
-                scope.now,
-                &self.0,
-                &tags,
-                &section.name,
-                u64::try_from(first).unwrap_or_default(),
-            )
-            .await?;
+            .loaders
+            .related
+            .load_one(key)
+            .await?
+            .unwrap_or_default();
         Ok(related.into_iter().map(RelatedArticle::from).collect())
     }
 }

@@ -5,13 +5,16 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use dateline_domain::ArticleStatus;
 use sea_orm::sea_query::{Condition, Query, UnionType};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Select};
+use sea_orm::{
+    ColumnTrait, DbErr, EntityTrait, FromQueryResult, JoinType, PaginatorTrait, QueryFilter,
+    QueryResult, QuerySelect, RelationDef, Select,
+};
 
 use crate::entity::{
     article, article_body, article_co_author, article_tag, author, slug_redirect, tag,
 };
 use crate::error::StoreResult;
-use crate::model::{Article, ArticleBody};
+use crate::model::{Article, ArticleBody, Author};
 use crate::page::{Page, PageArgs, TimeKey, finish, window};
 use crate::queries::{unique, visible};
 use crate::store::{Store, Visibility};
@@ -151,6 +154,65 @@ fn into_articles(rows: Vec<article::Model>) -> StoreResult<Vec<Article>> {
     rows.into_iter().map(Article::try_from).collect()
 }
 
+/// The join from an article to its primary author.
+fn byline() -> RelationDef {
+    article::Entity::belongs_to(author::Entity)
+        .from(article::Column::AuthorId)
+        .to(author::Column::Id)
+        .into()
+}
+
+/// An article as its page shows it, read in one statement.
+#[derive(Debug, Clone)]
+pub struct ArticlePage {
+    pub article: Article,
+    /// Its primary author.
+    pub author: Option<Author>,
+    /// Its body, when it was asked for.
+    pub body: Option<ArticleBody>,
+}
+
+const BODY_HTML: &str = "body_html";
+const BODY_TEXT: &str = "body_text";
+
+/// What comes with an article on its page: the author's columns (prefixed as SeaORM
+/// prefixes the second entity of a select) and the body's.
+#[derive(Debug, Default)]
+struct BylineAndBody {
+    author: Option<author::Model>,
+    body: Option<ArticleBody>,
+}
+
+impl FromQueryResult for BylineAndBody {
+    fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
+        let html: Option<String> = row.try_get("", BODY_HTML).ok().flatten();
+        let text: Option<String> = row.try_get("", BODY_TEXT).ok().flatten();
+        Ok(Self {
+            author: author::Model::from_query_result_optional(row, prefix)?,
+            body: html
+                .zip(text)
+                .map(|(html, text)| ArticleBody { html, text }),
+        })
+    }
+}
+
+/// Articles read with their primary authors: the articles in order, and the authors by id.
+fn with_authors(
+    rows: Vec<(article::Model, Option<author::Model>)>,
+) -> StoreResult<(Vec<Article>, HashMap<i32, Author>)> {
+    let mut authors = HashMap::new();
+    let mut articles = Vec::with_capacity(rows.len());
+    for (article, author) in rows {
+        if let Some(author) = author {
+            authors
+                .entry(author.id)
+                .or_insert_with(|| Author::from(author));
+        }
+        articles.push(Article::try_from(article)?);
+    }
+    Ok((articles, authors))
+}
+
 impl Store {
     /// A keyset page of the articles `visibility` allows, narrowed by `filter`, in `order`.
     pub async fn articles_page(
@@ -169,6 +231,31 @@ impl Store {
         );
         let rows = into_articles(select.all(self.connection()).await?)?;
         Ok(finish(rows, page))
+    }
+
+    /// The same page as [`Store::articles_page`], read in the same statement as the primary
+    /// authors of its articles (keyed by id), for a page that shows bylines.
+    pub async fn articles_page_with_authors(
+        &self,
+        visibility: Visibility,
+        filter: &ArticleFilter,
+        order: ArticleOrder,
+        page: &PageArgs<TimeKey>,
+    ) -> StoreResult<(Page<Article>, HashMap<i32, Author>)> {
+        let select = window(
+            filtered(visibility, filter),
+            order.column(),
+            article::Column::Id,
+            order.descending(),
+            page,
+        );
+        let rows = select
+            .join(JoinType::LeftJoin, byline())
+            .select_also(author::Entity)
+            .all(self.connection())
+            .await?;
+        let (articles, authors) = with_authors(rows)?;
+        Ok((finish(articles, page), authors))
     }
 
     /// How many articles the same filter matches in all.
@@ -194,6 +281,44 @@ impl Store {
             .one(self.connection())
             .await?;
         row.map(Article::try_from).transpose()
+    }
+
+    /// The visible article with this slug, read in the same statement as its primary author
+    /// and, `with_body`, its body.
+    pub async fn article_page_by_slug(
+        &self,
+        visibility: Visibility,
+        slug: &str,
+        with_body: bool,
+    ) -> StoreResult<Option<ArticlePage>> {
+        let mut select = article::Entity::find()
+            .filter(visible(visibility))
+            .filter(article::Column::Slug.eq(slug))
+            .join(JoinType::LeftJoin, byline())
+            .select_also(author::Entity);
+        if with_body {
+            let body = article::Entity::belongs_to(article_body::Entity)
+                .from(article::Column::Id)
+                .to(article_body::Column::ArticleId)
+                .into();
+            select = select
+                .join(JoinType::LeftJoin, body)
+                .column_as(article_body::Column::BodyHtml, BODY_HTML)
+                .column_as(article_body::Column::BodyText, BODY_TEXT);
+        }
+        let row = select
+            .into_model::<article::Model, BylineAndBody>()
+            .one(self.connection())
+            .await?;
+        let Some((article, extra)) = row else {
+            return Ok(None);
+        };
+        let extra = extra.unwrap_or_default();
+        Ok(Some(ArticlePage {
+            article: Article::try_from(article)?,
+            author: extra.author.map(Author::from),
+            body: extra.body,
+        }))
     }
 
     /// The visible articles among `ids`, keyed by id.

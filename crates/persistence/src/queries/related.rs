@@ -1,16 +1,24 @@
 //! "Check Also": published stories that share tags or a section with an article, ranked.
+//!
+//! Ranking is batched: [`Store::related_articles_for`] ranks for any number of articles in
+//! two statements — one `UNION ALL` reading every lead (editors' picks, the latest stories of
+//! each section, the latest stories of each tag), then the candidates themselves with the
+//! tags they share — and splits the leads per article in Rust.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use dateline_domain::{RelatedCandidate, RelatedScore, shared_headline_words};
-use sea_orm::sea_query::{Alias, Expr, Func, Order, Query, SelectStatement, UnionType};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{
+    Alias, Asterisk, Condition, Expr, ExprTrait, JoinType, Order, Query, SelectStatement, UnionType,
+};
+use sea_orm::{ConnectionTrait, FromQueryResult, Iterable};
 
 use crate::entity::{article, article_tag, related_pin};
 use crate::error::StoreResult;
 use crate::model::{Article, Tag};
-use crate::queries::visible;
+use crate::queries::{unique, visible};
 use crate::store::{Store, Visibility};
 
 /// A story ranked next to another, with why.
@@ -20,18 +28,59 @@ pub struct RelatedArticle {
     pub score: RelatedScore,
 }
 
+/// One article to rank related stories for.
+#[derive(Debug, Clone)]
+pub struct RelatedRequest {
+    /// The article; its id, primary section and title count.
+    pub article: Article,
+    /// The article's own tags, in the editor's order.
+    pub tags: Vec<Tag>,
+    /// Its primary section's name, for the reasons.
+    pub section_name: String,
+    /// How many stories to return.
+    pub limit: u64,
+}
+
 /// How many of the latest public stories per shared tag are considered.
 const PER_TAG: u64 = 100;
 /// How many candidates of each kind are read before ranking, per story asked for.
 const CANDIDATES_PER_RESULT: u64 = 4;
 /// The fewest candidates of each kind read, so that small lists still rank well.
 const MIN_CANDIDATES: u64 = 24;
+/// The most arms one compound `SELECT` gets: SQLite refuses more than 500, so longer unions
+/// are nested in subqueries of at most this many arms each.
+const MAX_UNION_ARMS: usize = 400;
+
+/// What a row of the leads statement is: its first column.
+const PICK: i32 = 0;
+const SECTION: i32 = 1;
+const TAG: i32 = 2;
+
+/// How many candidates of each kind a request for `limit` stories reads.
+fn pool(limit: u64) -> u64 {
+    Ord::max(limit * CANDIDATES_PER_RESULT, MIN_CANDIDATES)
+}
+
+fn to_usize(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+/// Everything the leads statement found, by article, section and tag.
+#[derive(Default)]
+struct Leads {
+    /// The editors' picks of each requested article: (position, picked id).
+    picks: HashMap<i32, Vec<(i32, i32)>>,
+    /// The latest public stories of each section, newest first: (published_at, id).
+    sections: HashMap<i32, Vec<(DateTime<Utc>, i32)>>,
+    /// The latest public links of each tag, newest first: (visible_from, article id).
+    tags: HashMap<i32, Vec<(DateTime<Utc>, i32)>>,
+}
 
 impl Store {
     /// Up to `limit` public stories related to `article`, editors' picks first, then the
-    /// best ranked. `tags` are the article's
-    /// own tags and `section_name` its primary section's name (both for the reasons). Never the
-    /// article itself, never twice the same story.
+    /// best ranked. `tags` are the article's own tags and `section_name` its primary
+    /// section's name (both for the reasons). Never the article itself, never twice the same
+    /// story. [`Store::related_articles_for`] with one request.
     pub async fn related_articles(
         &self,
         now: DateTime<Utc>,
@@ -40,170 +89,376 @@ impl Store {
         section_name: &str,
         limit: u64,
     ) -> StoreResult<Vec<RelatedArticle>> {
+        let request = RelatedRequest {
+            article: article.clone(),
+            tags: tags.to_vec(),
+            section_name: section_name.to_owned(),
+            limit,
+        };
+        let mut ranked = self
+            .related_articles_for(now, std::slice::from_ref(&request))
+            .await?;
+        Ok(ranked.remove(&(article.id, limit)).unwrap_or_default())
+    }
+
+    /// For each request, up to its `limit` public stories related to its article, as
+    /// [`Store::related_articles`] ranks them, keyed by (article id, limit); a request with
+    /// limit 0 gets an empty list. Two statements in all, whatever the number of requests
+    /// (none when no request asks for a story, one when no request has a candidate).
+    pub async fn related_articles_for(
+        &self,
+        now: DateTime<Utc>,
+        requests: &[RelatedRequest],
+    ) -> StoreResult<HashMap<(i32, u64), Vec<RelatedArticle>>> {
+        let mut related: HashMap<(i32, u64), Vec<RelatedArticle>> = requests
+            .iter()
+            .map(|r| ((r.article.id, r.limit), Vec::new()))
+            .collect();
+        let requests: Vec<&RelatedRequest> = requests.iter().filter(|r| r.limit > 0).collect();
+        if requests.is_empty() {
+            return Ok(related);
+        }
         // Related stories are public whoever reads the page.
         let visibility = Visibility::PublishedAsOf(now);
-        let pool = Ord::max(limit * CANDIDATES_PER_RESULT, MIN_CANDIDATES);
         let db = self.connection();
 
-        // One statement reads the editors' picks (with their positions) and the latest
-        // stories of the same section (position -1); picks are ranked first once loaded, and
-        // dropped like the rest unless they are public.
-        let same_section = Query::select()
-            .column(article::Column::Id)
-            .from(article::Entity)
-            .cond_where(visible(visibility))
-            .and_where(article::Column::SectionId.eq(article.section_id))
-            .and_where(article::Column::Id.ne(article.id))
-            .order_by(article::Column::PublishedAt, Order::Desc)
-            .order_by(article::Column::Id, Order::Desc)
-            .limit(pool)
-            .take();
-        let picks_and_section = Query::select()
-            .columns([
-                related_pin::Column::RelatedId,
-                related_pin::Column::Position,
-            ])
-            .from(related_pin::Entity)
-            .and_where(related_pin::Column::ArticleId.eq(article.id))
-            .union(
-                UnionType::All,
-                Query::select()
-                    .column(article::Column::Id)
-                    .expr(Expr::val(-1))
-                    .from_subquery(same_section, Alias::new("same_section"))
-                    .take(),
-            )
-            .take();
-        let mut picks = Vec::new();
-        let mut same_section = Vec::new();
-        for row in db.query_all(&picks_and_section).await? {
-            let id = row.try_get_by_index::<i32>(0)?;
-            match row.try_get_by_index::<i32>(1)? {
-                -1 => same_section.push(id),
-                position => picks.push((position, id)),
+        // Statement 1: the leads of every request.
+        let mut leads = Leads::default();
+        for row in db.query_all(&leads_statement(now, &requests)).await? {
+            let key = row.try_get_by_index::<i32>(1)?;
+            let id = row.try_get_by_index::<i32>(2)?;
+            match row.try_get_by_index::<i32>(0)? {
+                PICK => {
+                    let position = row.try_get_by_index::<Option<i32>>(3)?.unwrap_or_default();
+                    leads.picks.entry(key).or_default().push((position, id));
+                }
+                kind => {
+                    let Some(at) = row.try_get_by_index::<Option<DateTime<Utc>>>(4)? else {
+                        continue;
+                    };
+                    let by_key = if kind == SECTION {
+                        &mut leads.sections
+                    } else {
+                        &mut leads.tags
+                    };
+                    by_key.entry(key).or_default().push((at, id));
+                }
             }
         }
-        picks.sort_unstable();
-        let pinned: HashMap<i32, usize> = picks
+        for rows in leads.sections.values_mut().chain(leads.tags.values_mut()) {
+            // Newest first, as each arm read them.
+            rows.sort_unstable_by(|a, b| b.cmp(a));
+        }
+
+        let candidate_ids: Vec<(Vec<i32>, HashMap<i32, usize>)> = requests
             .iter()
-            .enumerate()
-            .map(|(position, (_, id))| (*id, position))
+            .map(|request| candidates_of(request, &leads))
             .collect();
-        let mut candidate_ids: Vec<i32> = picks.into_iter().map(|(_, id)| id).collect();
-        if let Some(ranked) = by_shared_tags(now, article.id, tags, pool) {
-            for row in db.query_all(&ranked).await? {
-                candidate_ids.push(row.try_get_by_index::<i32>(0)?);
-            }
-        }
-        candidate_ids.extend(same_section);
-        if candidate_ids.is_empty() {
-            return Ok(Vec::new());
+        let all_ids: Vec<i32> = candidate_ids
+            .iter()
+            .flat_map(|(ids, _)| ids.iter().copied())
+            .collect();
+        if all_ids.is_empty() {
+            return Ok(related);
         }
 
-        let mut candidates = self.articles_by_ids(visibility, &candidate_ids).await?;
-        let tag_names: HashMap<i32, &str> = tags.iter().map(|t| (t.id, t.name.as_str())).collect();
-        let mut shared: HashMap<i32, Vec<i32>> = HashMap::new();
-        if !tags.is_empty() {
-            let links = article_tag::Entity::find()
-                .filter(article_tag::Column::ArticleId.is_in(candidates.keys().copied()))
-                .filter(article_tag::Column::TagId.is_in(tag_names.keys().copied()))
-                .all(db)
-                .await?;
-            for link in links {
-                shared.entry(link.article_id).or_default().push(link.tag_id);
-            }
+        // Statement 2: the public candidates, each with the requested tags it carries.
+        let all_tag_ids: Vec<i32> = requests
+            .iter()
+            .flat_map(|r| r.tags.iter().map(|t| t.id))
+            .collect();
+        let mut candidates: HashMap<i32, (Article, Vec<i32>)> = HashMap::new();
+        let statement = candidates_statement(visibility, &unique(&all_ids), &unique(&all_tag_ids));
+        for row in db.query_all(&statement).await? {
+            let id = row.try_get::<i32>("", "id")?;
+            let shared = if all_tag_ids.is_empty() {
+                None
+            } else {
+                row.try_get::<Option<i32>>("", SHARED_TAG_ID)?
+            };
+            let entry = match candidates.entry(id) {
+                Entry::Occupied(entry) => entry.into_mut(),
+                Entry::Vacant(entry) => {
+                    let model = article::Model::from_query_result(&row, "")?;
+                    entry.insert((Article::try_from(model)?, Vec::new()))
+                }
+            };
+            entry.1.extend(shared);
         }
 
+        // Ages count from the clock, not from `now`, as they always have.
         let now = Utc::now();
-        let order: HashMap<i32, usize> = tags.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
-        let mut seen = HashSet::new();
-        let mut ranked: Vec<RelatedArticle> = candidate_ids
-            .into_iter()
-            .filter(|id| seen.insert(*id))
-            .filter_map(|id| candidates.remove(&id))
-            .map(|candidate| {
-                let mut tag_ids = shared.remove(&candidate.id).unwrap_or_default();
-                tag_ids.sort_by_key(|id| order.get(id).copied().unwrap_or(usize::MAX));
-                let published = candidate.published_at.unwrap_or(candidate.created_at);
-                let score = RelatedCandidate {
-                    shared_tags: tag_ids
-                        .iter()
-                        .filter_map(|id| tag_names.get(id))
-                        .map(|n| n.to_string())
-                        .collect(),
-                    same_section: (candidate.section_id == article.section_id)
-                        .then(|| section_name.to_owned()),
-                    age_days: (now - published).num_seconds() as f64 / 86_400.0,
-                    pinned: pinned.get(&candidate.id).copied(),
-                    similar_words: shared_headline_words(&article.title, &candidate.title),
-                }
-                .score();
-                RelatedArticle {
-                    article: candidate,
-                    score,
-                }
-            })
-            .collect();
-        ranked.sort_by(|a, b| {
-            b.score
-                .score
-                .total_cmp(&a.score.score)
-                .then_with(|| b.article.published_at.cmp(&a.article.published_at))
-        });
-        ranked.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-        Ok(ranked)
+        for (request, (ids, pinned)) in requests.into_iter().zip(candidate_ids) {
+            let ranked = rank(now, request, ids, &pinned, &candidates);
+            related.insert((request.article.id, request.limit), ranked);
+        }
+        Ok(related)
     }
 }
 
-/// Public stories sharing tags with the article, most shared tags first, then newest. Each
-/// tag contributes only its latest [`PER_TAG`] public stories, read from the tag links' own
-/// copy of visibility, so the statement is a few index ranges whatever the tags' sizes.
-fn by_shared_tags(
-    now: DateTime<Utc>,
-    article_id: i32,
-    tags: &[Tag],
-    pool: u64,
-) -> Option<SelectStatement> {
-    let (first, rest) = tags.split_first()?;
-    let latest_with = |index: usize, tag_id: i32| {
+/// The name statement 2 gives the shared tag's id.
+const SHARED_TAG_ID: &str = "shared_tag_id";
+
+/// One `UNION ALL` of: the editors' picks of every requested article; for each section the
+/// requests are in, its latest public stories; for each tag they carry, its latest public
+/// links. Rows are (kind, article/section/tag id, story id, pick position, publication time).
+fn leads_statement(now: DateTime<Utc>, requests: &[&RelatedRequest]) -> SelectStatement {
+    let article_ids: Vec<i32> = requests.iter().map(|r| r.article.id).collect();
+    let no_position = || Expr::val(Option::<i32>::None);
+    let no_time = || Expr::val(Option::<DateTime<Utc>>::None);
+    let mut arms = vec![
+        Query::select()
+            .expr(Expr::val(PICK))
+            .column(related_pin::Column::ArticleId)
+            .column(related_pin::Column::RelatedId)
+            .column(related_pin::Column::Position)
+            .expr(no_time())
+            .from(related_pin::Entity)
+            .and_where(Expr::col(related_pin::Column::ArticleId).is_in(unique(&article_ids)))
+            .take(),
+    ];
+
+    // Each section once, reading enough for its largest request once the article itself
+    // is dropped.
+    let mut sections: BTreeMap<i32, u64> = BTreeMap::new();
+    for request in requests {
+        let most = sections.entry(request.article.section_id).or_default();
+        *most = Ord::max(*most, pool(request.limit) + 1);
+    }
+    for (index, (section_id, limit)) in sections.into_iter().enumerate() {
+        let latest = Query::select()
+            .columns([article::Column::Id, article::Column::PublishedAt])
+            .from(article::Entity)
+            .cond_where(visible(Visibility::PublishedAsOf(now)))
+            .and_where(Expr::col((article::Entity, article::Column::SectionId)).eq(section_id))
+            .order_by(article::Column::PublishedAt, Order::Desc)
+            .order_by(article::Column::Id, Order::Desc)
+            .limit(limit)
+            .take();
+        // Wrapped, because SQLite allows no LIMIT on the arms of a UNION themselves.
+        arms.push(
+            Query::select()
+                .expr(Expr::val(SECTION))
+                .expr(Expr::val(section_id))
+                .column(article::Column::Id)
+                .expr(no_position())
+                .column(article::Column::PublishedAt)
+                .from_subquery(latest, Alias::new(format!("section{index}")))
+                .take(),
+        );
+    }
+
+    // Each tag once. Each tag contributes only its latest [`PER_TAG`] public stories, read
+    // from the tag links' own copy of visibility, so each arm is one index range whatever
+    // the tag's size; one more is read for the article itself, dropped afterwards.
+    let tag_ids: Vec<i32> = requests
+        .iter()
+        .flat_map(|r| r.tags.iter().map(|t| t.id))
+        .collect();
+    for (index, tag_id) in unique(&tag_ids).into_iter().enumerate() {
         let latest = Query::select()
             .columns([
                 article_tag::Column::ArticleId,
                 article_tag::Column::VisibleFrom,
             ])
             .from(article_tag::Entity)
-            .and_where(article_tag::Column::TagId.eq(tag_id))
-            .and_where(article_tag::Column::VisibleFrom.lte(now))
-            .and_where(article_tag::Column::ArticleId.ne(article_id))
+            .and_where(Expr::col(article_tag::Column::TagId).eq(tag_id))
+            .and_where(Expr::col(article_tag::Column::VisibleFrom).lte(now))
             .order_by(article_tag::Column::VisibleFrom, Order::Desc)
-            .limit(PER_TAG)
+            .order_by(article_tag::Column::ArticleId, Order::Desc)
+            .limit(PER_TAG + 1)
             .take();
-        // Wrapped, because SQLite allows no LIMIT on the arms of a UNION themselves.
-        Query::select()
-            .columns([
-                article_tag::Column::ArticleId,
-                article_tag::Column::VisibleFrom,
-            ])
-            .from_subquery(latest, Alias::new(format!("tag{index}")))
-            .take()
-    };
-    let mut union = latest_with(0, first.id);
-    for (index, tag) in rest.iter().enumerate() {
-        union.union(UnionType::All, latest_with(index + 1, tag.id));
+        arms.push(
+            Query::select()
+                .expr(Expr::val(TAG))
+                .expr(Expr::val(tag_id))
+                .column(article_tag::Column::ArticleId)
+                .expr(no_position())
+                .column(article_tag::Column::VisibleFrom)
+                .from_subquery(latest, Alias::new(format!("tag{index}")))
+                .take(),
+        );
     }
-    let ranked = Query::select()
-        .column(article_tag::Column::ArticleId)
-        .from_subquery(union, Alias::new("shared"))
-        .group_by_col(article_tag::Column::ArticleId)
-        .order_by_expr(
-            Func::count(Expr::col(article_tag::Column::ArticleId)).into(),
-            Order::Desc,
-        )
-        .order_by_expr(
-            Func::max(Expr::col(article_tag::Column::VisibleFrom)).into(),
-            Order::Desc,
-        )
-        .limit(pool)
-        .take();
-    Some(ranked)
+    union_all(arms)
+}
+
+/// The arms chained with `UNION ALL`, nested when there are more than one compound `SELECT`
+/// may hold.
+fn union_all(mut arms: Vec<SelectStatement>) -> SelectStatement {
+    let mut level = 0;
+    while arms.len() > MAX_UNION_ARMS {
+        arms = arms
+            .chunks(MAX_UNION_ARMS)
+            .enumerate()
+            .map(|(index, chunk)| {
+                Query::select()
+                    .column(Asterisk)
+                    .from_subquery(
+                        chain(chunk.to_vec()),
+                        Alias::new(format!("part{level}_{index}")),
+                    )
+                    .take()
+            })
+            .collect();
+        level += 1;
+    }
+    chain(arms)
+}
+
+fn chain(arms: Vec<SelectStatement>) -> SelectStatement {
+    let mut arms = arms.into_iter();
+    let mut union = arms.next().unwrap_or_else(|| Query::select().take());
+    for arm in arms {
+        union.union(UnionType::All, arm);
+    }
+    union
+}
+
+/// One statement: the public articles among `ids`, each once per tag of `tag_ids` it
+/// carries (the tag in column [`SHARED_TAG_ID`]), or once with none.
+fn candidates_statement(visibility: Visibility, ids: &[i32], tag_ids: &[i32]) -> SelectStatement {
+    let mut select = Query::select();
+    select
+        .columns(article::Column::iter().map(|c| (article::Entity, c)))
+        .from(article::Entity)
+        .cond_where(visible(visibility))
+        .and_where(Expr::col((article::Entity, article::Column::Id)).is_in(ids.iter().copied()));
+    if !tag_ids.is_empty() {
+        select
+            .expr_as(
+                Expr::col((article_tag::Entity, article_tag::Column::TagId)),
+                Alias::new(SHARED_TAG_ID),
+            )
+            .join(
+                JoinType::LeftJoin,
+                article_tag::Entity,
+                Condition::all()
+                    .add(
+                        Expr::col((article_tag::Entity, article_tag::Column::ArticleId))
+                            .equals((article::Entity, article::Column::Id)),
+                    )
+                    .add(
+                        Expr::col((article_tag::Entity, article_tag::Column::TagId))
+                            .is_in(tag_ids.iter().copied()),
+                    ),
+            );
+    }
+    select
+}
+
+/// A request's candidate ids, in order — picks by position, then the stories sharing most
+/// tags, then the latest of its section; repeats possible — and each pick's place.
+fn candidates_of(request: &RelatedRequest, leads: &Leads) -> (Vec<i32>, HashMap<i32, usize>) {
+    let this = request.article.id;
+    let pool = to_usize(pool(request.limit));
+
+    let mut picks = leads.picks.get(&this).cloned().unwrap_or_default();
+    picks.sort_unstable();
+    let pinned: HashMap<i32, usize> = picks
+        .iter()
+        .enumerate()
+        .map(|(position, (_, id))| (*id, position))
+        .collect();
+    let mut ids: Vec<i32> = picks.into_iter().map(|(_, id)| id).collect();
+
+    // Most shared tags first, then the newest link, then the highest id.
+    let mut shared: HashMap<i32, (usize, DateTime<Utc>)> = HashMap::new();
+    for tag in &request.tags {
+        let latest = leads
+            .tags
+            .get(&tag.id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        for (at, id) in latest
+            .iter()
+            .filter(|(_, id)| *id != this)
+            .take(to_usize(PER_TAG))
+        {
+            let entry = shared.entry(*id).or_insert((0, *at));
+            entry.0 += 1;
+            entry.1 = Ord::max(entry.1, *at);
+        }
+    }
+    let mut by_tags: Vec<(i32, usize, DateTime<Utc>)> = shared
+        .into_iter()
+        .map(|(id, (count, at))| (id, count, at))
+        .collect();
+    by_tags.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(b.0.cmp(&a.0)));
+    ids.extend(by_tags.into_iter().take(pool).map(|(id, _, _)| id));
+
+    let section = leads
+        .sections
+        .get(&request.article.section_id)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    ids.extend(
+        section
+            .iter()
+            .map(|(_, id)| *id)
+            .filter(|id| *id != this)
+            .take(pool),
+    );
+    (ids, pinned)
+}
+
+/// Scores a request's candidates and keeps its best `limit`.
+fn rank(
+    now: DateTime<Utc>,
+    request: &RelatedRequest,
+    candidate_ids: Vec<i32>,
+    pinned: &HashMap<i32, usize>,
+    candidates: &HashMap<i32, (Article, Vec<i32>)>,
+) -> Vec<RelatedArticle> {
+    let article = &request.article;
+    let tag_names: HashMap<i32, &str> = request
+        .tags
+        .iter()
+        .map(|t| (t.id, t.name.as_str()))
+        .collect();
+    let order: HashMap<i32, usize> = request
+        .tags
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.id, i))
+        .collect();
+    let mut seen = HashSet::new();
+    let mut ranked: Vec<RelatedArticle> = candidate_ids
+        .into_iter()
+        .filter(|id| seen.insert(*id))
+        .filter_map(|id| candidates.get(&id))
+        .map(|(candidate, carried)| {
+            let mut tag_ids: Vec<i32> = carried
+                .iter()
+                .copied()
+                .filter(|id| tag_names.contains_key(id))
+                .collect();
+            tag_ids.sort_by_key(|id| order.get(id).copied().unwrap_or(usize::MAX));
+            let published = candidate.published_at.unwrap_or(candidate.created_at);
+            let score = RelatedCandidate {
+                shared_tags: tag_ids
+                    .iter()
+                    .filter_map(|id| tag_names.get(id))
+                    .map(|n| n.to_string())
+                    .collect(),
+                same_section: (candidate.section_id == article.section_id)
+                    .then(|| request.section_name.clone()),
+                age_days: (now - published).num_seconds() as f64 / 86_400.0,
+                pinned: pinned.get(&candidate.id).copied(),
+                similar_words: shared_headline_words(&article.title, &candidate.title),
+            }
+            .score();
+            RelatedArticle {
+                article: candidate.clone(),
+                score,
+            }
+        })
+        .collect();
+    ranked.sort_by(|a, b| {
+        b.score
+            .score
+            .total_cmp(&a.score.score)
+            .then_with(|| b.article.published_at.cmp(&a.article.published_at))
+    });
+    ranked.truncate(to_usize(request.limit));
+    ranked
 }
