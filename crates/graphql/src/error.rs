@@ -1,15 +1,13 @@
 //! The API's errors and their `extensions.code`, mapped in one place.
 //!
-//! Resolvers return [`ApiError`]; it becomes a GraphQL error with a code here. The
-//! [`crate::pipeline::Pipeline`] extension then makes sure, with the functions here, that
-//! every error in a response carries a code: parse and validation failures get theirs, and
+//! Resolvers return [`ApiError`]; it becomes a GraphQL error with a code here.
+//! [`crate::Api::execute`] (over HTTP) and the [`crate::pipeline::Pipeline`] extension (over
+//! websockets) then make sure, with the functions here, that every error in a response
+//! carries a code: parse and validation failures get theirs, and
 //! any resolver error that escaped without one is treated as internal — logged in full,
 //! answered with a generic message, so SQL or file paths never reach a client.
 
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
-
-use async_graphql::{ErrorExtensions, Response, ServerError};
+use async_graphql::{ErrorExtensions, Response, ServerError, Value};
 use dateline_persistence::StoreError;
 
 use crate::limits::Refusal;
@@ -219,7 +217,33 @@ pub(crate) fn code_execution_errors(response: &mut Response) {
         .collect();
 }
 
-/// Set once a request's operation starts to run: a response to a request that never ran
-/// has no `data`.
-#[derive(Clone, Default)]
-pub struct Executed(pub Arc<AtomicBool>);
+/// Codes async-graphql's complaints that a request names no operation it holds.
+pub(crate) fn code_operation_choice(response: &mut Response) {
+    for error in &mut response.errors {
+        if error.message.starts_with("Unknown operation named")
+            || error.message.starts_with("Operation name required")
+        {
+            set_code(error, code::BAD_USER_INPUT);
+        }
+    }
+}
+
+/// Codes the errors of an answer the schema gave without the pipeline extension, as the
+/// extension would have, and says whether the operation ran. One that ran has data, or
+/// errors at a path (a failed non-null root field leaves no data); errors of one that did
+/// not run come from validation (the gate parsed the document before).
+pub(crate) fn code_answer(response: &mut Response) -> bool {
+    let executed =
+        !matches!(response.data, Value::Null) || response.errors.iter().any(|e| !e.path.is_empty());
+    if executed {
+        code_execution_errors(response);
+    } else {
+        let (coded, uncoded): (Vec<_>, Vec<_>) = std::mem::take(&mut response.errors)
+            .into_iter()
+            .partition(has_code);
+        response.errors = coded;
+        response.errors.extend(code_validation_errors(uncoded));
+    }
+    code_request_errors(response);
+    executed
+}

@@ -113,9 +113,26 @@ impl Gate {
 }
 
 /// A document to keep in the persisted-query cache once it validates.
-struct ToPersist {
+#[derive(Clone)]
+pub(crate) struct ToPersist {
     hash: [u8; 32],
     document: String,
+}
+
+/// The persisted query `request` carries to be kept once it validates, if any.
+pub(crate) fn to_persist(request: &Request) -> Option<ToPersist> {
+    request
+        .data
+        .get(&std::any::TypeId::of::<ToPersist>())
+        .and_then(|data| data.downcast_ref::<ToPersist>())
+        .cloned()
+}
+
+impl Gate {
+    /// Keeps a persisted query whose request has validated.
+    pub(crate) fn keep(&self, document: ToPersist) {
+        self.persisted.store(document.hash, &document.document);
+    }
 }
 
 /// Lets a request on its way into the schema through the [`Gate`] in the schema's data

@@ -25,14 +25,13 @@ use std::future::Future;
 use std::net::IpAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use async_graphql::parser::types::OperationType;
 use async_graphql::{Request, Response, Schema};
 use dateline_persistence::Store;
 use futures::FutureExt;
 
-use error::{Executed, code, request_error};
+use error::{code, request_error};
 use gate::Gate;
 pub use mutation::Mutation;
 pub use query::Query;
@@ -69,17 +68,27 @@ impl Default for Options {
 
 /// Builds the schema with its limits and error handling. Requests pass `gate` on their way
 /// in.
-fn build_schema(gate: Arc<Gate>) -> DatelineSchema {
-    Schema::build(Query, Mutation::default(), Subscription)
+/// The schema, with what every request shares: the gate and the sign-in throttle. The
+/// `pipeline` extension runs for websocket executions, which need a fresh scope per event;
+/// HTTP requests run without it (see [`Api::execute`]), because async-graphql wraps the
+/// resolution of every field once per extension when there is any.
+fn build_schema(
+    gate: Arc<Gate>,
+    throttle: Arc<sign_in::AddressThrottle>,
+    pipeline: bool,
+) -> DatelineSchema {
+    let builder = Schema::build(Query, Mutation::default(), Subscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .data(gate)
-        .data(sign_in::AddressThrottle::default())
-        .extension(pipeline::Pipeline)
-        .finish()
+        .data(throttle);
+    if pipeline {
+        builder.extension(pipeline::Pipeline).finish()
+    } else {
+        builder.finish()
+    }
 }
 
-/// The schema in SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
     Api::new(&Options::default()).schema.sdl()
 }
@@ -89,6 +98,8 @@ pub fn sdl() -> String {
 pub struct Api {
     /// The schema, for transports that drive it themselves (websockets).
     pub schema: DatelineSchema,
+    /// The same schema without extensions, for [`Api::execute`].
+    direct: DatelineSchema,
     gate: Arc<Gate>,
 }
 
@@ -108,8 +119,10 @@ impl Api {
             options.persisted_query_bytes,
             options.anonymous_introspection,
         ));
+        let throttle = Arc::new(sign_in::AddressThrottle::default());
         Self {
-            schema: build_schema(Arc::clone(&gate)),
+            schema: build_schema(Arc::clone(&gate), Arc::clone(&throttle), true),
+            direct: build_schema(Arc::clone(&gate), throttle, false),
             gate,
         }
     }
@@ -126,14 +139,34 @@ impl Api {
 
     /// Runs `request`. A panic anywhere in it is caught, logged and answered as
     /// `INTERNAL`: one bad request never takes the server down.
+    ///
+    /// It runs on the schema without extensions: the gate has already parsed the document
+    /// and checked its limits ([`Api::admit`], done here when the transport did not), and
+    /// the errors are coded from where they arose once the answer is known.
     pub async fn execute(&self, mut request: Request) -> Answer {
-        let executed = Executed::default();
-        request.data.insert(executed.clone());
-        match caught(self.schema.execute(request)).await {
-            Some(response) => Answer {
-                response,
-                executed: executed.0.load(Ordering::Relaxed),
-            },
+        let operation = match self.admit(&mut request) {
+            Ok(operation) => operation,
+            Err(refusal) => {
+                return Answer {
+                    response: *refusal,
+                    executed: false,
+                };
+            }
+        };
+        let persist = gate::to_persist(&request);
+        match caught(self.direct.execute(request)).await {
+            Some(mut response) => {
+                if operation.is_none() {
+                    // No operation to run (an unknown name, or several and none named): a
+                    // mistake in the request itself, as its validation does not find.
+                    error::code_operation_choice(&mut response);
+                }
+                let executed = error::code_answer(&mut response);
+                if executed && let Some(document) = persist {
+                    self.gate.keep(document);
+                }
+                Answer { response, executed }
+            }
             None => Answer {
                 response: Response::from_errors(vec![request_error(
                     error::INTERNAL_MESSAGE,
@@ -145,7 +178,6 @@ impl Api {
     }
 }
 
-/// What `run` gives, or `None` (logged) if it panics.
 async fn caught<T>(run: impl Future<Output = T>) -> Option<T> {
     match AssertUnwindSafe(run).catch_unwind().await {
         Ok(value) => Some(value),

@@ -1,12 +1,13 @@
-//! The one extension every request passes on its way through the schema: admission
-//! through the [`crate::gate::Gate`], error codes ([`crate::error`]) and, on websockets, a
-//! fresh scope per execution ([`crate::subscription::execute_live`]).
+//! The one extension every websocket execution passes on its way through the schema:
+//! admission through the [`crate::gate::Gate`], error codes ([`crate::error`]) and a fresh
+//! scope per execution ([`crate::subscription::execute_live`]).
 //!
-//! It is one extension, not one per concern, because async-graphql wraps the resolution of
-//! every field once per extension: each one more costs every field of every answer.
+//! HTTP requests do without it ([`crate::Api::execute`] does the same around the schema):
+//! with any extension at all, async-graphql wraps the resolution of every field in the
+//! extension chain, looks the field's type up by name and formats list type names, which
+//! cost a front page about a tenth of its CPU.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
@@ -15,7 +16,7 @@ use async_graphql::extensions::{
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Request, Response, ServerError, ServerResult, ValidationResult, Variables};
 
-use crate::error::{self, Executed};
+use crate::error;
 use crate::gate;
 use crate::subscription;
 
@@ -74,9 +75,6 @@ impl Extension for Pipeline {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> Response {
-        if let Some(Executed(flag)) = ctx.data_opt::<Executed>() {
-            flag.store(true, Ordering::Relaxed);
-        }
         let mut response = subscription::execute_live(ctx, operation_name, next).await;
         error::code_execution_errors(&mut response);
         response

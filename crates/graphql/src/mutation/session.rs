@@ -1,5 +1,7 @@
 //! Signing in and out, staff accounts and the newsroom's settings.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use dateline_domain::{DeskAction, Email, NewPassword, Policy, Role, input};
@@ -147,8 +149,12 @@ impl SessionMutation {
         #[graphql(desc = "The account's email and password.")] input: LoginInput,
     ) -> ApiResult<LoginPayload> {
         let scope = scope(ctx)?;
-        let guard =
-            SignInGuard::begin(scope, ctx.data_opt::<AddressThrottle>(), &input.email).await?;
+        let guard = SignInGuard::begin(
+            scope,
+            ctx.data_opt::<Arc<AddressThrottle>>().map(Arc::as_ref),
+            &input.email,
+        )
+        .await?;
         let user = if input.password.len() > input::MAX_PASSWORD_BYTES {
             None
         } else {
@@ -200,8 +206,12 @@ impl SessionMutation {
     ) -> ApiResult<ChangePasswordPayload> {
         let scope = scope(ctx)?;
         let user = scope.staff()?;
-        let guard =
-            SignInGuard::begin(scope, ctx.data_opt::<AddressThrottle>(), &user.email).await?;
+        let guard = SignInGuard::begin(
+            scope,
+            ctx.data_opt::<Arc<AddressThrottle>>().map(Arc::as_ref),
+            &user.email,
+        )
+        .await?;
         let mut problems = Problems::default();
         let current_matches = input.current_password.len() <= input::MAX_PASSWORD_BYTES
             && scope
