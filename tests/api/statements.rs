@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use dateline_tests::{TestApp, spawn_app};
+use dateline_tests::{TestApp, on_postgres, spawn_app};
 use serde_json::{Value, json};
 
 const FRONT_PAGE: &str = "query($first: Int!) { articles(first: $first) { edges { node { id slug title \
@@ -49,7 +49,7 @@ fn len(list: &Value) -> usize {
 }
 
 #[tokio::test]
-async fn the_front_page_costs_two_statements() {
+async fn the_front_page_costs_two_statements_on_postgresql_three_on_sqlite() {
     let app = warm_app().await;
     let (five, few) = app
         .data_counting_statements(FRONT_PAGE, json!({ "first": 5 }))
@@ -68,7 +68,10 @@ async fn the_front_page_costs_two_statements() {
         few, many,
         "5 articles cost {few} statements, 20 cost {many}"
     );
-    assert!(many <= 2, "the front page costs {many} statements");
+    // On SQLite the page's authors are a statement of their own (see
+    // `Store::articles_page_with_authors`).
+    let bound = if on_postgres() { 2 } else { 3 };
+    assert!(many <= bound, "the front page costs {many} statements");
 }
 
 #[tokio::test]
