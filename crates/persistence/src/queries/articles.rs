@@ -154,6 +154,22 @@ fn into_articles(rows: Vec<article::Model>) -> StoreResult<Vec<Article>> {
     rows.into_iter().map(Article::try_from).collect()
 }
 
+/// One keyset page of the articles `visibility` allows, narrowed by `filter`, in `order`.
+fn page_select(
+    visibility: Visibility,
+    filter: &ArticleFilter,
+    order: ArticleOrder,
+    page: &PageArgs<TimeKey>,
+) -> Select<article::Entity> {
+    window(
+        filtered(visibility, filter),
+        order.column(),
+        article::Column::Id,
+        order.descending(),
+        page,
+    )
+}
+
 /// The join from an article to its primary author.
 fn byline() -> RelationDef {
     article::Entity::belongs_to(author::Entity)
@@ -222,13 +238,7 @@ impl Store {
         order: ArticleOrder,
         page: &PageArgs<TimeKey>,
     ) -> StoreResult<Page<Article>> {
-        let select = window(
-            filtered(visibility, filter),
-            order.column(),
-            article::Column::Id,
-            order.descending(),
-            page,
-        );
+        let select = page_select(visibility, filter, order, page);
         let rows = into_articles(select.all(self.connection()).await?)?;
         Ok(finish(rows, page))
     }
@@ -251,13 +261,7 @@ impl Store {
             let authors = self.authors_by_ids(&ids).await?;
             return Ok((page, authors));
         }
-        let select = window(
-            filtered(visibility, filter),
-            order.column(),
-            article::Column::Id,
-            order.descending(),
-            page,
-        );
+        let select = page_select(visibility, filter, order, page);
         let rows = select
             .join(JoinType::LeftJoin, byline())
             .select_also(author::Entity)
