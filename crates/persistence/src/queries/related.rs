@@ -2,8 +2,9 @@
 //!
 //! Ranking is batched: [`Store::related_articles_for`] ranks for any number of articles in
 //! two statements — one `UNION ALL` reading every lead (editors' picks, the latest stories of
-//! each section, the latest stories of each tag), then the candidates themselves with the
-//! tags they share — and splits the leads per article in Rust.
+//! each section, and for each article the stories sharing most of its tags, ranked in the
+//! statement), then the candidates themselves with the tags they share — and splits the
+//! leads per article in Rust. Few rows come back: on SQLite each row crosses threads.
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -11,7 +12,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use dateline_domain::{RelatedCandidate, RelatedScore, shared_headline_words};
 use sea_orm::sea_query::{
-    Alias, Asterisk, Condition, Expr, ExprTrait, JoinType, Order, Query, SelectStatement, UnionType,
+    Alias, Asterisk, Condition, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement,
+    UnionType,
 };
 use sea_orm::{ConnectionTrait, FromQueryResult, Iterable};
 
@@ -72,8 +74,9 @@ struct Leads {
     picks: HashMap<i32, Vec<(i32, i32)>>,
     /// The latest public stories of each section, newest first: (published_at, id).
     sections: HashMap<i32, Vec<(DateTime<Utc>, i32)>>,
-    /// The latest public links of each tag, newest first: (visible_from, article id).
-    tags: HashMap<i32, Vec<(DateTime<Utc>, i32)>>,
+    /// The stories sharing most tags with each requested article, best first: (tags
+    /// shared, newest link, story id).
+    shared: HashMap<i32, Vec<(i32, DateTime<Utc>, i32)>>,
 }
 
 impl Store {
@@ -136,17 +139,20 @@ impl Store {
                     let Some(at) = row.try_get_by_index::<Option<DateTime<Utc>>>(4)? else {
                         continue;
                     };
-                    let by_key = if kind == SECTION {
-                        &mut leads.sections
+                    if kind == SECTION {
+                        leads.sections.entry(key).or_default().push((at, id));
                     } else {
-                        &mut leads.tags
-                    };
-                    by_key.entry(key).or_default().push((at, id));
+                        let count = row.try_get_by_index::<Option<i32>>(3)?.unwrap_or_default();
+                        leads.shared.entry(key).or_default().push((count, at, id));
+                    }
                 }
             }
         }
-        for rows in leads.sections.values_mut().chain(leads.tags.values_mut()) {
-            // Newest first, as each arm read them.
+        // Each arm's order, which a union does not keep.
+        for rows in leads.sections.values_mut() {
+            rows.sort_unstable_by(|a, b| b.cmp(a));
+        }
+        for rows in leads.shared.values_mut() {
             rows.sort_unstable_by(|a, b| b.cmp(a));
         }
 
@@ -248,38 +254,78 @@ fn leads_statement(now: DateTime<Utc>, requests: &[&RelatedRequest]) -> SelectSt
         );
     }
 
-    // Each tag once. Each tag contributes only its latest [`PER_TAG`] public stories, read
-    // from the tag links' own copy of visibility, so each arm is one index range whatever
-    // the tag's size; one more is read for the article itself, dropped afterwards.
-    let tag_ids: Vec<i32> = requests
-        .iter()
-        .flat_map(|r| r.tags.iter().map(|t| t.id))
-        .collect();
-    for (index, tag_id) in unique(&tag_ids).into_iter().enumerate() {
-        let latest = Query::select()
-            .columns([
-                article_tag::Column::ArticleId,
-                article_tag::Column::VisibleFrom,
-            ])
-            .from(article_tag::Entity)
-            .and_where(Expr::col(article_tag::Column::TagId).eq(tag_id))
-            .and_where(Expr::col(article_tag::Column::VisibleFrom).lte(now))
-            .order_by(article_tag::Column::VisibleFrom, Order::Desc)
-            .order_by(article_tag::Column::ArticleId, Order::Desc)
-            .limit(PER_TAG + 1)
-            .take();
-        arms.push(
-            Query::select()
-                .expr(Expr::val(TAG))
-                .expr(Expr::val(tag_id))
-                .column(article_tag::Column::ArticleId)
-                .expr(no_position())
-                .column(article_tag::Column::VisibleFrom)
-                .from_subquery(latest, Alias::new(format!("tag{index}")))
-                .take(),
-        );
+    // Each article once, for its largest request: the stories sharing most of its tags,
+    // ranked in the statement so that only the best `pool` of them come back. Each tag
+    // contributes only its latest [`PER_TAG`] public stories other than the article, read
+    // from the tag links' own copy of visibility, so each is one index range whatever the
+    // tag's size.
+    let mut by_article: BTreeMap<i32, (&RelatedRequest, u64)> = BTreeMap::new();
+    for request in requests.iter().filter(|r| !r.tags.is_empty()) {
+        let most = by_article.entry(request.article.id).or_insert((request, 0));
+        most.1 = Ord::max(most.1, pool(request.limit));
+    }
+    for (index, (article_id, (request, pool))) in by_article.into_iter().enumerate() {
+        arms.push(shared_tags_arm(now, index, article_id, &request.tags, pool));
     }
     union_all(arms)
+}
+
+/// A leads arm: the `pool` public stories sharing most of `tags` with article `article_id`,
+/// then the newest link, then the highest id; the count of shared tags in the position
+/// column, the newest link in the time column.
+fn shared_tags_arm(
+    now: DateTime<Utc>,
+    index: usize,
+    article_id: i32,
+    tags: &[Tag],
+    pool: u64,
+) -> SelectStatement {
+    let latest = tags
+        .iter()
+        .enumerate()
+        .map(|(tag_index, tag)| {
+            let latest = Query::select()
+                .columns([
+                    article_tag::Column::ArticleId,
+                    article_tag::Column::VisibleFrom,
+                ])
+                .from(article_tag::Entity)
+                .and_where(Expr::col(article_tag::Column::TagId).eq(tag.id))
+                .and_where(Expr::col(article_tag::Column::VisibleFrom).lte(now))
+                .and_where(Expr::col(article_tag::Column::ArticleId).ne(article_id))
+                .order_by(article_tag::Column::VisibleFrom, Order::Desc)
+                .order_by(article_tag::Column::ArticleId, Order::Desc)
+                .limit(PER_TAG)
+                .take();
+            // Wrapped, because SQLite allows no LIMIT on the arms of a UNION themselves.
+            Query::select()
+                .columns([
+                    article_tag::Column::ArticleId,
+                    article_tag::Column::VisibleFrom,
+                ])
+                .from_subquery(latest, Alias::new(format!("s{index}t{tag_index}")))
+                .take()
+        })
+        .collect();
+    let shared = Func::count(Expr::col(article_tag::Column::ArticleId));
+    let newest = Func::max(Expr::col(article_tag::Column::VisibleFrom));
+    let ranked = Query::select()
+        .expr(Expr::val(TAG))
+        .expr(Expr::val(article_id))
+        .column(article_tag::Column::ArticleId)
+        .expr(Expr::expr(shared.clone()).cast_as(Alias::new("integer")))
+        .expr(newest.clone())
+        .from_subquery(union_all(latest), Alias::new(format!("shared{index}")))
+        .group_by_col(article_tag::Column::ArticleId)
+        .order_by_expr(shared.into(), Order::Desc)
+        .order_by_expr(newest.into(), Order::Desc)
+        .order_by(article_tag::Column::ArticleId, Order::Desc)
+        .limit(pool)
+        .take();
+    Query::select()
+        .column(Asterisk)
+        .from_subquery(ranked, Alias::new(format!("ranked{index}")))
+        .take()
 }
 
 /// The arms chained with `UNION ALL`, nested when there are more than one compound `SELECT`
@@ -362,29 +408,12 @@ fn candidates_of(request: &RelatedRequest, leads: &Leads) -> (Vec<i32>, HashMap<
     let mut ids: Vec<i32> = picks.into_iter().map(|(_, id)| id).collect();
 
     // Most shared tags first, then the newest link, then the highest id.
-    let mut shared: HashMap<i32, (usize, DateTime<Utc>)> = HashMap::new();
-    for tag in &request.tags {
-        let latest = leads
-            .tags
-            .get(&tag.id)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        for (at, id) in latest
-            .iter()
-            .filter(|(_, id)| *id != this)
-            .take(to_usize(PER_TAG))
-        {
-            let entry = shared.entry(*id).or_insert((0, *at));
-            entry.0 += 1;
-            entry.1 = Ord::max(entry.1, *at);
-        }
-    }
-    let mut by_tags: Vec<(i32, usize, DateTime<Utc>)> = shared
-        .into_iter()
-        .map(|(id, (count, at))| (id, count, at))
-        .collect();
-    by_tags.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(b.0.cmp(&a.0)));
-    ids.extend(by_tags.into_iter().take(pool).map(|(id, _, _)| id));
+    let shared = leads
+        .shared
+        .get(&this)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    ids.extend(shared.iter().take(pool).map(|(_, _, id)| *id));
 
     let section = leads
         .sections
