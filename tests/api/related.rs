@@ -326,3 +326,90 @@ async fn batched_ranking_matches_one_article_at_a_time() {
         "{alone:?}"
     );
 }
+
+/// The ids and slugs of an article's related stories, as the public reads them from `app`.
+async fn related_of(app: &dateline_tests::TestApp, slug: &str) -> Vec<(String, String)> {
+    let data = app
+        .data(
+            "query($slug: String!) { article(slug: $slug) { related(first: 5) { article { id slug } } } }",
+            json!({ "slug": slug }),
+        )
+        .await;
+    data["article"]["related"]
+        .as_array()
+        .expect("related")
+        .iter()
+        .map(|r| {
+            let article = &r["article"];
+            let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+            (text(&article["id"]), text(&article["slug"]))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn kept_rankings_give_way_to_changes_made_on_any_server() {
+    let app = spawn_app().await;
+    let editor = app.staff(Role::Editor).await;
+    let page = "envoy-embarks-on-regional-peace-mission";
+    let page_id = app
+        .data(
+            "query($slug: String!) { article(slug: $slug) { id } }",
+            json!({ "slug": page }),
+        )
+        .await["article"]["id"]
+        .clone();
+
+    // Read twice, so the server has kept the ranking.
+    let before = related_of(&app, page).await;
+    assert_eq!(related_of(&app, page).await, before);
+    assert!(before.len() >= 2, "{before:?}");
+
+    // Archiving the first related story takes it out at once.
+    let (gone_id, gone_slug) = before[0].clone();
+    let archived = app
+        .data_as(
+            &editor,
+            "mutation($input: ArticleRefInput!) { archiveArticle(input: $input) { userErrors { code } } }",
+            json!({ "input": { "id": gone_id } }),
+        )
+        .await;
+    assert_eq!(archived["archiveArticle"]["userErrors"], json!([]));
+    let after = related_of(&app, page).await;
+    assert!(
+        after.iter().all(|(_, slug)| *slug != gone_slug),
+        "{gone_slug} is archived but still related: {after:?}"
+    );
+
+    // A pick made through another server (its own pool and memory) shows here too. Servers
+    // hear of each other's changes through PostgreSQL; on SQLite one process serves a file.
+    let other = if dateline_tests::on_postgres() {
+        dateline_tests::spawn_peer(&app).await
+    } else {
+        dateline_tests::spawn_instance(&app).await
+    };
+    assert_eq!(related_of(&other, page).await, after);
+    let (picked_id, picked_slug) = after[after.len() - 1].clone();
+    let pinned = other
+        .data_as(
+            &editor,
+            PIN,
+            json!({ "input": { "id": page_id, "relatedIds": [picked_id] } }),
+        )
+        .await;
+    assert_eq!(pinned["setRelatedArticles"]["userErrors"], json!([]));
+    // On PostgreSQL the change reaches this server as an event: give it a moment.
+    let mut first = String::new();
+    for _ in 0..100 {
+        first = related_of(&app, page).await[0].1.clone();
+        if first == picked_slug {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        first, picked_slug,
+        "the pick made on the other server leads"
+    );
+    assert_eq!(related_of(&other, page).await[0].1, picked_slug);
+}

@@ -178,3 +178,15 @@ async fn each_article_of_a_list_gets_the_related_stories_its_own_page_shows() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_kept_ranking_costs_no_statement() {
+    let app = warm_app().await;
+    let slug = json!({ "slug": "envoy-embarks-on-regional-peace-mission" });
+    let (first, cold) = app
+        .data_counting_statements(ARTICLE_PAGE, slug.clone())
+        .await;
+    let (again, warm) = app.data_counting_statements(ARTICLE_PAGE, slug).await;
+    assert_eq!(first, again);
+    assert_eq!(warm + 2, cold, "ranking costs two statements, once");
+}

@@ -278,7 +278,10 @@ impl Loader<RelatedKey> for RelatedLoader {
         keys: &[RelatedKey],
     ) -> Result<HashMap<RelatedKey, Vec<RelatedArticle>>, StoreError> {
         let requests: Vec<RelatedRequest> = keys.iter().map(|k| (*k.0).clone()).collect();
-        let mut ranked = self.store.related_articles_for(self.now, &requests).await?;
+        let mut ranked = self
+            .store
+            .kept_related_articles_for(self.now, &requests)
+            .await?;
         Ok(keys
             .iter()
             .map(|key| {

@@ -81,9 +81,10 @@ struct Hub {
     sender: broadcast::Sender<ArticleEvent>,
     subscribers: AtomicUsize,
     relaying: AtomicBool,
-    /// Counts the section changes this server has heard of, so that it knows when its
-    /// copy of the section tree is out of date.
-    catalog_generation: AtomicU64,
+    /// Counts the changes this server has heard of (every event, here or from another
+    /// server), so that it knows when what it keeps of public content (the section tree,
+    /// related-story rankings) is out of date.
+    content_generation: AtomicU64,
 }
 
 impl Default for Events {
@@ -92,7 +93,7 @@ impl Default for Events {
             sender: broadcast::channel(CAPACITY).0,
             subscribers: AtomicUsize::new(0),
             relaying: AtomicBool::new(false),
-            catalog_generation: AtomicU64::new(0),
+            content_generation: AtomicU64::new(0),
         }))
     }
 }
@@ -118,20 +119,18 @@ impl Events {
         self.0.relaying.load(Ordering::Relaxed)
     }
 
-    /// How many section changes this server has heard of.
-    pub(crate) fn catalog_generation(&self) -> u64 {
-        self.0.catalog_generation.load(Ordering::Acquire)
+    /// How many changes this server has heard of.
+    pub(crate) fn content_generation(&self) -> u64 {
+        self.0.content_generation.load(Ordering::Acquire)
     }
 
-    /// Marks what this server holds of the catalogue out of date.
-    pub(crate) fn catalog_changed(&self) {
-        self.0.catalog_generation.fetch_add(1, Ordering::AcqRel);
+    /// Marks what this server keeps of public content out of date.
+    pub(crate) fn content_changed(&self) {
+        self.0.content_generation.fetch_add(1, Ordering::AcqRel);
     }
 
     fn deliver(&self, event: ArticleEvent) {
-        if event == ArticleEvent::SectionsChanged {
-            self.catalog_changed();
-        }
+        self.content_changed();
         // No subscriber is not an error: nobody is watching.
         let _ = self.0.sender.send(event);
     }
@@ -193,9 +192,9 @@ impl Store {
         }
         txn.commit().await?;
         if backend == DbBackend::Postgres {
-            // This server's own copy is out of date now, not once its notice comes back.
-            if events.contains(&ArticleEvent::SectionsChanged) {
-                self.events.catalog_changed();
+            // What this server keeps is out of date now, not once its notice comes back.
+            if !events.is_empty() {
+                self.events.content_changed();
             }
         } else {
             for event in events {
@@ -227,8 +226,8 @@ impl Store {
     async fn relay_from(&self, pool: &sea_orm::sqlx::PgPool) -> Result<(), sea_orm::sqlx::Error> {
         let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(pool).await?;
         listener.listen(CHANNEL).await?;
-        // Changes announced while nobody listened are lost: read the catalogue again.
-        self.events.catalog_changed();
+        // Changes announced while nobody listened are lost: read everything kept again.
+        self.events.content_changed();
         self.events.0.relaying.store(true, Ordering::Relaxed);
         loop {
             match listener.try_recv().await? {
@@ -240,7 +239,7 @@ impl Store {
                 // the channel anew.
                 None => {
                     tracing::warn!("the event listener lost its connection and reconnected");
-                    self.events.catalog_changed();
+                    self.events.content_changed();
                 }
             }
         }

@@ -16,6 +16,7 @@ pub mod model;
 pub mod page;
 mod previews;
 mod queries;
+pub mod related_cache;
 mod search_index;
 pub mod section_tree;
 pub mod seed;

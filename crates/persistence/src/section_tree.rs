@@ -1,9 +1,9 @@
 //! The section tree: parents, children, ancestors and descendants without further queries.
 //!
 //! Every viewer sees the same tree, so each server keeps one in memory
-//! ([`Store::section_tree`]) and reads it again only when a section changes: a change on this
-//! server replaces it at once, a change on another server when its event arrives (see
-//! [`crate::events`]). While events from other servers cannot reach this one (the
+//! ([`Store::section_tree`]) and reads it again after a change: a change on this server
+//! replaces it at once, a change on another server when its event arrives (see
+//! [`crate::events`]; any event will do, a section change is one). While events from other servers cannot reach this one (the
 //! PostgreSQL listener is reconnecting) the tree is read for every request, and it is never
 //! kept longer than [`MAX_AGE`], in case a change came from outside any server (a script
 //! writing to the database).
@@ -104,7 +104,7 @@ impl SectionTree {
     }
 }
 
-/// This server's copy of the tree, with the catalogue generation it was read at.
+/// This server's copy of the tree, with the generation of content it was read at.
 #[derive(Debug, Default)]
 pub(crate) struct SectionCache(RwLock<Option<Cached>>);
 
@@ -140,7 +140,7 @@ impl SectionCache {
 impl Store {
     /// The whole section tree, as this server holds it (see the module documentation).
     pub async fn section_tree(&self) -> StoreResult<Arc<SectionTree>> {
-        let generation = self.events.catalog_generation();
+        let generation = self.events.content_generation();
         let trusted = self.events.relaying();
         if trusted && let Some(tree) = self.sections.get(generation) {
             return Ok(tree);

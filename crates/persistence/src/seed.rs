@@ -175,7 +175,7 @@ impl Store {
     pub async fn seed(&self, count: usize, progress: impl Fn(usize)) -> StoreResult<()> {
         let db = self.connection();
         let (author_ids, section_ids, tag_ids, source_id) = self.seed_catalog().await?;
-        self.events.catalog_changed();
+        self.events.content_changed();
         let existing = usize::try_from(self.count_seeded_articles().await?).unwrap_or_default();
         let now = Utc::now();
         let mut rng = fastrand::Rng::with_seed(existing as u64 + 1);

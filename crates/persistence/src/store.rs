@@ -12,6 +12,7 @@ use sea_orm::{
 
 use crate::error::StoreResult;
 use crate::events::Events;
+use crate::related_cache::RelatedCache;
 use crate::search_index::{Reindex, reindex};
 use crate::section_tree::SectionCache;
 
@@ -21,6 +22,7 @@ pub struct Store {
     db: DatabaseConnection,
     pub(crate) events: Events,
     pub(crate) sections: Arc<SectionCache>,
+    pub(crate) related: Arc<RelatedCache>,
 }
 
 /// Which articles a reader may see.
@@ -69,6 +71,7 @@ impl Store {
             db,
             events: Events::default(),
             sections: Arc::default(),
+            related: Arc::default(),
         }
     }
 

@@ -11,6 +11,7 @@ use sea_orm::{
 
 use crate::entity::{article, article_body, article_co_author, article_tag};
 use crate::error::{StoreError, StoreResult};
+use crate::events::ArticleEvent;
 use crate::model::FeaturedImage;
 use crate::search_index::{Reindex, reindex};
 use crate::store::Store;
@@ -187,7 +188,7 @@ pub(crate) async fn insert_articles<C: ConnectionTrait>(
 
 impl Store {
     /// Sets an article's status and publication time, and keeps the copy of its visibility on
-    /// its tag links in step, in one transaction.
+    /// its tag links in step, in one transaction that announces the change.
     pub async fn set_publication(
         &self,
         article_id: i32,
@@ -220,7 +221,7 @@ impl Store {
             .exec(&txn)
             .await?;
         reindex(&txn, Reindex::Articles(&[article_id])).await?;
-        txn.commit().await?;
-        Ok(())
+        self.commit_announcing(txn, &[ArticleEvent::Updated { article_id }])
+            .await
     }
 }

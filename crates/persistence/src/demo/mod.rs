@@ -140,7 +140,7 @@ impl Store {
         let txn = self.connection().begin().await?;
         let articles = load(&txn, newsroom, now).await?;
         txn.commit().await?;
-        self.events.catalog_changed();
+        self.events.content_changed();
         Ok(DemoOutcome::Loaded { articles })
     }
 }

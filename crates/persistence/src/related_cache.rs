@@ -1,0 +1,102 @@
+//! "Check Also" as each server keeps it: every reader of an article sees the same related
+//! stories (they are public ones, whoever reads), and ranking them reads a hundred links per
+//! tag, so a server keeps the rankings it made and ranks again only after a change.
+//!
+//! Like the section tree, the kept rankings are dropped on any change this server hears of
+//! (an edit, a publication, editors' picks, a section change; here or, through the event
+//! relay, on another server), are not kept while events from other servers cannot reach this
+//! one, and are never older than [`MAX_AGE`] — about as long as a CDN keeps the page that
+//! shows them. At most [`MAX_RANKINGS`] are kept.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+use crate::error::StoreResult;
+use crate::queries::related::{RelatedArticle, RelatedRequest};
+use crate::store::Store;
+
+/// The longest a ranking is kept.
+pub const MAX_AGE: Duration = Duration::from_secs(30);
+/// The most rankings kept (each a few stories): a few megabytes at most.
+pub const MAX_RANKINGS: usize = 2_000;
+
+type Key = (i32, u64);
+
+#[derive(Debug, Default)]
+pub(crate) struct RelatedCache(Mutex<Kept>);
+
+#[derive(Debug, Default)]
+struct Kept {
+    generation: u64,
+    since: Option<Instant>,
+    rankings: HashMap<Key, Vec<RelatedArticle>>,
+}
+
+impl Kept {
+    /// Drops everything unless it is of `generation` and young enough.
+    fn refresh(&mut self, generation: u64) {
+        let stale = self.generation != generation
+            || self.since.is_none_or(|since| since.elapsed() >= MAX_AGE);
+        if stale {
+            self.rankings.clear();
+            self.generation = generation;
+            self.since = Some(Instant::now());
+        }
+    }
+}
+
+impl RelatedCache {
+    fn kept(&self) -> std::sync::MutexGuard<'_, Kept> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Store {
+    /// [`Store::related_articles_for`], from the rankings this server keeps where it can (see
+    /// the module documentation); only the others are ranked, together.
+    pub async fn kept_related_articles_for(
+        &self,
+        now: DateTime<Utc>,
+        requests: &[RelatedRequest],
+    ) -> StoreResult<HashMap<Key, Vec<RelatedArticle>>> {
+        if !self.events.relaying() {
+            return self.related_articles_for(now, requests).await;
+        }
+        let generation = self.events.content_generation();
+        let mut found = HashMap::new();
+        let mut missing = Vec::new();
+        {
+            let mut kept = self.related.kept();
+            kept.refresh(generation);
+            for request in requests {
+                let key = (request.article.id, request.limit);
+                match kept.rankings.get(&key) {
+                    Some(ranking) => {
+                        found.insert(key, ranking.clone());
+                    }
+                    None => missing.push(request.clone()),
+                }
+            }
+        }
+        if missing.is_empty() {
+            return Ok(found);
+        }
+        let ranked = self.related_articles_for(now, &missing).await?;
+        {
+            let mut kept = self.related.kept();
+            // Nothing ranked before a change is kept after it.
+            if kept.generation == generation && self.events.content_generation() == generation {
+                if kept.rankings.len() + ranked.len() > MAX_RANKINGS {
+                    kept.rankings.clear();
+                }
+                kept.rankings
+                    .extend(ranked.iter().map(|(key, r)| (*key, r.clone())));
+            }
+        }
+        found.extend(ranked);
+        Ok(found)
+    }
+}
