@@ -363,3 +363,54 @@ async fn sources_and_authors_in_use_cannot_be_deleted() {
         json!({ "name": "Farida Noori", "bio": "Covers Herat." })
     );
 }
+
+#[tokio::test]
+async fn every_server_sees_a_section_change_made_through_another() {
+    let app = spawn_app().await;
+    let admin = app.staff(Role::Admin).await;
+    // On PostgreSQL a peer with its own pool and memory; on SQLite, where one process serves
+    // a file, another server of the same process.
+    let other = if dateline_tests::on_postgres() {
+        dateline_tests::spawn_peer(&app).await
+    } else {
+        dateline_tests::spawn_instance(&app).await
+    };
+    assert_eq!(
+        world_name(&other).await,
+        "World",
+        "the other server keeps its tree"
+    );
+    let world = app.section_id("world").await;
+    let renamed = mutate(
+        &app,
+        &admin,
+        "updateSection",
+        "UpdateSectionInput",
+        "section { name }",
+        json!({ "id": world, "name": "World news" }),
+    )
+    .await;
+    assert_eq!(renamed["section"]["name"], "World news");
+    assert_eq!(
+        world_name(&app).await,
+        "World news",
+        "at once where it was made"
+    );
+    let mut seen = Value::Null;
+    for _ in 0..100 {
+        seen = world_name(&other).await;
+        if seen == "World news" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(seen, "World news", "the other server hears of it");
+}
+
+/// The name `server` gives the `world` section.
+async fn world_name(server: &TestApp) -> Value {
+    server
+        .data("{ section(slug: \"world\") { name } }", json!({}))
+        .await["section"]["name"]
+        .clone()
+}
