@@ -16,6 +16,7 @@ use crate::entity::{
 use crate::error::StoreResult;
 use crate::model::{Article, ArticleBody, Author};
 use crate::page::{Page, PageArgs, TimeKey, finish, window};
+use crate::queries::joined::{Joined, joined};
 use crate::queries::{unique, visible};
 use crate::store::{Store, Visibility};
 
@@ -191,34 +192,29 @@ pub struct ArticlePage {
 const BODY_HTML: &str = "body_html";
 const BODY_TEXT: &str = "body_text";
 
-/// What comes with an article on its page: the author's columns (prefixed as SeaORM
-/// prefixes the second entity of a select) and the body's.
-#[derive(Debug, Default)]
-struct BylineAndBody {
-    author: Option<author::Model>,
-    body: Option<ArticleBody>,
-}
+/// An article's row on its page: its columns, its author's after them, and its body's when
+/// they were asked for (by name).
+struct PageRow(Joined<article::Model, author::Model>, Option<ArticleBody>);
 
-impl FromQueryResult for BylineAndBody {
+impl FromQueryResult for PageRow {
     fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
         let html: Option<String> = row.try_get("", BODY_HTML).ok().flatten();
         let text: Option<String> = row.try_get("", BODY_TEXT).ok().flatten();
-        Ok(Self {
-            author: author::Model::from_query_result_optional(row, prefix)?,
-            body: html
-                .zip(text)
+        Ok(Self(
+            Joined::from_query_result(row, prefix)?,
+            html.zip(text)
                 .map(|(html, text)| ArticleBody { html, text }),
-        })
+        ))
     }
 }
 
 /// Articles read with their primary authors: the articles in order, and the authors by id.
 fn with_authors(
-    rows: Vec<(article::Model, Option<author::Model>)>,
+    rows: Vec<Joined<article::Model, author::Model>>,
 ) -> StoreResult<(Vec<Article>, HashMap<i32, Author>)> {
     let mut authors = HashMap::new();
     let mut articles = Vec::with_capacity(rows.len());
-    for (article, author) in rows {
+    for Joined(article, author) in rows {
         if let Some(author) = author {
             authors
                 .entry(author.id)
@@ -262,9 +258,8 @@ impl Store {
             return Ok((page, authors));
         }
         let select = page_select(visibility, filter, order, page);
-        let rows = select
-            .join(JoinType::LeftJoin, byline())
-            .select_also(author::Entity)
+        let rows = joined::<_, author::Model>(select, byline())
+            .into_model()
             .all(self.connection())
             .await?;
         let (articles, authors) = with_authors(rows)?;
@@ -304,11 +299,10 @@ impl Store {
         slug: &str,
         with_body: bool,
     ) -> StoreResult<Option<ArticlePage>> {
-        let mut select = article::Entity::find()
+        let select = article::Entity::find()
             .filter(visible(visibility))
-            .filter(article::Column::Slug.eq(slug))
-            .join(JoinType::LeftJoin, byline())
-            .select_also(author::Entity);
+            .filter(article::Column::Slug.eq(slug));
+        let mut select = joined::<_, author::Model>(select, byline());
         if with_body {
             let body = article::Entity::belongs_to(article_body::Entity)
                 .from(article::Column::Id)
@@ -320,17 +314,16 @@ impl Store {
                 .column_as(article_body::Column::BodyText, BODY_TEXT);
         }
         let row = select
-            .into_model::<article::Model, BylineAndBody>()
+            .into_model::<PageRow>()
             .one(self.connection())
             .await?;
-        let Some((article, extra)) = row else {
+        let Some(PageRow(Joined(article, author), body)) = row else {
             return Ok(None);
         };
-        let extra = extra.unwrap_or_default();
         Ok(Some(ArticlePage {
             article: Article::try_from(article)?,
-            author: extra.author.map(Author::from),
-            body: extra.body,
+            author: author.map(Author::from),
+            body,
         }))
     }
 

@@ -11,6 +11,7 @@ use crate::error::StoreResult;
 use crate::model::{Author, Section, Source, Tag};
 use crate::page::{NameKey, Page, PageArgs, finish, window};
 use crate::queries::articles::slug_redirect_kind;
+use crate::queries::joined::{Joined, also_related};
 use crate::queries::{unique, visible};
 use crate::store::{CatalogVisibility, Store, Visibility};
 
@@ -143,14 +144,14 @@ impl Store {
         &self,
         article_ids: &[i32],
     ) -> StoreResult<HashMap<i32, Vec<Author>>> {
-        let rows = article_co_author::Entity::find()
+        let select = article_co_author::Entity::find()
             .filter(article_co_author::Column::ArticleId.is_in(unique(article_ids)))
-            .order_by_asc(article_co_author::Column::Position)
-            .find_also_related(author::Entity)
+            .order_by_asc(article_co_author::Column::Position);
+        let rows = also_related::<_, author::Model>(select)
             .all(self.connection())
             .await?;
         let mut by_article: HashMap<i32, Vec<Author>> = HashMap::new();
-        for (link, author) in rows {
+        for Joined(link, author) in rows {
             if let Some(author) = author {
                 by_article
                     .entry(link.article_id)
@@ -271,14 +272,14 @@ impl Store {
         &self,
         article_ids: &[i32],
     ) -> StoreResult<HashMap<i32, Vec<Tag>>> {
-        let rows = article_tag::Entity::find()
+        let select = article_tag::Entity::find()
             .filter(article_tag::Column::ArticleId.is_in(unique(article_ids)))
-            .order_by_asc(article_tag::Column::Position)
-            .find_also_related(tag::Entity)
+            .order_by_asc(article_tag::Column::Position);
+        let rows = also_related::<_, tag::Model>(select)
             .all(self.connection())
             .await?;
         let mut by_article: HashMap<i32, Vec<Tag>> = HashMap::new();
-        for (link, tag) in rows {
+        for Joined(link, tag) in rows {
             if let Some(tag) = tag {
                 by_article
                     .entry(link.article_id)

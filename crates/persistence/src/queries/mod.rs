@@ -2,6 +2,7 @@
 
 pub mod articles;
 pub mod catalog;
+mod joined;
 pub mod related;
 pub mod search;
 
