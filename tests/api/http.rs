@@ -231,3 +231,47 @@ async fn lists_nested_in_lists_are_bounded_per_request() {
         "a home page with a few rails is fine: {fine}"
     );
 }
+
+/// Fields come back in the order the query asks for them, whether they were at hand or
+/// waited for a dataloader (the specification's "Serialized Map Ordering"), and the same
+/// query answers the same bytes every time.
+#[tokio::test]
+async fn fields_come_back_in_the_order_asked_for() {
+    let app = spawn_app().await;
+    let query = "{ articles(first: 10) { nodes { tags { slug } title author { name } \
+                 slug section { name } } } }";
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        let body = app
+            .client
+            .post(format!("{}/graphql", app.address))
+            .json(&json!({ "query": query }))
+            .send()
+            .await
+            .expect("POST /graphql")
+            .text()
+            .await
+            .expect("body");
+        answers.push(body);
+    }
+    let parsed: Value = serde_json::from_str(&answers[0]).expect("JSON");
+    let nodes = parsed["data"]["articles"]["nodes"]
+        .as_array()
+        .expect("nodes");
+    assert!(nodes.len() > 1, "the demo has articles");
+    let expected = nodes
+        .iter()
+        .map(|n| {
+            format!(
+                r#"{{"tags":{},"title":{},"author":{},"slug":{},"section":{}}}"#,
+                n["tags"], n["title"], n["author"], n["slug"], n["section"]
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    assert_eq!(
+        answers[0],
+        format!(r#"{{"data":{{"articles":{{"nodes":[{expected}]}}}}}}"#)
+    );
+    assert!(answers.iter().all(|a| *a == answers[0]));
+}

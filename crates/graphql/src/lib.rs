@@ -12,6 +12,7 @@ mod id;
 pub mod limits;
 mod loaders;
 pub mod mutation;
+mod order;
 pub mod pagination;
 pub mod persisted;
 mod pipeline;
@@ -34,6 +35,7 @@ use futures::FutureExt;
 use error::{code, request_error};
 use gate::Gate;
 pub use mutation::Mutation;
+use order::FieldOrder;
 pub use query::Query;
 pub use scope::{RequestScope, Staff, Viewer};
 pub use subscription::{LiveViewer, Subscription};
@@ -154,8 +156,16 @@ impl Api {
             }
         };
         let persist = gate::to_persist(&request);
+        let operation_name = request.operation_name.clone();
+        let order = request
+            .parsed_query()
+            .ok()
+            .and_then(|document| FieldOrder::of(document, operation_name.as_deref()));
         match caught(self.direct.execute(request)).await {
             Some(mut response) => {
+                if let Some(order) = order {
+                    order.apply(&mut response.data);
+                }
                 if operation.is_none() {
                     // No operation to run (an unknown name, or several and none named): a
                     // mistake in the request itself, as its validation does not find.

@@ -1,13 +1,14 @@
 //! The one extension every websocket execution passes on its way through the schema:
 //! admission through the [`crate::gate::Gate`], error codes ([`crate::error`]) and a fresh
-//! scope per execution ([`crate::subscription::execute_live`]).
+//! scope per execution ([`crate::subscription::execute_live`]), and each answer's fields in the
+//! order they were asked for ([`crate::order`]).
 //!
 //! HTTP requests do without it ([`crate::Api::execute`] does the same around the schema):
 //! with any extension at all, async-graphql wraps the resolution of every field in the
 //! extension chain, looks the field's type up by name and formats list type names, which
 //! cost a front page about a tenth of its CPU.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
@@ -18,6 +19,7 @@ use async_graphql::{Request, Response, ServerError, ServerResult, ValidationResu
 
 use crate::error;
 use crate::gate;
+use crate::order::FieldOrder;
 use crate::subscription;
 
 /// The extension every request passes.
@@ -25,12 +27,19 @@ pub struct Pipeline;
 
 impl ExtensionFactory for Pipeline {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Pipeline)
+        Arc::new(Passage::default())
     }
 }
 
+/// One request's way through the [`Pipeline`].
+#[derive(Default)]
+struct Passage {
+    /// The request's document, kept to put each answer in the order it asks for.
+    document: Mutex<Option<Arc<ExecutableDocument>>>,
+}
+
 #[async_graphql::async_trait::async_trait]
-impl Extension for Pipeline {
+impl Extension for Passage {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let mut response = next.run(ctx).await;
         error::code_request_errors(&mut response);
@@ -54,9 +63,13 @@ impl Extension for Pipeline {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables)
+        let document = next
+            .run(ctx, query, variables)
             .await
-            .map_err(error::code_parse_error)
+            .map_err(error::code_parse_error)?;
+        *self.document.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some(Arc::new(document.clone()));
+        Ok(document)
     }
 
     async fn validation(
@@ -75,7 +88,15 @@ impl Extension for Pipeline {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> Response {
+        let document = self
+            .document
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
         let mut response = subscription::execute_live(ctx, operation_name, next).await;
+        if let Some(order) = document.and_then(|d| FieldOrder::of(&d, operation_name)) {
+            order.apply(&mut response.data);
+        }
         error::code_execution_errors(&mut response);
         response
     }
