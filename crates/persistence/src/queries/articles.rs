@@ -16,7 +16,7 @@ use crate::entity::{
 use crate::error::StoreResult;
 use crate::model::{Article, ArticleBody, Author};
 use crate::page::{Page, PageArgs, TimeKey, finish, window};
-use crate::queries::joined::{Joined, joined};
+use crate::queries::rows::{ArticleRow, Joined, joined};
 use crate::queries::{unique, visible};
 use crate::store::{Store, Visibility};
 
@@ -151,8 +151,10 @@ fn filtered(visibility: Visibility, filter: &ArticleFilter) -> Select<article::E
     article::Entity::find().filter(condition)
 }
 
-fn into_articles(rows: Vec<article::Model>) -> StoreResult<Vec<Article>> {
-    rows.into_iter().map(Article::try_from).collect()
+fn into_articles(rows: Vec<ArticleRow>) -> StoreResult<Vec<Article>> {
+    rows.into_iter()
+        .map(|ArticleRow(row)| Article::try_from(row))
+        .collect()
 }
 
 /// One keyset page of the articles `visibility` allows, narrowed by `filter`, in `order`.
@@ -194,7 +196,7 @@ const BODY_TEXT: &str = "body_text";
 
 /// An article's row on its page: its columns, its author's after them, and its body's when
 /// they were asked for (by name).
-struct PageRow(Joined<article::Model, author::Model>, Option<ArticleBody>);
+struct PageRow(Joined<ArticleRow, author::Model>, Option<ArticleBody>);
 
 impl FromQueryResult for PageRow {
     fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
@@ -210,11 +212,11 @@ impl FromQueryResult for PageRow {
 
 /// Articles read with their primary authors: the articles in order, and the authors by id.
 fn with_authors(
-    rows: Vec<Joined<article::Model, author::Model>>,
+    rows: Vec<Joined<ArticleRow, author::Model>>,
 ) -> StoreResult<(Vec<Article>, HashMap<i32, Author>)> {
     let mut authors = HashMap::new();
     let mut articles = Vec::with_capacity(rows.len());
-    for Joined(article, author) in rows {
+    for Joined(ArticleRow(article), author) in rows {
         if let Some(author) = author {
             authors
                 .entry(author.id)
@@ -235,7 +237,7 @@ impl Store {
         page: &PageArgs<TimeKey>,
     ) -> StoreResult<Page<Article>> {
         let select = page_select(visibility, filter, order, page);
-        let rows = into_articles(select.all(self.connection()).await?)?;
+        let rows = into_articles(select.into_model().all(self.connection()).await?)?;
         Ok(finish(rows, page))
     }
 
@@ -317,7 +319,7 @@ impl Store {
             .into_model::<PageRow>()
             .one(self.connection())
             .await?;
-        let Some(PageRow(Joined(article, author), body)) = row else {
+        let Some(PageRow(Joined(ArticleRow(article), author), body)) = row else {
             return Ok(None);
         };
         Ok(Some(ArticlePage {
@@ -336,6 +338,7 @@ impl Store {
         let rows = article::Entity::find()
             .filter(visible(visibility))
             .filter(article::Column::Id.is_in(unique(ids)))
+            .into_model()
             .all(self.connection())
             .await?;
         Ok(into_articles(rows)?

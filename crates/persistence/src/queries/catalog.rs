@@ -11,7 +11,7 @@ use crate::error::StoreResult;
 use crate::model::{Author, Section, Source, Tag};
 use crate::page::{NameKey, Page, PageArgs, finish, window};
 use crate::queries::articles::slug_redirect_kind;
-use crate::queries::joined::{Joined, also_related};
+use crate::queries::rows::{Joined, also_related};
 use crate::queries::{unique, visible};
 use crate::store::{CatalogVisibility, Store, Visibility};
 

@@ -2,8 +2,8 @@
 
 pub mod articles;
 pub mod catalog;
-mod joined;
 pub mod related;
+mod rows;
 pub mod search;
 
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};

@@ -20,6 +20,7 @@ use sea_orm::{ConnectionTrait, FromQueryResult, Iterable};
 use crate::entity::{article, article_tag, related_pin};
 use crate::error::StoreResult;
 use crate::model::{Article, Tag};
+use crate::queries::rows::ArticleRow;
 use crate::queries::{unique, visible};
 use crate::store::{Store, Visibility};
 
@@ -185,7 +186,7 @@ impl Store {
             let entry = match candidates.entry(id) {
                 Entry::Occupied(entry) => entry.into_mut(),
                 Entry::Vacant(entry) => {
-                    let model = article::Model::from_query_result(&row, "")?;
+                    let ArticleRow(model) = ArticleRow::from_query_result(&row, "")?;
                     entry.insert((Article::try_from(model)?, Vec::new()))
                 }
             };
