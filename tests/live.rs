@@ -138,6 +138,27 @@ impl LiveClient {
         }
     }
 
+    /// The next message for `id` within `wait`, as the server wrote it.
+    pub async fn next_text(&mut self, id: &str, wait: Duration) -> Option<String> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let frame = tokio::time::timeout(left, self.socket.next())
+                .await
+                .ok()??;
+            match frame.ok()? {
+                Message::Text(text) => {
+                    let message: Value = serde_json::from_str(text.as_str()).expect("JSON");
+                    if message["id"] == id {
+                        return Some(text.as_str().to_owned());
+                    }
+                }
+                Message::Close(_) => return None,
+                _ => continue,
+            }
+        }
+    }
+
     /// Closes the connection.
     pub async fn close(mut self) {
         let _ = self.socket.close(None).await;

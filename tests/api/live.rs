@@ -400,3 +400,37 @@ async fn a_socket_that_never_signs_on_is_closed() {
     let data = greeted.next_data("1").await;
     assert_eq!(data["articlePublished"]["id"], article["id"]);
 }
+
+/// An answer over a websocket keeps the order the query asked for, as over HTTP.
+#[tokio::test]
+async fn answers_over_a_websocket_keep_the_order_asked_for() {
+    let app = spawn_app().await;
+    let mut client = LiveClient::connect(&app, Protocol::TransportWs, json!({})).await;
+    let query = "{ articles(first: 5) { nodes { tags { slug } title author { name } } } }";
+    client.subscribe("q", query, json!({})).await;
+    let text = client
+        .next_text("q", Duration::from_secs(15))
+        .await
+        .expect("an answer");
+    let message: Value = serde_json::from_str(&text).expect("JSON");
+    let nodes = message["payload"]["data"]["articles"]["nodes"]
+        .as_array()
+        .expect("nodes");
+    assert!(nodes.len() > 1, "the demo has articles");
+    let expected = nodes
+        .iter()
+        .map(|n| {
+            format!(
+                r#"{{"tags":{},"title":{},"author":{}}}"#,
+                n["tags"], n["title"], n["author"]
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    assert!(
+        text.contains(&format!(
+            r#"{{"data":{{"articles":{{"nodes":[{expected}]}}}}}}"#
+        )),
+        "{text}"
+    );
+}
