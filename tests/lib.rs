@@ -378,6 +378,22 @@ impl TestApp {
     }
 }
 
+/// The JSON text of `objects` with each one's `fields` written in that order, as a server that
+/// keeps the order a query asks for writes them.
+pub fn in_field_order(objects: &[Value], fields: &[&str]) -> String {
+    let objects: Vec<String> = objects
+        .iter()
+        .map(|object| {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|field| format!("{}:{}", Value::from(*field), object[*field]))
+                .collect();
+            format!("{{{}}}", fields.join(","))
+        })
+        .collect();
+    format!("[{}]", objects.join(","))
+}
+
 /// The error codes of a response's errors, in order.
 pub fn error_codes(response: &Value) -> Vec<String> {
     response["errors"]

@@ -8,7 +8,7 @@
 //! extension chain, looks the field's type up by name and formats list type names, which
 //! cost a front page about a tenth of its CPU.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
@@ -34,8 +34,10 @@ impl ExtensionFactory for Pipeline {
 /// One request's way through the [`Pipeline`].
 #[derive(Default)]
 struct Passage {
-    /// The request's document, kept to put each answer in the order it asks for.
-    document: Mutex<Option<Arc<ExecutableDocument>>>,
+    /// The request's document, until its order is read.
+    document: Mutex<Option<ExecutableDocument>>,
+    /// The order of its operation, read once for all of a subscription's events.
+    order: OnceLock<Option<FieldOrder>>,
 }
 
 #[async_graphql::async_trait::async_trait]
@@ -67,8 +69,7 @@ impl Extension for Passage {
             .run(ctx, query, variables)
             .await
             .map_err(error::code_parse_error)?;
-        *self.document.lock().unwrap_or_else(PoisonError::into_inner) =
-            Some(Arc::new(document.clone()));
+        *self.document.lock().unwrap_or_else(PoisonError::into_inner) = Some(document.clone());
         Ok(document)
     }
 
@@ -88,13 +89,16 @@ impl Extension for Passage {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> Response {
-        let document = self
-            .document
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
+        let order = self.order.get_or_init(|| {
+            let document = self
+                .document
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+            document.and_then(|document| FieldOrder::of(&document, operation_name))
+        });
         let mut response = subscription::execute_live(ctx, operation_name, next).await;
-        if let Some(order) = document.and_then(|d| FieldOrder::of(&d, operation_name)) {
+        if let Some(order) = order {
             order.apply(&mut response.data);
         }
         error::code_execution_errors(&mut response);

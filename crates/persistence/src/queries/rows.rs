@@ -1,15 +1,15 @@
 //! Rows read the way the hottest reads need them.
 //!
-//! Two entities from one row: SeaORM's own pairing (`select_also`, `find_also_related`) renames every column of both
-//! entities and builds each prefixed name again, with an allocation, for every column of
-//! every row it decodes: on a front page of 20 stories with their bylines that was a tenth of
-//! the server's CPU. Here the first entity keeps its own column names, and the second's
-//! columns follow under names no entity column has, read back by position.
+//! Two entities from one row: SeaORM's own pairing (`select_also`, `find_also_related`)
+//! renames every column of both entities and builds each prefixed name again, with an
+//! allocation, for every column of every row it decodes: on a front page of 20 stories with
+//! their bylines that was a tenth of the server's CPU. Here the first entity keeps its own
+//! column names, and the second's columns follow under names no entity column has, read back
+//! by position.
 //!
 //! Articles straight from the driver: SeaORM reads a nullable column by asking for a value
 //! and formatting an error message when it finds NULL instead, and a story has a dozen
 //! columns that are usually NULL, so a page of 20 formatted 200 messages to throw away.
-
 use sea_orm::{
     DbErr, EntityTrait, FromQueryResult, Iterable, JoinType, QueryResult, QuerySelect, Related,
     RelationDef, Select, SelectModel, Selector, TryGetable,
