@@ -21,7 +21,7 @@ use dateline_domain::sign_in::{
     ACCOUNT_FAILURES_BEFORE_LOCK, ADDRESS_FAILURES_PER_WINDOW, ADDRESS_WINDOW, seconds_until,
 };
 use dateline_persistence::accounts::SignInSlot;
-use dateline_persistence::sign_ins::account_key;
+use dateline_persistence::accounts::account_key;
 
 use crate::error::{ApiError, ApiResult};
 use crate::scope::RequestScope;

@@ -1,43 +1,54 @@
-//! Dateline's storage: SeaORM entities and the queries the API needs, on SQLite or PostgreSQL.
+//! Dateline's storage: SeaORM entities and the queries and writes the API needs, on SQLite or
+//! PostgreSQL.
 //!
 //! Callers hold a [`Store`] and ask it for things in the newsroom's terms — a page of the
-//! latest articles, the authors with these ids, the section tree — and get back the records
-//! in [`model`]. Lists are keyset pages ([`page`]); batch loads return maps keyed by id, ready
-//! for dataloaders.
+//! latest articles, the authors with these ids, the section tree, a draft saved against the
+//! revision its editor started from — and get back the records in [`model`]. Lists are
+//! keyset pages ([`page`]); batch loads return maps keyed by id, ready for dataloaders. Every
+//! write is one transaction.
+//!
+//! # Layout
+//!
+//! `Store`'s methods live with the aggregate they serve, reads and writes together:
+//!
+//! - [`articles`]: pages, lookups and related stories (`read`, `related`), new drafts and
+//!   edits (`edit`, `insert`), the workflow and scheduler (`workflow`), revisions and
+//!   corrections (`revisions`), pinned related stories (`pins`), preview links (`previews`).
+//! - [`catalogue`]: sections (and the cached section tree), tags, sources and author profiles.
+//! - [`accounts`]: staff accounts, passwords, sessions, sign-in throttling, settings.
+//! - [`search`]: full-text search, facets and highlights, and the index every write keeps.
+//! - [`events`]: the live-update bus, announced with each write's transaction and relayed
+//!   between servers on PostgreSQL. It knows nothing of `Store`.
+//! - `store`: opening, migrating and the [`Store`] handle itself; [`error`]: the one error
+//!   type; [`page`]: keyset pagination; `rows`: decoding joined rows; `entity`: the SeaORM
+//!   entities (private: callers see [`model`]); [`demo`] and [`seed`]: sample newsrooms.
 
 pub mod accounts;
+pub mod articles;
+pub mod catalogue;
 pub mod demo;
-mod desk;
-mod editorial;
 mod entity;
 pub mod error;
 pub mod events;
+mod ids;
 pub mod model;
 pub mod page;
-mod previews;
-mod queries;
-pub mod related_cache;
-mod search_index;
-pub mod section_tree;
+mod rows;
+pub mod search;
 pub mod seed;
-pub mod sign_ins;
 mod slug_history;
 mod store;
-mod write;
 
 pub use accounts::{AccountError, NewUser, UserChanges};
-pub use desk::{
-    AuthorChanges, DeskError, NewAuthor, NewSection, NewSource, SectionChanges, SourceChanges,
-    TagChanges,
+pub use articles::{
+    ArticleChanges, ArticleContent, ArticleFilter, ArticleOrder, ArticlePage, EditError,
+    NewArticle, Reference, RelatedArticle, RelatedRequest, SCHEDULER_POLL_MARK, Transition,
 };
-pub use editorial::{
-    ArticleChanges, ArticleContent, EditError, Reference, SCHEDULER_POLL_MARK, Transition,
+pub use catalogue::{
+    AuthorChanges, DeskError, NewAuthor, NewSection, NewSource, SectionChanges, SectionTree,
+    SourceChanges, TagChanges,
 };
 pub use error::{StoreError, StoreResult};
-pub use queries::articles::{ArticleFilter, ArticleOrder, ArticlePage};
-pub use queries::related::{RelatedArticle, RelatedRequest};
-pub use queries::search::{Facet, Highlight, SearchField, SearchFilter, SearchHit, SearchKey};
 pub use sea_orm::DatabaseConnection;
-pub use section_tree::SectionTree;
+pub use search::{Facet, Highlight, SearchField, SearchFilter, SearchHit, SearchKey};
 pub use store::{CatalogVisibility, PoolSettings, Store, Visibility, connect, connect_with};
-pub use write::NewArticle;

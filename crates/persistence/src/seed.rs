@@ -20,10 +20,10 @@ use sea_orm::{
     QueryFilter, TransactionTrait,
 };
 
+use crate::articles::insert::{NewArticle, insert_articles};
 use crate::entity::{article, author, section, source, tag};
 use crate::error::{StoreError, StoreResult};
 use crate::store::Store;
-use crate::write::{NewArticle, insert_articles};
 
 /// Seeded authors.
 pub const AUTHORS: usize = 200;

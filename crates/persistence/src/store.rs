@@ -10,11 +10,11 @@ use sea_orm::{
     TransactionTrait,
 };
 
+use crate::articles::related_cache::RelatedCache;
+use crate::catalogue::SectionCache;
 use crate::error::StoreResult;
 use crate::events::Events;
-use crate::related_cache::RelatedCache;
-use crate::search_index::{Reindex, reindex};
-use crate::section_tree::SectionCache;
+use crate::search::index::{Reindex, reindex};
 
 /// A handle on the database; cheap to clone (it shares one connection pool).
 #[derive(Debug, Clone)]
@@ -145,6 +145,26 @@ impl Store {
         Ok(())
     }
 
+    /// This server's events.
+    pub fn events(&self) -> &Events {
+        &self.events
+    }
+
+    /// Relays the events other servers announce to this server's subscribers, until the
+    /// task running it is dropped (see [`Events::relay`]).
+    pub async fn relay_events(&self) {
+        self.events.relay(&self.db).await;
+    }
+
+    /// Commits `txn`, announcing `events` with it.
+    pub(crate) async fn commit_announcing(
+        &self,
+        txn: sea_orm::DatabaseTransaction,
+        events: &[crate::events::ArticleEvent],
+    ) -> StoreResult<()> {
+        self.events.commit(txn, events).await
+    }
+
     /// Which database this store runs on.
     pub fn backend(&self) -> DbBackend {
         self.db.get_database_backend()
@@ -188,4 +208,10 @@ pub async fn connect_with(url: &str, settings: &PoolSettings) -> StoreResult<Dat
                 .pragma("mmap_size", "268435456")
         });
     Ok(Database::connect(options).await?)
+}
+
+/// `at` to whole microseconds, the precision both databases store, so that a cursor made
+/// from a stored time points exactly at its row.
+pub(crate) fn stored_time(at: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at)
 }

@@ -12,12 +12,12 @@ use sea_orm::{
 };
 use serde::Deserialize;
 
+use crate::articles::insert::{NewArticle, insert_articles};
+use crate::articles::read::slug_redirect_kind;
 use crate::entity::{article, author, section, slug_redirect, source, tag};
 use crate::error::{StoreError, StoreResult};
 use crate::model::FeaturedImage;
-use crate::queries::articles::slug_redirect_kind;
 use crate::store::Store;
-use crate::write::{NewArticle, insert_articles};
 
 const NEWSROOM: &str = include_str!("newsroom.json");
 

@@ -17,11 +17,12 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{ConnectionTrait, FromQueryResult, Iterable};
 
+use crate::articles::visible;
 use crate::entity::{article, article_tag, related_pin};
 use crate::error::StoreResult;
+use crate::ids::unique;
 use crate::model::{Article, Tag};
-use crate::queries::rows::ArticleRow;
-use crate::queries::{unique, visible};
+use crate::rows::ArticleRow;
 use crate::store::{Store, Visibility};
 
 /// A story ranked next to another, with why.

@@ -10,6 +10,8 @@
 //! instant fixed by the first page and carried in the cursor, so scores, and pages, stay the
 //! same across a client's pages.
 
+pub(crate) mod index;
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
+use crate::articles::related::{RelatedArticle, RelatedRequest};
 use crate::error::StoreResult;
-use crate::queries::related::{RelatedArticle, RelatedRequest};
 use crate::store::Store;
 
 /// The longest a ranking is kept.

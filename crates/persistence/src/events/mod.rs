@@ -5,7 +5,7 @@
 //! Each change announces its events as part of its transaction:
 //! - on PostgreSQL with `pg_notify`, which the database delivers at commit, and only then,
 //!   to every server listening on the channel — including the one that made the change.
-//!   [`Store::relay_events`] is that listener: it hands what arrives to this server's
+//!   [`Events::relay`] is that listener: it hands what arrives to this server's
 //!   subscribers;
 //! - on SQLite, which has no such thing, the events go to this process's subscribers once
 //!   the transaction has committed.
@@ -16,15 +16,15 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
-use crate::error::StoreResult;
-use crate::store::Store;
+use crate::error::{StoreError, StoreResult};
+
+mod relay;
 
 /// The PostgreSQL channel events travel on.
 pub const CHANNEL: &str = "dateline_articles";
@@ -165,14 +165,9 @@ impl Drop for Subscriber {
     }
 }
 
-impl Store {
-    /// This server's events.
-    pub fn events(&self) -> &Events {
-        &self.events
-    }
-
+impl Events {
     /// Commits `txn`, announcing `events` with it (see the module documentation).
-    pub(crate) async fn commit_announcing(
+    pub(crate) async fn commit(
         &self,
         txn: DatabaseTransaction,
         events: &[ArticleEvent],
@@ -181,7 +176,7 @@ impl Store {
         if backend == DbBackend::Postgres {
             for event in events {
                 let payload = serde_json::to_string(event)
-                    .map_err(|e| crate::StoreError::Corrupt(format!("event: {e}")))?;
+                    .map_err(|e| StoreError::Corrupt(format!("event: {e}")))?;
                 txn.execute_raw(Statement::from_sql_and_values(
                     backend,
                     "SELECT pg_notify($1, $2)",
@@ -194,54 +189,13 @@ impl Store {
         if backend == DbBackend::Postgres {
             // What this server keeps is out of date now, not once its notice comes back.
             if !events.is_empty() {
-                self.events.content_changed();
+                self.content_changed();
             }
         } else {
             for event in events {
-                self.events.deliver(*event);
+                self.deliver(*event);
             }
         }
         Ok(())
-    }
-
-    /// Hands the events every server announces on PostgreSQL to this server's subscribers,
-    /// until the task running it is dropped. Reconnects after losing the database, after
-    /// which it goes on; events announced meanwhile are lost. On SQLite there is nothing to
-    /// relay and it returns at once.
-    pub async fn relay_events(&self) {
-        if self.backend() != DbBackend::Postgres {
-            self.events.0.relaying.store(true, Ordering::Relaxed);
-            return;
-        }
-        let pool = self.connection().get_postgres_connection_pool().clone();
-        loop {
-            if let Err(error) = self.relay_from(&pool).await {
-                self.events.0.relaying.store(false, Ordering::Relaxed);
-                tracing::error!(%error, "listening for events failed; retrying in a second");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
-        }
-    }
-
-    async fn relay_from(&self, pool: &sea_orm::sqlx::PgPool) -> Result<(), sea_orm::sqlx::Error> {
-        let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(pool).await?;
-        listener.listen(CHANNEL).await?;
-        // Changes announced while nobody listened are lost: read everything kept again.
-        self.events.content_changed();
-        self.events.0.relaying.store(true, Ordering::Relaxed);
-        loop {
-            match listener.try_recv().await? {
-                Some(notification) => match serde_json::from_str(notification.payload()) {
-                    Ok(event) => self.events.deliver(event),
-                    Err(error) => tracing::warn!(%error, "ignored a malformed event"),
-                },
-                // The connection dropped: the listener has connected again and listens on
-                // the channel anew.
-                None => {
-                    tracing::warn!("the event listener lost its connection and reconnected");
-                    self.events.content_changed();
-                }
-            }
-        }
     }
 }

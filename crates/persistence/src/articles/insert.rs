@@ -1,23 +1,21 @@
-//! Writing new articles with everything derived from their body, in batches.
+//! Writing new articles with everything derived from their body, in batches: the demo, the
+//! seed and new drafts.
 
 use chrono::{DateTime, Utc};
 use dateline_domain::html::SafeHtml;
 use dateline_domain::{ArticleStatus, Slug, co_bylines, text};
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter,
-    TransactionTrait,
-};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ConnectionTrait, EntityTrait, NotSet};
 
 use crate::entity::{article, article_body, article_co_author, article_tag};
-use crate::error::{StoreError, StoreResult};
-use crate::events::ArticleEvent;
+use crate::error::StoreResult;
+use crate::ids::first_occurrences;
 use crate::model::FeaturedImage;
-use crate::search_index::{Reindex, reindex};
-use crate::store::Store;
+use crate::search::index::{Reindex, reindex};
+use crate::store::stored_time;
 
 /// Rows per multi-row INSERT: well under both backends' bound-parameter limits.
-const BATCH_ROWS: usize = 500;
+pub(super) const BATCH_ROWS: usize = 500;
 
 /// An article about to be stored. Its body is already sanitised; plain text, excerpt (unless
 /// one is given) and word count are derived from it when it is written.
@@ -53,28 +51,9 @@ pub(crate) fn visible_from(
         .map(stored_time)
 }
 
-/// `ids` without repeats, each where it first occurs.
-pub(crate) fn first_occurrences(ids: &[i32]) -> Vec<i32> {
-    let mut seen = Vec::with_capacity(ids.len());
-    ids.iter()
-        .copied()
-        .filter(|id| {
-            let first = !seen.contains(id);
-            seen.push(*id);
-            first
-        })
-        .collect()
-}
-
 /// The word count of `body_text`, as stored.
 pub(crate) fn word_count(body_text: &str) -> i32 {
     i32::try_from(text::word_count(body_text)).unwrap_or(i32::MAX)
-}
-
-/// `at` to whole microseconds, the precision both databases store, so that a cursor made
-/// from a stored time points exactly at its row.
-pub(crate) fn stored_time(at: DateTime<Utc>) -> DateTime<Utc> {
-    DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at)
 }
 
 impl NewArticle {
@@ -184,44 +163,4 @@ pub(crate) async fn insert_articles<C: ConnectionTrait>(
     }
     reindex(db, Reindex::Articles(&ids)).await?;
     Ok(ids)
-}
-
-impl Store {
-    /// Sets an article's status and publication time, and keeps the copy of its visibility on
-    /// its tag links in step, in one transaction that announces the change.
-    pub async fn set_publication(
-        &self,
-        article_id: i32,
-        status: ArticleStatus,
-        published_at: Option<DateTime<Utc>>,
-    ) -> StoreResult<()> {
-        let txn = self.connection().begin().await?;
-        let updated = article::Entity::update_many()
-            .col_expr(article::Column::Status, Expr::value(status.as_str()))
-            .col_expr(
-                article::Column::PublishedAt,
-                Expr::value(published_at.map(stored_time)),
-            )
-            .col_expr(
-                article::Column::UpdatedAt,
-                Expr::value(stored_time(Utc::now())),
-            )
-            .filter(article::Column::Id.eq(article_id))
-            .exec(&txn)
-            .await?;
-        if updated.rows_affected != 1 {
-            return Err(StoreError::Invalid(format!("no article {article_id}")));
-        }
-        article_tag::Entity::update_many()
-            .col_expr(
-                article_tag::Column::VisibleFrom,
-                Expr::value(visible_from(status, published_at)),
-            )
-            .filter(article_tag::Column::ArticleId.eq(article_id))
-            .exec(&txn)
-            .await?;
-        reindex(&txn, Reindex::Articles(&[article_id])).await?;
-        self.commit_announcing(txn, &[ArticleEvent::Updated { article_id }])
-            .await
-    }
 }

@@ -10,14 +10,15 @@ use sea_orm::{
     QueryFilter, QueryResult, QuerySelect, RelationDef, Select,
 };
 
+use crate::articles::visible;
 use crate::entity::{
     article, article_body, article_co_author, article_tag, author, slug_redirect, tag,
 };
 use crate::error::StoreResult;
+use crate::ids::unique;
 use crate::model::{Article, ArticleBody, Author};
 use crate::page::{Page, PageArgs, TimeKey, finish, window};
-use crate::queries::rows::{ArticleRow, Joined, joined};
-use crate::queries::{unique, visible};
+use crate::rows::{ArticleRow, Joined, joined};
 use crate::store::{Store, Visibility};
 
 /// Narrows an article list. Every field left `None` does not filter.

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use crate::entity::sign_in_failure::{self, Column};
 use crate::error::StoreResult;
 use crate::store::Store;
-use crate::write::stored_time;
+use crate::store::stored_time;
 
 /// The key failed sign-ins with `email` are counted under.
 pub fn account_key(email: &str) -> String {

@@ -1,0 +1,251 @@
+//! Revisions and corrections: every saved state of an article, restoring one, and the dated
+//! public corrections of published stories.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use dateline_domain::html::SafeHtml;
+use dateline_domain::{ArticleStatus, Slug};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, DatabaseTransaction, EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
+};
+
+use super::edit::{ArticleChanges, apply, existing};
+use super::workflow::{Trash, claim};
+use super::{EditError, EditResult};
+use crate::entity::{
+    article, article_body, article_co_author, article_correction, article_revision, article_tag,
+    author, tag,
+};
+use crate::error::StoreError;
+use crate::events::ArticleEvent;
+use crate::ids::unique;
+use crate::model::{Article, Correction, Revision};
+use crate::store::{Store, stored_time};
+
+impl Store {
+    /// Brings back the content of revision `number` as a new revision.
+    pub async fn restore_revision(
+        &self,
+        id: i32,
+        expected: i32,
+        number: i32,
+        editor: i32,
+    ) -> EditResult<Article> {
+        let txn = self.connection().begin().await?;
+        let now = stored_time(Utc::now());
+        let current = claim(&txn, id, expected, Trash::Outside, now).await?;
+        let old = article_revision::Entity::find()
+            .filter(article_revision::Column::ArticleId.eq(id))
+            .filter(article_revision::Column::Revision.eq(number))
+            .one(&txn)
+            .await?
+            .ok_or(EditError::UnknownRevision(number))?;
+        let old = Revision::try_from(old)?;
+        let slug = Slug::parse(&old.slug).map_err(|_| {
+            StoreError::Corrupt(format!("revision {number} of {id} has a bad slug"))
+        })?;
+        let changes = ArticleChanges {
+            slug: Some(slug),
+            title: Some(old.title),
+            subtitle: Some(old.subtitle),
+            body: Some(SafeHtml::from_trusted(old.body_html)),
+            excerpt: Some(old.custom_excerpt),
+            dateline_place: Some(old.dateline_place),
+            section_id: Some(old.section_id),
+            source_id: Some(old.source_id),
+            author_id: Some(old.author_id),
+            co_author_ids: Some(existing::<author::Entity>(&txn, &old.co_author_ids).await?),
+            tag_ids: Some(existing::<tag::Entity>(&txn, &old.tag_ids).await?),
+            featured: Some(old.featured),
+            featured_image: Some(old.featured_image),
+        };
+        let row = apply(&txn, current, changes, now).await?;
+        self.finish_change(txn, &row, Some(editor), now, None)
+            .await?;
+        Ok(Article::try_from(row)?)
+    }
+
+    /// Adds a dated public correction to a published (or archived) article. The article's
+    /// row is claimed first, so it cannot be unpublished while the note is added.
+    pub async fn add_correction(
+        &self,
+        id: i32,
+        note: String,
+        editor: i32,
+    ) -> EditResult<Correction> {
+        let now = stored_time(Utc::now());
+        let txn = self.connection().begin().await?;
+        let public = [
+            ArticleStatus::Published.as_str(),
+            ArticleStatus::Archived.as_str(),
+        ];
+        let claimed = article::Entity::update_many()
+            .col_expr(article::Column::UpdatedAt, Expr::value(now))
+            .filter(article::Column::Id.eq(id))
+            .filter(article::Column::Status.is_in(public))
+            .filter(article::Column::DeletedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if claimed.rows_affected != 1 {
+            let article = article::Entity::find_by_id(id).one(&txn).await?;
+            return Err(match article {
+                None => EditError::NotFound,
+                Some(a) if a.deleted_at.is_some() => EditError::InTrash,
+                Some(_) => EditError::Workflow(
+                    "corrections are added to published articles; edit a draft instead".to_owned(),
+                ),
+            });
+        }
+        let row = article_correction::Entity::insert(article_correction::ActiveModel {
+            id: NotSet,
+            article_id: Set(id),
+            note: Set(note),
+            user_id: Set(Some(editor)),
+            created_at: Set(now),
+        })
+        .exec_with_returning(&txn)
+        .await?;
+        let events = [ArticleEvent::Updated { article_id: id }];
+        self.commit_announcing(txn, &events).await?;
+        Ok(Correction::from(row))
+    }
+
+    /// Each article's corrections, oldest first, keyed by article id.
+    pub async fn corrections_of(
+        &self,
+        article_ids: &[i32],
+    ) -> Result<HashMap<i32, Vec<Correction>>, StoreError> {
+        let rows = article_correction::Entity::find()
+            .filter(article_correction::Column::ArticleId.is_in(unique(article_ids)))
+            .order_by_asc(article_correction::Column::CreatedAt)
+            .order_by_asc(article_correction::Column::Id)
+            .all(self.connection())
+            .await?;
+        let mut by_article: HashMap<i32, Vec<Correction>> = HashMap::new();
+        for row in rows {
+            by_article
+                .entry(row.article_id)
+                .or_default()
+                .push(Correction::from(row));
+        }
+        Ok(by_article)
+    }
+
+    /// Revision `number` of the article, if it was recorded. Revisions are never changed once
+    /// written, so what this returns is what [`Store::restore_revision`] brings back; an
+    /// article not yet changed through the desk has no row for the revision it is at.
+    pub async fn revision(&self, id: i32, number: i32) -> Result<Option<Revision>, StoreError> {
+        article_revision::Entity::find()
+            .filter(article_revision::Column::ArticleId.eq(id))
+            .filter(article_revision::Column::Revision.eq(number))
+            .one(self.connection())
+            .await?
+            .map(Revision::try_from)
+            .transpose()
+    }
+
+    /// The article's latest `limit` revisions, newest first.
+    pub async fn revisions_of(&self, id: i32, limit: u64) -> Result<Vec<Revision>, StoreError> {
+        article_revision::Entity::find()
+            .filter(article_revision::Column::ArticleId.eq(id))
+            .order_by_desc(article_revision::Column::Revision)
+            .limit(limit)
+            .all(self.connection())
+            .await?
+            .into_iter()
+            .map(Revision::try_from)
+            .collect()
+    }
+}
+
+/// Records the content the article has before its first change through the desk, as the
+/// revision `expected` it is at: demo, seeded and imported articles have no revision rows
+/// until then, and their original text must not be lost with the first save.
+pub(super) async fn keep_baseline(
+    txn: &DatabaseTransaction,
+    row: &article::Model,
+    expected: i32,
+) -> EditResult<()> {
+    let kept = article_revision::Entity::find()
+        .filter(article_revision::Column::ArticleId.eq(row.id))
+        .filter(article_revision::Column::Revision.eq(expected))
+        .count(txn)
+        .await?;
+    if kept == 0 {
+        snapshot_as(txn, row, expected, None, row.created_at).await?;
+    }
+    Ok(())
+}
+
+/// Records the article as `row` now stands as its revision `row.revision`.
+pub(super) async fn snapshot(
+    txn: &DatabaseTransaction,
+    row: &article::Model,
+    user: Option<i32>,
+    now: DateTime<Utc>,
+) -> EditResult<()> {
+    snapshot_as(txn, row, row.revision, user, now).await
+}
+
+/// Records the article as `row` stands as its revision `number`.
+pub(super) async fn snapshot_as(
+    txn: &DatabaseTransaction,
+    row: &article::Model,
+    number: i32,
+    user: Option<i32>,
+    at: DateTime<Utc>,
+) -> EditResult<()> {
+    let body = article_body::Entity::find_by_id(row.id)
+        .one(txn)
+        .await?
+        .map(|b| b.body_html)
+        .unwrap_or_default();
+    let tag_ids: Vec<i32> = article_tag::Entity::find()
+        .select_only()
+        .column(article_tag::Column::TagId)
+        .filter(article_tag::Column::ArticleId.eq(row.id))
+        .order_by_asc(article_tag::Column::Position)
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let co_author_ids: Vec<i32> = article_co_author::Entity::find()
+        .select_only()
+        .column(article_co_author::Column::AuthorId)
+        .filter(article_co_author::Column::ArticleId.eq(row.id))
+        .order_by_asc(article_co_author::Column::Position)
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let joined = |ids: Vec<i32>| ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
+    article_revision::Entity::insert(article_revision::ActiveModel {
+        id: NotSet,
+        article_id: Set(row.id),
+        revision: Set(number),
+        user_id: Set(user),
+        created_at: Set(at),
+        status: Set(row.status.clone()),
+        slug: Set(row.slug.clone()),
+        title: Set(row.title.clone()),
+        subtitle: Set(row.subtitle.clone()),
+        custom_excerpt: Set(row.custom_excerpt.clone()),
+        body_html: Set(body),
+        dateline_place: Set(row.dateline_place.clone()),
+        section_id: Set(row.section_id),
+        source_id: Set(row.source_id),
+        author_id: Set(row.author_id),
+        tag_ids: Set(joined(tag_ids)),
+        co_author_ids: Set(joined(co_author_ids)),
+        featured: Set(row.featured),
+        featured_image_url: Set(row.featured_image_url.clone()),
+        featured_image_alt: Set(row.featured_image_alt.clone()),
+        featured_image_caption: Set(row.featured_image_caption.clone()),
+        featured_image_credit: Set(row.featured_image_credit.clone()),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,303 @@
+//! The workflow: review, publish, schedule, unpublish, archive, the trash, and the scheduled
+//! publishing every server runs.
+//!
+//! Each change to an existing article begins by writing its row — `revision = revision + 1 …
+//! WHERE revision = expected`, or a condition on the status for scheduled publishing. That
+//! claims the row before anything is read, so two editors saving from the same revision
+//! cannot both succeed, on PostgreSQL (row lock, then the second `WHERE` no longer matches)
+//! as on SQLite (one writer at a time). Whatever fails after that rolls the whole change
+//! back.
+
+use chrono::{DateTime, Utc};
+use dateline_domain::ArticleStatus;
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, QueryTrait, TransactionTrait,
+};
+
+use super::edit::set_tags_visibility;
+use super::insert::visible_from;
+use super::revisions::{keep_baseline, snapshot};
+use super::{EditError, EditResult};
+use crate::entity::{article, article_tag};
+use crate::error::{StoreError, StoreResult};
+use crate::events::ArticleEvent;
+use crate::model::Article;
+use crate::search::index::{Reindex, reindex};
+use crate::store::{Store, stored_time};
+
+/// A comment ending the scheduler's polling statement, which every server runs every second
+/// whatever the traffic: instrumentation counting a request's statements leaves it out.
+pub const SCHEDULER_POLL_MARK: &str = " /* dateline: scheduler poll */";
+
+/// A move through the workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    /// Ask for review; the article stays a draft.
+    SubmitForReview,
+    /// Public from now on.
+    Publish,
+    /// Public from `at`, a time still to come, published then by [`Store::publish_due`].
+    Schedule(DateTime<Utc>),
+    /// Back to draft, from published, scheduled or archived.
+    Unpublish,
+    /// Taken down, kept for the record.
+    Archive,
+    /// Into the trash, as a draft.
+    Trash,
+    /// Out of the trash.
+    Restore,
+}
+
+/// Whether an operation works on articles outside the trash or in it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Trash {
+    Outside,
+    Inside,
+}
+
+impl Store {
+    /// Moves the article through the workflow if it is still at `expected` revision and
+    /// the workflow allows the move from where it stands.
+    pub async fn transition(
+        &self,
+        id: i32,
+        expected: i32,
+        transition: Transition,
+        editor: i32,
+    ) -> EditResult<Article> {
+        let txn = self.connection().begin().await?;
+        let now = stored_time(Utc::now());
+        let trash = match transition {
+            Transition::Restore => Trash::Inside,
+            _ => Trash::Outside,
+        };
+        let current = claim(&txn, id, expected, trash, now).await?;
+        let from = Article::try_from(current.clone())?.status;
+        let mut row = current.into_active_model();
+        let mut refuse_unless = |to: ArticleStatus| {
+            if from.can_become(to) {
+                row.status = Set(to.as_str().to_owned());
+                Ok(())
+            } else {
+                Err(EditError::Workflow(format!(
+                    "a {from} article cannot become {to}"
+                )))
+            }
+        };
+        match transition {
+            Transition::SubmitForReview => {
+                if from != ArticleStatus::Draft {
+                    return Err(EditError::Workflow(
+                        "only drafts are submitted for review".to_owned(),
+                    ));
+                }
+                row.review_requested_at = Set(Some(now));
+            }
+            Transition::Publish => {
+                refuse_unless(ArticleStatus::Published)?;
+                row.published_at = Set(Some(now));
+                row.review_requested_at = Set(None);
+            }
+            Transition::Schedule(at) => {
+                refuse_unless(ArticleStatus::Scheduled)?;
+                row.published_at = Set(Some(stored_time(at)));
+                row.review_requested_at = Set(None);
+            }
+            Transition::Unpublish => {
+                if from == ArticleStatus::Draft {
+                    return Err(EditError::Workflow(format!(
+                        "a {from} article is not published"
+                    )));
+                }
+                refuse_unless(ArticleStatus::Draft)?;
+            }
+            Transition::Archive => refuse_unless(ArticleStatus::Archived)?,
+            Transition::Trash => {
+                row.status = Set(ArticleStatus::Draft.as_str().to_owned());
+                row.deleted_at = Set(Some(now));
+            }
+            Transition::Restore => row.deleted_at = Set(None),
+        }
+        if transition != Transition::SubmitForReview {
+            row.status_changed_at = Set(Some(now));
+        }
+        let row = row.update(&txn).await?;
+        let went_public = (transition == Transition::Publish).then_some(now);
+        let status = Article::try_from(row.clone())?.status;
+        set_tags_visibility(&txn, id, visible_from(status, row.published_at)).await?;
+        self.finish_change(txn, &row, Some(editor), now, went_public)
+            .await?;
+        Ok(Article::try_from(row)?)
+    }
+
+    /// Publishes every scheduled article whose time has come, and returns their ids. Each
+    /// article is claimed by a conditional update in its own transaction, so with several
+    /// servers running this at once every article is published exactly once.
+    pub async fn publish_due(&self, now: DateTime<Utc>) -> EditResult<Vec<i32>> {
+        let scheduled = ArticleStatus::Scheduled.as_str();
+        let mut poll = article::Entity::find()
+            .select_only()
+            .column(article::Column::Id)
+            .filter(article::Column::Status.eq(scheduled))
+            .filter(article::Column::PublishedAt.lte(now))
+            .order_by_asc(article::Column::PublishedAt)
+            .limit(100)
+            .build(self.backend());
+        poll.sql.push_str(SCHEDULER_POLL_MARK);
+        let due = self
+            .connection()
+            .query_all_raw(poll)
+            .await?
+            .iter()
+            .map(|row| row.try_get_by_index::<i32>(0))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut published = Vec::with_capacity(due.len());
+        for id in due {
+            // One article that fails must not hold up the others queued behind it.
+            match self.publish_scheduled(id, now).await {
+                Ok(true) => published.push(id),
+                Ok(false) => {}
+                Err(error) => tracing::error!(article = id, %error, "scheduled publishing failed"),
+            }
+        }
+        Ok(published)
+    }
+
+    /// Publishes scheduled article `id` if it is still due at `now` and no other server has
+    /// published it meanwhile; says whether this call did.
+    pub(super) async fn publish_scheduled(&self, id: i32, now: DateTime<Utc>) -> EditResult<bool> {
+        let scheduled = ArticleStatus::Scheduled.as_str();
+        let now = stored_time(now);
+        let txn = self.connection().begin().await?;
+        let claimed = article::Entity::update_many()
+            .col_expr(
+                article::Column::Status,
+                Expr::value(ArticleStatus::Published.as_str()),
+            )
+            .col_expr(
+                article::Column::Revision,
+                Expr::col(article::Column::Revision).add(1),
+            )
+            .col_expr(article::Column::UpdatedAt, Expr::value(now))
+            .col_expr(article::Column::StatusChangedAt, Expr::value(now))
+            .filter(article::Column::Id.eq(id))
+            .filter(article::Column::Status.eq(scheduled))
+            .filter(article::Column::PublishedAt.lte(now))
+            .exec(&txn)
+            .await?;
+        if claimed.rows_affected != 1 {
+            return Ok(false);
+        }
+        let row = article::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(EditError::NotFound)?;
+        set_tags_visibility(
+            &txn,
+            id,
+            visible_from(ArticleStatus::Published, row.published_at),
+        )
+        .await?;
+        self.finish_change(txn, &row, None, now, Some(now)).await?;
+        Ok(true)
+    }
+
+    /// Ends a change to an article's content or status: records the revision (by `editor`,
+    /// none for the scheduler), rewrites its search index row, and commits, announcing the
+    /// change (and its publication at `published_at`, if it published the article).
+    pub(super) async fn finish_change(
+        &self,
+        txn: DatabaseTransaction,
+        row: &article::Model,
+        editor: Option<i32>,
+        now: DateTime<Utc>,
+        published_at: Option<DateTime<Utc>>,
+    ) -> EditResult<()> {
+        snapshot(&txn, row, editor, now).await?;
+        reindex(&txn, Reindex::Articles(&[row.id])).await?;
+        let events = ArticleEvent::of_change(row.id, row.section_id, published_at);
+        self.commit_announcing(txn, &events).await?;
+        Ok(())
+    }
+
+    /// Sets an article's status and publication time, and keeps the copy of its visibility on
+    /// its tag links in step, in one transaction that announces the change.
+    pub async fn set_publication(
+        &self,
+        article_id: i32,
+        status: ArticleStatus,
+        published_at: Option<DateTime<Utc>>,
+    ) -> StoreResult<()> {
+        let txn = self.connection().begin().await?;
+        let updated = article::Entity::update_many()
+            .col_expr(article::Column::Status, Expr::value(status.as_str()))
+            .col_expr(
+                article::Column::PublishedAt,
+                Expr::value(published_at.map(stored_time)),
+            )
+            .col_expr(
+                article::Column::UpdatedAt,
+                Expr::value(stored_time(Utc::now())),
+            )
+            .filter(article::Column::Id.eq(article_id))
+            .exec(&txn)
+            .await?;
+        if updated.rows_affected != 1 {
+            return Err(StoreError::Invalid(format!("no article {article_id}")));
+        }
+        article_tag::Entity::update_many()
+            .col_expr(
+                article_tag::Column::VisibleFrom,
+                Expr::value(visible_from(status, published_at)),
+            )
+            .filter(article_tag::Column::ArticleId.eq(article_id))
+            .exec(&txn)
+            .await?;
+        reindex(&txn, Reindex::Articles(&[article_id])).await?;
+        self.commit_announcing(txn, &[ArticleEvent::Updated { article_id }])
+            .await
+    }
+}
+
+/// Claims the article for this transaction by bumping its revision if it is still at
+/// `expected`, and returns its row as it now stands.
+pub(super) async fn claim(
+    txn: &DatabaseTransaction,
+    id: i32,
+    expected: i32,
+    trash: Trash,
+    now: DateTime<Utc>,
+) -> EditResult<article::Model> {
+    let in_trash = match trash {
+        Trash::Outside => article::Column::DeletedAt.is_null(),
+        Trash::Inside => article::Column::DeletedAt.is_not_null(),
+    };
+    let claimed = article::Entity::update_many()
+        .col_expr(
+            article::Column::Revision,
+            Expr::col(article::Column::Revision).add(1),
+        )
+        .col_expr(article::Column::UpdatedAt, Expr::value(now))
+        .filter(article::Column::Id.eq(id))
+        .filter(article::Column::Revision.eq(expected))
+        .filter(in_trash)
+        .exec(txn)
+        .await?;
+    let row = article::Entity::find_by_id(id).one(txn).await?;
+    match row {
+        None => Err(EditError::NotFound),
+        Some(row) if claimed.rows_affected == 1 => {
+            keep_baseline(txn, &row, expected).await?;
+            Ok(row)
+        }
+        Some(row) if row.revision != expected => Err(EditError::Conflict {
+            expected,
+            current: row.revision,
+        }),
+        Some(_) if trash == Trash::Outside => Err(EditError::InTrash),
+        Some(_) => Err(EditError::NotInTrash),
+    }
+}

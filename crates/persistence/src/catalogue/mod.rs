@@ -1,0 +1,164 @@
+//! The catalogue articles point at: sections, tags, sources and author profiles, their reads
+//! (by id, by slug, as pages, per article for dataloaders) and the desk's changes to them
+//! (create, change, move, merge, delete).
+//!
+//! Each operation is one transaction. A change to an existing row begins by claiming it: a
+//! no-op `UPDATE` first, so that SQLite hands this transaction its one write lock before
+//! anything is read (a transaction that reads first can be refused the lock later), then
+//! `SELECT … FOR UPDATE` (SQLite leaves the clause out), so that on PostgreSQL no other
+//! transaction changes the row, or starts pointing at it, until this one ends — a delete's
+//! "still in use" count stays true until it commits. Creations check what they can before
+//! their transaction and let the unique and foreign-key constraints catch what changed since.
+
+pub(super) mod authors;
+pub(crate) mod section_tree;
+pub(super) mod sections;
+pub(super) mod sources;
+pub(super) mod tags;
+
+use dateline_domain::Slug;
+use dateline_domain::route::RESERVED_SECTION_SLUGS;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QuerySelect,
+};
+
+use crate::entity::{author, section, source, tag};
+use crate::error::{StoreError, is_unique_violation};
+
+pub use authors::{AuthorChanges, NewAuthor};
+pub(crate) use section_tree::SectionCache;
+pub use section_tree::SectionTree;
+pub use sections::{NewSection, SectionChanges};
+pub use sources::{NewSource, SourceChanges};
+pub use tags::TagChanges;
+
+/// Why a change to the catalogue was refused. Nothing of it was written.
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    #[error("no such record")]
+    NotFound,
+    #[error("another record of this kind has this slug")]
+    SlugTaken,
+    #[error("the slug {0:?} belongs to another page of the site")]
+    Reserved(String),
+    #[error("there is no {field} with id {id}")]
+    Unknown { field: &'static str, id: i32 },
+    #[error("a section cannot move under itself or one of its subsections")]
+    Cycle,
+    #[error("a tag cannot be merged into itself")]
+    SameTag,
+    /// `articles` counts every article, in the trash or not; `dependents` the other records
+    /// in the way: subsections of a section, staff accounts of an author profile.
+    #[error("still used by {articles} articles and {dependents} other records")]
+    InUse { articles: u64, dependents: u64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<DbErr> for DeskError {
+    fn from(error: DbErr) -> Self {
+        Self::Store(error.into())
+    }
+}
+
+pub(super) type DeskResult<T> = Result<T, DeskError>;
+
+/// The catalogue's tables, for the helpers they share.
+pub(super) trait Catalogue: EntityTrait {
+    /// The primary key.
+    const ID: Self::Column;
+    /// A column a claim rewrites with its own value.
+    const TOUCH: Self::Column;
+}
+
+impl Catalogue for section::Entity {
+    const ID: section::Column = section::Column::Id;
+    const TOUCH: section::Column = section::Column::Position;
+}
+
+impl Catalogue for tag::Entity {
+    const ID: tag::Column = tag::Column::Id;
+    const TOUCH: tag::Column = tag::Column::Name;
+}
+
+impl Catalogue for source::Entity {
+    const ID: source::Column = source::Column::Id;
+    const TOUCH: source::Column = source::Column::Name;
+}
+
+impl Catalogue for author::Entity {
+    const ID: author::Column = author::Column::Id;
+    const TOUCH: author::Column = author::Column::Name;
+}
+
+/// Claims row `id` of `E` for this transaction (see the module's notes) and returns it.
+pub(super) async fn claim<E: Catalogue>(
+    txn: &DatabaseTransaction,
+    id: i32,
+) -> DeskResult<E::Model> {
+    let touched = E::update_many()
+        .col_expr(E::TOUCH, Expr::col(E::TOUCH))
+        .filter(E::ID.eq(id))
+        .exec(txn)
+        .await?;
+    if touched.rows_affected == 0 {
+        return Err(DeskError::NotFound);
+    }
+    E::find()
+        .filter(E::ID.eq(id))
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(DeskError::NotFound)
+}
+
+/// Refuses a slug another row of `E` has.
+pub(super) async fn slug_free<E, C>(
+    db: &C,
+    slug_column: E::Column,
+    slug: &Slug,
+    except: Option<i32>,
+) -> DeskResult<()>
+where
+    E: Catalogue,
+    E::Model: Sync,
+    C: ConnectionTrait,
+{
+    let mut taken = E::find().filter(slug_column.eq(slug.as_str()));
+    if let Some(id) = except {
+        taken = taken.filter(E::ID.ne(id));
+    }
+    if taken.count(db).await? > 0 {
+        return Err(DeskError::SlugTaken);
+    }
+    Ok(())
+}
+
+pub(super) fn refuse_reserved(slug: &Slug) -> DeskResult<()> {
+    if RESERVED_SECTION_SLUGS.contains(&slug.as_str()) {
+        return Err(DeskError::Reserved(slug.to_string()));
+    }
+    Ok(())
+}
+
+pub(super) fn refuse_in_use(articles: u64, dependents: u64) -> DeskResult<()> {
+    if articles == 0 && dependents == 0 {
+        Ok(())
+    } else {
+        Err(DeskError::InUse {
+            articles,
+            dependents,
+        })
+    }
+}
+
+/// A write's failure: a unique violation is a slug another row took meanwhile.
+pub(super) fn refusal(error: DbErr) -> DeskError {
+    if is_unique_violation(&error) {
+        DeskError::SlugTaken
+    } else {
+        error.into()
+    }
+}
