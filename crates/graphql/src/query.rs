@@ -1,16 +1,15 @@
 //! The query root: what a site's pages read.
 
 use async_graphql::{Context, ID, Object};
-use dateline_domain::{ArticleStatus, DeskAction, RoutePath, Slug, route};
-use dateline_persistence::{ArticleFilter, ArticleOrder};
+use dateline_domain::{DeskAction, RoutePath, Slug, route};
 
 use crate::error::{ApiError, ApiResult};
 use crate::id::{self, NodeKind};
-use crate::pagination::{
-    ArticleConnection, AuthorConnection, TagConnection, Total, Window, article_cursor, name_cursor,
-    parse_article_cursor, parse_name_cursor,
-};
+use crate::pagination::{Window, name_cursor, parse_name_cursor};
 use crate::scope::scope;
+use crate::types::connection::{
+    ArticleConnection, AuthorConnection, TagConnection, Total, article_connection,
+};
 use crate::types::{
     Article, ArticleFilterInput, ArticleOrderBy, Author, Node, Route, SearchConnection,
     SearchFilterInput, Section, Settings, Source, Tag, User, search_connection,
@@ -27,59 +26,6 @@ pub const MAX_NODES: usize = 100;
 
 /// Everything a reader can look up.
 pub struct Query;
-
-/// A page of articles as the store reads it, as a connection.
-pub(crate) async fn article_connection(
-    ctx: &Context<'_>,
-    filter: ArticleFilter,
-    order_by: Option<ArticleOrderBy>,
-    window: Window,
-) -> ApiResult<ArticleConnection> {
-    // Drafts may have no publication time to order by: lists that hold them are ordered by
-    // their last change unless asked otherwise, and cannot be ordered by publication.
-    let timeless = filter.in_trash
-        || filter.awaiting_review
-        || matches!(
-            filter.status,
-            Some(ArticleStatus::Draft | ArticleStatus::Archived)
-        );
-    let order = match order_by {
-        Some(order_by) => ArticleOrder::from(order_by),
-        None if timeless => ArticleOrder::UpdatedDesc,
-        None => ArticleOrder::PublishedDesc,
-    };
-    if timeless && order != ArticleOrder::UpdatedDesc {
-        return Err(ApiError::bad_input(
-            "drafts, archived articles, the review queue and the trash are listed by `UPDATED_AT_DESC`",
-        ));
-    }
-    let args = window.page_args(|cursor| parse_article_cursor(order, cursor))?;
-    let scope = scope(ctx)?;
-    scope.charge_list_read()?;
-    let visibility = scope.list_visibility(&filter)?;
-    let look = ctx.look_ahead();
-    let page = if look.field("nodes").field("author").exists()
-        || look.field("edges").field("node").field("author").exists()
-    {
-        let (page, authors) = scope
-            .store
-            .articles_page_with_authors(visibility, &filter, order, &args)
-            .await?;
-        scope.loaders.authors.feed_many(authors).await;
-        page
-    } else {
-        scope
-            .store
-            .articles_page(visibility, &filter, order, &args)
-            .await?
-    };
-    Ok(ArticleConnection::from_page(
-        page,
-        |article| article_cursor(order, order.key(article)),
-        Article,
-        Total::Articles { visibility, filter },
-    ))
-}
 
 async fn load_node(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ApiResult<Option<Node>> {
     let scope = scope(ctx)?;
