@@ -5,10 +5,10 @@ use dateline_domain::{DeskAction, RoutePath, Slug, route};
 
 use crate::error::{ApiError, ApiResult};
 use crate::id::{self, NodeKind};
-use crate::pagination::{Window, name_cursor, parse_name_cursor};
+use crate::pagination::{Window, name_cursor};
 use crate::scope::scope;
 use crate::types::connection::{
-    ArticleConnection, AuthorConnection, TagConnection, Total, article_connection,
+    ArticleConnection, AuthorConnection, TagConnection, Total, article_connection, name_list,
 };
 use crate::types::{
     Article, ArticleFilterInput, ArticleOrderBy, Author, Node, Route, SearchConnection,
@@ -159,12 +159,7 @@ impl Query {
             ctx,
             filter,
             order_by,
-            Window {
-                first,
-                after,
-                last,
-                before,
-            },
+            Window::new(first, after, last, before),
         )
         .await
     }
@@ -189,12 +184,7 @@ impl Query {
         #[graphql(desc = "End before this cursor.")] before: Option<String>,
         #[graphql(desc = "Which articles to search.")] filter: Option<SearchFilterInput>,
     ) -> ApiResult<SearchConnection> {
-        let window = Window {
-            first,
-            after,
-            last,
-            before,
-        };
+        let window = Window::new(first, after, last, before);
         search_connection(ctx, &query, filter, window).await
     }
 
@@ -255,17 +245,9 @@ impl Query {
         #[graphql(desc = "Return the last N tags (0 to 100).")] last: Option<i32>,
         #[graphql(desc = "End before this cursor.")] before: Option<String>,
     ) -> ApiResult<TagConnection> {
-        let args = Window {
-            first,
-            after,
-            last,
-            before,
-        }
-        .page_args(|c| parse_name_cursor("tag", c))?;
-        let scope = scope(ctx)?;
-        scope.charge_list_read()?;
-        let visibility = scope.catalog_visibility();
-        let page = scope.store.tags_page(visibility, &args).await?;
+        let window = Window::new(first, after, last, before);
+        let (args, visibility) = name_list(ctx, window, "tag")?;
+        let page = scope(ctx)?.store.tags_page(visibility, &args).await?;
         Ok(TagConnection::from_page(
             page,
             |t| name_cursor("tag", &t.name, t.id),
@@ -306,17 +288,9 @@ impl Query {
         #[graphql(desc = "Return the last N authors (0 to 100).")] last: Option<i32>,
         #[graphql(desc = "End before this cursor.")] before: Option<String>,
     ) -> ApiResult<AuthorConnection> {
-        let args = Window {
-            first,
-            after,
-            last,
-            before,
-        }
-        .page_args(|c| parse_name_cursor("author", c))?;
-        let scope = scope(ctx)?;
-        scope.charge_list_read()?;
-        let visibility = scope.catalog_visibility();
-        let page = scope.store.authors_page(visibility, &args).await?;
+        let window = Window::new(first, after, last, before);
+        let (args, visibility) = name_list(ctx, window, "author")?;
+        let page = scope(ctx)?.store.authors_page(visibility, &args).await?;
         Ok(AuthorConnection::from_page(
             page,
             |a| name_cursor("author", &a.name, a.id),

@@ -5,11 +5,13 @@
 
 use async_graphql::{Context, Object};
 use dateline_domain::ArticleStatus;
-use dateline_persistence::page::Page;
+use dateline_persistence::page::{NameKey, Page, PageArgs};
 use dateline_persistence::{ArticleFilter, ArticleOrder, CatalogVisibility, Visibility};
 
 use crate::error::{ApiError, ApiResult};
-use crate::pagination::{Edges, PageInfo, Window, article_cursor, edge, parse_article_cursor};
+use crate::pagination::{
+    Edges, PageInfo, Window, article_cursor, edge, parse_article_cursor, parse_name_cursor,
+};
 use crate::scope::scope;
 use crate::types::{Article, ArticleOrderBy, Author, Tag};
 
@@ -120,6 +122,19 @@ connection!(
     "A tag in a list, with its cursor.",
     "The tag."
 );
+
+/// The page arguments of a catalogue list ordered by name (`list`: `tag` or `author`) and
+/// how much of the catalogue the reader may find, once the read is charged.
+pub(crate) fn name_list(
+    ctx: &Context<'_>,
+    window: Window,
+    list: &str,
+) -> ApiResult<(PageArgs<NameKey>, CatalogVisibility)> {
+    let args = window.page_args(|cursor| parse_name_cursor(list, cursor))?;
+    let scope = scope(ctx)?;
+    scope.charge_list_read()?;
+    Ok((args, scope.catalog_visibility()))
+}
 
 /// A page of articles as the store reads it, as a connection.
 pub(crate) async fn article_connection(

@@ -122,12 +122,7 @@ impl Section {
             ctx,
             filter,
             order_by,
-            Window {
-                first,
-                after,
-                last,
-                before,
-            },
+            Window::new(first, after, last, before),
         )
         .await
     }

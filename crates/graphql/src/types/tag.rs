@@ -64,12 +64,7 @@ impl Tag {
             ctx,
             filter,
             order_by,
-            Window {
-                first,
-                after,
-                last,
-                before,
-            },
+            Window::new(first, after, last, before),
         )
         .await
     }
