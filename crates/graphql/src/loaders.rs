@@ -36,6 +36,17 @@ pub struct Loaders {
     pub related: DataLoader<RelatedLoader>,
 }
 
+/// A loader whose batches run on the runtime, caching nothing from one batch to the next.
+fn spawned<L>(loader: L) -> DataLoader<L> {
+    DataLoader::new(loader, tokio::spawn)
+}
+
+/// A loader whose cache keeps everything fed to it (`feed_one`, `feed_many`), so a value
+/// read with something else costs no further statement.
+fn fed<L>(loader: L) -> DataLoader<L, HashMapCache> {
+    DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
+}
+
 impl Loaders {
     /// A fresh set for one request answered as of `now`, by a reader with `visibility` of
     /// articles and `catalog` of tags and authors.
@@ -45,197 +56,124 @@ impl Loaders {
         visibility: Visibility,
         catalog: CatalogVisibility,
     ) -> Self {
+        let store = || store.clone();
         Self {
-            articles: DataLoader::new(
-                ArticleLoader {
-                    store: store.clone(),
-                    visibility,
-                },
-                tokio::spawn,
-            ),
-            bodies: DataLoader::with_cache(
-                BodyLoader(store.clone()),
-                tokio::spawn,
-                HashMapCache::default(),
-            ),
-            authors: DataLoader::with_cache(
-                AuthorLoader(store.clone()),
-                tokio::spawn,
-                HashMapCache::default(),
-            ),
-            listed_authors: DataLoader::new(
-                ListedAuthorLoader {
-                    store: store.clone(),
-                    visibility: catalog,
-                },
-                tokio::spawn,
-            ),
-            co_authors: DataLoader::new(CoAuthorsLoader(store.clone()), tokio::spawn),
-            corrections: DataLoader::new(CorrectionsLoader(store.clone()), tokio::spawn),
-            sources: DataLoader::new(SourceLoader(store.clone()), tokio::spawn),
-            tags: DataLoader::new(TagLoader(store.clone()), tokio::spawn),
-            listed_tags: DataLoader::new(
-                ListedTagLoader {
-                    store: store.clone(),
-                    visibility: catalog,
-                },
-                tokio::spawn,
-            ),
-            tags_of_article: DataLoader::new(TagsOfArticleLoader(store.clone()), tokio::spawn),
-            users: DataLoader::new(UserLoader(store.clone()), tokio::spawn),
-            related: DataLoader::new(
-                RelatedLoader {
-                    store: store.clone(),
-                    now,
-                },
-                tokio::spawn,
-            ),
+            articles: spawned(ArticleLoader {
+                store: store(),
+                visibility,
+            }),
+            bodies: fed(BodyLoader(store())),
+            authors: fed(AuthorLoader(store())),
+            listed_authors: spawned(ListedAuthorLoader {
+                store: store(),
+                visibility: catalog,
+            }),
+            co_authors: spawned(CoAuthorsLoader(store())),
+            corrections: spawned(CorrectionsLoader(store())),
+            sources: spawned(SourceLoader(store())),
+            tags: spawned(TagLoader(store())),
+            listed_tags: spawned(ListedTagLoader {
+                store: store(),
+                visibility: catalog,
+            }),
+            tags_of_article: spawned(TagsOfArticleLoader(store())),
+            users: spawned(UserLoader(store())),
+            related: spawned(RelatedLoader {
+                store: store(),
+                now,
+            }),
         }
     }
 }
 
-/// Articles by id, as far as the reader may see them.
-pub struct ArticleLoader {
-    store: Store,
-    visibility: Visibility,
+/// Declares a loader of `$value`s by `i32` key that reads a whole batch with one store
+/// call: `|store, keys| call` for a loader that holds only the store, or
+/// `|store, keys, field| call` with `$name(field: Type)` for one that also holds what the
+/// reader may see (`field` is passed to the call by value).
+macro_rules! store_loader {
+    ($(#[$meta:meta])* $name:ident => $value:ty, |$store:ident, $keys:ident| $read:expr) => {
+        $(#[$meta])*
+        pub struct $name(Store);
+
+        impl Loader<i32> for $name {
+            type Value = $value;
+            type Error = StoreError;
+
+            async fn load(&self, $keys: &[i32]) -> Result<HashMap<i32, $value>, StoreError> {
+                let $store = &self.0;
+                $read.await
+            }
+        }
+    };
+    (
+        $(#[$meta:meta])* $name:ident($field:ident: $field_ty:ty) => $value:ty,
+        |$store:ident, $keys:ident, $with:ident| $read:expr
+    ) => {
+        $(#[$meta])*
+        pub struct $name {
+            store: Store,
+            $field: $field_ty,
+        }
+
+        impl Loader<i32> for $name {
+            type Value = $value;
+            type Error = StoreError;
+
+            async fn load(&self, $keys: &[i32]) -> Result<HashMap<i32, $value>, StoreError> {
+                let ($store, $with) = (&self.store, self.$field);
+                $read.await
+            }
+        }
+    };
 }
 
-impl Loader<i32> for ArticleLoader {
-    type Value = Article;
-    type Error = StoreError;
-
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Article>, StoreError> {
-        self.store.articles_by_ids(self.visibility, keys).await
-    }
-}
-
-/// Article bodies, by article id.
-pub struct BodyLoader(Store);
-
-impl Loader<i32> for BodyLoader {
-    type Value = ArticleBody;
-    type Error = StoreError;
-
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, ArticleBody>, StoreError> {
-        self.0.article_bodies(keys).await
-    }
-}
-
-/// Authors by id.
-pub struct AuthorLoader(Store);
-
-impl Loader<i32> for AuthorLoader {
-    type Value = Author;
-    type Error = StoreError;
-
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Author>, StoreError> {
-        self.0.authors_by_ids(keys).await
-    }
-}
-
-/// Authors by id, as far as the reader may find them.
-pub struct ListedAuthorLoader {
-    store: Store,
-    visibility: CatalogVisibility,
-}
-
-impl Loader<i32> for ListedAuthorLoader {
-    type Value = Author;
-    type Error = StoreError;
-
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Author>, StoreError> {
-        self.store
-            .listed_authors_by_ids(self.visibility, keys)
-            .await
-    }
-}
-
-/// An article's co-authors, by article id.
-pub struct CoAuthorsLoader(Store);
-
-impl Loader<i32> for CoAuthorsLoader {
-    type Value = Vec<Author>;
-    type Error = StoreError;
-
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Vec<Author>>, StoreError> {
-        self.0.co_authors_of_articles(keys).await
-    }
-}
-
-/// Sources by id.
-pub struct SourceLoader(Store);
-
-impl Loader<i32> for SourceLoader {
-    type Value = Source;
-    type Error = StoreError;
-
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Source>, StoreError> {
-        self.0.sources_by_ids(keys).await
-    }
-}
-
-/// Tags by id.
-pub struct TagLoader(Store);
-
-impl Loader<i32> for TagLoader {
-    type Value = Tag;
-    type Error = StoreError;
-
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Tag>, StoreError> {
-        self.0.tags_by_ids(keys).await
-    }
-}
-
-/// Tags by id, as far as the reader may find them.
-pub struct ListedTagLoader {
-    store: Store,
-    visibility: CatalogVisibility,
-}
-
-impl Loader<i32> for ListedTagLoader {
-    type Value = Tag;
-    type Error = StoreError;
-
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Tag>, StoreError> {
-        self.store.listed_tags_by_ids(self.visibility, keys).await
-    }
-}
-
-/// An article's tags, by article id.
-pub struct TagsOfArticleLoader(Store);
-
-impl Loader<i32> for TagsOfArticleLoader {
-    type Value = Vec<Tag>;
-    type Error = StoreError;
-
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Vec<Tag>>, StoreError> {
-        self.0.tags_of_articles(keys).await
-    }
-}
-
-/// An article's corrections, oldest first, by article id.
-pub struct CorrectionsLoader(Store);
-
-impl Loader<i32> for CorrectionsLoader {
-    type Value = Vec<Correction>;
-    type Error = StoreError;
-
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Vec<Correction>>, StoreError> {
-        self.0.corrections_of(keys).await
-    }
-}
-
-/// Staff accounts by id (for revision and ownership fields, which only staff read).
-pub struct UserLoader(Store);
-
-impl Loader<i32> for UserLoader {
-    type Value = User;
-    type Error = StoreError;
-
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, User>, StoreError> {
-        self.0.users_by_ids(keys).await
-    }
-}
+store_loader!(
+    /// Articles by id, as far as the reader may see them.
+    ArticleLoader(visibility: Visibility) => Article,
+    |store, keys, visibility| store.articles_by_ids(visibility, keys)
+);
+store_loader!(
+    /// Article bodies, by article id.
+    BodyLoader => ArticleBody, |store, keys| store.article_bodies(keys)
+);
+store_loader!(
+    /// Authors by id.
+    AuthorLoader => Author, |store, keys| store.authors_by_ids(keys)
+);
+store_loader!(
+    /// Authors by id, as far as the reader may find them.
+    ListedAuthorLoader(visibility: CatalogVisibility) => Author,
+    |store, keys, visibility| store.listed_authors_by_ids(visibility, keys)
+);
+store_loader!(
+    /// An article's co-authors, by article id.
+    CoAuthorsLoader => Vec<Author>, |store, keys| store.co_authors_of_articles(keys)
+);
+store_loader!(
+    /// Sources by id.
+    SourceLoader => Source, |store, keys| store.sources_by_ids(keys)
+);
+store_loader!(
+    /// Tags by id.
+    TagLoader => Tag, |store, keys| store.tags_by_ids(keys)
+);
+store_loader!(
+    /// Tags by id, as far as the reader may find them.
+    ListedTagLoader(visibility: CatalogVisibility) => Tag,
+    |store, keys, visibility| store.listed_tags_by_ids(visibility, keys)
+);
+store_loader!(
+    /// An article's tags, by article id.
+    TagsOfArticleLoader => Vec<Tag>, |store, keys| store.tags_of_articles(keys)
+);
+store_loader!(
+    /// An article's corrections, oldest first, by article id.
+    CorrectionsLoader => Vec<Correction>, |store, keys| store.corrections_of(keys)
+);
+store_loader!(
+    /// Staff accounts by id (for revision and ownership fields, which only staff read).
+    UserLoader => User, |store, keys| store.users_by_ids(keys)
+);
 
 /// What to rank related stories for: one article (with its tags and section name) and how
 /// many stories it shows. Keys are equal when they ask the same of the same article.

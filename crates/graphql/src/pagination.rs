@@ -1,15 +1,17 @@
-//! Cursor connections: page-size limits, opaque cursors and the connection types themselves.
+//! The machinery of cursor connections, whatever they list: the Relay arguments
+//! ([`Window`]) and their page-size limits, opaque cursors, the complexity a connection
+//! field adds, `PageInfo`, and the page of edges ([`Edges`], `edge!`) every connection
+//! type is built on. The connection types themselves are schema types, in
+//! `types/connection.rs` and `types/search.rs`.
 
-use async_graphql::{Context, Object, SimpleObject};
+use async_graphql::SimpleObject;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Datelike};
+use dateline_persistence::ArticleOrder;
 use dateline_persistence::page::{NameKey, Page, PageArgs, TimeKey};
-use dateline_persistence::{ArticleFilter, ArticleOrder, CatalogVisibility, Visibility};
 
 use crate::error::{ApiError, ApiResult};
-use crate::scope::scope;
-use crate::types::{Article, Author, Tag};
 
 /// The largest `first` or `last` accepted.
 pub const MAX_PAGE_SIZE: i32 = 100;
@@ -26,6 +28,21 @@ pub struct Window {
 }
 
 impl Window {
+    /// The window the four arguments describe.
+    pub fn new(
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Self {
+        Self {
+            first,
+            after,
+            last,
+            before,
+        }
+    }
+
     /// Checks the arguments and decodes the cursors with `decode`.
     pub fn page_args<K>(self, decode: impl Fn(&str) -> Option<K>) -> ApiResult<PageArgs<K>> {
         let size = |name: &str, value: i32| {
@@ -171,103 +188,79 @@ pub struct PageInfo {
     pub end_cursor: Option<String>,
 }
 
-/// What a connection counts when `totalCount` is asked for.
-pub enum Total {
-    Articles {
-        visibility: Visibility,
-        filter: ArticleFilter,
-    },
-    Authors(CatalogVisibility),
-    Tags(CatalogVisibility),
+/// What a connection's edge type holds: a node, and the cursor that points at it in its list.
+pub trait Edge {
+    /// The object the edge leads to.
+    type Node;
+    /// The edge's cursor.
+    fn cursor(&self) -> &str;
+    /// The edge's node.
+    fn node(&self) -> &Self::Node;
 }
 
-impl Total {
-    async fn count(&self, ctx: &Context<'_>) -> ApiResult<i32> {
-        let scope = scope(ctx)?;
-        scope.charge_list_read()?;
-        let store = &scope.store;
-        let n = match self {
-            Self::Articles { visibility, filter } => {
-                store.count_articles(*visibility, filter).await?
-            }
-            Self::Authors(visibility) => store.count_authors(*visibility).await?,
-            Self::Tags(visibility) => store.count_tags(*visibility).await?,
-        };
-        Ok(i32::try_from(n).unwrap_or(i32::MAX))
+/// One page of a connection: its edges, and whether the list goes on beyond them. Every
+/// connection type holds one and answers `edges`, `nodes` and `pageInfo` from it.
+pub struct Edges<E> {
+    edges: Vec<E>,
+    has_previous_page: bool,
+    has_next_page: bool,
+}
+
+impl<E: Edge> Edges<E> {
+    /// The edges `edge` makes of the items of a page the store read; an item it makes no
+    /// edge of is left out.
+    pub fn from_page<T>(page: Page<T>, edge: impl FnMut(T) -> Option<E>) -> Self {
+        Self {
+            edges: page.items.into_iter().filter_map(edge).collect(),
+            has_previous_page: page.has_previous,
+            has_next_page: page.has_next,
+        }
+    }
+
+    /// The edges, in list order.
+    pub fn edges(&self) -> &[E] {
+        &self.edges
+    }
+
+    /// The nodes, in list order.
+    pub fn nodes(&self) -> Vec<&E::Node> {
+        self.edges.iter().map(Edge::node).collect()
+    }
+
+    /// Where the page sits in its list.
+    pub fn page_info(&self) -> PageInfo {
+        PageInfo {
+            has_previous_page: self.has_previous_page,
+            has_next_page: self.has_next_page,
+            start_cursor: self.edges.first().map(|e| e.cursor().to_owned()),
+            end_cursor: self.edges.last().map(|e| e.cursor().to_owned()),
+        }
     }
 }
 
-macro_rules! connection {
-    ($connection:ident, $edge:ident, $node:ident, $connection_desc:literal, $edge_desc:literal, $node_desc:literal) => {
-        #[doc = $connection_desc]
-        pub struct $connection {
-            edges: Vec<$edge>,
-            has_previous_page: bool,
-            has_next_page: bool,
-            total: Total,
-        }
-
-        impl $connection {
-            /// The connection over a page the store read: `cursor` places each item in its
-            /// list, `node` turns it into the GraphQL object, `total` counts the whole list.
-            pub(crate) fn from_page<T>(
-                page: Page<T>,
-                cursor: impl Fn(&T) -> String,
-                node: impl Fn(T) -> $node,
-                total: Total,
-            ) -> Self {
-                Self {
-                    edges: page
-                        .items
-                        .into_iter()
-                        .map(|item| $edge {
-                            cursor: cursor(&item),
-                            node: node(item),
-                        })
-                        .collect(),
-                    has_previous_page: page.has_previous,
-                    has_next_page: page.has_next,
-                    total,
-                }
-            }
-        }
-
-        #[Object]
-        #[doc = $connection_desc]
-        impl $connection {
-            /// The items on this page, each with the cursor that points at it.
-            async fn edges(&self) -> &[$edge] {
-                &self.edges
-            }
-
-            /// The items on this page, without cursors.
-            async fn nodes(&self) -> Vec<&$node> {
-                self.edges.iter().map(|e| &e.node).collect()
-            }
-
-            /// Where this page sits in the whole list.
-            async fn page_info(&self) -> PageInfo {
-                PageInfo {
-                    has_previous_page: self.has_previous_page,
-                    has_next_page: self.has_next_page,
-                    start_cursor: self.edges.first().map(|e| e.cursor.clone()),
-                    end_cursor: self.edges.last().map(|e| e.cursor.clone()),
-                }
-            }
-
-            /// How many items the whole list holds, across all pages. Counted only when asked for.
-            async fn total_count(&self, ctx: &Context<'_>) -> ApiResult<i32> {
-                self.total.count(ctx).await
-            }
-        }
-
+/// Defines an edge type: `$edge`, the GraphQL object described `$edge_desc`, holding a
+/// `$node` (its `node` field described `$node_desc`) and its cursor.
+macro_rules! edge {
+    ($edge:ident, $node:ty, $edge_desc:literal, $node_desc:literal) => {
         #[doc = $edge_desc]
         pub struct $edge {
             cursor: String,
             node: $node,
         }
 
-        #[Object]
+        impl $crate::pagination::Edge for $edge {
+            type Node = $node;
+
+            fn cursor(&self) -> &str {
+                &self.cursor
+            }
+
+            fn node(&self) -> &$node {
+                &self.node
+            }
+        }
+
+        #[async_graphql::Object]
         #[doc = $edge_desc]
         impl $edge {
             /// An opaque position in the list: pass it as `after` or `before`.
@@ -282,31 +275,7 @@ macro_rules! connection {
         }
     };
 }
-
-connection!(
-    ArticleConnection,
-    ArticleEdge,
-    Article,
-    "A page of articles.",
-    "An article in a list, with its cursor.",
-    "The article."
-);
-connection!(
-    AuthorConnection,
-    AuthorEdge,
-    Author,
-    "A page of authors, by name.",
-    "An author in a list, with its cursor.",
-    "The author."
-);
-connection!(
-    TagConnection,
-    TagEdge,
-    Tag,
-    "A page of tags, by name.",
-    "A tag in a list, with its cursor.",
-    "The tag."
-);
+pub(crate) use edge;
 
 #[cfg(test)]
 mod tests {

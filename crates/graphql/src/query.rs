@@ -1,16 +1,15 @@
 //! The query root: what a site's pages read.
 
 use async_graphql::{Context, ID, Object};
-use dateline_domain::{ArticleStatus, DeskAction, RoutePath, Slug, route};
-use dateline_persistence::{ArticleFilter, ArticleOrder};
+use dateline_domain::{DeskAction, RoutePath, Slug, route};
 
 use crate::error::{ApiError, ApiResult};
 use crate::id::{self, NodeKind};
-use crate::pagination::{
-    ArticleConnection, AuthorConnection, TagConnection, Total, Window, article_cursor, name_cursor,
-    parse_article_cursor, parse_name_cursor,
-};
+use crate::pagination::{Window, name_cursor};
 use crate::scope::scope;
+use crate::types::connection::{
+    ArticleConnection, AuthorConnection, TagConnection, Total, article_connection, name_list,
+};
 use crate::types::{
     Article, ArticleFilterInput, ArticleOrderBy, Author, Node, Route, SearchConnection,
     SearchFilterInput, Section, Settings, Source, Tag, User, search_connection,
@@ -27,59 +26,6 @@ pub const MAX_NODES: usize = 100;
 
 /// Everything a reader can look up.
 pub struct Query;
-
-/// A page of articles as the store reads it, as a connection.
-pub(crate) async fn article_connection(
-    ctx: &Context<'_>,
-    filter: ArticleFilter,
-    order_by: Option<ArticleOrderBy>,
-    window: Window,
-) -> ApiResult<ArticleConnection> {
-    // Drafts may have no publication time to order by: lists that hold them are ordered by
-    // their last change unless asked otherwise, and cannot be ordered by publication.
-    let timeless = filter.in_trash
-        || filter.awaiting_review
-        || matches!(
-            filter.status,
-            Some(ArticleStatus::Draft | ArticleStatus::Archived)
-        );
-    let order = match order_by {
-        Some(order_by) => ArticleOrder::from(order_by),
-        None if timeless => ArticleOrder::UpdatedDesc,
-        None => ArticleOrder::PublishedDesc,
-    };
-    if timeless && order != ArticleOrder::UpdatedDesc {
-        return Err(ApiError::bad_input(
-            "drafts, archived articles, the review queue and the trash are listed by `UPDATED_AT_DESC`",
-        ));
-    }
-    let args = window.page_args(|cursor| parse_article_cursor(order, cursor))?;
-    let scope = scope(ctx)?;
-    scope.charge_list_read()?;
-    let visibility = scope.list_visibility(&filter)?;
-    let look = ctx.look_ahead();
-    let page = if look.field("nodes").field("author").exists()
-        || look.field("edges").field("node").field("author").exists()
-    {
-        let (page, authors) = scope
-            .store
-            .articles_page_with_authors(visibility, &filter, order, &args)
-            .await?;
-        scope.loaders.authors.feed_many(authors).await;
-        page
-    } else {
-        scope
-            .store
-            .articles_page(visibility, &filter, order, &args)
-            .await?
-    };
-    Ok(ArticleConnection::from_page(
-        page,
-        |article| article_cursor(order, order.key(article)),
-        Article,
-        Total::Articles { visibility, filter },
-    ))
-}
 
 async fn load_node(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ApiResult<Option<Node>> {
     let scope = scope(ctx)?;
@@ -213,12 +159,7 @@ impl Query {
             ctx,
             filter,
             order_by,
-            Window {
-                first,
-                after,
-                last,
-                before,
-            },
+            Window::new(first, after, last, before),
         )
         .await
     }
@@ -243,12 +184,7 @@ impl Query {
         #[graphql(desc = "End before this cursor.")] before: Option<String>,
         #[graphql(desc = "Which articles to search.")] filter: Option<SearchFilterInput>,
     ) -> ApiResult<SearchConnection> {
-        let window = Window {
-            first,
-            after,
-            last,
-            before,
-        };
+        let window = Window::new(first, after, last, before);
         search_connection(ctx, &query, filter, window).await
     }
 
@@ -309,17 +245,9 @@ impl Query {
         #[graphql(desc = "Return the last N tags (0 to 100).")] last: Option<i32>,
         #[graphql(desc = "End before this cursor.")] before: Option<String>,
     ) -> ApiResult<TagConnection> {
-        let args = Window {
-            first,
-            after,
-            last,
-            before,
-        }
-        .page_args(|c| parse_name_cursor("tag", c))?;
-        let scope = scope(ctx)?;
-        scope.charge_list_read()?;
-        let visibility = scope.catalog_visibility();
-        let page = scope.store.tags_page(visibility, &args).await?;
+        let window = Window::new(first, after, last, before);
+        let (args, visibility) = name_list(ctx, window, "tag")?;
+        let page = scope(ctx)?.store.tags_page(visibility, &args).await?;
         Ok(TagConnection::from_page(
             page,
             |t| name_cursor("tag", &t.name, t.id),
@@ -360,17 +288,9 @@ impl Query {
         #[graphql(desc = "Return the last N authors (0 to 100).")] last: Option<i32>,
         #[graphql(desc = "End before this cursor.")] before: Option<String>,
     ) -> ApiResult<AuthorConnection> {
-        let args = Window {
-            first,
-            after,
-            last,
-            before,
-        }
-        .page_args(|c| parse_name_cursor("author", c))?;
-        let scope = scope(ctx)?;
-        scope.charge_list_read()?;
-        let visibility = scope.catalog_visibility();
-        let page = scope.store.authors_page(visibility, &args).await?;
+        let window = Window::new(first, after, last, before);
+        let (args, visibility) = name_list(ctx, window, "author")?;
+        let page = scope(ctx)?.store.authors_page(visibility, &args).await?;
         Ok(AuthorConnection::from_page(
             page,
             |a| name_cursor("author", &a.name, a.id),

@@ -6,6 +6,7 @@ use dateline_domain::BodyFormat;
 use dateline_domain::input::{self, MAX_SHORT_TEXT_CHARS};
 use dateline_persistence::model;
 
+use crate::mutation::payload::payload;
 use crate::mutation::user_error::{Problems, UserError, UserErrorCode};
 use crate::types::Article;
 
@@ -216,13 +217,14 @@ pub struct CreatePreviewLinkInput {
     pub expires_in: i32,
 }
 
-/// The outcome of an article mutation.
-#[derive(SimpleObject, Default)]
-pub struct ArticlePayload {
-    /// The article as it now stands; null when nothing was changed.
-    pub article: Option<Article>,
-    /// What was wrong with the input. When there is any, nothing was written.
-    pub user_errors: Vec<UserError>,
+payload! {
+    /// The outcome of an article mutation.
+    ArticlePayload {
+        /// The article as it now stands; null when nothing was changed.
+        article: Article(model::Article);
+        /// What was wrong with the input. When there is any, nothing was written.
+        user_errors
+    }
 }
 
 /// The outcome of `createPreviewLink`.
@@ -234,13 +236,4 @@ pub struct PreviewLinkPayload {
     pub expires_at: Option<DateTime<Utc>>,
     /// What was wrong with the input.
     pub user_errors: Vec<UserError>,
-}
-
-impl ArticlePayload {
-    pub(super) fn refused(errors: Vec<UserError>) -> Self {
-        Self {
-            article: None,
-            user_errors: errors,
-        }
-    }
 }

@@ -19,6 +19,7 @@ use crate::mutation::article_inputs::{
     CreatePreviewLinkInput, PreviewLinkPayload, PublishArticleInput, RestoreArticleRevisionInput,
     SetRelatedArticlesInput, UpdateArticleInput,
 };
+use crate::mutation::payload::Payload;
 use crate::mutation::user_error::{Problems, UserError, UserErrorCode, clearable};
 use crate::scope::{RequestScope, forbidden, scope};
 use crate::types::Article;

@@ -1,7 +1,7 @@
 //! Writing the catalogue articles point at: sections (admins), tags, sources and author
 //! profiles (editors and admins) — created, changed, moved, merged and deleted.
 
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use dateline_domain::DeskAction;
 use dateline_domain::input::{self, MAX_NAME_CHARS, MAX_SHORT_TEXT_CHARS};
 use dateline_persistence::{
@@ -11,6 +11,7 @@ use dateline_persistence::{
 
 use crate::error::ApiResult;
 use crate::id::NodeKind;
+use crate::mutation::payload::{Payload, payload};
 use crate::mutation::user_error::{Problems, UserError, UserErrorCode, clearable};
 use crate::scope::scope;
 use crate::types::{Author, Section, Source, Tag};
@@ -137,136 +138,54 @@ pub struct DeleteInput {
     pub id: ID,
 }
 
-/// The outcome of a section mutation.
-#[derive(SimpleObject, Default)]
-pub struct SectionPayload {
-    /// The section as it now stands; null when nothing was changed.
-    pub section: Option<Section>,
-    /// What was wrong with the input. When there is any, nothing was written.
-    pub user_errors: Vec<UserError>,
-}
-
-/// The outcome of a tag mutation.
-#[derive(SimpleObject, Default)]
-pub struct TagPayload {
-    /// The tag as it now stands (for `mergeTags`, the target); null when nothing was changed.
-    pub tag: Option<Tag>,
-    /// What was wrong with the input. When there is any, nothing was written.
-    pub user_errors: Vec<UserError>,
-}
-
-/// The outcome of a source mutation.
-#[derive(SimpleObject, Default)]
-pub struct SourcePayload {
-    /// The source as it now stands; null when nothing was changed.
-    pub source: Option<Source>,
-    /// What was wrong with the input. When there is any, nothing was written.
-    pub user_errors: Vec<UserError>,
-}
-
-/// The outcome of an author profile mutation.
-#[derive(SimpleObject, Default)]
-pub struct AuthorPayload {
-    /// The author profile as it now stands; null when nothing was changed.
-    pub author: Option<Author>,
-    /// What was wrong with the input. When there is any, nothing was written.
-    pub user_errors: Vec<UserError>,
-}
-
-/// The outcome of a delete.
-#[derive(SimpleObject, Default)]
-pub struct DeletePayload {
-    /// The id of what was deleted; null when nothing was.
-    pub deleted_id: Option<ID>,
-    /// What was wrong with the input, or what still uses the record. When there is any,
-    /// nothing was deleted.
-    pub user_errors: Vec<UserError>,
-}
-
-/// A mutation's payload: what it changed, or why nothing was.
-trait Payload {
-    type Done;
-    fn done(value: Self::Done) -> Self;
-    fn refused(errors: Vec<UserError>) -> Self;
-}
-
-impl Payload for SectionPayload {
-    type Done = model::Section;
-    fn done(section: model::Section) -> Self {
-        Self {
-            section: Some(Section(section)),
-            user_errors: Vec::new(),
-        }
-    }
-    fn refused(errors: Vec<UserError>) -> Self {
-        Self {
-            section: None,
-            user_errors: errors,
-        }
+payload! {
+    /// The outcome of a section mutation.
+    SectionPayload {
+        /// The section as it now stands; null when nothing was changed.
+        section: Section(model::Section);
+        /// What was wrong with the input. When there is any, nothing was written.
+        user_errors
     }
 }
 
-impl Payload for TagPayload {
-    type Done = model::Tag;
-    fn done(tag: model::Tag) -> Self {
-        Self {
-            tag: Some(Tag(tag)),
-            user_errors: Vec::new(),
-        }
-    }
-    fn refused(errors: Vec<UserError>) -> Self {
-        Self {
-            tag: None,
-            user_errors: errors,
-        }
+payload! {
+    /// The outcome of a tag mutation.
+    TagPayload {
+        /// The tag as it now stands (for `mergeTags`, the target); null when nothing was changed.
+        tag: Tag(model::Tag);
+        /// What was wrong with the input. When there is any, nothing was written.
+        user_errors
     }
 }
 
-impl Payload for SourcePayload {
-    type Done = model::Source;
-    fn done(source: model::Source) -> Self {
-        Self {
-            source: Some(Source(source)),
-            user_errors: Vec::new(),
-        }
-    }
-    fn refused(errors: Vec<UserError>) -> Self {
-        Self {
-            source: None,
-            user_errors: errors,
-        }
+payload! {
+    /// The outcome of a source mutation.
+    SourcePayload {
+        /// The source as it now stands; null when nothing was changed.
+        source: Source(model::Source);
+        /// What was wrong with the input. When there is any, nothing was written.
+        user_errors
     }
 }
 
-impl Payload for AuthorPayload {
-    type Done = model::Author;
-    fn done(author: model::Author) -> Self {
-        Self {
-            author: Some(Author(author)),
-            user_errors: Vec::new(),
-        }
-    }
-    fn refused(errors: Vec<UserError>) -> Self {
-        Self {
-            author: None,
-            user_errors: errors,
-        }
+payload! {
+    /// The outcome of an author profile mutation.
+    AuthorPayload {
+        /// The author profile as it now stands; null when nothing was changed.
+        author: Author(model::Author);
+        /// What was wrong with the input. When there is any, nothing was written.
+        user_errors
     }
 }
 
-impl Payload for DeletePayload {
-    type Done = ID;
-    fn done(id: ID) -> Self {
-        Self {
-            deleted_id: Some(id),
-            user_errors: Vec::new(),
-        }
-    }
-    fn refused(errors: Vec<UserError>) -> Self {
-        Self {
-            deleted_id: None,
-            user_errors: errors,
-        }
+payload! {
+    /// The outcome of a delete.
+    DeletePayload {
+        /// The id of what was deleted; null when nothing was.
+        deleted_id: ID;
+        /// What was wrong with the input, or what still uses the record. When there is any,
+        /// nothing was deleted.
+        user_errors
     }
 }
 

@@ -6,6 +6,7 @@
 mod article_inputs;
 mod articles;
 mod desk;
+mod payload;
 mod session;
 pub mod user_error;
 

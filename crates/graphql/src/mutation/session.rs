@@ -9,6 +9,7 @@ use dateline_persistence::{AccountError, NewUser, UserChanges, model};
 
 use crate::error::{ApiError, ApiResult};
 use crate::id::NodeKind;
+use crate::mutation::payload::{Payload, payload};
 use crate::mutation::user_error::{Problems, UserError, UserErrorCode, clearable};
 use crate::scope::{Viewer, scope};
 use crate::sign_in::{AddressThrottle, SignInGuard};
@@ -62,13 +63,14 @@ pub struct CreateUserInput {
     pub author_id: Option<ID>,
 }
 
-/// The outcome of `createUser` and `updateUser`.
-#[derive(SimpleObject, Default)]
-pub struct UserPayload {
-    /// The new account.
-    pub user: Option<User>,
-    /// What was wrong with the input.
-    pub user_errors: Vec<UserError>,
+payload! {
+    /// The outcome of `createUser` and `updateUser`.
+    UserPayload {
+        /// The new account.
+        user: User(model::User);
+        /// What was wrong with the input.
+        user_errors
+    }
 }
 
 /// A new password for the signed-in person.
@@ -113,13 +115,14 @@ pub struct DeleteUserInput {
     pub id: ID,
 }
 
-/// The outcome of `deleteUser`.
-#[derive(SimpleObject, Default)]
-pub struct DeleteUserPayload {
-    /// The id of the deleted account; null when nothing was deleted.
-    pub deleted_id: Option<ID>,
-    /// What was wrong with the input.
-    pub user_errors: Vec<UserError>,
+payload! {
+    /// The outcome of `deleteUser`.
+    DeleteUserPayload {
+        /// The id of the deleted account; null when nothing was deleted.
+        deleted_id: ID;
+        /// What was wrong with the input.
+        user_errors
+    }
 }
 
 /// New values for the newsroom's settings; fields left out stay as they are.
@@ -274,10 +277,7 @@ impl SessionMutation {
         let (Some(email), Some(name), Some(password), true) =
             (email, name, password, problems.is_empty())
         else {
-            return Ok(UserPayload {
-                user: None,
-                user_errors: problems.0,
-            });
+            return Ok(UserPayload::refused(problems.0));
         };
         let created = scope
             .store
@@ -323,10 +323,7 @@ impl SessionMutation {
             ));
         }
         let (Some(id), true) = (id, problems.is_empty()) else {
-            return Ok(UserPayload {
-                user: None,
-                user_errors: problems.0,
-            });
+            return Ok(UserPayload::refused(problems.0));
         };
         let changes = UserChanges {
             name: name.as_deref(),
@@ -356,25 +353,16 @@ impl SessionMutation {
             ));
         }
         let (Some(id), true) = (id, problems.is_empty()) else {
-            return Ok(DeleteUserPayload {
-                deleted_id: None,
-                user_errors: problems.0,
-            });
+            return Ok(DeleteUserPayload::refused(problems.0));
         };
         match scope.store.delete_user(id).await {
-            Ok(()) => Ok(DeleteUserPayload {
-                deleted_id: Some(input.id),
-                user_errors: Vec::new(),
-            }),
+            Ok(()) => Ok(DeleteUserPayload::done(input.id)),
             Err(AccountError::Store(e)) => Err(e.into()),
-            Err(_) => Ok(DeleteUserPayload {
-                deleted_id: None,
-                user_errors: vec![UserError::new(
-                    "id",
-                    UserErrorCode::NotFound,
-                    "there is no such account",
-                )],
-            }),
+            Err(_) => Ok(DeleteUserPayload::refused(vec![UserError::new(
+                "id",
+                UserErrorCode::NotFound,
+                "there is no such account",
+            )])),
         }
     }
 

@@ -6,9 +6,9 @@ use dateline_persistence::{ArticleFilter, model};
 
 use crate::error::ApiResult;
 use crate::id::{NodeKind, encode};
-use crate::pagination::{ArticleConnection, Window};
-use crate::query::article_connection;
+use crate::pagination::Window;
 use crate::types::ArticleOrderBy;
+use crate::types::connection::{ArticleConnection, article_connection};
 
 /// A writer whose name appears on stories.
 #[derive(Clone)]
@@ -74,12 +74,7 @@ impl Author {
             ctx,
             filter,
             order_by,
-            Window {
-                first,
-                after,
-                last,
-                before,
-            },
+            Window::new(first, after, last, before),
         )
         .await
     }

@@ -2,6 +2,7 @@
 
 pub(crate) mod article;
 mod author;
+pub(crate) mod connection;
 mod editorial;
 mod node;
 mod related;
@@ -16,6 +17,7 @@ pub use article::{
     FeaturedImage,
 };
 pub use author::Author;
+pub use connection::{ArticleConnection, AuthorConnection, TagConnection};
 pub use editorial::{ArticleRevision, Correction, RoleValue, Settings, User};
 pub use node::Node;
 pub use related::{RelatedArticle, RelatedReason, RelatedReasonKind};

@@ -13,7 +13,7 @@ use dateline_persistence::{Facet, SearchField, SearchFilter, SearchHit as Hit, S
 use tokio::sync::OnceCell;
 
 use crate::error::{ApiError, ApiResult};
-use crate::pagination::{PageInfo, Window};
+use crate::pagination::{Edges, PageInfo, Window, edge};
 use crate::scope::scope;
 use crate::types::article::{checked_slug, section_subtree};
 use crate::types::{Article, Section, Tag};
@@ -224,9 +224,7 @@ fn parse_cursor(cursor: &str) -> Option<(DateTime<Utc>, SearchKey)> {
 
 /// A page of search results, best first.
 pub struct SearchConnection {
-    edges: Vec<SearchEdge>,
-    has_previous_page: bool,
-    has_next_page: bool,
+    page: Edges<SearchEdge>,
     shared: Arc<Shared>,
 }
 
@@ -237,34 +235,25 @@ impl SearchConnection {
         as_of: DateTime<Utc>,
         shared: Arc<Shared>,
     ) -> Self {
-        let edges = page
-            .items
-            .into_iter()
-            // A story unpublished between the two reads is left out.
-            .filter_map(|hit| {
-                let article = articles.remove(&hit.article_id)?;
-                Some(SearchEdge {
-                    cursor: encode_cursor(
-                        as_of,
-                        SearchKey {
-                            score: hit.score,
-                            id: hit.article_id,
-                        },
-                    ),
-                    node: SearchHit {
-                        article: Article(article),
+        // A story unpublished between the two reads is left out.
+        let page = Edges::from_page(page, |hit| {
+            let article = articles.remove(&hit.article_id)?;
+            Some(SearchEdge {
+                cursor: encode_cursor(
+                    as_of,
+                    SearchKey {
                         score: hit.score,
-                        shared: Arc::clone(&shared),
+                        id: hit.article_id,
                     },
-                })
+                ),
+                node: SearchHit {
+                    article: Article(article),
+                    score: hit.score,
+                    shared: Arc::clone(&shared),
+                },
             })
-            .collect();
-        Self {
-            edges,
-            has_previous_page: page.has_previous,
-            has_next_page: page.has_next,
-            shared,
-        }
+        });
+        Self { page, shared }
     }
 }
 
@@ -273,22 +262,17 @@ impl SearchConnection {
 impl SearchConnection {
     /// The hits on this page, each with the cursor that points at it.
     async fn edges(&self) -> &[SearchEdge] {
-        &self.edges
+        self.page.edges()
     }
 
     /// The hits on this page, without cursors.
     async fn nodes(&self) -> Vec<&SearchHit> {
-        self.edges.iter().map(|e| &e.node).collect()
+        self.page.nodes()
     }
 
     /// Where this page sits in the whole result list.
     async fn page_info(&self) -> PageInfo {
-        PageInfo {
-            has_previous_page: self.has_previous_page,
-            has_next_page: self.has_next_page,
-            start_cursor: self.edges.first().map(|e| e.cursor.clone()),
-            end_cursor: self.edges.last().map(|e| e.cursor.clone()),
-        }
+        self.page.page_info()
     }
 
     /// How many published articles match, across all pages, counted up to 10,000: a larger
@@ -311,25 +295,12 @@ impl SearchConnection {
     }
 }
 
-/// A hit in the result list, with its cursor.
-pub struct SearchEdge {
-    cursor: String,
-    node: SearchHit,
-}
-
-/// A hit in the result list, with its cursor.
-#[Object]
-impl SearchEdge {
-    /// An opaque position in the list: pass it as `after` or `before`.
-    async fn cursor(&self) -> &str {
-        &self.cursor
-    }
-
-    /// The hit.
-    async fn node(&self) -> &SearchHit {
-        &self.node
-    }
-}
+edge!(
+    SearchEdge,
+    SearchHit,
+    "A hit in the result list, with its cursor.",
+    "The hit."
+);
 
 /// An article that matched a search.
 pub struct SearchHit {

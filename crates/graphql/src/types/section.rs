@@ -6,10 +6,10 @@ use dateline_persistence::{ArticleFilter, model};
 
 use crate::error::ApiResult;
 use crate::id::{NodeKind, encode};
-use crate::pagination::{ArticleConnection, Window};
-use crate::query::article_connection;
+use crate::pagination::Window;
 use crate::scope::scope;
 use crate::types::article::section_trail;
+use crate::types::connection::{ArticleConnection, article_connection};
 use crate::types::{ArticleOrderBy, Breadcrumb};
 
 /// A section of the site ("World", "Latest Updates").
@@ -122,12 +122,7 @@ impl Section {
             ctx,
             filter,
             order_by,
-            Window {
-                first,
-                after,
-                last,
-                before,
-            },
+            Window::new(first, after, last, before),
         )
         .await
     }
