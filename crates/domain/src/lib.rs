@@ -15,6 +15,7 @@ pub mod sign_in;
 pub mod slug;
 pub mod status;
 pub mod text;
+pub mod workflow;
 
 pub use input::{BodyFormat, Email, InputError, NewPassword};
 pub use related::{
@@ -25,3 +26,4 @@ pub use route::RoutePath;
 pub use search::{QueryError, SearchQuery, Term};
 pub use slug::{Slug, SlugError};
 pub use status::ArticleStatus;
+pub use workflow::{Transition, WorkflowError};

@@ -1,14 +1,142 @@
-//! The persistence layer's error: the database failed, or it holds something it should not.
+//! The persistence layer's one error type: a refusal the caller can act on (nothing was
+//! written), or a failure of the database or of the data it holds.
+//!
+//! Constraint violations are mapped to refusals here, once ([`StoreError::from_write`]).
 
-/// A failure reading or writing the store. Its text is for logs, never for API responses.
+use std::sync::Arc;
+
+use dateline_domain::{Slug, WorkflowError};
+
+/// A kind of record, as errors name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Record {
+    Article,
+    Section,
+    Tag,
+    Source,
+    Author,
+    Account,
+}
+
+/// What a write refers to by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reference {
+    /// An article's primary section.
+    Section,
+    Source,
+    /// An article's byline.
+    Author,
+    CoAuthor,
+    Tag,
+    /// A story pinned to another's "Check Also".
+    Related,
+    /// The section a section is filed under.
+    Parent,
+    /// The tag merged away.
+    MergedTag,
+    /// The tag merged into.
+    MergeTarget,
+    /// The author profile a staff account speaks as.
+    AccountAuthor,
+}
+
+/// Why a store operation did not happen. Refusals leave nothing written; failures roll back
+/// their transaction. Its text is for logs, never for API responses.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
-    #[error("database error: {0}")]
+    #[error("no such {0:?}")]
+    NotFound(Record),
+    #[error("the article has changed since revision {expected}: it is at revision {current}")]
+    Conflict { expected: i32, current: i32 },
+    #[error("the article is in the trash")]
+    InTrash,
+    #[error("the article is not in the trash")]
+    NotInTrash,
+    #[error(transparent)]
+    Workflow(#[from] WorkflowError),
+    #[error("another {0:?} has this slug")]
+    SlugTaken(Record),
+    #[error("the slug {0} belongs to another page of the site")]
+    Reserved(Slug),
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    #[error("there is no {reference:?} with id {id}")]
+    Unknown { reference: Reference, id: i32 },
+    #[error("something the change refers to was deleted meanwhile")]
+    ReferenceGone,
+    #[error("no revision {0} of this article")]
+    UnknownRevision(i32),
+    #[error("an article cannot be related to itself")]
+    RelatedToItself,
+    #[error("a section cannot move under itself or one of its subsections")]
+    Cycle,
+    #[error("a tag cannot be merged into itself")]
+    SameTag,
+    /// `articles` counts every article, in the trash or not; `dependents` the other records
+    /// in the way: subsections of a section, staff accounts of an author profile.
+    #[error("this {record:?} is still used by {articles} articles and {dependents} other records")]
+    InUse {
+        record: Record,
+        articles: u64,
+        dependents: u64,
+    },
+    #[error("database error")]
     Db(#[from] sea_orm::DbErr),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
-    #[error("{0}")]
-    Invalid(String),
+    #[error("an event could not be encoded")]
+    Event(#[source] Arc<serde_json::Error>),
+    #[error("password hashing failed: {0}")]
+    Hashing(argon2::password_hash::Error),
+    #[error("the password hashing queue is closed")]
+    HashingClosed,
+    #[error("a background task failed")]
+    Task(#[source] Arc<tokio::task::JoinError>),
+    #[error("the preview key is unusable")]
+    PreviewKey(#[source] hmac::digest::InvalidLength),
+    #[error("the sample newsroom is malformed: {0}")]
+    SampleData(String),
+}
+
+impl StoreError {
+    /// Whether this is a refusal the caller should report to the person who asked, rather
+    /// than a failure.
+    pub fn is_refusal(&self) -> bool {
+        !matches!(
+            self,
+            Self::Db(_)
+                | Self::Corrupt(_)
+                | Self::Event(_)
+                | Self::Hashing(_)
+                | Self::HashingClosed
+                | Self::Task(_)
+                | Self::PreviewKey(_)
+                | Self::SampleData(_)
+        )
+    }
+
+    /// A write's failure, with the constraints that refuse it mapped to what they mean: a
+    /// unique violation is `taken` (a slug or email claimed meanwhile), a foreign key
+    /// violation a reference deleted meanwhile.
+    pub(crate) fn from_write(error: sea_orm::DbErr, taken: Self) -> Self {
+        match error.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => taken,
+            Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => Self::ReferenceGone,
+            _ => Self::Db(error),
+        }
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(error: serde_json::Error) -> Self {
+        Self::Event(Arc::new(error))
+    }
+}
+
+impl From<tokio::task::JoinError> for StoreError {
+    fn from(error: tokio::task::JoinError) -> Self {
+        Self::Task(Arc::new(error))
+    }
 }
 
 /// Results of store operations.

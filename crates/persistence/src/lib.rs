@@ -39,16 +39,16 @@ pub mod seed;
 mod slug_history;
 mod store;
 
-pub use accounts::{AccountError, NewUser, UserChanges};
+pub use accounts::{NewUser, UserChanges};
 pub use articles::{
-    ArticleChanges, ArticleContent, ArticleFilter, ArticleOrder, ArticlePage, EditError,
-    NewArticle, Reference, RelatedArticle, RelatedRequest, SCHEDULER_POLL_MARK, Transition,
+    ArticleChanges, ArticleContent, ArticleFilter, ArticleOrder, ArticlePage, NewArticle,
+    RelatedArticle, RelatedRequest, SCHEDULER_POLL_MARK,
 };
 pub use catalogue::{
-    AuthorChanges, DeskError, NewAuthor, NewSection, NewSource, SectionChanges, SectionTree,
-    SourceChanges, TagChanges,
+    AuthorChanges, NewAuthor, NewSection, NewSource, SectionChanges, SectionTree, SourceChanges,
+    TagChanges,
 };
-pub use error::{StoreError, StoreResult};
+pub use error::{Record, Reference, StoreError, StoreResult};
 pub use sea_orm::DatabaseConnection;
 pub use search::{Facet, Highlight, SearchField, SearchFilter, SearchHit, SearchKey};
 pub use store::{CatalogVisibility, PoolSettings, Store, Visibility, connect, connect_with};

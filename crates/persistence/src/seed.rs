@@ -166,7 +166,7 @@ fn body(rng: &mut fastrand::Rng, places: [&str; 2]) -> SafeHtml {
 }
 
 fn parse_slug(value: String) -> StoreResult<Slug> {
-    Slug::parse(&value).map_err(|e| StoreError::Invalid(format!("seed slug {value:?}: {e}")))
+    Slug::parse(&value).map_err(|e| StoreError::SampleData(format!("seed slug {value:?}: {e}")))
 }
 
 impl Store {

@@ -4,15 +4,13 @@
 
 use async_graphql::{Context, ID, Object};
 use chrono::Duration;
-use dateline_domain::ArticleAction;
 use dateline_domain::input::{
     self, MAX_CO_AUTHORS, MAX_NAME_CHARS, MAX_SHORT_TEXT_CHARS, MAX_TAGS, MAX_TITLE_CHARS,
 };
-use dateline_persistence::{
-    ArticleChanges, ArticleContent, EditError, Reference, Transition, model,
-};
+use dateline_domain::{ArticleAction, Transition};
+use dateline_persistence::{ArticleChanges, ArticleContent, Record, StoreError, model};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::id::{self, NodeKind};
 use crate::mutation::article_inputs::{
     AddArticleCorrectionInput, ArticlePayload, ArticleRefInput, CreateArticleInput,
@@ -20,9 +18,9 @@ use crate::mutation::article_inputs::{
     SetRelatedArticlesInput, UpdateArticleInput,
 };
 use crate::mutation::payload::Payload;
+use crate::mutation::refusal::{conflict, settle};
 use crate::mutation::user_error::{Problems, UserError, UserErrorCode, clearable};
 use crate::scope::{RequestScope, forbidden, scope};
-use crate::types::Article;
 
 /// Article mutations.
 #[derive(Default)]
@@ -59,79 +57,6 @@ fn pinned_revision(article: &model::Article, expected: Option<i32>) -> ApiResult
         Some(expected) if expected != article.revision => Err(conflict(expected, article.revision)),
         _ => Ok(article.revision),
     }
-}
-
-fn conflict(expected: i32, current: i32) -> ApiError {
-    ApiError::Conflict {
-        message: format!(
-            "the article was changed by someone else: it is at revision {current}, not \
-             {expected}; reload it and apply your changes again"
-        ),
-        current_revision: current,
-    }
-}
-
-/// The payload for what the store did, mapping refusals to user errors.
-fn outcome(result: Result<model::Article, EditError>) -> ApiResult<ArticlePayload> {
-    let error = match result {
-        Ok(article) => {
-            return Ok(ArticlePayload {
-                article: Some(Article(article)),
-                user_errors: Vec::new(),
-            });
-        }
-        Err(EditError::Conflict { expected, current }) => return Err(conflict(expected, current)),
-        Err(EditError::Store(e)) => return Err(e.into()),
-        Err(EditError::NotFound) => {
-            UserError::new("id", UserErrorCode::NotFound, "there is no such article")
-        }
-        Err(EditError::InTrash) => UserError::general(
-            UserErrorCode::InvalidTransition,
-            "the article is in the trash: restore it first",
-        ),
-        Err(EditError::NotInTrash) => UserError::general(
-            UserErrorCode::InvalidTransition,
-            "the article is not in the trash",
-        ),
-        Err(EditError::SlugTaken) => UserError::new(
-            "slug",
-            UserErrorCode::Taken,
-            "another article already has this slug",
-        ),
-        Err(EditError::Unknown { kind, id }) => {
-            let field = match kind {
-                Reference::Section => "sectionId",
-                Reference::Source => "sourceId",
-                Reference::Author => "authorId",
-                Reference::CoAuthor => "coAuthorIds",
-                Reference::Tag => "tagIds",
-                Reference::Related => "relatedIds",
-            };
-            UserError::new(
-                field,
-                UserErrorCode::NotFound,
-                format!("`{field}` names nothing (id {id})"),
-            )
-        }
-        Err(EditError::UnknownRevision(number)) => UserError::new(
-            "revision",
-            UserErrorCode::NotFound,
-            format!("the article has no revision {number}"),
-        ),
-        Err(EditError::RelatedToItself) => UserError::new(
-            "relatedIds",
-            UserErrorCode::Invalid,
-            "an article cannot be related to itself",
-        ),
-        Err(EditError::ReferenceGone) => UserError::general(
-            UserErrorCode::NotFound,
-            "a section, source, author or tag it names was deleted meanwhile: reload and retry",
-        ),
-        Err(EditError::Workflow(message)) => {
-            UserError::general(UserErrorCode::InvalidTransition, message)
-        }
-    };
-    Ok(ArticlePayload::refused(vec![error]))
 }
 
 /// The byline a draft gets: the author profile asked for, else the viewer's own; `None`,
@@ -301,7 +226,7 @@ impl ArticleMutation {
             featured: input.featured,
             featured_image,
         };
-        outcome(scope.store.create_article(content, user.id).await)
+        settle(scope.store.create_article(content, user.id).await)
     }
 
     /// Saves changes to an article if nobody saved it since `expectedRevision`; otherwise
@@ -365,7 +290,7 @@ impl ArticleMutation {
         }
         let expected = pinned_revision(&article, Some(input.expected_revision))?;
         let editor = scope.staff()?.id;
-        outcome(
+        settle(
             scope
                 .store
                 .update_article(article.id, expected, changes, editor)
@@ -414,7 +339,7 @@ impl ArticleMutation {
         };
         let expected = pinned_revision(&article, input.expected_revision)?;
         let editor = scope.staff()?.id;
-        outcome(
+        settle(
             scope
                 .store
                 .transition(article.id, expected, transition, editor)
@@ -503,7 +428,7 @@ impl ArticleMutation {
             .await?;
         }
         let editor = scope.staff()?.id;
-        let mut payload = outcome(
+        let mut payload: ArticlePayload = settle(
             scope
                 .store
                 .restore_revision(article.id, expected, input.revision, editor)
@@ -546,7 +471,7 @@ impl ArticleMutation {
         if !problems.is_empty() {
             return Ok(ArticlePayload::refused(problems.0));
         }
-        outcome(
+        settle(
             scope
                 .store
                 .set_related_pins(article.id, article.revision, &related)
@@ -574,10 +499,10 @@ impl ArticleMutation {
         };
         let editor = scope.staff()?.id;
         if let Err(error) = scope.store.add_correction(article.id, note, editor).await {
-            return outcome(Err(error));
+            return settle(Err(error));
         }
         let corrected = scope.store.article_for_desk(article.id).await?;
-        outcome(corrected.ok_or(EditError::NotFound))
+        settle(corrected.ok_or(StoreError::NotFound(Record::Article)))
     }
 
     /// A link that shows an unpublished article to anyone holding it, until it expires or
@@ -633,7 +558,7 @@ async fn move_article(
     };
     let expected = pinned_revision(&article, input.expected_revision)?;
     let editor = scope.staff()?.id;
-    outcome(
+    settle(
         scope
             .store
             .transition(article.id, expected, transition, editor)

@@ -5,13 +5,14 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use dateline_domain::DeskAction;
 use dateline_domain::input::{self, MAX_NAME_CHARS, MAX_SHORT_TEXT_CHARS};
 use dateline_persistence::{
-    AuthorChanges, DeskError, NewAuthor, NewSection, NewSource, SectionChanges, SourceChanges,
-    TagChanges, model,
+    AuthorChanges, NewAuthor, NewSection, NewSource, SectionChanges, SourceChanges, TagChanges,
+    model,
 };
 
 use crate::error::ApiResult;
 use crate::id::NodeKind;
 use crate::mutation::payload::{Payload, payload};
+use crate::mutation::refusal::settle;
 use crate::mutation::user_error::{Problems, UserError, UserErrorCode, clearable};
 use crate::scope::scope;
 use crate::types::{Author, Section, Source, Tag};
@@ -199,15 +200,6 @@ enum Subject {
 }
 
 impl Subject {
-    fn noun(self) -> &'static str {
-        match self {
-            Self::Section => "section",
-            Self::Tag => "tag",
-            Self::Source => "source",
-            Self::Author => "author profile",
-        }
-    }
-
     fn kind(self) -> NodeKind {
         match self {
             Self::Section => NodeKind::Section,
@@ -226,82 +218,6 @@ impl Subject {
             Self::Author => DeskAction::ManageAuthors,
         }
     }
-
-    /// Why it cannot be deleted yet.
-    fn in_use(self, articles: u64, dependents: u64) -> String {
-        match self {
-            Self::Section => format!(
-                "{articles} article(s), in the trash or not, and {dependents} subsection(s) \
-                 are filed under this section: move them elsewhere first"
-            ),
-            Self::Tag => format!(
-                "{articles} article(s) carry this tag: remove it from them, or merge it into \
-                 another tag with `mergeTags`"
-            ),
-            Self::Source => {
-                format!("{articles} article(s), in the trash or not, are credited to this source")
-            }
-            Self::Author => format!(
-                "{articles} article(s), in the trash or not, and {dependents} staff account(s) \
-                 use this author profile"
-            ),
-        }
-    }
-}
-
-/// The payload for what the store did, mapping its refusals to user errors.
-fn settle<P: Payload>(result: Result<P::Done, DeskError>, subject: Subject) -> ApiResult<P> {
-    let noun = subject.noun();
-    let error = match result {
-        Ok(value) => return Ok(P::done(value)),
-        Err(DeskError::Store(e)) => return Err(e.into()),
-        Err(DeskError::NotFound) => UserError::new(
-            "id",
-            UserErrorCode::NotFound,
-            format!("there is no such {noun}"),
-        ),
-        Err(DeskError::SlugTaken) => UserError::new(
-            "slug",
-            UserErrorCode::Taken,
-            format!("another {noun} already has this slug"),
-        ),
-        Err(DeskError::Reserved(slug)) => UserError::new(
-            "slug",
-            UserErrorCode::Invalid,
-            format!("`{slug}` is the address of another page of the site: choose another slug"),
-        ),
-        Err(DeskError::Unknown { field, .. }) => {
-            let (field, what) = match field {
-                "source" => ("sourceId", "tag"),
-                "target" => ("targetId", "tag"),
-                _ => ("parentId", "section"),
-            };
-            UserError::new(
-                field,
-                UserErrorCode::NotFound,
-                format!("`{field}` names no {what}"),
-            )
-        }
-        Err(DeskError::Cycle) => UserError::new(
-            "parentId",
-            UserErrorCode::Cycle,
-            "a section cannot move under itself or one of its subsections",
-        ),
-        Err(DeskError::SameTag) => UserError::new(
-            "targetId",
-            UserErrorCode::Invalid,
-            "a tag cannot be merged into itself",
-        ),
-        Err(DeskError::InUse {
-            articles,
-            dependents,
-        }) => UserError::new(
-            "id",
-            UserErrorCode::InUse,
-            subject.in_use(articles, dependents),
-        ),
-    };
-    Ok(P::refused(vec![error]))
 }
 
 fn name(problems: &mut Problems, value: &str) -> Option<String> {
@@ -359,7 +275,7 @@ impl DeskMutation {
             parent_id: parent_id.flatten(),
             position,
         };
-        settle(scope.store.create_section(new).await, Subject::Section)
+        settle(scope.store.create_section(new).await)
     }
 
     /// Changes a section or moves it in the tree (admins only). A new slug leaves the old
@@ -388,10 +304,7 @@ impl DeskMutation {
         let (Some(id), true) = (id, problems.is_empty()) else {
             return Ok(SectionPayload::refused(problems.0));
         };
-        settle(
-            scope.store.update_section(id, changes).await,
-            Subject::Section,
-        )
+        settle(scope.store.update_section(id, changes).await)
     }
 
     /// Deletes a section that no article (in the trash or not) and no subsection uses
@@ -418,7 +331,7 @@ impl DeskMutation {
         let (Some(name), Some(slug), true) = (name, slug, problems.is_empty()) else {
             return Ok(TagPayload::refused(problems.0));
         };
-        settle(scope.store.create_tag(slug, name).await, Subject::Tag)
+        settle(scope.store.create_tag(slug, name).await)
     }
 
     /// Changes a tag's name or slug (editors and admins).
@@ -438,7 +351,7 @@ impl DeskMutation {
         let (Some(id), true) = (id, problems.is_empty()) else {
             return Ok(TagPayload::refused(problems.0));
         };
-        settle(scope.store.update_tag(id, changes).await, Subject::Tag)
+        settle(scope.store.update_tag(id, changes).await)
     }
 
     /// Deletes a tag no article carries (editors and admins); `mergeTags` retires a tag
@@ -466,7 +379,7 @@ impl DeskMutation {
         let (Some(source), Some(target)) = (source, target) else {
             return Ok(TagPayload::refused(problems.0));
         };
-        settle(scope.store.merge_tags(source, target).await, Subject::Tag)
+        settle(scope.store.merge_tags(source, target).await)
     }
 
     /// Creates a source (editors and admins).
@@ -490,7 +403,7 @@ impl DeskMutation {
             name,
             url: url.flatten(),
         };
-        settle(scope.store.create_source(new).await, Subject::Source)
+        settle(scope.store.create_source(new).await)
     }
 
     /// Changes a source's name or website (editors and admins).
@@ -510,10 +423,7 @@ impl DeskMutation {
         let (Some(id), true) = (id, problems.is_empty()) else {
             return Ok(SourcePayload::refused(problems.0));
         };
-        settle(
-            scope.store.update_source(id, changes).await,
-            Subject::Source,
-        )
+        settle(scope.store.update_source(id, changes).await)
     }
 
     /// Deletes a source no article (in the trash or not) is credited to (editors and
@@ -554,7 +464,7 @@ impl DeskMutation {
             bio: bio.flatten(),
             avatar_url: avatar_url.flatten(),
         };
-        settle(scope.store.create_author(new).await, Subject::Author)
+        settle(scope.store.create_author(new).await)
     }
 
     /// Changes an author profile (editors and admins).
@@ -578,10 +488,7 @@ impl DeskMutation {
         let (Some(id), true) = (id, problems.is_empty()) else {
             return Ok(AuthorPayload::refused(problems.0));
         };
-        settle(
-            scope.store.update_author(id, changes).await,
-            Subject::Author,
-        )
+        settle(scope.store.update_author(id, changes).await)
     }
 
     /// Deletes an author profile that no article (in the trash or not) bylines, as author
@@ -614,5 +521,5 @@ async fn delete(
         Subject::Source => store.delete_source(id).await,
         Subject::Author => store.delete_author(id).await,
     };
-    settle(deleted.map(|()| input.id), subject)
+    settle(deleted.map(|()| input.id))
 }

@@ -7,6 +7,7 @@ mod article_inputs;
 mod articles;
 mod desk;
 mod payload;
+mod refusal;
 mod session;
 pub mod user_error;
 

@@ -5,11 +5,12 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use dateline_domain::{DeskAction, Email, NewPassword, Policy, Role, input};
-use dateline_persistence::{AccountError, NewUser, UserChanges, model};
+use dateline_persistence::{NewUser, UserChanges, model};
 
 use crate::error::{ApiError, ApiResult};
 use crate::id::NodeKind;
 use crate::mutation::payload::{Payload, payload};
+use crate::mutation::refusal::settle;
 use crate::mutation::user_error::{Problems, UserError, UserErrorCode, clearable};
 use crate::scope::{Viewer, scope};
 use crate::sign_in::{AddressThrottle, SignInGuard};
@@ -241,7 +242,7 @@ impl SessionMutation {
         };
         let (token, expires_at) = match scope.store.replace_password(user.id, &new).await {
             Ok(session) => session,
-            Err(AccountError::Store(e)) => return Err(e.into()),
+            Err(e) if !e.is_refusal() => return Err(e.into()),
             Err(_) => {
                 return Err(ApiError::Unauthenticated(
                     "this account no longer exists".to_owned(),
@@ -289,7 +290,7 @@ impl SessionMutation {
                 author_id,
             })
             .await;
-        account_outcome(created)
+        settle(created)
     }
 
     /// Changes a staff account: name, role, author profile or password (admins only; an
@@ -331,7 +332,7 @@ impl SessionMutation {
             author_id,
             password: password.as_ref(),
         };
-        account_outcome(scope.store.update_user(id, changes).await)
+        settle(scope.store.update_user(id, changes).await)
     }
 
     /// Deletes a staff account and signs it out (admins only; not their own). Its articles
@@ -355,15 +356,7 @@ impl SessionMutation {
         let (Some(id), true) = (id, problems.is_empty()) else {
             return Ok(DeleteUserPayload::refused(problems.0));
         };
-        match scope.store.delete_user(id).await {
-            Ok(()) => Ok(DeleteUserPayload::done(input.id)),
-            Err(AccountError::Store(e)) => Err(e.into()),
-            Err(_) => Ok(DeleteUserPayload::refused(vec![UserError::new(
-                "id",
-                UserErrorCode::NotFound,
-                "there is no such account",
-            )])),
-        }
+        settle(scope.store.delete_user(id).await.map(|()| input.id))
     }
 
     /// Changes the newsroom's settings (admins only).
@@ -383,34 +376,4 @@ impl SessionMutation {
             settings: policy.into(),
         })
     }
-}
-
-/// The payload for what the store did to an account, mapping refusals to user errors.
-fn account_outcome(result: Result<model::User, AccountError>) -> ApiResult<UserPayload> {
-    let error = match result {
-        Ok(user) => {
-            return Ok(UserPayload {
-                user: Some(User(user)),
-                user_errors: Vec::new(),
-            });
-        }
-        Err(AccountError::Store(e)) => return Err(e.into()),
-        Err(AccountError::EmailTaken) => UserError::new(
-            "email",
-            UserErrorCode::Taken,
-            "an account with this email already exists",
-        ),
-        Err(AccountError::UnknownAuthor(_)) => UserError::new(
-            "authorId",
-            UserErrorCode::NotFound,
-            "there is no such author profile",
-        ),
-        Err(AccountError::NotFound) => {
-            UserError::new("id", UserErrorCode::NotFound, "there is no such account")
-        }
-    };
-    Ok(UserPayload {
-        user: None,
-        user_errors: vec![error],
-    })
 }

@@ -17,26 +17,13 @@ use sea_orm::{ColumnTrait, EntityTrait, NotSet, QueryFilter, QueryOrder, Transac
 use sessions::insert_session;
 
 use crate::entity::{article, session, user};
-use crate::error::{StoreError, StoreResult};
+use crate::error::{Record, Reference, StoreError, StoreResult};
 use crate::model::User;
 use crate::store::{Store, stored_time};
 
 pub use passwords::{MAX_SIGN_INS_AT_ONCE, SignInSlot};
 pub use sessions::SESSION_LIFETIME;
 pub use sign_ins::account_key;
-
-/// Why an account could not be created.
-#[derive(Debug, thiserror::Error)]
-pub enum AccountError {
-    #[error("an account with this email already exists")]
-    EmailTaken,
-    #[error("there is no author profile {0}")]
-    UnknownAuthor(i32),
-    #[error("there is no such account")]
-    NotFound,
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
 
 /// What a change to a staff account changes; `None` leaves a field as it is.
 #[derive(Default)]
@@ -46,12 +33,6 @@ pub struct UserChanges<'a> {
     /// `Some(None)` unlinks the author profile.
     pub author_id: Option<Option<i32>>,
     pub password: Option<&'a NewPassword>,
-}
-
-impl From<sea_orm::DbErr> for AccountError {
-    fn from(error: sea_orm::DbErr) -> Self {
-        Self::Store(error.into())
-    }
 }
 
 /// A staff account about to be created.
@@ -65,11 +46,14 @@ pub struct NewUser<'a> {
 
 impl Store {
     /// Creates a staff account.
-    pub async fn create_user(&self, new: NewUser<'_>) -> Result<User, AccountError> {
+    pub async fn create_user(&self, new: NewUser<'_>) -> StoreResult<User> {
         if let Some(author_id) = new.author_id
             && self.authors_by_ids(&[author_id]).await?.is_empty()
         {
-            return Err(AccountError::UnknownAuthor(author_id));
+            return Err(StoreError::Unknown {
+                reference: Reference::AccountAuthor,
+                id: author_id,
+            });
         }
         let hash = hash_in_background(new.password).await?;
         let row = user::ActiveModel {
@@ -86,8 +70,8 @@ impl Store {
             .await
         {
             Ok(row) => Ok(User::try_from(row)?),
-            Err(e) if crate::error::is_unique_violation(&e) => Err(AccountError::EmailTaken),
-            Err(e) => Err(StoreError::from(e).into()),
+            Err(e) if crate::error::is_unique_violation(&e) => Err(StoreError::EmailTaken),
+            Err(e) => Err(StoreError::from(e)),
         }
     }
 
@@ -120,15 +104,14 @@ impl Store {
 
     /// Changes a staff account. A new role or password signs the account out everywhere, so
     /// the change takes effect at once.
-    pub async fn update_user(
-        &self,
-        id: i32,
-        changes: UserChanges<'_>,
-    ) -> Result<User, AccountError> {
+    pub async fn update_user(&self, id: i32, changes: UserChanges<'_>) -> StoreResult<User> {
         if let Some(Some(author_id)) = changes.author_id
             && self.authors_by_ids(&[author_id]).await?.is_empty()
         {
-            return Err(AccountError::UnknownAuthor(author_id));
+            return Err(StoreError::Unknown {
+                reference: Reference::AccountAuthor,
+                id: author_id,
+            });
         }
         let hash = match changes.password {
             Some(password) => Some(hash_in_background(password).await?),
@@ -151,7 +134,7 @@ impl Store {
             update = update.col_expr(user::Column::PasswordHash, Expr::value(hash));
         }
         if update.exec(&txn).await?.rows_affected != 1 {
-            return Err(AccountError::NotFound);
+            return Err(StoreError::NotFound(Record::Account));
         }
         if changes.role.is_some() || changes.password.is_some() {
             session::Entity::delete_many()
@@ -162,14 +145,14 @@ impl Store {
         let row = user::Entity::find_by_id(id)
             .one(&txn)
             .await?
-            .ok_or(AccountError::NotFound)?;
+            .ok_or(StoreError::NotFound(Record::Account))?;
         txn.commit().await?;
-        Ok(User::try_from(row)?)
+        User::try_from(row)
     }
 
     /// Deletes a staff account and its sessions. Its articles and revisions stay, without an
     /// owner or editor.
-    pub async fn delete_user(&self, id: i32) -> Result<(), AccountError> {
+    pub async fn delete_user(&self, id: i32) -> StoreResult<()> {
         let txn = self.connection().begin().await?;
         article::Entity::update_many()
             .col_expr(article::Column::OwnerId, Expr::value(Option::<i32>::None))
@@ -178,7 +161,7 @@ impl Store {
             .await?;
         let deleted = user::Entity::delete_by_id(id).exec(&txn).await?;
         if deleted.rows_affected != 1 {
-            return Err(AccountError::NotFound);
+            return Err(StoreError::NotFound(Record::Account));
         }
         txn.commit().await?;
         Ok(())
@@ -216,7 +199,7 @@ impl Store {
         &self,
         user_id: i32,
         password: &NewPassword,
-    ) -> Result<(String, DateTime<Utc>), AccountError> {
+    ) -> StoreResult<(String, DateTime<Utc>)> {
         let hash = hash_in_background(password).await?;
         let now = stored_time(Utc::now());
         let txn = self.connection().begin().await?;
@@ -226,7 +209,7 @@ impl Store {
             .exec(&txn)
             .await?;
         if updated.rows_affected != 1 {
-            return Err(AccountError::NotFound);
+            return Err(StoreError::NotFound(Record::Account));
         }
         session::Entity::delete_many()
             .filter(session::Column::UserId.eq(user_id))

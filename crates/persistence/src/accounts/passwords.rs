@@ -18,12 +18,11 @@ pub(super) static DECOY_HASH: LazyLock<String> =
     LazyLock::new(|| hash_password("decoy password, never valid").unwrap_or_default());
 
 pub(super) fn hash_password(password: &str) -> StoreResult<String> {
-    let salt = SaltString::encode_b64(&random_bytes::<16>())
-        .map_err(|e| StoreError::Invalid(format!("salt: {e}")))?;
+    let salt = SaltString::encode_b64(&random_bytes::<16>()).map_err(StoreError::Hashing)?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
-        .map_err(|e| StoreError::Invalid(format!("hashing failed: {e}")))
+        .map_err(StoreError::Hashing)
 }
 
 pub(super) fn password_matches(hash: &str, password: &str) -> bool {
@@ -82,13 +81,13 @@ pub(super) async fn hashing<T: Send + 'static>(
     let turn = Arc::clone(&HASHING)
         .acquire_owned()
         .await
-        .map_err(|e| StoreError::Invalid(format!("hashing is closed: {e}")))?;
+        .map_err(|_| StoreError::HashingClosed)?;
     tokio::task::spawn_blocking(move || {
         let _turn = turn;
         work()
     })
     .await
-    .map_err(|e| StoreError::Invalid(format!("hashing task failed: {e}")))
+    .map_err(StoreError::from)
 }
 
 /// Hashes `password` on the blocking pool.

@@ -5,14 +5,15 @@
 
 use chrono::{DateTime, Utc};
 use dateline_domain::sign_in::{FAILURES_FORGOTTEN_AFTER, Failures};
+use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, ExprTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, ExprTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 
-use crate::entity::sign_in_failure::{self, Column};
+use crate::entity::sign_in_failure;
+use crate::entity::sign_in_failure::Column;
 use crate::error::StoreResult;
-use crate::store::Store;
-use crate::store::stored_time;
+use crate::store::{Store, stored_time};
 
 /// The key failed sign-ins with `email` are counted under.
 pub fn account_key(email: &str) -> String {

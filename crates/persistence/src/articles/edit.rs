@@ -16,12 +16,11 @@ use sea_orm::{
 use super::insert::{NewArticle, insert_articles, visible_from, word_count};
 use super::revisions::snapshot;
 use super::workflow::{Trash, claim};
-use super::{EditError, EditResult};
 use crate::articles::read::slug_redirect_kind;
 use crate::entity::{
     article, article_body, article_co_author, article_tag, author, section, source, tag,
 };
-use crate::error::{StoreError, is_foreign_key_violation, is_unique_violation};
+use crate::error::{Record, Reference, StoreError, StoreResult};
 use crate::ids::{first_occurrences, unique};
 use crate::model::{Article, FeaturedImage};
 use crate::slug_history::record_former_slug;
@@ -64,18 +63,6 @@ pub struct ArticleChanges {
     pub featured_image: Option<Option<FeaturedImage>>,
 }
 
-/// What an article refers to by id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reference {
-    Section,
-    Source,
-    Author,
-    CoAuthor,
-    Tag,
-    /// A story pinned to another's "Check Also".
-    Related,
-}
-
 impl Store {
     /// Any article with this id, whatever its status, trash included: for the desk, which
     /// checks permissions before it shows or changes anything.
@@ -87,7 +74,11 @@ impl Store {
     }
 
     /// Creates a draft owned by `owner`, as its revision 1.
-    pub async fn create_article(&self, content: ArticleContent, owner: i32) -> EditResult<Article> {
+    pub async fn create_article(
+        &self,
+        content: ArticleContent,
+        owner: i32,
+    ) -> StoreResult<Article> {
         // Reads first and outside the transaction: on SQLite a transaction that reads
         // before it writes can be refused the write lock.
         let references = References {
@@ -121,17 +112,20 @@ impl Store {
         let txn = self.connection().begin().await?;
         // What was checked above may have changed since: the constraints have the last word.
         let id = match insert_articles(&txn, std::slice::from_ref(&new), now).await {
-            Ok(ids) => ids.first().copied().ok_or(EditError::NotFound)?,
+            Ok(ids) => ids
+                .first()
+                .copied()
+                .ok_or(StoreError::NotFound(Record::Article))?,
             Err(StoreError::Db(e)) => return Err(refusal(e)),
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         };
         let row = article::Entity::find_by_id(id)
             .one(&txn)
             .await?
-            .ok_or(EditError::NotFound)?;
+            .ok_or(StoreError::NotFound(Record::Article))?;
         snapshot(&txn, &row, Some(owner), now).await?;
         txn.commit().await?;
-        Ok(Article::try_from(row)?)
+        Article::try_from(row)
     }
 
     /// Applies `changes` if the article is still at `expected` revision.
@@ -141,14 +135,14 @@ impl Store {
         expected: i32,
         changes: ArticleChanges,
         editor: i32,
-    ) -> EditResult<Article> {
+    ) -> StoreResult<Article> {
         let txn = self.connection().begin().await?;
         let now = stored_time(Utc::now());
         let current = claim(&txn, id, expected, Trash::Outside, now).await?;
         let row = apply(&txn, current, changes, now).await?;
         self.finish_change(txn, &row, Some(editor), now, None)
             .await?;
-        Ok(Article::try_from(row)?)
+        Article::try_from(row)
     }
 }
 
@@ -160,7 +154,7 @@ pub(super) async fn apply(
     current: article::Model,
     changes: ArticleChanges,
     now: DateTime<Utc>,
-) -> EditResult<article::Model> {
+) -> StoreResult<article::Model> {
     let references = References {
         section: changes.section_id,
         source: changes.source_id.flatten(),
@@ -292,7 +286,7 @@ pub(super) struct References<'a> {
 pub(super) async fn check_references<C: ConnectionTrait>(
     db: &C,
     refs: References<'_>,
-) -> EditResult<()> {
+) -> StoreResult<()> {
     let section = refs.section.map(|id| vec![id]);
     let source = refs.source.map(|id| vec![id]);
     let author = refs.author.map(|id| vec![id]);
@@ -322,13 +316,16 @@ pub(super) async fn check_references<C: ConnectionTrait>(
         .into_iter()
         .find_map(|(kind, id)| id.map(|id| (kind, id)))
     {
-        Some((kind, id)) => Err(EditError::Unknown { kind, id }),
+        Some((kind, id)) => Err(StoreError::Unknown {
+            reference: kind,
+            id,
+        }),
         None => Ok(()),
     }
 }
 
 /// The first of `ids` that names no row of `E`.
-pub(super) async fn first_missing<E, C>(db: &C, ids: Option<&[i32]>) -> EditResult<Option<i32>>
+pub(super) async fn first_missing<E, C>(db: &C, ids: Option<&[i32]>) -> StoreResult<Option<i32>>
 where
     E: EntityTrait,
     C: ConnectionTrait,
@@ -345,7 +342,7 @@ where
 pub(super) async fn existing<E: EntityTrait>(
     db: &impl ConnectionTrait,
     ids: &[i32],
-) -> EditResult<Vec<i32>> {
+) -> StoreResult<Vec<i32>> {
     let Some(primary_key) = E::PrimaryKey::iter().next() else {
         return Ok(Vec::new());
     };
@@ -369,13 +366,13 @@ pub(super) async fn check_slug<C: ConnectionTrait>(
     db: &C,
     slug: &Slug,
     except: Option<i32>,
-) -> EditResult<()> {
+) -> StoreResult<()> {
     let mut taken = article::Entity::find().filter(article::Column::Slug.eq(slug.as_str()));
     if let Some(id) = except {
         taken = taken.filter(article::Column::Id.ne(id));
     }
     if taken.count(db).await? > 0 {
-        return Err(EditError::SlugTaken);
+        return Err(StoreError::SlugTaken(Record::Article));
     }
     Ok(())
 }
@@ -385,7 +382,7 @@ pub(super) async fn write_tags(
     article_id: i32,
     tag_ids: &[i32],
     visible_from: Option<DateTime<Utc>>,
-) -> EditResult<()> {
+) -> StoreResult<()> {
     let rows: Vec<_> = first_occurrences(tag_ids)
         .iter()
         .enumerate()
@@ -407,21 +404,15 @@ pub(super) async fn write_tags(
 
 /// A write refused by a constraint: a slug taken, or a reference deleted, by a concurrent
 /// change since it was checked.
-pub(super) fn refusal(error: sea_orm::DbErr) -> EditError {
-    if is_unique_violation(&error) {
-        EditError::SlugTaken
-    } else if is_foreign_key_violation(&error) {
-        EditError::ReferenceGone
-    } else {
-        error.into()
-    }
+pub(super) fn refusal(error: sea_orm::DbErr) -> StoreError {
+    StoreError::from_write(error, StoreError::SlugTaken(Record::Article))
 }
 
 pub(super) async fn set_tags_visibility(
     txn: &DatabaseTransaction,
     article_id: i32,
     visible_from: Option<DateTime<Utc>>,
-) -> EditResult<()> {
+) -> StoreResult<()> {
     article_tag::Entity::update_many()
         .col_expr(article_tag::Column::VisibleFrom, Expr::value(visible_from))
         .filter(article_tag::Column::ArticleId.eq(article_id))

@@ -4,9 +4,9 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 
-use super::edit::{Reference, first_missing, refusal};
-use super::{EditError, EditResult};
+use super::edit::{first_missing, refusal};
 use crate::entity::{article, related_pin};
+use crate::error::{Record, Reference, StoreError, StoreResult};
 use crate::events::ArticleEvent;
 use crate::ids::first_occurrences;
 use crate::model::Article;
@@ -22,9 +22,9 @@ impl Store {
         id: i32,
         expected: i32,
         related: &[i32],
-    ) -> EditResult<Article> {
+    ) -> StoreResult<Article> {
         if related.contains(&id) {
-            return Err(EditError::RelatedToItself);
+            return Err(StoreError::RelatedToItself);
         }
         let related = first_occurrences(related);
         let txn = self.connection().begin().await?;
@@ -39,20 +39,20 @@ impl Store {
         let row = article::Entity::find_by_id(id)
             .one(&txn)
             .await?
-            .ok_or(EditError::NotFound)?;
+            .ok_or(StoreError::NotFound(Record::Article))?;
         if claimed.rows_affected != 1 {
             return Err(if row.revision != expected {
-                EditError::Conflict {
+                StoreError::Conflict {
                     expected,
                     current: row.revision,
                 }
             } else {
-                EditError::InTrash
+                StoreError::InTrash
             });
         }
         if let Some(missing) = first_missing::<article::Entity, _>(&txn, Some(&related)).await? {
-            return Err(EditError::Unknown {
-                kind: Reference::Related,
+            return Err(StoreError::Unknown {
+                reference: Reference::Related,
                 id: missing,
             });
         }
@@ -77,6 +77,6 @@ impl Store {
         }
         self.commit_announcing(txn, &[ArticleEvent::Updated { article_id: id }])
             .await?;
-        Ok(Article::try_from(row)?)
+        Article::try_from(row)
     }
 }

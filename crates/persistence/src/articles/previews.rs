@@ -20,7 +20,7 @@ use crate::store::Store;
 type Signer = Hmac<Sha256>;
 
 fn signer(secret: &[u8]) -> StoreResult<Signer> {
-    Signer::new_from_slice(secret).map_err(|e| StoreError::Invalid(format!("preview key: {e}")))
+    Signer::new_from_slice(secret).map_err(StoreError::PreviewKey)
 }
 
 impl Store {

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use dateline_domain::WorkflowError;
 use dateline_domain::html::SafeHtml;
 use dateline_domain::{ArticleStatus, Slug};
 use sea_orm::ActiveValue::Set;
@@ -15,12 +16,11 @@ use sea_orm::{
 
 use super::edit::{ArticleChanges, apply, existing};
 use super::workflow::{Trash, claim};
-use super::{EditError, EditResult};
 use crate::entity::{
     article, article_body, article_co_author, article_correction, article_revision, article_tag,
     author, tag,
 };
-use crate::error::StoreError;
+use crate::error::{Record, StoreError, StoreResult};
 use crate::events::ArticleEvent;
 use crate::ids::unique;
 use crate::model::{Article, Correction, Revision};
@@ -34,7 +34,7 @@ impl Store {
         expected: i32,
         number: i32,
         editor: i32,
-    ) -> EditResult<Article> {
+    ) -> StoreResult<Article> {
         let txn = self.connection().begin().await?;
         let now = stored_time(Utc::now());
         let current = claim(&txn, id, expected, Trash::Outside, now).await?;
@@ -43,7 +43,7 @@ impl Store {
             .filter(article_revision::Column::Revision.eq(number))
             .one(&txn)
             .await?
-            .ok_or(EditError::UnknownRevision(number))?;
+            .ok_or(StoreError::UnknownRevision(number))?;
         let old = Revision::try_from(old)?;
         let slug = Slug::parse(&old.slug).map_err(|_| {
             StoreError::Corrupt(format!("revision {number} of {id} has a bad slug"))
@@ -66,7 +66,7 @@ impl Store {
         let row = apply(&txn, current, changes, now).await?;
         self.finish_change(txn, &row, Some(editor), now, None)
             .await?;
-        Ok(Article::try_from(row)?)
+        Article::try_from(row)
     }
 
     /// Adds a dated public correction to a published (or archived) article. The article's
@@ -76,7 +76,7 @@ impl Store {
         id: i32,
         note: String,
         editor: i32,
-    ) -> EditResult<Correction> {
+    ) -> StoreResult<Correction> {
         let now = stored_time(Utc::now());
         let txn = self.connection().begin().await?;
         let public = [
@@ -93,11 +93,9 @@ impl Store {
         if claimed.rows_affected != 1 {
             let article = article::Entity::find_by_id(id).one(&txn).await?;
             return Err(match article {
-                None => EditError::NotFound,
-                Some(a) if a.deleted_at.is_some() => EditError::InTrash,
-                Some(_) => EditError::Workflow(
-                    "corrections are added to published articles; edit a draft instead".to_owned(),
-                ),
+                None => StoreError::NotFound(Record::Article),
+                Some(a) if a.deleted_at.is_some() => StoreError::InTrash,
+                Some(_) => StoreError::Workflow(WorkflowError::CorrectionOfUnpublished),
             });
         }
         let row = article_correction::Entity::insert(article_correction::ActiveModel {
@@ -169,7 +167,7 @@ pub(super) async fn keep_baseline(
     txn: &DatabaseTransaction,
     row: &article::Model,
     expected: i32,
-) -> EditResult<()> {
+) -> StoreResult<()> {
     let kept = article_revision::Entity::find()
         .filter(article_revision::Column::ArticleId.eq(row.id))
         .filter(article_revision::Column::Revision.eq(expected))
@@ -187,7 +185,7 @@ pub(super) async fn snapshot(
     row: &article::Model,
     user: Option<i32>,
     now: DateTime<Utc>,
-) -> EditResult<()> {
+) -> StoreResult<()> {
     snapshot_as(txn, row, row.revision, user, now).await
 }
 
@@ -198,7 +196,7 @@ pub(super) async fn snapshot_as(
     number: i32,
     user: Option<i32>,
     at: DateTime<Utc>,
-) -> EditResult<()> {
+) -> StoreResult<()> {
     let body = article_body::Entity::find_by_id(row.id)
         .one(txn)
         .await?

@@ -9,7 +9,8 @@
 //! back.
 
 use chrono::{DateTime, Utc};
-use dateline_domain::ArticleStatus;
+use dateline_domain::workflow::Change;
+use dateline_domain::{ArticleStatus, Transition};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -20,9 +21,8 @@ use sea_orm::{
 use super::edit::set_tags_visibility;
 use super::insert::visible_from;
 use super::revisions::{keep_baseline, snapshot};
-use super::{EditError, EditResult};
 use crate::entity::{article, article_tag};
-use crate::error::{StoreError, StoreResult};
+use crate::error::{Record, StoreError, StoreResult};
 use crate::events::ArticleEvent;
 use crate::model::Article;
 use crate::search::index::{Reindex, reindex};
@@ -31,25 +31,6 @@ use crate::store::{Store, stored_time};
 /// A comment ending the scheduler's polling statement, which every server runs every second
 /// whatever the traffic: instrumentation counting a request's statements leaves it out.
 pub const SCHEDULER_POLL_MARK: &str = " /* dateline: scheduler poll */";
-
-/// A move through the workflow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transition {
-    /// Ask for review; the article stays a draft.
-    SubmitForReview,
-    /// Public from now on.
-    Publish,
-    /// Public from `at`, a time still to come, published then by [`Store::publish_due`].
-    Schedule(DateTime<Utc>),
-    /// Back to draft, from published, scheduled or archived.
-    Unpublish,
-    /// Taken down, kept for the record.
-    Archive,
-    /// Into the trash, as a draft.
-    Trash,
-    /// Out of the trash.
-    Restore,
-}
 
 /// Whether an operation works on articles outside the trash or in it.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -67,76 +48,44 @@ impl Store {
         expected: i32,
         transition: Transition,
         editor: i32,
-    ) -> EditResult<Article> {
+    ) -> StoreResult<Article> {
         let txn = self.connection().begin().await?;
         let now = stored_time(Utc::now());
-        let trash = match transition {
-            Transition::Restore => Trash::Inside,
-            _ => Trash::Outside,
+        let trash = if transition.from_trash() {
+            Trash::Inside
+        } else {
+            Trash::Outside
         };
         let current = claim(&txn, id, expected, trash, now).await?;
         let from = Article::try_from(current.clone())?.status;
+        let decision = transition.decide(from, now)?;
         let mut row = current.into_active_model();
-        let mut refuse_unless = |to: ArticleStatus| {
-            if from.can_become(to) {
-                row.status = Set(to.as_str().to_owned());
-                Ok(())
-            } else {
-                Err(EditError::Workflow(format!(
-                    "a {from} article cannot become {to}"
-                )))
-            }
+        row.status = Set(decision.status.as_str().to_owned());
+        let set = |change: Change<DateTime<Utc>>, column: &mut sea_orm::ActiveValue<_>| match change
+        {
+            Change::Keep => {}
+            Change::Set(at) => *column = Set(Some(stored_time(at))),
+            Change::Clear => *column = Set(None),
         };
-        match transition {
-            Transition::SubmitForReview => {
-                if from != ArticleStatus::Draft {
-                    return Err(EditError::Workflow(
-                        "only drafts are submitted for review".to_owned(),
-                    ));
-                }
-                row.review_requested_at = Set(Some(now));
-            }
-            Transition::Publish => {
-                refuse_unless(ArticleStatus::Published)?;
-                row.published_at = Set(Some(now));
-                row.review_requested_at = Set(None);
-            }
-            Transition::Schedule(at) => {
-                refuse_unless(ArticleStatus::Scheduled)?;
-                row.published_at = Set(Some(stored_time(at)));
-                row.review_requested_at = Set(None);
-            }
-            Transition::Unpublish => {
-                if from == ArticleStatus::Draft {
-                    return Err(EditError::Workflow(format!(
-                        "a {from} article is not published"
-                    )));
-                }
-                refuse_unless(ArticleStatus::Draft)?;
-            }
-            Transition::Archive => refuse_unless(ArticleStatus::Archived)?,
-            Transition::Trash => {
-                row.status = Set(ArticleStatus::Draft.as_str().to_owned());
-                row.deleted_at = Set(Some(now));
-            }
-            Transition::Restore => row.deleted_at = Set(None),
-        }
-        if transition != Transition::SubmitForReview {
+        set(decision.published_at, &mut row.published_at);
+        set(decision.review_requested_at, &mut row.review_requested_at);
+        set(decision.deleted_at, &mut row.deleted_at);
+        if decision.status_changed {
             row.status_changed_at = Set(Some(now));
         }
         let row = row.update(&txn).await?;
-        let went_public = (transition == Transition::Publish).then_some(now);
+        let went_public = decision.went_public;
         let status = Article::try_from(row.clone())?.status;
         set_tags_visibility(&txn, id, visible_from(status, row.published_at)).await?;
         self.finish_change(txn, &row, Some(editor), now, went_public)
             .await?;
-        Ok(Article::try_from(row)?)
+        Article::try_from(row)
     }
 
     /// Publishes every scheduled article whose time has come, and returns their ids. Each
     /// article is claimed by a conditional update in its own transaction, so with several
     /// servers running this at once every article is published exactly once.
-    pub async fn publish_due(&self, now: DateTime<Utc>) -> EditResult<Vec<i32>> {
+    pub async fn publish_due(&self, now: DateTime<Utc>) -> StoreResult<Vec<i32>> {
         let scheduled = ArticleStatus::Scheduled.as_str();
         let mut poll = article::Entity::find()
             .select_only()
@@ -168,7 +117,7 @@ impl Store {
 
     /// Publishes scheduled article `id` if it is still due at `now` and no other server has
     /// published it meanwhile; says whether this call did.
-    pub(super) async fn publish_scheduled(&self, id: i32, now: DateTime<Utc>) -> EditResult<bool> {
+    pub(super) async fn publish_scheduled(&self, id: i32, now: DateTime<Utc>) -> StoreResult<bool> {
         let scheduled = ArticleStatus::Scheduled.as_str();
         let now = stored_time(now);
         let txn = self.connection().begin().await?;
@@ -194,7 +143,7 @@ impl Store {
         let row = article::Entity::find_by_id(id)
             .one(&txn)
             .await?
-            .ok_or(EditError::NotFound)?;
+            .ok_or(StoreError::NotFound(Record::Article))?;
         set_tags_visibility(
             &txn,
             id,
@@ -215,7 +164,7 @@ impl Store {
         editor: Option<i32>,
         now: DateTime<Utc>,
         published_at: Option<DateTime<Utc>>,
-    ) -> EditResult<()> {
+    ) -> StoreResult<()> {
         snapshot(&txn, row, editor, now).await?;
         reindex(&txn, Reindex::Articles(&[row.id])).await?;
         let events = ArticleEvent::of_change(row.id, row.section_id, published_at);
@@ -246,7 +195,7 @@ impl Store {
             .exec(&txn)
             .await?;
         if updated.rows_affected != 1 {
-            return Err(StoreError::Invalid(format!("no article {article_id}")));
+            return Err(StoreError::NotFound(Record::Article));
         }
         article_tag::Entity::update_many()
             .col_expr(
@@ -270,7 +219,7 @@ pub(super) async fn claim(
     expected: i32,
     trash: Trash,
     now: DateTime<Utc>,
-) -> EditResult<article::Model> {
+) -> StoreResult<article::Model> {
     let in_trash = match trash {
         Trash::Outside => article::Column::DeletedAt.is_null(),
         Trash::Inside => article::Column::DeletedAt.is_not_null(),
@@ -288,16 +237,16 @@ pub(super) async fn claim(
         .await?;
     let row = article::Entity::find_by_id(id).one(txn).await?;
     match row {
-        None => Err(EditError::NotFound),
+        None => Err(StoreError::NotFound(Record::Article)),
         Some(row) if claimed.rows_affected == 1 => {
             keep_baseline(txn, &row, expected).await?;
             Ok(row)
         }
-        Some(row) if row.revision != expected => Err(EditError::Conflict {
+        Some(row) if row.revision != expected => Err(StoreError::Conflict {
             expected,
             current: row.revision,
         }),
-        Some(_) if trash == Trash::Outside => Err(EditError::InTrash),
-        Some(_) => Err(EditError::NotInTrash),
+        Some(_) if trash == Trash::Outside => Err(StoreError::InTrash),
+        Some(_) => Err(StoreError::NotInTrash),
     }
 }

@@ -12,11 +12,11 @@ use sea_orm::{
     QueryFilter, QueryOrder, TransactionTrait,
 };
 
-use super::{DeskResult, claim, refusal, refuse_in_use, slug_free};
+use super::{claim, refusal, refuse_in_use, slug_free};
 use crate::articles::read::slug_redirect_kind;
 use crate::articles::visible;
 use crate::entity::{article, article_co_author, author, user};
-use crate::error::StoreResult;
+use crate::error::{Record, StoreResult};
 use crate::ids::unique;
 use crate::model::Author;
 use crate::page::{NameKey, Page, PageArgs, finish, window};
@@ -196,7 +196,7 @@ impl Store {
     }
 
     /// Creates an author profile.
-    pub async fn create_author(&self, new: NewAuthor) -> DeskResult<Author> {
+    pub async fn create_author(&self, new: NewAuthor) -> StoreResult<Author> {
         let db = self.connection();
         slug_free::<author::Entity, _>(db, author::Column::Slug, &new.slug, None).await?;
         let row = author::ActiveModel {
@@ -211,12 +211,12 @@ impl Store {
         let row = author::Entity::insert(row)
             .exec_with_returning(db)
             .await
-            .map_err(refusal)?;
+            .map_err(refusal::<author::Entity>)?;
         Ok(Author::from(row))
     }
 
     /// Changes an author profile.
-    pub async fn update_author(&self, id: i32, changes: AuthorChanges) -> DeskResult<Author> {
+    pub async fn update_author(&self, id: i32, changes: AuthorChanges) -> StoreResult<Author> {
         let txn = self.connection().begin().await?;
         let current = claim::<author::Entity>(&txn, id).await?;
         let mut row = current.clone().into_active_model();
@@ -237,7 +237,7 @@ impl Store {
         if let Some(avatar_url) = changes.avatar_url {
             row.avatar_url = Set(avatar_url);
         }
-        let row = row.update(&txn).await.map_err(refusal)?;
+        let row = row.update(&txn).await.map_err(refusal::<author::Entity>)?;
         if renamed.is_some() {
             reindex(&txn, Reindex::ByAuthor(id)).await?;
         }
@@ -247,7 +247,7 @@ impl Store {
 
     /// Deletes an author profile that no article (in the trash or not) bylines, as author
     /// or co-author, and no staff account writes as.
-    pub async fn delete_author(&self, id: i32) -> DeskResult<()> {
+    pub async fn delete_author(&self, id: i32) -> StoreResult<()> {
         let txn = self.connection().begin().await?;
         claim::<author::Entity>(&txn, id).await?;
         let co_written = Query::select()
@@ -267,7 +267,7 @@ impl Store {
             .filter(user::Column::AuthorId.eq(id))
             .count(&txn)
             .await?;
-        refuse_in_use(articles, accounts)?;
+        refuse_in_use(Record::Author, articles, accounts)?;
         drop_slug_history(&txn, slug_redirect_kind::AUTHOR, id).await?;
         author::Entity::delete_by_id(id).exec(&txn).await?;
         txn.commit().await?;

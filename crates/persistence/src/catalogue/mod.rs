@@ -25,7 +25,7 @@ use sea_orm::{
 };
 
 use crate::entity::{author, section, source, tag};
-use crate::error::{StoreError, is_unique_violation};
+use crate::error::{Record, StoreError, StoreResult};
 
 pub use authors::{AuthorChanges, NewAuthor};
 pub(crate) use section_tree::SectionCache;
@@ -34,39 +34,10 @@ pub use sections::{NewSection, SectionChanges};
 pub use sources::{NewSource, SourceChanges};
 pub use tags::TagChanges;
 
-/// Why a change to the catalogue was refused. Nothing of it was written.
-#[derive(Debug, thiserror::Error)]
-pub enum DeskError {
-    #[error("no such record")]
-    NotFound,
-    #[error("another record of this kind has this slug")]
-    SlugTaken,
-    #[error("the slug {0:?} belongs to another page of the site")]
-    Reserved(String),
-    #[error("there is no {field} with id {id}")]
-    Unknown { field: &'static str, id: i32 },
-    #[error("a section cannot move under itself or one of its subsections")]
-    Cycle,
-    #[error("a tag cannot be merged into itself")]
-    SameTag,
-    /// `articles` counts every article, in the trash or not; `dependents` the other records
-    /// in the way: subsections of a section, staff accounts of an author profile.
-    #[error("still used by {articles} articles and {dependents} other records")]
-    InUse { articles: u64, dependents: u64 },
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl From<DbErr> for DeskError {
-    fn from(error: DbErr) -> Self {
-        Self::Store(error.into())
-    }
-}
-
-pub(super) type DeskResult<T> = Result<T, DeskError>;
-
 /// The catalogue's tables, for the helpers they share.
 pub(super) trait Catalogue: EntityTrait {
+    /// What errors call it.
+    const RECORD: Record;
     /// The primary key.
     const ID: Self::Column;
     /// A column a claim rewrites with its own value.
@@ -74,44 +45,53 @@ pub(super) trait Catalogue: EntityTrait {
 }
 
 impl Catalogue for section::Entity {
+    const RECORD: Record = Record::Section;
     const ID: section::Column = section::Column::Id;
     const TOUCH: section::Column = section::Column::Position;
 }
 
 impl Catalogue for tag::Entity {
+    const RECORD: Record = Record::Tag;
     const ID: tag::Column = tag::Column::Id;
     const TOUCH: tag::Column = tag::Column::Name;
 }
 
 impl Catalogue for source::Entity {
+    const RECORD: Record = Record::Source;
     const ID: source::Column = source::Column::Id;
     const TOUCH: source::Column = source::Column::Name;
 }
 
 impl Catalogue for author::Entity {
+    const RECORD: Record = Record::Author;
     const ID: author::Column = author::Column::Id;
     const TOUCH: author::Column = author::Column::Name;
+}
+
+/// A write's failure: a unique violation is a slug another row of `E` took meanwhile.
+pub(super) fn refusal<E: Catalogue>(error: DbErr) -> StoreError {
+    StoreError::from_write(error, StoreError::SlugTaken(E::RECORD))
 }
 
 /// Claims row `id` of `E` for this transaction (see the module's notes) and returns it.
 pub(super) async fn claim<E: Catalogue>(
     txn: &DatabaseTransaction,
     id: i32,
-) -> DeskResult<E::Model> {
+) -> StoreResult<E::Model> {
     let touched = E::update_many()
         .col_expr(E::TOUCH, Expr::col(E::TOUCH))
         .filter(E::ID.eq(id))
         .exec(txn)
         .await?;
     if touched.rows_affected == 0 {
-        return Err(DeskError::NotFound);
+        return Err(StoreError::NotFound(E::RECORD));
     }
     E::find()
         .filter(E::ID.eq(id))
         .lock_exclusive()
         .one(txn)
         .await?
-        .ok_or(DeskError::NotFound)
+        .ok_or(StoreError::NotFound(E::RECORD))
 }
 
 /// Refuses a slug another row of `E` has.
@@ -120,7 +100,7 @@ pub(super) async fn slug_free<E, C>(
     slug_column: E::Column,
     slug: &Slug,
     except: Option<i32>,
-) -> DeskResult<()>
+) -> StoreResult<()>
 where
     E: Catalogue,
     E::Model: Sync,
@@ -131,34 +111,26 @@ where
         taken = taken.filter(E::ID.ne(id));
     }
     if taken.count(db).await? > 0 {
-        return Err(DeskError::SlugTaken);
+        return Err(StoreError::SlugTaken(E::RECORD));
     }
     Ok(())
 }
 
-pub(super) fn refuse_reserved(slug: &Slug) -> DeskResult<()> {
+pub(super) fn refuse_reserved(slug: &Slug) -> StoreResult<()> {
     if RESERVED_SECTION_SLUGS.contains(&slug.as_str()) {
-        return Err(DeskError::Reserved(slug.to_string()));
+        return Err(StoreError::Reserved(slug.clone()));
     }
     Ok(())
 }
 
-pub(super) fn refuse_in_use(articles: u64, dependents: u64) -> DeskResult<()> {
+pub(super) fn refuse_in_use(record: Record, articles: u64, dependents: u64) -> StoreResult<()> {
     if articles == 0 && dependents == 0 {
         Ok(())
     } else {
-        Err(DeskError::InUse {
+        Err(StoreError::InUse {
+            record,
             articles,
             dependents,
         })
-    }
-}
-
-/// A write's failure: a unique violation is a slug another row took meanwhile.
-pub(super) fn refusal(error: DbErr) -> DeskError {
-    if is_unique_violation(&error) {
-        DeskError::SlugTaken
-    } else {
-        error.into()
     }
 }

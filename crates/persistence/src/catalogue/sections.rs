@@ -14,10 +14,10 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use super::{DeskError, DeskResult, claim, refusal, refuse_in_use, refuse_reserved, slug_free};
+use super::{claim, refusal, refuse_in_use, refuse_reserved, slug_free};
 use crate::articles::read::slug_redirect_kind;
 use crate::entity::{article, section};
-use crate::error::{StoreError, StoreResult, is_foreign_key_violation};
+use crate::error::{Record, Reference, StoreError, StoreResult, is_foreign_key_violation};
 use crate::events::ArticleEvent;
 use crate::model::Section;
 use crate::slug_history::{drop_slug_history, forget_former_slug, record_former_slug};
@@ -50,7 +50,7 @@ pub struct SectionChanges {
 
 impl Store {
     /// Creates a section.
-    pub async fn create_section(&self, new: NewSection) -> DeskResult<Section> {
+    pub async fn create_section(&self, new: NewSection) -> StoreResult<Section> {
         refuse_reserved(&new.slug)?;
         let db = self.connection();
         slug_free::<section::Entity, _>(db, section::Column::Slug, &new.slug, None).await?;
@@ -77,7 +77,7 @@ impl Store {
             Err(e) if is_foreign_key_violation(&e) => {
                 return Err(unknown_parent(new.parent_id.unwrap_or_default()));
             }
-            Err(e) => return Err(refusal(e)),
+            Err(e) => return Err(refusal::<section::Entity>(e)),
         };
         forget_former_slug(&txn, slug_redirect_kind::SECTION, &new.slug).await?;
         self.commit_announcing(txn, &[ArticleEvent::SectionsChanged])
@@ -87,7 +87,7 @@ impl Store {
 
     /// Changes a section, moves it in the tree, or both. A new slug leaves the old one
     /// redirecting to the section.
-    pub async fn update_section(&self, id: i32, changes: SectionChanges) -> DeskResult<Section> {
+    pub async fn update_section(&self, id: i32, changes: SectionChanges) -> StoreResult<Section> {
         let txn = self.connection().begin().await?;
         if changes.parent_id.is_some() {
             claim_tree(&txn).await?;
@@ -125,7 +125,7 @@ impl Store {
         if let Some(position) = changes.position {
             row.position = Set(position);
         }
-        let row = row.update(&txn).await.map_err(refusal)?;
+        let row = row.update(&txn).await.map_err(refusal::<section::Entity>)?;
         self.commit_announcing(txn, &[ArticleEvent::SectionsChanged])
             .await?;
         Ok(Section::from(row))
@@ -133,7 +133,7 @@ impl Store {
 
     /// Deletes a section no article (in the trash or not) is filed under and no section
     /// sits under, with its former slugs.
-    pub async fn delete_section(&self, id: i32) -> DeskResult<()> {
+    pub async fn delete_section(&self, id: i32) -> StoreResult<()> {
         let txn = self.connection().begin().await?;
         claim::<section::Entity>(&txn, id).await?;
         let articles = article::Entity::find()
@@ -144,7 +144,7 @@ impl Store {
             .filter(section::Column::ParentId.eq(id))
             .count(&txn)
             .await?;
-        refuse_in_use(articles, children)?;
+        refuse_in_use(Record::Section, articles, children)?;
         drop_slug_history(&txn, slug_redirect_kind::SECTION, id).await?;
         section::Entity::delete_by_id(id).exec(&txn).await?;
         self.commit_announcing(txn, &[ArticleEvent::SectionsChanged])
@@ -172,7 +172,7 @@ impl Store {
 /// Claims every section, before any one of them. A move reads the whole tree to refuse
 /// loops; two moves that each read the tree as it was could close one between them (A under
 /// B, B under A), so moves take turns. Sections are few and rarely moved.
-pub(super) async fn claim_tree(txn: &DatabaseTransaction) -> DeskResult<()> {
+pub(super) async fn claim_tree(txn: &DatabaseTransaction) -> StoreResult<()> {
     section::Entity::update_many()
         .col_expr(
             section::Column::Position,
@@ -185,7 +185,7 @@ pub(super) async fn claim_tree(txn: &DatabaseTransaction) -> DeskResult<()> {
 
 /// Refuses to put section `id` under `parent`: `parent` must exist and be neither `id` nor
 /// below it.
-pub(super) async fn check_move(txn: &DatabaseTransaction, id: i32, parent: i32) -> DeskResult<()> {
+pub(super) async fn check_move(txn: &DatabaseTransaction, id: i32, parent: i32) -> StoreResult<()> {
     let parents: HashMap<i32, Option<i32>> = section::Entity::find()
         .select_only()
         .column(section::Column::Id)
@@ -203,18 +203,20 @@ pub(super) async fn check_move(txn: &DatabaseTransaction, id: i32, parent: i32) 
     for _ in 0..=parents.len() {
         match at {
             None => return Ok(()),
-            Some(ancestor) if ancestor == id => return Err(DeskError::Cycle),
+            Some(ancestor) if ancestor == id => return Err(StoreError::Cycle),
             Some(ancestor) => at = parents.get(&ancestor).copied().flatten(),
         }
     }
-    Err(StoreError::Corrupt(format!("the sections above {parent} form a loop")).into())
+    Err(StoreError::Corrupt(format!(
+        "the sections above {parent} form a loop"
+    )))
 }
 
 /// The position after the last section under `parent` (or at the top level).
 pub(super) async fn next_position<C: ConnectionTrait>(
     db: &C,
     parent: Option<i32>,
-) -> DeskResult<i32> {
+) -> StoreResult<i32> {
     let siblings = match parent {
         Some(id) => section::Column::ParentId.eq(id),
         None => section::Column::ParentId.is_null(),
@@ -229,9 +231,9 @@ pub(super) async fn next_position<C: ConnectionTrait>(
     Ok(last.flatten().map_or(0, |p| p.saturating_add(1)))
 }
 
-pub(super) fn unknown_parent(id: i32) -> DeskError {
-    DeskError::Unknown {
-        field: "parent",
+pub(super) fn unknown_parent(id: i32) -> StoreError {
+    StoreError::Unknown {
+        reference: Reference::Parent,
         id,
     }
 }

@@ -8,9 +8,9 @@ use sea_orm::{
     QueryFilter, TransactionTrait,
 };
 
-use super::{DeskResult, claim, refuse_in_use};
+use super::{claim, refuse_in_use};
 use crate::entity::{article, source};
-use crate::error::StoreResult;
+use crate::error::{Record, StoreResult};
 use crate::ids::unique;
 use crate::model::Source;
 use crate::store::Store;
@@ -40,7 +40,7 @@ impl Store {
     }
 
     /// Creates a source.
-    pub async fn create_source(&self, new: NewSource) -> DeskResult<Source> {
+    pub async fn create_source(&self, new: NewSource) -> StoreResult<Source> {
         let row = source::ActiveModel {
             id: NotSet,
             name: Set(new.name),
@@ -53,7 +53,7 @@ impl Store {
     }
 
     /// Changes a source's name or website.
-    pub async fn update_source(&self, id: i32, changes: SourceChanges) -> DeskResult<Source> {
+    pub async fn update_source(&self, id: i32, changes: SourceChanges) -> StoreResult<Source> {
         let txn = self.connection().begin().await?;
         let mut row = claim::<source::Entity>(&txn, id).await?.into_active_model();
         if let Some(name) = changes.name {
@@ -68,14 +68,14 @@ impl Store {
     }
 
     /// Deletes a source no article (in the trash or not) is credited to.
-    pub async fn delete_source(&self, id: i32) -> DeskResult<()> {
+    pub async fn delete_source(&self, id: i32) -> StoreResult<()> {
         let txn = self.connection().begin().await?;
         claim::<source::Entity>(&txn, id).await?;
         let articles = article::Entity::find()
             .filter(article::Column::SourceId.eq(id))
             .count(&txn)
             .await?;
-        refuse_in_use(articles, 0)?;
+        refuse_in_use(Record::Source, articles, 0)?;
         source::Entity::delete_by_id(id).exec(&txn).await?;
         txn.commit().await?;
         Ok(())

@@ -12,10 +12,10 @@ use sea_orm::{
     QueryFilter, QueryOrder, TransactionTrait,
 };
 
-use super::{DeskError, DeskResult, claim, refusal, refuse_in_use, slug_free};
+use super::{claim, refusal, refuse_in_use, slug_free};
 use crate::articles::read::slug_redirect_kind;
 use crate::entity::{article_tag, tag};
-use crate::error::{StoreError, StoreResult};
+use crate::error::{Record, Reference, StoreError, StoreResult};
 use crate::ids::unique;
 use crate::model::Tag;
 use crate::page::{NameKey, Page, PageArgs, finish, window};
@@ -157,7 +157,7 @@ impl Store {
     }
 
     /// Creates a tag.
-    pub async fn create_tag(&self, slug: Slug, name: String) -> DeskResult<Tag> {
+    pub async fn create_tag(&self, slug: Slug, name: String) -> StoreResult<Tag> {
         let db = self.connection();
         slug_free::<tag::Entity, _>(db, tag::Column::Slug, &slug, None).await?;
         let row = tag::ActiveModel {
@@ -168,12 +168,12 @@ impl Store {
         let row = tag::Entity::insert(row)
             .exec_with_returning(db)
             .await
-            .map_err(refusal)?;
+            .map_err(refusal::<tag::Entity>)?;
         Ok(Tag::from(row))
     }
 
     /// Changes a tag's slug or name.
-    pub async fn update_tag(&self, id: i32, changes: TagChanges) -> DeskResult<Tag> {
+    pub async fn update_tag(&self, id: i32, changes: TagChanges) -> StoreResult<Tag> {
         let txn = self.connection().begin().await?;
         let current = claim::<tag::Entity>(&txn, id).await?;
         let mut row = current.clone().into_active_model();
@@ -188,7 +188,7 @@ impl Store {
         if let Some(name) = renamed.clone() {
             row.name = Set(name);
         }
-        let row = row.update(&txn).await.map_err(refusal)?;
+        let row = row.update(&txn).await.map_err(refusal::<tag::Entity>)?;
         if renamed.is_some() {
             reindex(&txn, Reindex::ByTag(id)).await?;
         }
@@ -197,14 +197,14 @@ impl Store {
     }
 
     /// Deletes a tag no article carries.
-    pub async fn delete_tag(&self, id: i32) -> DeskResult<()> {
+    pub async fn delete_tag(&self, id: i32) -> StoreResult<()> {
         let txn = self.connection().begin().await?;
         claim::<tag::Entity>(&txn, id).await?;
         let articles = article_tag::Entity::find()
             .filter(article_tag::Column::TagId.eq(id))
             .count(&txn)
             .await?;
-        refuse_in_use(articles, 0)?;
+        refuse_in_use(Record::Tag, articles, 0)?;
         drop_slug_history(&txn, slug_redirect_kind::TAG, id).await?;
         tag::Entity::delete_by_id(id).exec(&txn).await?;
         txn.commit().await?;
@@ -215,9 +215,9 @@ impl Store {
     /// returns the target. An article that carried both keeps the target's link, at the
     /// target's place in its order; a moved link keeps its place and visibility, which
     /// belong to the article, not the tag.
-    pub async fn merge_tags(&self, source_id: i32, target_id: i32) -> DeskResult<Tag> {
+    pub async fn merge_tags(&self, source_id: i32, target_id: i32) -> StoreResult<Tag> {
         if source_id == target_id {
-            return Err(DeskError::SameTag);
+            return Err(StoreError::SameTag);
         }
         let txn = self.connection().begin().await?;
         // In id order, so that two merges of the same pair wait for each other rather than
@@ -226,9 +226,13 @@ impl Store {
         ids.sort_unstable();
         let (mut source, mut target) = (None, None);
         for id in ids {
-            let field = if id == source_id { "source" } else { "target" };
+            let reference = if id == source_id {
+                Reference::MergedTag
+            } else {
+                Reference::MergeTarget
+            };
             let row = claim::<tag::Entity>(&txn, id).await.map_err(|e| match e {
-                DeskError::NotFound => DeskError::Unknown { field, id },
+                StoreError::NotFound(_) => StoreError::Unknown { reference, id },
                 e => e,
             })?;
             if id == target_id {
@@ -238,7 +242,7 @@ impl Store {
             }
         }
         let (Some(source), Some(target)) = (source, target) else {
-            return Err(DeskError::NotFound);
+            return Err(StoreError::NotFound(Record::Tag));
         };
         article_tag::Entity::delete_many()
             .filter(article_tag::Column::TagId.eq(source_id))

@@ -111,17 +111,17 @@ pub enum DemoOutcome {
 fn lookup(ids: &HashMap<String, i32>, what: &str, key: &str) -> StoreResult<i32> {
     ids.get(key)
         .copied()
-        .ok_or_else(|| StoreError::Invalid(format!("demo {what} {key:?} does not exist")))
+        .ok_or_else(|| StoreError::SampleData(format!("demo {what} {key:?} does not exist")))
 }
 
 fn slug(value: &str) -> StoreResult<Slug> {
-    Slug::parse(value).map_err(|e| StoreError::Invalid(format!("demo slug {value:?}: {e}")))
+    Slug::parse(value).map_err(|e| StoreError::SampleData(format!("demo slug {value:?}: {e}")))
 }
 
 /// A section slug must also leave the paths of other pages free (`/tag/…`, `/author/…`).
 fn section_slug(value: &str) -> StoreResult<Slug> {
     if dateline_domain::route::RESERVED_SECTION_SLUGS.contains(&value) {
-        return Err(StoreError::Invalid(format!(
+        return Err(StoreError::SampleData(format!(
             "demo section slug {value:?} is reserved"
         )));
     }
@@ -135,7 +135,7 @@ impl Store {
             return Ok(DemoOutcome::NotEmpty);
         }
         let newsroom: Newsroom = serde_json::from_str(NEWSROOM)
-            .map_err(|e| StoreError::Invalid(format!("demo content does not parse: {e}")))?;
+            .map_err(|e| StoreError::SampleData(format!("demo content does not parse: {e}")))?;
         let now = Utc::now();
         let txn = self.connection().begin().await?;
         let articles = load(&txn, newsroom, now).await?;
@@ -217,7 +217,7 @@ async fn load<C: ConnectionTrait>(
             .status
             .to_ascii_lowercase()
             .parse()
-            .map_err(|e| StoreError::Invalid(format!("demo article {}: {e}", a.slug)))?;
+            .map_err(|e| StoreError::SampleData(format!("demo article {}: {e}", a.slug)))?;
         // Whole microseconds, as both databases store them.
         let published_at = a
             .published_hours_ago
