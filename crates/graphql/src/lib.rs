@@ -5,6 +5,32 @@
 //! never cross requests, and passes the [`gate::Gate`] (limits, persisted queries) before
 //! it runs. Resolvers talk to `dateline-persistence` only and report failures as
 //! [`error::ApiError`], which becomes a GraphQL error with an `extensions.code`.
+//!
+//! # Layout
+//!
+//! Each family of things lives in one place:
+//!
+//! * This file: [`Api`] (building the schema, admitting and running a request, catching a
+//!   panic), [`prepare_request`] and [`authenticate`].
+//! * `query`, `subscription` and [`mutation`]: the three roots. `mutation/` holds one file per
+//!   group of mutations (`articles` with its inputs in `article_inputs`, `desk`, `session`),
+//!   `payload` (the `Payload` trait and the `payload!` macro every object-or-`userErrors`
+//!   payload is declared with) and [`mutation::user_error`].
+//! * [`types`]: the schema's object types, one file per family (`Article`, `Author`,
+//!   `Section`, `Tag`, `Source`, the editorial types, `Node`, `Route`, related stories,
+//!   search). `types/connection.rs` holds the article, author and tag connections and
+//!   `article_connection`, through which every `articles` field is answered.
+//! * [`pagination`]: the machinery every connection is built on: the Relay arguments
+//!   (`Window`), cursors, page-size limits, the complexity of a connection field, `PageInfo`
+//!   and the page of edges (`Edges`, `edge!`).
+//! * `loaders`: the per-request dataloaders, one `store_loaders!` line per batch read.
+//! * [`scope`]: what one request carries (viewer, permissions, clock, loaders, section tree).
+//! * [`error`]: [`error::ApiError`] and the mapping of every error to its `extensions.code`.
+//! * [`gate`], [`limits`] and [`persisted`]: admission before a request runs (its shape and
+//!   size, persisted queries, introspection).
+//! * `pipeline`: the extension websocket executions run through; `order`: answers in the
+//!   field order their query asked for.
+//! * [`sign_in`]: the throttle on password guessing; `id`: Relay global ids.
 
 pub mod error;
 pub mod gate;

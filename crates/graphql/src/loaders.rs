@@ -86,12 +86,16 @@ impl Loaders {
     }
 }
 
-/// Declares a loader of `$value`s by `i32` key that reads a whole batch with one store
-/// call: `|store, keys| call` for a loader that holds only the store, or
-/// `|store, keys, field| call` with `$name(field: Type)` for one that also holds what the
+/// Declares loaders of values by `i32` key that read a whole batch with one store call:
+/// `Name => Value, |store, keys| call;` for a loader that holds only the store, or
+/// `Name(field: Type) => Value, |store, keys, field| call;` for one that also holds what the
 /// reader may see (`field` is passed to the call by value).
-macro_rules! store_loader {
-    ($(#[$meta:meta])* $name:ident => $value:ty, |$store:ident, $keys:ident| $read:expr) => {
+macro_rules! store_loaders {
+    () => {};
+    (
+        $(#[$meta:meta])* $name:ident => $value:ty, |$store:ident, $keys:ident| $read:expr;
+        $($rest:tt)*
+    ) => {
         $(#[$meta])*
         pub struct $name(Store);
 
@@ -104,10 +108,13 @@ macro_rules! store_loader {
                 $read.await
             }
         }
+
+        store_loaders!($($rest)*);
     };
     (
         $(#[$meta:meta])* $name:ident($field:ident: $field_ty:ty) => $value:ty,
-        |$store:ident, $keys:ident, $with:ident| $read:expr
+        |$store:ident, $keys:ident, $with:ident| $read:expr;
+        $($rest:tt)*
     ) => {
         $(#[$meta])*
         pub struct $name {
@@ -124,56 +131,38 @@ macro_rules! store_loader {
                 $read.await
             }
         }
+
+        store_loaders!($($rest)*);
     };
 }
 
-store_loader!(
+store_loaders! {
     /// Articles by id, as far as the reader may see them.
     ArticleLoader(visibility: Visibility) => Article,
-    |store, keys, visibility| store.articles_by_ids(visibility, keys)
-);
-store_loader!(
+        |store, keys, visibility| store.articles_by_ids(visibility, keys);
     /// Article bodies, by article id.
-    BodyLoader => ArticleBody, |store, keys| store.article_bodies(keys)
-);
-store_loader!(
+    BodyLoader => ArticleBody, |store, keys| store.article_bodies(keys);
     /// Authors by id.
-    AuthorLoader => Author, |store, keys| store.authors_by_ids(keys)
-);
-store_loader!(
+    AuthorLoader => Author, |store, keys| store.authors_by_ids(keys);
     /// Authors by id, as far as the reader may find them.
     ListedAuthorLoader(visibility: CatalogVisibility) => Author,
-    |store, keys, visibility| store.listed_authors_by_ids(visibility, keys)
-);
-store_loader!(
+        |store, keys, visibility| store.listed_authors_by_ids(visibility, keys);
     /// An article's co-authors, by article id.
-    CoAuthorsLoader => Vec<Author>, |store, keys| store.co_authors_of_articles(keys)
-);
-store_loader!(
+    CoAuthorsLoader => Vec<Author>, |store, keys| store.co_authors_of_articles(keys);
     /// Sources by id.
-    SourceLoader => Source, |store, keys| store.sources_by_ids(keys)
-);
-store_loader!(
+    SourceLoader => Source, |store, keys| store.sources_by_ids(keys);
     /// Tags by id.
-    TagLoader => Tag, |store, keys| store.tags_by_ids(keys)
-);
-store_loader!(
+    TagLoader => Tag, |store, keys| store.tags_by_ids(keys);
     /// Tags by id, as far as the reader may find them.
     ListedTagLoader(visibility: CatalogVisibility) => Tag,
-    |store, keys, visibility| store.listed_tags_by_ids(visibility, keys)
-);
-store_loader!(
+        |store, keys, visibility| store.listed_tags_by_ids(visibility, keys);
     /// An article's tags, by article id.
-    TagsOfArticleLoader => Vec<Tag>, |store, keys| store.tags_of_articles(keys)
-);
-store_loader!(
+    TagsOfArticleLoader => Vec<Tag>, |store, keys| store.tags_of_articles(keys);
     /// An article's corrections, oldest first, by article id.
-    CorrectionsLoader => Vec<Correction>, |store, keys| store.corrections_of(keys)
-);
-store_loader!(
+    CorrectionsLoader => Vec<Correction>, |store, keys| store.corrections_of(keys);
     /// Staff accounts by id (for revision and ownership fields, which only staff read).
-    UserLoader => User, |store, keys| store.users_by_ids(keys)
-);
+    UserLoader => User, |store, keys| store.users_by_ids(keys);
+}
 
 /// What to rank related stories for: one article (with its tags and section name) and how
 /// many stories it shows. Keys are equal when they ask the same of the same article.

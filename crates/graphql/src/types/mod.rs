@@ -1,4 +1,5 @@
-//! The schema's object types, one file each, mirroring what a news page shows.
+//! The schema's object types, one file each, mirroring what a news page shows, and the
+//! connections that list them (`connection`, and `search` for search results).
 
 pub(crate) mod article;
 mod author;
