@@ -7,6 +7,7 @@
 
 pub mod html;
 pub mod input;
+pub mod model;
 pub mod related;
 pub mod role;
 pub mod route;

@@ -41,6 +41,13 @@ impl Slug {
         Ok(Self(input.to_owned()))
     }
 
+    /// A slug read back from storage, which only ever receives parsed slugs: it is not
+    /// checked again (debug builds do check it).
+    pub fn from_stored(stored: String) -> Self {
+        debug_assert!(Self::parse(&stored).is_ok(), "stored slug {stored:?}");
+        Self(stored)
+    }
+
     /// Derives a slug from free text such as a headline: ASCII letters and digits are kept,
     /// everything else separates words. Returns `None` when nothing usable remains.
     pub fn from_text(text: &str) -> Option<Self> {
@@ -70,6 +77,14 @@ impl Slug {
 impl fmt::Display for Slug {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+impl std::ops::Deref for Slug {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
     }
 }
 

@@ -138,12 +138,12 @@ mod tests {
     use ArticleStatus::*;
 
     fn now() -> DateTime<Utc> {
-        DateTime::from_timestamp(1_700_000_000, 0).unwrap()
+        DateTime::from_timestamp(1_700_000_000, 0).expect("a valid time")
     }
 
     #[test]
     fn publishing_a_draft_makes_it_public_now_and_ends_its_review() {
-        let d = Transition::Publish.decide(Draft, now()).unwrap();
+        let d = Transition::Publish.decide(Draft, now()).expect("allowed");
         assert_eq!(d.status, Published);
         assert_eq!(d.published_at, Change::Set(now()));
         assert_eq!(d.review_requested_at, Change::Clear);
@@ -152,34 +152,40 @@ mod tests {
 
     #[test]
     fn refusals_say_why() {
-        let archived = Transition::Publish.decide(Archived, now()).unwrap_err();
+        let archived = Transition::Publish
+            .decide(Archived, now())
+            .expect_err("refused");
         assert_eq!(
             archived.to_string(),
             "a archived article cannot become published"
         );
         let review = Transition::SubmitForReview
             .decide(Published, now())
-            .unwrap_err();
+            .expect_err("refused");
         assert_eq!(review, WorkflowError::NotADraft);
-        let draft = Transition::Unpublish.decide(Draft, now()).unwrap_err();
+        let draft = Transition::Unpublish
+            .decide(Draft, now())
+            .expect_err("refused");
         assert_eq!(draft.to_string(), "a draft article is not published");
     }
 
     #[test]
     fn a_review_request_changes_no_status() {
-        let d = Transition::SubmitForReview.decide(Draft, now()).unwrap();
+        let d = Transition::SubmitForReview
+            .decide(Draft, now())
+            .expect("allowed");
         assert_eq!((d.status, d.status_changed), (Draft, false));
         assert_eq!(d.review_requested_at, Change::Set(now()));
     }
 
     #[test]
     fn trashing_makes_a_draft_and_restoring_keeps_the_status() {
-        let trashed = Transition::Trash.decide(Published, now()).unwrap();
+        let trashed = Transition::Trash.decide(Published, now()).expect("allowed");
         assert_eq!(
             (trashed.status, trashed.deleted_at),
             (Draft, Change::Set(now()))
         );
-        let restored = Transition::Restore.decide(Draft, now()).unwrap();
+        let restored = Transition::Restore.decide(Draft, now()).expect("allowed");
         assert_eq!(
             (restored.status, restored.deleted_at),
             (Draft, Change::Clear)

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use chrono::{DateTime, Utc};
-use dateline_persistence::model::{Article, ArticleBody, Author, Correction, Source, Tag, User};
+use dateline_domain::model::{Article, ArticleBody, Author, Correction, Source, Tag, User};
 use dateline_persistence::{
     CatalogVisibility, RelatedArticle, RelatedRequest, Store, StoreError, Visibility,
 };

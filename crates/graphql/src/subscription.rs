@@ -16,8 +16,9 @@ use std::time::Duration;
 use async_graphql::extensions::{ExtensionContext, NextExecute};
 use async_graphql::{Context, Data, ID, Response, Subscription as SubscriptionRoot};
 use chrono::{DateTime, Utc};
+use dateline_domain::model;
+use dateline_persistence::Store;
 use dateline_persistence::events::{ArticleEvent, Subscriber};
-use dateline_persistence::{Store, model};
 use futures::Stream;
 use tokio::sync::watch;
 

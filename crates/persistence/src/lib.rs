@@ -3,7 +3,8 @@
 //!
 //! Callers hold a [`Store`] and ask it for things in the newsroom's terms — a page of the
 //! latest articles, the authors with these ids, the section tree, a draft saved against the
-//! revision its editor started from — and get back the records in [`model`]. Lists are
+//! revision its editor started from — and get back the domain's records
+//! ([`dateline_domain::model`]). Lists are
 //! keyset pages ([`page`]); batch loads return maps keyed by id, ready for dataloaders. Every
 //! write is one transaction.
 //!
@@ -21,7 +22,7 @@
 //!   between servers on PostgreSQL. It knows nothing of `Store`.
 //! - `store`: opening, migrating and the [`Store`] handle itself; [`error`]: the one error
 //!   type; [`page`]: keyset pagination; `rows`: decoding joined rows; `entity`: the SeaORM
-//!   entities (private: callers see [`model`]); [`demo`] and [`seed`]: sample newsrooms.
+//!   entities (private: callers see the domain's records, mapped in `records`); [`demo`] and [`seed`]: sample newsrooms.
 
 pub mod accounts;
 pub mod articles;
@@ -31,8 +32,8 @@ mod entity;
 pub mod error;
 pub mod events;
 mod ids;
-pub mod model;
 pub mod page;
+mod records;
 mod rows;
 pub mod search;
 pub mod seed;

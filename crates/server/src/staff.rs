@@ -2,8 +2,8 @@
 //! newsroom gets its first admin.
 
 use anyhow::Context;
+use dateline_domain::model::User;
 use dateline_domain::{Email, NewPassword, input};
-use dateline_persistence::model::User;
 use dateline_persistence::{NewUser, Store};
 
 use crate::cli::CreateUserArgs;

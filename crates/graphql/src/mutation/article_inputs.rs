@@ -4,7 +4,7 @@ use async_graphql::{Enum, ID, InputObject, MaybeUndefined, SimpleObject};
 use chrono::{DateTime, Utc};
 use dateline_domain::BodyFormat;
 use dateline_domain::input::{self, MAX_SHORT_TEXT_CHARS};
-use dateline_persistence::model;
+use dateline_domain::model;
 
 use crate::mutation::payload::payload;
 use crate::mutation::user_error::{Problems, UserError, UserErrorCode};

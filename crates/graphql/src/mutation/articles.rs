@@ -7,8 +7,9 @@ use chrono::Duration;
 use dateline_domain::input::{
     self, MAX_CO_AUTHORS, MAX_NAME_CHARS, MAX_SHORT_TEXT_CHARS, MAX_TAGS, MAX_TITLE_CHARS,
 };
+use dateline_domain::model;
 use dateline_domain::{ArticleAction, Transition};
-use dateline_persistence::{ArticleChanges, ArticleContent, Record, StoreError, model};
+use dateline_persistence::{ArticleChanges, ArticleContent, Record, StoreError};
 
 use crate::error::ApiResult;
 use crate::id::{self, NodeKind};

@@ -4,9 +4,9 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use dateline_domain::DeskAction;
 use dateline_domain::input::{self, MAX_NAME_CHARS, MAX_SHORT_TEXT_CHARS};
+use dateline_domain::model;
 use dateline_persistence::{
     AuthorChanges, NewAuthor, NewSection, NewSource, SectionChanges, SourceChanges, TagChanges,
-    model,
 };
 
 use crate::error::ApiResult;

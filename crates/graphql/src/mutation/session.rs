@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, Utc};
+use dateline_domain::model;
 use dateline_domain::{DeskAction, Email, NewPassword, Policy, Role, input};
-use dateline_persistence::{NewUser, UserChanges, model};
+use dateline_persistence::{NewUser, UserChanges};
 
 use crate::error::{ApiError, ApiResult};
 use crate::id::NodeKind;

@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
+use dateline_domain::model;
 use dateline_domain::{ArticleAction, ArticleStatus, Slug, route, text};
-use dateline_persistence::{ArticleFilter, ArticleOrder, RelatedRequest, model};
+use dateline_persistence::{ArticleFilter, ArticleOrder, RelatedRequest};
 
 use crate::error::{ApiError, ApiResult};
 use crate::id::{NodeKind, encode};

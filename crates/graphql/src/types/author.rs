@@ -1,8 +1,9 @@
 //! `Author`: a byline and its author page.
 
 use async_graphql::{Context, ID, Object};
+use dateline_domain::model;
 use dateline_domain::route;
-use dateline_persistence::{ArticleFilter, model};
+use dateline_persistence::ArticleFilter;
 
 use crate::error::ApiResult;
 use crate::id::{NodeKind, encode};
@@ -67,7 +68,7 @@ impl Author {
         order_by: Option<ArticleOrderBy>,
     ) -> ApiResult<ArticleConnection> {
         let filter = ArticleFilter {
-            author_slug: Some(self.0.slug.clone()),
+            author_slug: Some(self.0.slug.to_string()),
             ..ArticleFilter::default()
         };
         article_connection(

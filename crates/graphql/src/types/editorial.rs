@@ -3,8 +3,8 @@
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
+use dateline_domain::model;
 use dateline_domain::{Policy, Role};
-use dateline_persistence::model;
 
 use crate::error::ApiResult;
 use crate::id::{NodeKind, encode};

@@ -231,7 +231,7 @@ pub struct SearchConnection {
 impl SearchConnection {
     fn new(
         page: Page<Hit>,
-        mut articles: HashMap<i32, dateline_persistence::model::Article>,
+        mut articles: HashMap<i32, dateline_domain::model::Article>,
         as_of: DateTime<Utc>,
         shared: Arc<Shared>,
     ) -> Self {

@@ -1,8 +1,9 @@
 //! `Section`: a node of the section tree and its section page.
 
 use async_graphql::{Context, ID, Object};
+use dateline_domain::model;
 use dateline_domain::route;
-use dateline_persistence::{ArticleFilter, model};
+use dateline_persistence::ArticleFilter;
 
 use crate::error::ApiResult;
 use crate::id::{NodeKind, encode};

@@ -1,7 +1,7 @@
 //! `Source`: the desk or agency a story is credited to.
 
 use async_graphql::{ID, Object};
-use dateline_persistence::model;
+use dateline_domain::model;
 
 use crate::id::{NodeKind, encode};
 

@@ -1,8 +1,9 @@
 //! `Tag`: a topic label and its tag page.
 
 use async_graphql::{Context, ID, Object};
+use dateline_domain::model;
 use dateline_domain::route;
-use dateline_persistence::{ArticleFilter, model};
+use dateline_persistence::ArticleFilter;
 
 use crate::error::ApiResult;
 use crate::id::{NodeKind, encode};
@@ -57,7 +58,7 @@ impl Tag {
         order_by: Option<ArticleOrderBy>,
     ) -> ApiResult<ArticleConnection> {
         let filter = ArticleFilter {
-            tag_slug: Some(self.0.slug.clone()),
+            tag_slug: Some(self.0.slug.to_string()),
             ..ArticleFilter::default()
         };
         article_connection(

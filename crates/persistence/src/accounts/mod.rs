@@ -18,8 +18,8 @@ use sessions::insert_session;
 
 use crate::entity::{article, session, user};
 use crate::error::{Record, Reference, StoreError, StoreResult};
-use crate::model::User;
 use crate::store::{Store, stored_time};
+use dateline_domain::model::User;
 
 pub use passwords::{MAX_SIGN_INS_AT_ONCE, SignInSlot};
 pub use sessions::SESSION_LIFETIME;

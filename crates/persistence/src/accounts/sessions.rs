@@ -12,8 +12,8 @@ use sha2::{Digest, Sha256};
 
 use crate::entity::{session, user};
 use crate::error::StoreResult;
-use crate::model::User;
 use crate::store::{Store, stored_time};
+use dateline_domain::model::User;
 
 /// How long a sign-in lasts.
 pub const SESSION_LIFETIME: Duration = Duration::days(14);

@@ -22,9 +22,9 @@ use crate::entity::{
 };
 use crate::error::{Record, Reference, StoreError, StoreResult};
 use crate::ids::{first_occurrences, unique};
-use crate::model::{Article, FeaturedImage};
 use crate::slug_history::record_former_slug;
 use crate::store::{Store, stored_time};
+use dateline_domain::model::{Article, FeaturedImage};
 
 /// Everything a new draft is made of. Text is already validated and the body sanitised.
 #[derive(Debug, Clone)]

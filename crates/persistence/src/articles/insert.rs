@@ -10,9 +10,9 @@ use sea_orm::{ConnectionTrait, EntityTrait, NotSet};
 use crate::entity::{article, article_body, article_co_author, article_tag};
 use crate::error::StoreResult;
 use crate::ids::first_occurrences;
-use crate::model::FeaturedImage;
 use crate::search::index::{Reindex, reindex};
 use crate::store::stored_time;
+use dateline_domain::model::FeaturedImage;
 
 /// Rows per multi-row INSERT: well under both backends' bound-parameter limits.
 pub(super) const BATCH_ROWS: usize = 500;

@@ -9,8 +9,8 @@ use crate::entity::{article, related_pin};
 use crate::error::{Record, Reference, StoreError, StoreResult};
 use crate::events::ArticleEvent;
 use crate::ids::first_occurrences;
-use crate::model::Article;
 use crate::store::Store;
+use dateline_domain::model::Article;
 
 impl Store {
     /// Pins `related` (in order) to the article's "Check Also", replacing earlier picks, if

@@ -14,8 +14,8 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::error::{StoreError, StoreResult};
-use crate::model::Article;
 use crate::store::Store;
+use dateline_domain::model::Article;
 
 type Signer = Hmac<Sha256>;
 

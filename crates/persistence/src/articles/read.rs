@@ -16,10 +16,10 @@ use crate::entity::{
 };
 use crate::error::StoreResult;
 use crate::ids::unique;
-use crate::model::{Article, ArticleBody, Author};
 use crate::page::{Page, PageArgs, TimeKey, finish, window};
 use crate::rows::{ArticleRow, Joined, joined};
 use crate::store::{Store, Visibility};
+use dateline_domain::model::{Article, ArticleBody, Author};
 
 /// Narrows an article list. Every field left `None` does not filter.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -21,9 +21,9 @@ use crate::articles::visible;
 use crate::entity::{article, article_tag, related_pin};
 use crate::error::StoreResult;
 use crate::ids::unique;
-use crate::model::{Article, Tag};
 use crate::rows::ArticleRow;
 use crate::store::{Store, Visibility};
+use dateline_domain::model::{Article, Tag};
 
 /// A story ranked next to another, with why.
 #[derive(Debug, Clone, PartialEq)]

@@ -23,8 +23,8 @@ use crate::entity::{
 use crate::error::{Record, StoreError, StoreResult};
 use crate::events::ArticleEvent;
 use crate::ids::unique;
-use crate::model::{Article, Correction, Revision};
 use crate::store::{Store, stored_time};
+use dateline_domain::model::{Article, Correction, Revision};
 
 impl Store {
     /// Brings back the content of revision `number` as a new revision.

@@ -24,9 +24,9 @@ use super::revisions::{keep_baseline, snapshot};
 use crate::entity::{article, article_tag};
 use crate::error::{Record, StoreError, StoreResult};
 use crate::events::ArticleEvent;
-use crate::model::Article;
 use crate::search::index::{Reindex, reindex};
 use crate::store::{Store, stored_time};
+use dateline_domain::model::Article;
 
 /// A comment ending the scheduler's polling statement, which every server runs every second
 /// whatever the traffic: instrumentation counting a request's statements leaves it out.

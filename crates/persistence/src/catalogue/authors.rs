@@ -18,12 +18,12 @@ use crate::articles::visible;
 use crate::entity::{article, article_co_author, author, user};
 use crate::error::{Record, StoreResult};
 use crate::ids::unique;
-use crate::model::Author;
 use crate::page::{NameKey, Page, PageArgs, finish, window};
 use crate::rows::{Joined, also_related};
 use crate::search::index::{Reindex, reindex};
 use crate::slug_history::{drop_slug_history, record_former_slug};
 use crate::store::{CatalogVisibility, Store, Visibility, stored_time};
+use dateline_domain::model::Author;
 
 /// A new author profile. Text is already validated.
 #[derive(Debug, Clone)]

@@ -13,8 +13,8 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::error::StoreResult;
-use crate::model::Section;
 use crate::store::Store;
+use dateline_domain::model::Section;
 
 /// The longest a server keeps the tree without reading it again.
 pub const MAX_AGE: Duration = Duration::from_secs(60);
@@ -33,7 +33,7 @@ impl SectionTree {
     pub fn new(sections: Vec<Section>) -> Self {
         let mut tree = Self::default();
         for section in sections {
-            tree.by_slug.insert(section.slug.clone(), section.id);
+            tree.by_slug.insert(section.slug.to_string(), section.id);
             tree.children
                 .entry(section.parent_id)
                 .or_default()
@@ -157,11 +157,12 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use dateline_domain::Slug;
 
     fn section(id: i32, slug: &str, parent_id: Option<i32>) -> Section {
         Section {
             id,
-            slug: slug.into(),
+            slug: Slug::parse(slug).expect("test slug"),
             name: slug.into(),
             description: None,
             parent_id,

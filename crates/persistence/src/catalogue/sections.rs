@@ -19,9 +19,9 @@ use crate::articles::read::slug_redirect_kind;
 use crate::entity::{article, section};
 use crate::error::{Record, Reference, StoreError, StoreResult, is_foreign_key_violation};
 use crate::events::ArticleEvent;
-use crate::model::Section;
 use crate::slug_history::{drop_slug_history, forget_former_slug, record_former_slug};
 use crate::store::{Store, stored_time};
+use dateline_domain::model::Section;
 
 /// A new section. Text is already validated.
 #[derive(Debug, Clone)]

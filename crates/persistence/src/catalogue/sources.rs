@@ -12,8 +12,8 @@ use super::{claim, refuse_in_use};
 use crate::entity::{article, source};
 use crate::error::{Record, StoreResult};
 use crate::ids::unique;
-use crate::model::Source;
 use crate::store::Store;
+use dateline_domain::model::Source;
 
 /// A new source. Text is already validated.
 #[derive(Debug, Clone)]

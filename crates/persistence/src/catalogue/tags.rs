@@ -17,12 +17,12 @@ use crate::articles::read::slug_redirect_kind;
 use crate::entity::{article_tag, tag};
 use crate::error::{Record, Reference, StoreError, StoreResult};
 use crate::ids::unique;
-use crate::model::Tag;
 use crate::page::{NameKey, Page, PageArgs, finish, window};
 use crate::rows::{Joined, also_related};
 use crate::search::index::{Reindex, reindex};
 use crate::slug_history::{drop_slug_history, move_slug_history, record_former_slug};
 use crate::store::{CatalogVisibility, Store, stored_time};
+use dateline_domain::model::Tag;
 
 /// What an edit of a tag changes; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]

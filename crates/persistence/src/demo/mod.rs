@@ -16,8 +16,8 @@ use crate::articles::insert::{NewArticle, insert_articles};
 use crate::articles::read::slug_redirect_kind;
 use crate::entity::{article, author, section, slug_redirect, source, tag};
 use crate::error::{StoreError, StoreResult};
-use crate::model::FeaturedImage;
 use crate::store::Store;
+use dateline_domain::model::FeaturedImage;
 
 const NEWSROOM: &str = include_str!("newsroom.json");
 
