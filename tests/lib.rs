@@ -99,6 +99,20 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
     serve(store, url, statements, settings).await
 }
 
+/// Like [`spawn_app`], a server whose copy of the section tree is current, as it is once it
+/// has served a request and (on PostgreSQL) listens for changes from other servers.
+pub async fn spawn_warm_app() -> TestApp {
+    let app = spawn_app().await;
+    for _ in 0..100 {
+        if app.metrics().await.contains("dateline_event_relay_up 1") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    app.data("{ sections { slug } }", json!({})).await;
+    app
+}
+
 /// Starts another server over the same database as `app`, as a second instance behind a
 /// load balancer would be, or as the same server after a restart.
 pub async fn spawn_instance(app: &TestApp) -> TestApp {
@@ -177,6 +191,18 @@ impl TestApp {
                 .expect("the server stops within 10 s")
                 .expect("the server task ends cleanly");
         }
+    }
+
+    /// The text of this server's `/metrics`.
+    pub async fn metrics(&self) -> String {
+        self.client
+            .get(format!("{}/metrics", self.address))
+            .send()
+            .await
+            .expect("GET /metrics")
+            .text()
+            .await
+            .expect("metrics text")
     }
 
     /// POSTs a GraphQL document with variables and returns the whole JSON response.

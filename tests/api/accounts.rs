@@ -288,10 +288,10 @@ async fn only_admins_and_the_person_themself_see_a_staff_email() {
     let admin = app.staff(Role::Admin).await;
     let editor = app.staff(Role::Editor).await;
     let author = app.staff(Role::Author).await;
-    let article = crate::editorial::draft(&app, &author, "Who wrote this").await;
+    let article = crate::fixtures::draft(&app, &author, "Who wrote this").await;
     app.data_as(
         &editor,
-        &crate::editorial::update_mutation(),
+        &crate::fixtures::update_article_mutation(),
         json!({ "input": { "id": article["id"], "expectedRevision": 1, "title": "Who edited this" } }),
     )
     .await;

@@ -185,7 +185,7 @@ async fn co_authors_follow_the_primary_author_in_byline_order() {
 
 #[tokio::test]
 async fn the_article_page_costs_the_same_statements_for_any_number_of_related_stories() {
-    let app = crate::statements::warm_app().await;
+    let app = dateline_tests::spawn_warm_app().await;
     let query = r#"query($n: Int!) { article(slug: "envoy-embarks-on-regional-peace-mission") {
         title body author { name } section { name } tags { name } breadcrumbs { uri }
         related(first: $n) { reasons { label } article { title uri author { name } tags { name } } } } }"#;

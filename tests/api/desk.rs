@@ -4,7 +4,7 @@ use dateline_domain::Role;
 use dateline_tests::{Staff, TestApp, spawn_app};
 use serde_json::{Value, json};
 
-use crate::editorial::{draft, publish};
+use crate::fixtures::{draft, publish};
 
 /// Runs `name(input: $input)` as `staff` and returns its payload.
 async fn mutate(
@@ -209,7 +209,7 @@ async fn merging_tags_moves_their_articles_once() {
     ] {
         app.data_as(
             &editor,
-            &crate::editorial::update_mutation(),
+            &crate::fixtures::update_article_mutation(),
             json!({ "input": { "id": article["id"], "expectedRevision": 1, "tagIds": tags } }),
         )
         .await;

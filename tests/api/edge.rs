@@ -655,7 +655,7 @@ async fn websocket_subscriptions_meet_the_same_limits() {
 async fn a_preview_is_never_cached_even_over_get() {
     let app = spawn_app().await;
     let author = app.staff(dateline_domain::Role::Author).await;
-    let article = crate::editorial::draft(&app, &author, "Embargoed until noon").await;
+    let article = crate::fixtures::draft(&app, &author, "Embargoed until noon").await;
     let link = app
         .data_as(
             &author,

@@ -5,64 +5,9 @@ use dateline_domain::Role;
 use dateline_tests::{Staff, TestApp, error_codes, spawn_app};
 use serde_json::{Value, json};
 
-pub const ARTICLE_FIELDS: &str =
-    "id slug title subtitle body bodyText excerpt wordCount revision status";
-
-pub fn create_mutation() -> String {
-    format!(
-        "mutation($input: CreateArticleInput!) {{ createArticle(input: $input) {{ \
-         article {{ {ARTICLE_FIELDS} }} userErrors {{ field code message }} }} }}"
-    )
-}
-
-pub fn update_mutation() -> String {
-    format!(
-        "mutation($input: UpdateArticleInput!) {{ updateArticle(input: $input) {{ \
-         article {{ {ARTICLE_FIELDS} }} userErrors {{ field code message }} }} }}"
-    )
-}
-
-/// A mutation taking an `ArticleRefInput`-like input and returning an `ArticlePayload`.
-pub fn workflow_mutation(name: &str, input_type: &str) -> String {
-    format!(
-        "mutation($input: {input_type}!) {{ {name}(input: $input) {{ \
-         article {{ {ARTICLE_FIELDS} }} userErrors {{ field code message }} }} }}"
-    )
-}
-
-/// Creates a draft as `staff` in the `world` section and returns the article.
-pub async fn draft(app: &TestApp, staff: &Staff, title: &str) -> Value {
-    let section = app.section_id("world").await;
-    let data = app
-        .data_as(
-            staff,
-            &create_mutation(),
-            json!({ "input": {
-                "title": title,
-                "body": "<p>KABUL first paragraph of the story.</p><p>Second paragraph.</p>",
-                "sectionId": section,
-                "tagIds": app.tag_ids(2).await,
-                "datelinePlace": "KABUL",
-            }}),
-        )
-        .await;
-    let payload = &data["createArticle"];
-    assert_eq!(payload["userErrors"], json!([]), "{payload}");
-    payload["article"].clone()
-}
-
-/// Publishes `article` now as `staff`.
-pub async fn publish(app: &TestApp, staff: &Staff, article: &Value) -> Value {
-    let data = app
-        .data_as(
-            staff,
-            &workflow_mutation("publishArticle", "PublishArticleInput"),
-            json!({ "input": { "id": article["id"] } }),
-        )
-        .await;
-    assert_eq!(data["publishArticle"]["userErrors"], json!([]), "{data}");
-    data["publishArticle"]["article"].clone()
-}
+use crate::fixtures::{
+    article_mutation, create_article_mutation, draft, publish, update_article_mutation,
+};
 
 async fn public_article(app: &TestApp, slug: &str) -> Value {
     app.data(
@@ -139,7 +84,7 @@ async fn a_story_goes_from_draft_to_the_public_and_back() {
     let unpublished = app
         .data_as(
             &editor,
-            &workflow_mutation("unpublishArticle", "ArticleRefInput"),
+            &article_mutation("unpublishArticle", "ArticleRefInput"),
             json!({ "input": { "id": article["id"] } }),
         )
         .await;
@@ -153,7 +98,7 @@ async fn a_story_goes_from_draft_to_the_public_and_back() {
     let archived = app
         .data_as(
             &editor,
-            &workflow_mutation("archiveArticle", "ArticleRefInput"),
+            &article_mutation("archiveArticle", "ArticleRefInput"),
             json!({ "input": { "id": article["id"] } }),
         )
         .await;
@@ -164,7 +109,7 @@ async fn a_story_goes_from_draft_to_the_public_and_back() {
     let republish = user_errors(
         &app,
         &editor,
-        &workflow_mutation("publishArticle", "PublishArticleInput"),
+        &article_mutation("publishArticle", "PublishArticleInput"),
         json!({ "id": article["id"] }),
     )
     .await;
@@ -185,7 +130,7 @@ async fn the_trash_hides_an_article_until_it_is_restored() {
     let deleted = app
         .data_as(
             &editor,
-            &workflow_mutation("deleteArticle", "ArticleRefInput"),
+            &article_mutation("deleteArticle", "ArticleRefInput"),
             json!({ "input": { "id": article["id"] } }),
         )
         .await;
@@ -209,7 +154,7 @@ async fn the_trash_hides_an_article_until_it_is_restored() {
     let edit = user_errors(
         &app,
         &editor,
-        &update_mutation(),
+        &update_article_mutation(),
         json!({ "id": article["id"], "expectedRevision": 3, "title": "Edited in the trash" }),
     )
     .await;
@@ -218,7 +163,7 @@ async fn the_trash_hides_an_article_until_it_is_restored() {
     let restored = app
         .data_as(
             &editor,
-            &workflow_mutation("restoreArticle", "ArticleRefInput"),
+            &article_mutation("restoreArticle", "ArticleRefInput"),
             json!({ "input": { "id": article["id"] } }),
         )
         .await;
@@ -235,7 +180,7 @@ async fn a_stale_revision_is_a_conflict_that_changes_nothing() {
     let saved = app
         .data_as(
             &editor,
-            &update_mutation(),
+            &update_article_mutation(),
             json!({ "input": { "id": article["id"], "expectedRevision": 1, "title": "First edit" } }),
         )
         .await;
@@ -244,7 +189,7 @@ async fn a_stale_revision_is_a_conflict_that_changes_nothing() {
     let stale = app
         .graphql_as(
             Some(&editor.token),
-            &update_mutation(),
+            &update_article_mutation(),
             json!({ "input": { "id": article["id"], "expectedRevision": 1, "title": "Stale edit" } }),
         )
         .await;
@@ -272,7 +217,7 @@ async fn two_editors_saving_the_same_revision_at_once_one_wins() {
     let second = app.staff(Role::Editor).await;
     for round in 0..5 {
         let article = draft(&app, &first, &format!("Contested story {round}")).await;
-        let update = update_mutation();
+        let update = update_article_mutation();
         let save = |token: String, body: String| {
             let variables = json!({ "input": {
                 "id": article["id"],
@@ -334,7 +279,7 @@ async fn a_mutation_failing_half_way_leaves_the_article_as_it_was() {
     let errors = user_errors(
         &app,
         &editor,
-        &update_mutation(),
+        &update_article_mutation(),
         json!({
             "id": article["id"],
             "expectedRevision": 1,
@@ -375,7 +320,7 @@ async fn bodies_are_sanitised_and_everything_derived_is_recomputed() {
     let data = app
         .data_as(
             &editor,
-            &create_mutation(),
+            &create_article_mutation(),
             json!({ "input": { "title": "Hostile body", "body": hostile, "sectionId": section } }),
         )
         .await;
@@ -399,7 +344,7 @@ async fn bodies_are_sanitised_and_everything_derived_is_recomputed() {
     let markdown = app
         .data_as(
             &editor,
-            &update_mutation(),
+            &update_article_mutation(),
             json!({ "input": {
                 "id": article["id"],
                 "expectedRevision": 1,
@@ -433,7 +378,7 @@ async fn invalid_input_is_reported_field_by_field() {
     let errors = user_errors(
         &app,
         &editor,
-        &create_mutation(),
+        &create_article_mutation(),
         json!({ "title": "   ", "body": "<p>x</p>", "sectionId": section, "slug": "Not A Slug" }),
     )
     .await;
@@ -448,7 +393,7 @@ async fn invalid_input_is_reported_field_by_field() {
     let errors = user_errors(
         &app,
         &editor,
-        &create_mutation(),
+        &create_article_mutation(),
         json!({ "title": long_title, "body": "<p>x</p>", "sectionId": section }),
     )
     .await;
@@ -456,7 +401,7 @@ async fn invalid_input_is_reported_field_by_field() {
     let errors = user_errors(
         &app,
         &editor,
-        &create_mutation(),
+        &create_article_mutation(),
         json!({ "title": "Another", "body": "<p>x</p>", "sectionId": section, "slug": "taken-slug" }),
     )
     .await;
@@ -464,7 +409,7 @@ async fn invalid_input_is_reported_field_by_field() {
     let errors = user_errors(
         &app,
         &editor,
-        &create_mutation(),
+        &create_article_mutation(),
         json!({ "title": "Nowhere", "body": "<p>x</p>", "sectionId": "U2VjdGlvbjo5OTk5OTk" }),
     )
     .await;
@@ -473,7 +418,7 @@ async fn invalid_input_is_reported_field_by_field() {
     let errors = user_errors(
         &app,
         &editor,
-        &create_mutation(),
+        &create_article_mutation(),
         json!({ "title": "Huge", "body": huge, "sectionId": section }),
     )
     .await;
@@ -481,7 +426,7 @@ async fn invalid_input_is_reported_field_by_field() {
     let errors = user_errors(
         &app,
         &editor,
-        &workflow_mutation("publishArticle", "PublishArticleInput"),
+        &article_mutation("publishArticle", "PublishArticleInput"),
         json!({ "id": existing["id"], "at": "2001-01-01T00:00:00Z" }),
     )
     .await;
@@ -506,7 +451,7 @@ async fn a_changed_slug_keeps_redirecting() {
     publish(&app, &editor, &article).await;
     app.data_as(
         &editor,
-        &update_mutation(),
+        &update_article_mutation(),
         json!({ "input": { "id": article["id"], "expectedRevision": 2, "slug": "new-name" } }),
     )
     .await;
@@ -529,14 +474,14 @@ async fn revisions_can_be_restored_and_corrections_are_public() {
     let article = draft(&app, &editor, "First words").await;
     app.data_as(
         &editor,
-        &update_mutation(),
+        &update_article_mutation(),
         json!({ "input": { "id": article["id"], "expectedRevision": 1, "title": "Second words", "body": "<p>Changed.</p>" } }),
     )
     .await;
     let restored = app
         .data_as(
             &editor,
-            &workflow_mutation("restoreArticleRevision", "RestoreArticleRevisionInput"),
+            &article_mutation("restoreArticleRevision", "RestoreArticleRevisionInput"),
             json!({ "input": { "id": article["id"], "revision": 1 } }),
         )
         .await;
@@ -552,7 +497,7 @@ async fn revisions_can_be_restored_and_corrections_are_public() {
     let refused = user_errors(
         &app,
         &editor,
-        &workflow_mutation("addArticleCorrection", "AddArticleCorrectionInput"),
+        &article_mutation("addArticleCorrection", "AddArticleCorrectionInput"),
         json!({ "id": article["id"], "note": "Too early" }),
     )
     .await;
@@ -560,7 +505,7 @@ async fn revisions_can_be_restored_and_corrections_are_public() {
     publish(&app, &editor, &article).await;
     app.data_as(
         &editor,
-        &workflow_mutation("addArticleCorrection", "AddArticleCorrectionInput"),
+        &article_mutation("addArticleCorrection", "AddArticleCorrectionInput"),
         json!({ "input": { "id": article["id"], "note": "An earlier version misspelt the envoy's name." } }),
     )
     .await;
@@ -607,7 +552,7 @@ async fn preview_links_show_a_draft_until_its_status_changes() {
     );
     app.data_as(
         &editor,
-        &workflow_mutation("unpublishArticle", "ArticleRefInput"),
+        &article_mutation("unpublishArticle", "ArticleRefInput"),
         json!({ "input": { "id": article["id"] } }),
     )
     .await;
@@ -626,7 +571,7 @@ async fn nothing_unpublished_reaches_the_public_by_any_path() {
     let article = draft(&app, &author, "Secret draft").await;
     app.data_as(
         &author,
-        &workflow_mutation("submitArticleForReview", "ArticleRefInput"),
+        &article_mutation("submitArticleForReview", "ArticleRefInput"),
         json!({ "input": { "id": article["id"] } }),
     )
     .await;
@@ -717,7 +662,7 @@ async fn editors_work_through_the_review_queue() {
     draft(&app, &contributor, "Not ready").await;
     app.data_as(
         &contributor,
-        &workflow_mutation("submitArticleForReview", "ArticleRefInput"),
+        &article_mutation("submitArticleForReview", "ArticleRefInput"),
         json!({ "input": { "id": article["id"] } }),
     )
     .await;
@@ -754,7 +699,7 @@ async fn an_archived_story_can_return_to_draft() {
         let data = app
             .data_as(
                 &editor,
-                &workflow_mutation(mutation, "ArticleRefInput"),
+                &article_mutation(mutation, "ArticleRefInput"),
                 json!({ "input": { "id": article["id"] } }),
             )
             .await;
@@ -765,7 +710,7 @@ async fn an_archived_story_can_return_to_draft() {
     let stale = app
         .graphql_as(
             Some(&editor.token),
-            &workflow_mutation("archiveArticle", "ArticleRefInput"),
+            &article_mutation("archiveArticle", "ArticleRefInput"),
             json!({ "input": { "id": article["id"], "expectedRevision": 2 } }),
         )
         .await;
@@ -851,14 +796,14 @@ async fn the_first_edit_of_an_existing_story_keeps_its_original() {
     );
     app.data_as(
         &editor,
-        &update_mutation(),
+        &update_article_mutation(),
         json!({ "input": { "id": original["id"], "expectedRevision": original["revision"], "title": "Rewritten", "body": "<p>Rewritten.</p>" } }),
     )
     .await;
     let restored = app
         .data_as(
             &editor,
-            &workflow_mutation("restoreArticleRevision", "RestoreArticleRevisionInput"),
+            &article_mutation("restoreArticleRevision", "RestoreArticleRevisionInput"),
             json!({ "input": { "id": original["id"], "revision": original["revision"] } }),
         )
         .await;
@@ -949,7 +894,7 @@ async fn editors_set_co_authors_and_the_lead_picture() {
     let restored = app
         .data_as(
             &editor,
-            &workflow_mutation("restoreArticleRevision", "RestoreArticleRevisionInput"),
+            &article_mutation("restoreArticleRevision", "RestoreArticleRevisionInput"),
             json!({ "input": { "id": article["id"], "revision": 1 } }),
         )
         .await;
@@ -1150,7 +1095,7 @@ async fn an_article_carries_at_most_20_tags_and_10_co_authors() {
     assert_eq!(tags.len(), 21, "the demo has enough tags");
     let section = app.section_id("world").await;
     let draft_with = |tags: &[String]| json!({ "title": "Tagged to the hilt", "body": "<p>x</p>", "sectionId": section, "tagIds": tags });
-    let refused = user_errors(&app, &editor, &create_mutation(), draft_with(&tags)).await;
+    let refused = user_errors(&app, &editor, &create_article_mutation(), draft_with(&tags)).await;
     assert_eq!(refused, [("tagIds".to_owned(), "TOO_LONG".to_owned())]);
     let nothing = app
         .data_as(
@@ -1164,7 +1109,7 @@ async fn an_article_carries_at_most_20_tags_and_10_co_authors() {
     let created = app
         .data_as(
             &editor,
-            &create_mutation(),
+            &create_article_mutation(),
             json!({ "input": draft_with(&tags[..20]) }),
         )
         .await;
@@ -1188,7 +1133,7 @@ async fn an_article_carries_at_most_20_tags_and_10_co_authors() {
     let too_many = user_errors(
         &app,
         &editor,
-        &update_mutation(),
+        &update_article_mutation(),
         json!({ "id": id, "expectedRevision": 1, "coAuthorIds": co_authors(11), "tagIds": tags }),
     )
     .await;
@@ -1202,7 +1147,7 @@ async fn an_article_carries_at_most_20_tags_and_10_co_authors() {
     let ten = user_errors(
         &app,
         &editor,
-        &update_mutation(),
+        &update_article_mutation(),
         json!({ "id": id, "expectedRevision": 1, "coAuthorIds": co_authors(10) }),
     )
     .await;

@@ -35,15 +35,7 @@ async fn health_is_served() {
 #[tokio::test]
 async fn metrics_count_background_task_restarts() {
     let app = spawn_app().await;
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .expect("GET /metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = app.metrics().await;
     for line in [
         "dateline_task_restarts_total{task=\"scheduler\"} 0",
         "dateline_task_restarts_total{task=\"event_relay\"} 0",

@@ -13,7 +13,7 @@ use dateline_tests::{
 };
 use serde_json::{Value, json};
 
-use crate::editorial::{draft, publish, update_mutation, workflow_mutation};
+use crate::fixtures::{article_mutation, draft, publish, update_article_mutation};
 
 const PUBLISHED: &str = "subscription($section: String) { articlePublished(section: $section) { id title status section { slug } } }";
 const UPDATED: &str =
@@ -23,7 +23,7 @@ async fn correct(app: &TestApp, editor: &Staff, article: &Value, note: &str) {
     let data = app
         .data_as(
             editor,
-            &workflow_mutation("addArticleCorrection", "AddArticleCorrectionInput"),
+            &article_mutation("addArticleCorrection", "AddArticleCorrectionInput"),
             json!({ "input": { "id": article["id"], "note": note } }),
         )
         .await;
@@ -120,7 +120,7 @@ async fn readers_see_corrections_and_never_an_unpublished_version() {
     let unpublished = app
         .data_as(
             &editor,
-            &workflow_mutation("unpublishArticle", "ArticleRefInput"),
+            &article_mutation("unpublishArticle", "ArticleRefInput"),
             json!({ "input": { "id": article["id"] } }),
         )
         .await["unpublishArticle"]["article"]
@@ -128,7 +128,7 @@ async fn readers_see_corrections_and_never_an_unpublished_version() {
     let rewritten = app
         .data_as(
             &editor,
-            &update_mutation(),
+            &update_article_mutation(),
             json!({ "input": { "id": article["id"], "expectedRevision": unpublished["revision"], "title": "Secret draft title" } }),
         )
         .await["updateArticle"]["article"]
@@ -138,7 +138,7 @@ async fn readers_see_corrections_and_never_an_unpublished_version() {
     let retitled = app
         .data_as(
             &editor,
-            &update_mutation(),
+            &update_article_mutation(),
             json!({ "input": { "id": article["id"], "expectedRevision": rewritten["revision"], "title": "Minister resigns after inquiry" } }),
         )
         .await["updateArticle"]["article"]
@@ -181,7 +181,7 @@ async fn drafts_cannot_be_watched_by_the_public_but_can_by_their_desk() {
     await_subscriptions(&app, 1).await;
     app.data_as(
         &editor,
-        &update_mutation(),
+        &update_article_mutation(),
         json!({ "input": { "id": article["id"], "expectedRevision": article["revision"], "title": "Budget leak: the figures" } }),
     )
     .await;
@@ -198,7 +198,7 @@ async fn drafts_cannot_be_watched_by_the_public_but_can_by_their_desk() {
     let saved = app
         .data_as(
             &other_editor,
-            &update_mutation(),
+            &update_article_mutation(),
             json!({ "input": {
             "id": article["id"],
             "expectedRevision": article["revision"].as_i64().map(|r| r + 1),
@@ -234,7 +234,7 @@ async fn scheduled_publishing_announces_the_story() {
     let scheduled = app
         .data_as(
             &editor,
-            &workflow_mutation("publishArticle", "PublishArticleInput"),
+            &article_mutation("publishArticle", "PublishArticleInput"),
             json!({ "input": { "id": article["id"], "at": at.to_rfc3339() } }),
         )
         .await;
@@ -301,7 +301,7 @@ async fn a_slow_client_does_not_hold_up_the_others() {
     let article = app
         .data_as(
             &editor,
-            &update_mutation(),
+            &update_article_mutation(),
             json!({ "input": { "id": article["id"], "expectedRevision": article["revision"], "body": body } }),
         )
         .await["updateArticle"]["article"]

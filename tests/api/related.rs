@@ -9,7 +9,7 @@ use dateline_tests::{error_codes, spawn_app};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
-use crate::editorial::{draft, publish};
+use crate::fixtures::{draft, publish};
 
 const PIN: &str = "mutation($input: SetRelatedArticlesInput!) { setRelatedArticles(input: $input) { article { id } userErrors { field code } } }";
 const RELATED: &str = "query($slug: String!) { article(slug: $slug) { related(first: 5) { article { slug } reasons { kind label } } } }";

@@ -7,7 +7,7 @@ use dateline_domain::Role;
 use dateline_tests::{Staff, TestApp, error_codes, spawn_app};
 use serde_json::{Value, json};
 
-use crate::editorial::{ARTICLE_FIELDS, draft, publish, workflow_mutation};
+use crate::fixtures::{ARTICLE_FIELDS, article_mutation, draft, publish};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Actor {
@@ -157,22 +157,22 @@ async fn request(app: &TestApp, mutation: &str, target: &Value) -> (String, Valu
             json!({ "id": id, "expectedRevision": target["revision"], "title": unique("Edited") }),
         ),
         "publishArticle" => (
-            workflow_mutation(mutation, "PublishArticleInput"),
+            article_mutation(mutation, "PublishArticleInput"),
             json!({ "input": { "id": id } }),
         ),
         "scheduleArticle" => {
             let at = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
             (
-                workflow_mutation("publishArticle", "PublishArticleInput"),
+                article_mutation("publishArticle", "PublishArticleInput"),
                 json!({ "input": { "id": id, "at": at } }),
             )
         }
         "restoreArticleRevision" => (
-            workflow_mutation(mutation, "RestoreArticleRevisionInput"),
+            article_mutation(mutation, "RestoreArticleRevisionInput"),
             json!({ "input": { "id": id, "revision": 1 } }),
         ),
         "addArticleCorrection" => (
-            workflow_mutation(mutation, "AddArticleCorrectionInput"),
+            article_mutation(mutation, "AddArticleCorrectionInput"),
             json!({ "input": { "id": id, "note": "A name was misspelt." } }),
         ),
         "setRelatedArticles" => plain(
@@ -254,7 +254,7 @@ async fn request(app: &TestApp, mutation: &str, target: &Value) -> (String, Valu
         ),
         "logout" => ("mutation { logout { ended } }".to_owned(), json!({})),
         _ => (
-            workflow_mutation(mutation, "ArticleRefInput"),
+            article_mutation(mutation, "ArticleRefInput"),
             json!({ "input": { "id": id } }),
         ),
     }
@@ -351,7 +351,7 @@ async fn prepare(
             let at = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
             app.data_as(
                 editor,
-                &workflow_mutation("publishArticle", "PublishArticleInput"),
+                &article_mutation("publishArticle", "PublishArticleInput"),
                 json!({ "input": { "id": article["id"], "at": at } }),
             )
             .await["publishArticle"]["article"]
@@ -360,7 +360,7 @@ async fn prepare(
         Target::Trashed => app
             .data_as(
                 editor,
-                &workflow_mutation("deleteArticle", "ArticleRefInput"),
+                &article_mutation("deleteArticle", "ArticleRefInput"),
                 json!({ "input": { "id": article["id"] } }),
             )
             .await["deleteArticle"]["article"]
@@ -449,7 +449,7 @@ async fn authors_publish_their_own_stories_when_the_newsroom_allows_it() {
     let admin = app.staff(Role::Admin).await;
     let mine = draft(&app, &author, "Author's own").await;
     let theirs = draft(&app, &editor, "Editor's own").await;
-    let publish_doc = workflow_mutation("publishArticle", "PublishArticleInput");
+    let publish_doc = article_mutation("publishArticle", "PublishArticleInput");
 
     let refused = app
         .graphql_as(
@@ -495,7 +495,7 @@ async fn authors_write_under_their_own_byline_only() {
     let response = app
         .graphql_as(
             Some(&author.token),
-            &crate::editorial::create_mutation(),
+            &crate::fixtures::create_article_mutation(),
             json!({ "input": {
                 "title": "Borrowed byline",
                 "body": "<p>x</p>",
@@ -508,7 +508,7 @@ async fn authors_write_under_their_own_byline_only() {
     let co_written = app
         .graphql_as(
             Some(&author.token),
-            &crate::editorial::create_mutation(),
+            &crate::fixtures::create_article_mutation(),
             json!({ "input": {
                 "title": "Borrowed co-byline",
                 "body": "<p>x</p>",

@@ -134,7 +134,7 @@ async fn tags_and_bylines_of_unpublished_stories_stay_unlisted() {
     let story = app
         .data_as(
             &editor,
-            &crate::editorial::create_mutation(),
+            &crate::fixtures::create_article_mutation(),
             json!({ "input": {
                 "title": "Acme agrees to buy rival",
                 "body": "<p>Embargoed until the markets close.</p>",
@@ -171,7 +171,7 @@ async fn tags_and_bylines_of_unpublished_stories_stay_unlisted() {
     let scheduled = app
         .data_as(
             &editor,
-            &crate::editorial::workflow_mutation("publishArticle", "PublishArticleInput"),
+            &crate::fixtures::article_mutation("publishArticle", "PublishArticleInput"),
             json!({ "input": { "id": story["id"], "at": (Utc::now() + Duration::days(1)).to_rfc3339() } }),
         )
         .await;
@@ -214,7 +214,7 @@ async fn tags_and_bylines_of_unpublished_stories_stay_unlisted() {
     assert_eq!(found["nodes"], json!([{ "id": tag }, { "id": author }]));
 
     // Once the story is public, so are its tag, its byline and its co-byline.
-    crate::editorial::publish(&app, &editor, &story).await;
+    crate::fixtures::publish(&app, &editor, &story).await;
     let public = app.data(lists, json!({})).await;
     let listed = [slugs(&public["tags"]), slugs(&public["authors"])].concat();
     assert!(
