@@ -5,7 +5,7 @@
 //! server — a new PostgreSQL database per test, created on that server. When `DATABASE_URL`
 //! asks for PostgreSQL and the server cannot be reached, tests fail; they never fall back.
 
-pub mod live;
+pub mod websocket;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

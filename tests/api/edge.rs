@@ -615,7 +615,7 @@ async fn rate_limited_answers_say_when_to_retry() {
 
 #[tokio::test]
 async fn websocket_subscriptions_meet_the_same_limits() {
-    use dateline_tests::live::{Delivery, LiveClient, Protocol};
+    use dateline_tests::websocket::{Delivery, LiveClient, Protocol};
     let app = spawn_app().await;
     let mut client = LiveClient::connect(&app, Protocol::TransportWs, json!({})).await;
     let nested = format!(
@@ -648,7 +648,7 @@ async fn websocket_subscriptions_meet_the_same_limits() {
             json!({}),
         )
         .await;
-    dateline_tests::live::await_subscriptions(&app, 1).await;
+    dateline_tests::websocket::await_subscriptions(&app, 1).await;
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use dateline_domain::Role;
-use dateline_tests::live::{
+use dateline_tests::websocket::{
     Delivery, LiveClient, Protocol, await_subscriptions, silent_socket_is_closed_within,
     subscriptions,
 };
