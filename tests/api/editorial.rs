@@ -564,6 +564,45 @@ async fn preview_links_show_a_draft_until_its_status_changes() {
     );
 }
 
+/// A preview link `author` makes for their draft `id` shows the public the draft itself
+/// and nothing editorial about it; `author` sees the editorial fields.
+async fn assert_a_preview_shows_the_draft_alone(app: &TestApp, author: &Staff, id: &Value) {
+    let link = app
+        .data_as(
+            author,
+            "mutation($id: ID!) { createPreviewLink(input: { articleId: $id }) { token } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let token = &link["createPreviewLink"]["token"];
+    let seen = app
+        .data(
+            "query($token: String!) { preview(token: $token) { title owner { email } reviewRequestedAt deletedAt } }",
+            json!({ "token": token }),
+        )
+        .await;
+    assert_eq!(
+        seen["preview"],
+        json!({ "title": "Secret draft", "owner": null, "reviewRequestedAt": null, "deletedAt": null })
+    );
+    let revisions = app
+        .graphql(
+            "query($token: String!) { preview(token: $token) { revisions { title } } }",
+            json!({ "token": token }),
+        )
+        .await;
+    assert_eq!(error_codes(&revisions), ["UNAUTHENTICATED"]);
+    let staff = app
+        .data_as(
+            author,
+            "query($token: String!) { preview(token: $token) { owner { email } reviewRequestedAt } }",
+            json!({ "token": token }),
+        )
+        .await;
+    assert_eq!(staff["preview"]["owner"]["email"], author.email.as_str());
+    assert!(staff["preview"]["reviewRequestedAt"].is_string());
+}
+
 #[tokio::test]
 async fn nothing_unpublished_reaches_the_public_by_any_path() {
     let app = spawn_app().await;
@@ -617,40 +656,7 @@ async fn nothing_unpublished_reaches_the_public_by_any_path() {
     );
 
     // A preview shows the draft itself, and nothing editorial about it.
-    let link = app
-        .data_as(
-            &author,
-            "mutation($id: ID!) { createPreviewLink(input: { articleId: $id }) { token } }",
-            json!({ "id": id }),
-        )
-        .await;
-    let token = &link["createPreviewLink"]["token"];
-    let seen = app
-        .data(
-            "query($token: String!) { preview(token: $token) { title owner { email } reviewRequestedAt deletedAt } }",
-            json!({ "token": token }),
-        )
-        .await;
-    assert_eq!(
-        seen["preview"],
-        json!({ "title": "Secret draft", "owner": null, "reviewRequestedAt": null, "deletedAt": null })
-    );
-    let revisions = app
-        .graphql(
-            "query($token: String!) { preview(token: $token) { revisions { title } } }",
-            json!({ "token": token }),
-        )
-        .await;
-    assert_eq!(error_codes(&revisions), ["UNAUTHENTICATED"]);
-    let staff = app
-        .data_as(
-            &author,
-            "query($token: String!) { preview(token: $token) { owner { email } reviewRequestedAt } }",
-            json!({ "token": token }),
-        )
-        .await;
-    assert_eq!(staff["preview"]["owner"]["email"], author.email.as_str());
-    assert!(staff["preview"]["reviewRequestedAt"].is_string());
+    assert_a_preview_shows_the_draft_alone(&app, &author, &id).await;
 }
 
 #[tokio::test]
@@ -954,102 +960,60 @@ async fn only_editors_change_other_peoples_bylines() {
     assert_eq!(error_codes(&removed), ["FORBIDDEN"]);
 }
 
-#[tokio::test]
-async fn restoring_a_revision_changes_bylines_only_as_an_edit_could() {
-    let app = spawn_app().await;
-    let editor = app.staff(Role::Editor).await;
-    let author = app.staff(Role::Author).await;
-    let colleague = app.staff(Role::Author).await;
-    let article = draft(&app, &author, "Whose story").await;
+/// `updateArticle` and `restoreArticleRevision`, each answering with the article's revision,
+/// title and bylines.
+fn byline_mutations() -> (String, String) {
     let fields =
         "article { revision title author { id } coAuthors { id } } userErrors { field code }";
-    let update = format!(
-        "mutation($input: UpdateArticleInput!) {{ updateArticle(input: $input) {{ {fields} }} }}"
-    );
-    let restore = format!(
-        "mutation($input: RestoreArticleRevisionInput!) {{ restoreArticleRevision(input: $input) {{ {fields} }} }}"
-    );
-    // The editor gives the story to a colleague with the author as co-author (revision 2),
-    // then gives it back (revision 3).
-    saved(
-        &app,
-        &editor,
-        &update,
-        json!({ "id": article["id"], "expectedRevision": 1, "authorId": colleague.author_id, "coAuthorIds": [author.author_id] }),
+    (
+        format!(
+            "mutation($input: UpdateArticleInput!) {{ updateArticle(input: $input) {{ {fields} }} }}"
+        ),
+        format!(
+            "mutation($input: RestoreArticleRevisionInput!) {{ restoreArticleRevision(input: $input) {{ {fields} }} }}"
+        ),
     )
-    .await;
-    saved(
-        &app,
-        &editor,
-        &update,
-        json!({ "id": article["id"], "expectedRevision": 2, "authorId": author.author_id, "coAuthorIds": [] }),
+}
+
+/// The revision and bylines of article `id`, as `staff` reads them.
+async fn bylines_of(app: &TestApp, staff: &Staff, id: &Value) -> Value {
+    app.data_as(
+        staff,
+        "query($id: ID!) { node(id: $id) { ... on Article { revision author { id } coAuthors { id } } } }",
+        json!({ "id": id }),
     )
-    .await;
+    .await["node"]
+        .clone()
+}
 
-    // Bringing back revision 2 would put the colleague's byline on the story: the author may
-    // not, exactly as they may not name it with `updateArticle`.
-    let by_edit = app
-        .graphql_as(
-            Some(&author.token),
-            &update,
-            json!({ "input": { "id": article["id"], "expectedRevision": 3, "authorId": colleague.author_id } }),
-        )
-        .await;
-    assert_eq!(error_codes(&by_edit), ["FORBIDDEN"]);
-    let by_restore = app
-        .graphql_as(
-            Some(&author.token),
-            &restore,
-            json!({ "input": { "id": article["id"], "revision": 2 } }),
-        )
-        .await;
-    assert_eq!(error_codes(&by_restore), ["FORBIDDEN"], "{by_restore}");
+/// The whole response to `mutation` with `input`, sent as `staff`.
+async fn response_as(app: &TestApp, staff: &Staff, mutation: &str, input: Value) -> Value {
+    app.graphql_as(Some(&staff.token), mutation, json!({ "input": input }))
+        .await
+}
 
-    // The editor adds the colleague as co-author (revision 4). Revision 3 has none, so
-    // bringing it back would remove someone else's byline.
+/// The author retitles the story (revision 5) and brings back revision 4, whose bylines
+/// are today's (`author` with `colleague` as co-author): that is allowed, as the edit was.
+async fn assert_the_author_restores_todays_bylines(
+    app: &TestApp,
+    author: &Staff,
+    colleague: &Staff,
+    id: &Value,
+    update: &str,
+    restore: &str,
+) {
     saved(
-        &app,
-        &editor,
-        &update,
-        json!({ "id": article["id"], "expectedRevision": 3, "coAuthorIds": [colleague.author_id] }),
-    )
-    .await;
-    let dropped = app
-        .graphql_as(
-            Some(&author.token),
-            &restore,
-            json!({ "input": { "id": article["id"], "revision": 3 } }),
-        )
-        .await;
-    assert_eq!(error_codes(&dropped), ["FORBIDDEN"], "{dropped}");
-
-    // Nothing of the refused restores was written.
-    let now = app
-        .data_as(
-            &author,
-            "query($id: ID!) { node(id: $id) { ... on Article { revision author { id } coAuthors { id } } } }",
-            json!({ "id": article["id"] }),
-        )
-        .await;
-    assert_eq!(
-        now["node"],
-        json!({ "revision": 4, "author": { "id": author.author_id }, "coAuthors": [{ "id": colleague.author_id }] })
-    );
-
-    // A revision with the bylines the story has now comes back for the author as an edit of
-    // the headline would.
-    saved(
-        &app,
-        &author,
-        &update,
-        json!({ "id": article["id"], "expectedRevision": 4, "title": "Whose story, retitled" }),
+        app,
+        author,
+        update,
+        json!({ "id": id, "expectedRevision": 4, "title": "Whose story, retitled" }),
     )
     .await;
     let restored = app
         .data_as(
-            &author,
-            &restore,
-            json!({ "input": { "id": article["id"], "revision": 4 } }),
+            author,
+            restore,
+            json!({ "input": { "id": id, "revision": 4 } }),
         )
         .await;
     assert_eq!(
@@ -1064,12 +1028,75 @@ async fn restoring_a_revision_changes_bylines_only_as_an_edit_could() {
             "userErrors": [],
         })
     );
+}
+
+#[tokio::test]
+async fn restoring_a_revision_changes_bylines_only_as_an_edit_could() {
+    let app = spawn_app().await;
+    let editor = app.staff(Role::Editor).await;
+    let author = app.staff(Role::Author).await;
+    let colleague = app.staff(Role::Author).await;
+    let article = draft(&app, &author, "Whose story").await;
+    let id = &article["id"];
+    let (update, restore) = byline_mutations();
+    // The editor gives the story to a colleague with the author as co-author (revision 2),
+    // then gives it back (revision 3).
+    saved(
+        &app,
+        &editor,
+        &update,
+        json!({ "id": id, "expectedRevision": 1, "authorId": colleague.author_id, "coAuthorIds": [author.author_id] }),
+    )
+    .await;
+    saved(
+        &app,
+        &editor,
+        &update,
+        json!({ "id": id, "expectedRevision": 2, "authorId": author.author_id, "coAuthorIds": [] }),
+    )
+    .await;
+
+    // Bringing back revision 2 would put the colleague's byline on the story: the author may
+    // not, exactly as they may not name it with `updateArticle`.
+    let by_edit = response_as(
+        &app,
+        &author,
+        &update,
+        json!({ "id": id, "expectedRevision": 3, "authorId": colleague.author_id }),
+    )
+    .await;
+    assert_eq!(error_codes(&by_edit), ["FORBIDDEN"]);
+    let by_restore = response_as(&app, &author, &restore, json!({ "id": id, "revision": 2 })).await;
+    assert_eq!(error_codes(&by_restore), ["FORBIDDEN"], "{by_restore}");
+
+    // The editor adds the colleague as co-author (revision 4). Revision 3 has none, so
+    // bringing it back would remove someone else's byline.
+    saved(
+        &app,
+        &editor,
+        &update,
+        json!({ "id": id, "expectedRevision": 3, "coAuthorIds": [colleague.author_id] }),
+    )
+    .await;
+    let dropped = response_as(&app, &author, &restore, json!({ "id": id, "revision": 3 })).await;
+    assert_eq!(error_codes(&dropped), ["FORBIDDEN"], "{dropped}");
+
+    // Nothing of the refused restores was written.
+    assert_eq!(
+        bylines_of(&app, &author, id).await,
+        json!({ "revision": 4, "author": { "id": author.author_id }, "coAuthors": [{ "id": colleague.author_id }] })
+    );
+
+    // A revision with the bylines the story has now comes back for the author as an edit of
+    // the headline would.
+    assert_the_author_restores_todays_bylines(&app, &author, &colleague, id, &update, &restore)
+        .await;
     // And the editor may bring back any of them.
     let by_editor = app
         .data_as(
             &editor,
             &restore,
-            json!({ "input": { "id": article["id"], "revision": 2 } }),
+            json!({ "input": { "id": id, "revision": 2 } }),
         )
         .await;
     assert_eq!(
