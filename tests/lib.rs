@@ -193,13 +193,19 @@ impl TestApp {
         }
     }
 
-    /// The text of this server's `/metrics`.
-    pub async fn metrics(&self) -> String {
+    /// GETs `path` (`/healthz`, say) from this server.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
-            .get(format!("{}/metrics", self.address))
+            .get(format!("{}{path}", self.address))
             .send()
             .await
-            .expect("GET /metrics")
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
+    /// The text of this server's `/metrics`.
+    pub async fn metrics(&self) -> String {
+        self.get("/metrics")
+            .await
             .text()
             .await
             .expect("metrics text")

@@ -22,12 +22,7 @@ async fn queries_work_over_get_too() {
 #[tokio::test]
 async fn health_is_served() {
     let app = spawn_app().await;
-    let health = app
-        .client
-        .get(format!("{}/healthz", app.address))
-        .send()
-        .await
-        .expect("GET /healthz");
+    let health = app.get("/healthz").await;
     assert_eq!(health.status(), 200);
     assert_eq!(health.text().await.expect("body"), "ok");
 }
