@@ -134,6 +134,15 @@ fn fragment_chain(operation: &str, order: impl IntoIterator<Item = usize>, last:
     document
 }
 
+/// A search whose `filter` argument is `open` n times, 1, then `close` n times.
+fn nested_filter(open: &str, close: &str, n: usize) -> String {
+    format!(
+        "{{ search(query: \"x\", filter: {}1{}) {{ totalCount }} }}",
+        open.repeat(n),
+        close.repeat(n)
+    )
+}
+
 /// A request whose variable `$v` of `variable_type` is `open` n times, 1, then `close` n
 /// times, as JSON.
 fn nested_variable(variable_type: &str, open: &str, close: &str, n: usize) -> String {
@@ -183,28 +192,17 @@ async fn nesting_of_any_kind_and_depth_is_refused_and_the_server_lives() {
         )
         .await;
 
-        let lists = format!(
-            "{{ search(query: \"x\", filter: {}1{}) {{ totalCount }} }}",
-            "[".repeat(n),
-            "]".repeat(n)
-        );
         attack(
             &mut server,
             &format!("list values x{n}"),
-            query(lists),
+            query(nested_filter("[", "]", n)),
             &refused,
         )
         .await;
-
-        let objects = format!(
-            "{{ search(query: \"x\", filter: {}1{}) {{ totalCount }} }}",
-            "{a:".repeat(n),
-            "}".repeat(n)
-        );
         attack(
             &mut server,
             &format!("object values x{n}"),
-            query(objects),
+            query(nested_filter("{a:", "}", n)),
             &refused,
         )
         .await;
