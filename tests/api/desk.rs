@@ -4,7 +4,7 @@ use dateline_domain::Role;
 use dateline_tests::{Staff, TestApp, spawn_app};
 use serde_json::{Value, json};
 
-use crate::fixtures::{draft, publish};
+use crate::fixtures::{draft, publish, update_article};
 
 /// Runs `name(input: $input)` as `staff` and returns its payload.
 async fn mutate(
@@ -183,10 +183,10 @@ async fn merging_tags_moves_their_articles_once() {
         (&both, json!([kabul["id"], kabul_city["id"]])),
         (&one, json!([kabul_city["id"]])),
     ] {
-        app.data_as(
+        update_article(
+            &app,
             &editor,
-            &crate::fixtures::update_article_mutation(),
-            json!({ "input": { "id": article["id"], "expectedRevision": 1, "tagIds": tags } }),
+            json!({ "id": article["id"], "expectedRevision": 1, "tagIds": tags }),
         )
         .await;
         publish(&app, &editor, article).await;

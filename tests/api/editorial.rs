@@ -6,7 +6,8 @@ use dateline_tests::{Staff, TestApp, error_codes, spawn_app};
 use serde_json::{Value, json};
 
 use crate::fixtures::{
-    article_mutation, create_article_mutation, draft, publish, update_article_mutation,
+    article_mutation, create_article_mutation, draft, publish, update_article,
+    update_article_mutation,
 };
 
 async fn public_article(app: &TestApp, slug: &str) -> Value {
@@ -177,14 +178,13 @@ async fn a_stale_revision_is_a_conflict_that_changes_nothing() {
     let app = spawn_app().await;
     let editor = app.staff(Role::Editor).await;
     let article = draft(&app, &editor, "Original headline").await;
-    let saved = app
-        .data_as(
-            &editor,
-            &update_article_mutation(),
-            json!({ "input": { "id": article["id"], "expectedRevision": 1, "title": "First edit" } }),
-        )
-        .await;
-    assert_eq!(saved["updateArticle"]["article"]["revision"], 2);
+    let saved = update_article(
+        &app,
+        &editor,
+        json!({ "id": article["id"], "expectedRevision": 1, "title": "First edit" }),
+    )
+    .await;
+    assert_eq!(saved["article"]["revision"], 2);
 
     let stale = app
         .graphql_as(
@@ -449,10 +449,10 @@ async fn a_changed_slug_keeps_redirecting() {
     let editor = app.staff(Role::Editor).await;
     let article = draft(&app, &editor, "Old name").await;
     publish(&app, &editor, &article).await;
-    app.data_as(
+    update_article(
+        &app,
         &editor,
-        &update_article_mutation(),
-        json!({ "input": { "id": article["id"], "expectedRevision": 2, "slug": "new-name" } }),
+        json!({ "id": article["id"], "expectedRevision": 2, "slug": "new-name" }),
     )
     .await;
     let route = app
@@ -472,12 +472,7 @@ async fn revisions_can_be_restored_and_corrections_are_public() {
     let app = spawn_app().await;
     let editor = app.staff(Role::Editor).await;
     let article = draft(&app, &editor, "First words").await;
-    app.data_as(
-        &editor,
-        &update_article_mutation(),
-        json!({ "input": { "id": article["id"], "expectedRevision": 1, "title": "Second words", "body": "<p>Changed.</p>" } }),
-    )
-    .await;
+    update_article(&app, &editor, json!({ "id": article["id"], "expectedRevision": 1, "title": "Second words", "body": "<p>Changed.</p>" })).await;
     let restored = app
         .data_as(
             &editor,
@@ -800,12 +795,7 @@ async fn the_first_edit_of_an_existing_story_keeps_its_original() {
         json!([]),
         "demo stories start without revisions"
     );
-    app.data_as(
-        &editor,
-        &update_article_mutation(),
-        json!({ "input": { "id": original["id"], "expectedRevision": original["revision"], "title": "Rewritten", "body": "<p>Rewritten.</p>" } }),
-    )
-    .await;
+    update_article(&app, &editor, json!({ "id": original["id"], "expectedRevision": original["revision"], "title": "Rewritten", "body": "<p>Rewritten.</p>" })).await;
     let restored = app
         .data_as(
             &editor,

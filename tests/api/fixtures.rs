@@ -60,3 +60,11 @@ pub async fn publish(app: &TestApp, staff: &Staff, article: &Value) -> Value {
     assert_eq!(data["publishArticle"]["userErrors"], json!([]), "{data}");
     data["publishArticle"]["article"].clone()
 }
+
+/// Runs `updateArticle` with `input` as `staff` and returns its payload: the article and the
+/// user errors.
+pub async fn update_article(app: &TestApp, staff: &Staff, input: Value) -> Value {
+    app.data_as(staff, &update_article_mutation(), json!({ "input": input }))
+        .await["updateArticle"]
+        .clone()
+}

@@ -13,7 +13,7 @@ use dateline_tests::{
 };
 use serde_json::{Value, json};
 
-use crate::fixtures::{article_mutation, draft, publish, update_article_mutation};
+use crate::fixtures::{article_mutation, draft, publish, update_article, update_article_mutation};
 
 const PUBLISHED: &str = "subscription($section: String) { articlePublished(section: $section) { id title status section { slug } } }";
 const UPDATED: &str =
@@ -125,23 +125,11 @@ async fn readers_see_corrections_and_never_an_unpublished_version() {
         )
         .await["unpublishArticle"]["article"]
         .clone();
-    let rewritten = app
-        .data_as(
-            &editor,
-            &update_article_mutation(),
-            json!({ "input": { "id": article["id"], "expectedRevision": unpublished["revision"], "title": "Secret draft title" } }),
-        )
-        .await["updateArticle"]["article"]
+    let rewritten = update_article(&app, &editor, json!({ "id": article["id"], "expectedRevision": unpublished["revision"], "title": "Secret draft title" })).await["article"]
         .clone();
     assert_eq!(rewritten["title"], "Secret draft title");
     assert_eq!(reader.next("page", Duration::from_millis(700)).await, None);
-    let retitled = app
-        .data_as(
-            &editor,
-            &update_article_mutation(),
-            json!({ "input": { "id": article["id"], "expectedRevision": rewritten["revision"], "title": "Minister resigns after inquiry" } }),
-        )
-        .await["updateArticle"]["article"]
+    let retitled = update_article(&app, &editor, json!({ "id": article["id"], "expectedRevision": rewritten["revision"], "title": "Minister resigns after inquiry" })).await["article"]
         .clone();
     publish(&app, &editor, &retitled).await;
     let data = reader.next_data("page").await;
@@ -179,12 +167,7 @@ async fn drafts_cannot_be_watched_by_the_public_but_can_by_their_desk() {
     desk.subscribe("draft", UPDATED, json!({ "id": article["id"] }))
         .await;
     await_subscriptions(&app, 1).await;
-    app.data_as(
-        &editor,
-        &update_article_mutation(),
-        json!({ "input": { "id": article["id"], "expectedRevision": article["revision"], "title": "Budget leak: the figures" } }),
-    )
-    .await;
+    update_article(&app, &editor, json!({ "id": article["id"], "expectedRevision": article["revision"], "title": "Budget leak: the figures" })).await;
     let data = desk.next_data("draft").await;
     assert_eq!(data["articleUpdated"]["title"], "Budget leak: the figures");
     assert_eq!(data["articleUpdated"]["status"], "DRAFT");
@@ -298,13 +281,12 @@ async fn a_slow_client_does_not_hold_up_the_others() {
     let article = draft(&app, &editor, "Inquiry report published in full").await;
     let body =
         "<p>".to_owned() + &"The inquiry heard evidence for many weeks. ".repeat(3000) + "</p>";
-    let article = app
-        .data_as(
-            &editor,
-            &update_article_mutation(),
-            json!({ "input": { "id": article["id"], "expectedRevision": article["revision"], "body": body } }),
-        )
-        .await["updateArticle"]["article"]
+    let article = update_article(
+        &app,
+        &editor,
+        json!({ "id": article["id"], "expectedRevision": article["revision"], "body": body }),
+    )
+    .await["article"]
         .clone();
     let article = publish(&app, &editor, &article).await;
     let watch = "subscription($id: ID!) { articleUpdated(id: $id) { body corrections { note } } }";

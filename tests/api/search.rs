@@ -8,9 +8,7 @@ use dateline_tests::{Staff, TestApp, error_codes, spawn_app};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
 
-use crate::fixtures::{
-    article_mutation, create_article_mutation, publish, update_article_mutation,
-};
+use crate::fixtures::{article_mutation, create_article_mutation, publish, update_article};
 
 const SEARCH: &str = "query($q: String!, $first: Int, $after: String, $filter: SearchFilterInput) { \
     search(query: $q, first: $first, after: $after, filter: $filter) { \
@@ -79,13 +77,7 @@ async fn the_index_follows_every_change_to_a_story() {
     assert_eq!(titles(&app, "quorvex").await, ["Quorvex harbour reopens"]);
     assert_eq!(titles(&app, "ferrilunx").await, ["Quorvex harbour reopens"]);
 
-    let edited = app
-        .data_as(
-            &editor,
-            &update_article_mutation(),
-            json!({ "input": { "id": article["id"], "expectedRevision": article["revision"], "title": "Zelmont harbour reopens" } }),
-        )
-        .await["updateArticle"]["article"]
+    let edited = update_article(&app, &editor, json!({ "id": article["id"], "expectedRevision": article["revision"], "title": "Zelmont harbour reopens" })).await["article"]
         .clone();
     assert_eq!(titles(&app, "quorvex").await, Vec::<String>::new());
     assert_eq!(titles(&app, "zelmont").await, ["Zelmont harbour reopens"]);
@@ -492,14 +484,8 @@ async fn stored_text_cannot_forge_highlights() {
     ))
     .await
     .expect("store a title past the API");
-    let reindexed = app
-        .data_as(
-            &editor,
-            &update_article_mutation(),
-            json!({ "input": { "id": article["id"], "expectedRevision": article["revision"], "subtitle": "Reindexed" } }),
-        )
-        .await;
-    assert_eq!(reindexed["updateArticle"]["userErrors"], json!([]));
+    let reindexed = update_article(&app, &editor, json!({ "id": article["id"], "expectedRevision": article["revision"], "subtitle": "Reindexed" })).await;
+    assert_eq!(reindexed["userErrors"], json!([]));
     let found = highlights(&app.data(SEARCH, json!({ "q": "zentrovia" })).await);
     assert_eq!(found["TITLE"], ["<mark>Zentrovia</mark> budget row again"]);
 }
