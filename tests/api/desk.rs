@@ -246,22 +246,13 @@ async fn sources_and_authors_in_use_cannot_be_deleted() {
             json!({}),
         )
         .await;
-    let source = delete(
-        &app,
-        &editor,
-        "deleteSource",
-        &used["article"]["source"]["id"],
-    )
-    .await;
-    assert_eq!(codes(&source), pair("id", "IN_USE"));
-    let author = delete(
-        &app,
-        &editor,
-        "deleteAuthor",
-        &used["article"]["author"]["id"],
-    )
-    .await;
-    assert_eq!(codes(&author), pair("id", "IN_USE"));
+    for (deletion, id) in [
+        ("deleteSource", &used["article"]["source"]["id"]),
+        ("deleteAuthor", &used["article"]["author"]["id"]),
+    ] {
+        let refused = delete(&app, &editor, deletion, id).await;
+        assert_eq!(codes(&refused), pair("id", "IN_USE"), "{deletion}");
+    }
 
     let wire = mutate(
         &app,

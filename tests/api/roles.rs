@@ -464,14 +464,16 @@ async fn authors_publish_their_own_stories_when_the_newsroom_allows_it() {
     let mine = draft(&app, &author, "Author's own").await;
     let theirs = draft(&app, &editor, "Editor's own").await;
     let publish_doc = article_mutation("publishArticle", "PublishArticleInput");
-
-    let refused = app
-        .graphql_as(
+    // The whole response to the author's publishing `article`.
+    let author_publishes = |article: &Value| {
+        app.graphql_as(
             Some(&author.token),
             &publish_doc,
-            json!({ "input": { "id": mine["id"] } }),
+            json!({ "input": { "id": article["id"] } }),
         )
-        .await;
+    };
+
+    let refused = author_publishes(&mine).await;
     assert_eq!(error_codes(&refused), ["FORBIDDEN"]);
 
     app.data_as(
@@ -491,13 +493,7 @@ async fn authors_publish_their_own_stories_when_the_newsroom_allows_it() {
         published["publishArticle"]["article"]["status"],
         "PUBLISHED"
     );
-    let other = app
-        .graphql_as(
-            Some(&author.token),
-            &publish_doc,
-            json!({ "input": { "id": theirs["id"] } }),
-        )
-        .await;
+    let other = author_publishes(&theirs).await;
     assert_eq!(error_codes(&other), ["FORBIDDEN"], "only their own");
 }
 
