@@ -5,7 +5,7 @@
 //! server — a new PostgreSQL database per test, created on that server. When `DATABASE_URL`
 //! asks for PostgreSQL and the server cannot be reached, tests fail; they never fall back.
 
-pub mod live;
+pub mod websocket;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -99,6 +99,20 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
     serve(store, url, statements, settings).await
 }
 
+/// Like [`spawn_app`], a server whose copy of the section tree is current, as it is once it
+/// has served a request and (on PostgreSQL) listens for changes from other servers.
+pub async fn spawn_warm_app() -> TestApp {
+    let app = spawn_app().await;
+    for _ in 0..100 {
+        if app.metrics().await.contains("dateline_event_relay_up 1") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    app.data("{ sections { slug } }", json!({})).await;
+    app
+}
+
 /// Starts another server over the same database as `app`, as a second instance behind a
 /// load balancer would be, or as the same server after a restart.
 pub async fn spawn_instance(app: &TestApp) -> TestApp {
@@ -177,6 +191,24 @@ impl TestApp {
                 .expect("the server stops within 10 s")
                 .expect("the server task ends cleanly");
         }
+    }
+
+    /// GETs `path` (`/healthz`, say) from this server.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
+    /// The text of this server's `/metrics`.
+    pub async fn metrics(&self) -> String {
+        self.get("/metrics")
+            .await
+            .text()
+            .await
+            .expect("metrics text")
     }
 
     /// POSTs a GraphQL document with variables and returns the whole JSON response.

@@ -3,8 +3,8 @@
 use std::time::Instant;
 
 use dateline_domain::Role;
-use dateline_tests::{error_codes, spawn_app};
-use serde_json::json;
+use dateline_tests::{Staff, TestApp, error_codes, spawn_app};
+use serde_json::{Value, json};
 
 const LOGIN: &str = "mutation($input: LoginInput!) { login(input: $input) { token expiresAt viewer { email role } userErrors { field code message } } }";
 const VIEWER: &str = "{ viewer { email role author { slug } } }";
@@ -126,42 +126,49 @@ async fn wrong_credentials_get_one_generic_answer() {
     assert_eq!(data["login"]["viewer"]["role"], "EDITOR");
 }
 
+/// Runs `createUser` with `input` as `admin` and returns its payload.
+async fn create_user(app: &TestApp, admin: &Staff, input: Value) -> Value {
+    app.data_as(
+        admin,
+        "mutation($input: CreateUserInput!) { createUser(input: $input) { user { email role } userErrors { field code } } }",
+        json!({ "input": input }),
+    )
+    .await["createUser"]
+        .clone()
+}
+
 #[tokio::test]
 async fn admins_create_accounts_and_change_settings() {
     let app = spawn_app().await;
     let admin = app.staff(Role::Admin).await;
-    let create = "mutation($input: CreateUserInput!) { createUser(input: $input) { user { email role } userErrors { field code } } }";
-    let made = app
-        .data_as(
-            &admin,
-            create,
-            json!({ "input": { "email": "New.Desk@Example.com", "name": "New Desk", "password": "long enough password", "role": "CONTRIBUTOR" } }),
-        )
-        .await;
+    let made = create_user(
+        &app,
+        &admin,
+        json!({ "email": "New.Desk@Example.com", "name": "New Desk", "password": "long enough password", "role": "CONTRIBUTOR" }),
+    )
+    .await;
     assert_eq!(
-        made["createUser"]["user"],
+        made["user"],
         json!({ "email": "new.desk@example.com", "role": "CONTRIBUTOR" })
     );
-    let again = app
-        .data_as(
-            &admin,
-            create,
-            json!({ "input": { "email": "new.desk@example.com", "name": "Twice", "password": "short", "role": "EDITOR" } }),
-        )
-        .await;
+    let again = create_user(
+        &app,
+        &admin,
+        json!({ "email": "new.desk@example.com", "name": "Twice", "password": "short", "role": "EDITOR" }),
+    )
+    .await;
     assert_eq!(
-        again["createUser"]["userErrors"],
+        again["userErrors"],
         json!([{ "field": "password", "code": "TOO_SHORT" }])
     );
-    let taken = app
-        .data_as(
-            &admin,
-            create,
-            json!({ "input": { "email": "new.desk@example.com", "name": "Twice", "password": "long enough password", "role": "EDITOR" } }),
-        )
-        .await;
+    let taken = create_user(
+        &app,
+        &admin,
+        json!({ "email": "new.desk@example.com", "name": "Twice", "password": "long enough password", "role": "EDITOR" }),
+    )
+    .await;
     assert_eq!(
-        taken["createUser"]["userErrors"],
+        taken["userErrors"],
         json!([{ "field": "email", "code": "TAKEN" }])
     );
     app.login("new.desk@example.com", "long enough password")
@@ -288,11 +295,11 @@ async fn only_admins_and_the_person_themself_see_a_staff_email() {
     let admin = app.staff(Role::Admin).await;
     let editor = app.staff(Role::Editor).await;
     let author = app.staff(Role::Author).await;
-    let article = crate::editorial::draft(&app, &author, "Who wrote this").await;
-    app.data_as(
+    let article = crate::fixtures::draft(&app, &author, "Who wrote this").await;
+    crate::fixtures::update_article(
+        &app,
         &editor,
-        &crate::editorial::update_mutation(),
-        json!({ "input": { "id": article["id"], "expectedRevision": 1, "title": "Who edited this" } }),
+        json!({ "id": article["id"], "expectedRevision": 1, "title": "Who edited this" }),
     )
     .await;
     let query = "query($id: ID!) { node(id: $id) { ... on Article { \

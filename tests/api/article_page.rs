@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use dateline_tests::spawn_app;
-use serde_json::json;
+use serde_json::{Value, json};
 
 const ARTICLE_PAGE: &str = r#"
 query ArticlePage($slug: String!) {
@@ -27,17 +27,8 @@ query ArticlePage($slug: String!) {
   }
 }"#;
 
-#[tokio::test]
-async fn the_sample_article_page_is_one_query() {
-    let app = spawn_app().await;
-    let data = app
-        .data(
-            ARTICLE_PAGE,
-            json!({ "slug": "envoy-embarks-on-regional-peace-mission" }),
-        )
-        .await;
-    let article = &data["article"];
-
+/// The sample page's address, breadcrumbs, dateline, source and byline.
+fn assert_the_sample_page_header(article: &Value) {
     assert_eq!(
         article["uri"],
         "/latest-updates/envoy-embarks-on-regional-peace-mission"
@@ -80,7 +71,10 @@ async fn the_sample_article_page_is_one_query() {
             .is_some_and(|b| !b.is_empty())
     );
     assert_eq!(article["status"], "PUBLISHED");
+}
 
+/// The sample page's body, the text and figures derived from it, and its picture.
+fn assert_the_sample_page_body(article: &Value) {
     let body = article["body"].as_str().expect("body");
     assert!(body.starts_with("<p>"), "{body}");
     let text = article["bodyText"].as_str().expect("text");
@@ -100,7 +94,10 @@ async fn the_sample_article_page_is_one_query() {
         )
     );
     assert!(article["featuredImage"]["url"].as_str().is_some());
+}
 
+/// The sample page's five related stories: public, ranked, each with its reasons.
+fn assert_the_sample_page_related_stories(article: &Value) {
     let related = article["related"].as_array().expect("related");
     assert_eq!(related.len(), 5, "the demo has plenty of related stories");
     let ids: HashSet<&str> = related
@@ -137,6 +134,22 @@ async fn the_sample_article_page_is_one_query() {
         top_reasons.len() >= 3,
         "the best match shares several tags: {top_reasons:?}"
     );
+}
+
+#[tokio::test]
+async fn the_sample_article_page_is_one_query() {
+    let app = spawn_app().await;
+    let data = app
+        .data(
+            ARTICLE_PAGE,
+            json!({ "slug": "envoy-embarks-on-regional-peace-mission" }),
+        )
+        .await;
+    let article = &data["article"];
+
+    assert_the_sample_page_header(article);
+    assert_the_sample_page_body(article);
+    assert_the_sample_page_related_stories(article);
 }
 
 #[tokio::test]
@@ -185,7 +198,7 @@ async fn co_authors_follow_the_primary_author_in_byline_order() {
 
 #[tokio::test]
 async fn the_article_page_costs_the_same_statements_for_any_number_of_related_stories() {
-    let app = crate::statements::warm_app().await;
+    let app = dateline_tests::spawn_warm_app().await;
     let query = r#"query($n: Int!) { article(slug: "envoy-embarks-on-regional-peace-mission") {
         title body author { name } section { name } tags { name } breadcrumbs { uri }
         related(first: $n) { reasons { label } article { title uri author { name } tags { name } } } } }"#;

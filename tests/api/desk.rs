@@ -4,7 +4,7 @@ use dateline_domain::Role;
 use dateline_tests::{Staff, TestApp, spawn_app};
 use serde_json::{Value, json};
 
-use crate::editorial::{draft, publish};
+use crate::fixtures::{draft, publish, update_article};
 
 /// Runs `name(input: $input)` as `staff` and returns its payload.
 async fn mutate(
@@ -41,62 +41,97 @@ fn pair(field: &str, code: &str) -> Vec<(String, String)> {
     vec![(field.to_owned(), code.to_owned())]
 }
 
+/// Runs deletion `name` (`deleteSection`, `deleteTag`, ...) of `id` as `staff` and returns
+/// its payload.
+async fn delete(app: &TestApp, staff: &Staff, name: &str, id: &Value) -> Value {
+    mutate(
+        app,
+        staff,
+        name,
+        "DeleteInput",
+        "deletedId",
+        json!({ "id": id }),
+    )
+    .await
+}
+
+/// The section fields the section mutations below answer with.
+const SECTION: &str = "section { id slug parent { slug } }";
+
+/// Runs `createSection` with `input` as `admin` and returns its payload.
+async fn create_section(app: &TestApp, admin: &Staff, input: Value) -> Value {
+    mutate(
+        app,
+        admin,
+        "createSection",
+        "CreateSectionInput",
+        SECTION,
+        input,
+    )
+    .await
+}
+
+/// Runs `updateSection` with `input` as `admin` and returns its payload.
+async fn update_section(app: &TestApp, admin: &Staff, input: Value) -> Value {
+    mutate(
+        app,
+        admin,
+        "updateSection",
+        "UpdateSectionInput",
+        SECTION,
+        input,
+    )
+    .await
+}
+
+/// Runs `createTag` for a tag named `name` as `editor` and returns its payload.
+async fn create_tag(app: &TestApp, editor: &Staff, name: &str) -> Value {
+    mutate(
+        app,
+        editor,
+        "createTag",
+        "CreateTagInput",
+        "tag { id slug }",
+        json!({ "name": name }),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn sections_form_a_tree_without_cycles_and_keep_their_old_urls() {
     let app = spawn_app().await;
     let admin = app.staff(Role::Admin).await;
     let world = app.section_id("world").await;
-    let section = "section { id slug parent { slug } }";
 
-    let created = mutate(
+    let created = create_section(
         &app,
         &admin,
-        "createSection",
-        "CreateSectionInput",
-        section,
         json!({ "name": "Central Asia", "parentId": world }),
     )
     .await;
     assert_eq!(created["section"]["slug"], "central-asia");
     assert_eq!(created["section"]["parent"]["slug"], "world");
     let id = created["section"]["id"].clone();
-    let child = mutate(
+    let child = create_section(
         &app,
         &admin,
-        "createSection",
-        "CreateSectionInput",
-        section,
         json!({ "name": "Kazakhstan", "parentId": id }),
     )
     .await;
 
-    let cycle = mutate(
+    let cycle = update_section(
         &app,
         &admin,
-        "updateSection",
-        "UpdateSectionInput",
-        section,
         json!({ "id": id, "parentId": child["section"]["id"] }),
     )
     .await;
     assert_eq!(codes(&cycle), pair("parentId", "CYCLE"));
-    let itself = mutate(
-        &app,
-        &admin,
-        "updateSection",
-        "UpdateSectionInput",
-        section,
-        json!({ "id": id, "parentId": id }),
-    )
-    .await;
+    let itself = update_section(&app, &admin, json!({ "id": id, "parentId": id })).await;
     assert_eq!(codes(&itself), pair("parentId", "CYCLE"));
 
-    let moved = mutate(
+    let moved = update_section(
         &app,
         &admin,
-        "updateSection",
-        "UpdateSectionInput",
-        section,
         json!({ "id": id, "parentId": null, "slug": "central-asia-desk" }),
     )
     .await;
@@ -112,51 +147,19 @@ async fn sections_form_a_tree_without_cycles_and_keep_their_old_urls() {
         json!({ "canonicalUri": "/central-asia-desk", "isRedirect": true })
     );
 
-    let reserved = mutate(
-        &app,
-        &admin,
-        "createSection",
-        "CreateSectionInput",
-        section,
-        json!({ "name": "Tag" }),
-    )
-    .await;
+    let reserved = create_section(&app, &admin, json!({ "name": "Tag" })).await;
     assert_eq!(codes(&reserved), pair("slug", "INVALID"));
 
-    let in_use = mutate(
-        &app,
-        &admin,
-        "deleteSection",
-        "DeleteInput",
-        "deletedId",
-        json!({ "id": world }),
-    )
-    .await;
+    let in_use = delete(&app, &admin, "deleteSection", &json!(world)).await;
     assert_eq!(codes(&in_use), pair("id", "IN_USE"));
     assert_eq!(in_use["deletedId"], Value::Null);
-    let parent_of_child = mutate(
-        &app,
-        &admin,
-        "deleteSection",
-        "DeleteInput",
-        "deletedId",
-        json!({ "id": id }),
-    )
-    .await;
+    let parent_of_child = delete(&app, &admin, "deleteSection", &id).await;
     assert_eq!(
         codes(&parent_of_child),
         pair("id", "IN_USE"),
         "it still has a subsection"
     );
-    let leaf = mutate(
-        &app,
-        &admin,
-        "deleteSection",
-        "DeleteInput",
-        "deletedId",
-        json!({ "id": child["section"]["id"] }),
-    )
-    .await;
+    let leaf = delete(&app, &admin, "deleteSection", &child["section"]["id"]).await;
     assert_eq!(leaf["deletedId"], child["section"]["id"]);
     let gone = app
         .data("{ section(slug: \"kazakhstan\") { id } }", json!({}))
@@ -168,36 +171,9 @@ async fn sections_form_a_tree_without_cycles_and_keep_their_old_urls() {
 async fn merging_tags_moves_their_articles_once() {
     let app = spawn_app().await;
     let editor = app.staff(Role::Editor).await;
-    let tag = "tag { id slug }";
-    let kabul = mutate(
-        &app,
-        &editor,
-        "createTag",
-        "CreateTagInput",
-        tag,
-        json!({ "name": "Kabul" }),
-    )
-    .await["tag"]
-        .clone();
-    let kabul_city = mutate(
-        &app,
-        &editor,
-        "createTag",
-        "CreateTagInput",
-        tag,
-        json!({ "name": "Kabul City" }),
-    )
-    .await["tag"]
-        .clone();
-    let taken = mutate(
-        &app,
-        &editor,
-        "createTag",
-        "CreateTagInput",
-        tag,
-        json!({ "name": "Kabul!" }),
-    )
-    .await;
+    let kabul = create_tag(&app, &editor, "Kabul").await["tag"].clone();
+    let kabul_city = create_tag(&app, &editor, "Kabul City").await["tag"].clone();
+    let taken = create_tag(&app, &editor, "Kabul!").await;
     assert_eq!(codes(&taken), pair("slug", "TAKEN"));
 
     // One article carries both tags, another only the tag that goes away.
@@ -207,23 +183,15 @@ async fn merging_tags_moves_their_articles_once() {
         (&both, json!([kabul["id"], kabul_city["id"]])),
         (&one, json!([kabul_city["id"]])),
     ] {
-        app.data_as(
+        update_article(
+            &app,
             &editor,
-            &crate::editorial::update_mutation(),
-            json!({ "input": { "id": article["id"], "expectedRevision": 1, "tagIds": tags } }),
+            json!({ "id": article["id"], "expectedRevision": 1, "tagIds": tags }),
         )
         .await;
         publish(&app, &editor, article).await;
     }
-    let in_use = mutate(
-        &app,
-        &editor,
-        "deleteTag",
-        "DeleteInput",
-        "deletedId",
-        json!({ "id": kabul_city["id"] }),
-    )
-    .await;
+    let in_use = delete(&app, &editor, "deleteTag", &kabul_city["id"]).await;
     assert_eq!(codes(&in_use), pair("id", "IN_USE"));
 
     let merged = mutate(
@@ -278,26 +246,13 @@ async fn sources_and_authors_in_use_cannot_be_deleted() {
             json!({}),
         )
         .await;
-    let source = mutate(
-        &app,
-        &editor,
-        "deleteSource",
-        "DeleteInput",
-        "deletedId",
-        json!({ "id": used["article"]["source"]["id"] }),
-    )
-    .await;
-    assert_eq!(codes(&source), pair("id", "IN_USE"));
-    let author = mutate(
-        &app,
-        &editor,
-        "deleteAuthor",
-        "DeleteInput",
-        "deletedId",
-        json!({ "id": used["article"]["author"]["id"] }),
-    )
-    .await;
-    assert_eq!(codes(&author), pair("id", "IN_USE"));
+    for (deletion, id) in [
+        ("deleteSource", &used["article"]["source"]["id"]),
+        ("deleteAuthor", &used["article"]["author"]["id"]),
+    ] {
+        let refused = delete(&app, &editor, deletion, id).await;
+        assert_eq!(codes(&refused), pair("id", "IN_USE"), "{deletion}");
+    }
 
     let wire = mutate(
         &app,
@@ -319,17 +274,14 @@ async fn sources_and_authors_in_use_cannot_be_deleted() {
     )
     .await;
     assert_eq!(renamed["source"], json!({ "name": "Wire", "url": null }));
-    let deleted = mutate(
-        &app,
-        &editor,
-        "deleteSource",
-        "DeleteInput",
-        "deletedId",
-        json!({ "id": wire["source"]["id"] }),
-    )
-    .await;
+    let deleted = delete(&app, &editor, "deleteSource", &wire["source"]["id"]).await;
     assert_eq!(deleted["deletedId"], wire["source"]["id"]);
+}
 
+#[tokio::test]
+async fn new_author_profiles_are_checked_and_the_desk_finds_them_at_once() {
+    let app = spawn_app().await;
+    let editor = app.staff(Role::Editor).await;
     let unsafe_avatar = mutate(
         &app,
         &editor,

@@ -307,15 +307,13 @@ async fn persisted_queries_keep_get_urls_short() {
     assert_eq!(error_codes(&body), ["PERSISTED_QUERY_NOT_FOUND"], "{body}");
     assert_eq!(body["errors"][0]["message"], "PersistedQueryNotFound");
 
-    let (_, _, registered) = read(
+    let posted = |extensions: &Value| {
         app.client
             .post(&url)
             .json(&json!({ "query": query, "extensions": extensions }))
             .send()
-            .await
-            .expect("POST"),
-    )
-    .await;
+    };
+    let (_, _, registered) = read(posted(&extensions).await.expect("POST")).await;
     assert_eq!(
         registered["data"]["sections"][0]["slug"], "news",
         "{registered}"
@@ -332,15 +330,7 @@ async fn persisted_queries_keep_get_urls_short() {
     assert_eq!(body, registered);
 
     let forged = json!({ "persistedQuery": { "version": 1, "sha256Hash": format!("{:x}", Sha256::digest(b"{ __typename }")) } });
-    let (_, _, body) = read(
-        app.client
-            .post(&url)
-            .json(&json!({ "query": query, "extensions": forged }))
-            .send()
-            .await
-            .expect("POST"),
-    )
-    .await;
+    let (_, _, body) = read(posted(&forged).await.expect("POST")).await;
     assert_eq!(
         error_codes(&body),
         ["BAD_USER_INPUT"],
@@ -527,12 +517,7 @@ async fn a_request_past_its_deadline_is_a_408_and_its_statement_stops() {
 #[tokio::test]
 async fn graphiql_is_served_from_the_binary_under_a_strict_policy() {
     let app = spawn_app().await;
-    let page = app
-        .client
-        .get(format!("{}/graphiql", app.address))
-        .send()
-        .await
-        .expect("GET /graphiql");
+    let page = app.get("/graphiql").await;
     assert_eq!(page.status(), 200);
     let policy = page.headers()["content-security-policy"]
         .to_str()
@@ -548,12 +533,7 @@ async fn graphiql_is_served_from_the_binary_under_a_strict_policy() {
         .collect();
     assert_eq!(assets.len(), 5, "{html}");
     for asset in assets {
-        let response = app
-            .client
-            .get(format!("{}{asset}", app.address))
-            .send()
-            .await
-            .expect("GET an asset");
+        let response = app.get(asset).await;
         assert_eq!(response.status(), 200, "{asset}");
         assert_eq!(
             response.headers()[CACHE_CONTROL].to_str().expect("text"),
@@ -561,14 +541,8 @@ async fn graphiql_is_served_from_the_binary_under_a_strict_policy() {
         );
     }
     let unknown = app
-        .client
-        .get(format!(
-            "{}/graphiql/assets/graphiql.0000000000000000.js",
-            app.address
-        ))
-        .send()
-        .await
-        .expect("GET");
+        .get("/graphiql/assets/graphiql.0000000000000000.js")
+        .await;
     assert_eq!(unknown.status(), 404);
 
     let off = spawn_app_with(Settings {
@@ -576,12 +550,7 @@ async fn graphiql_is_served_from_the_binary_under_a_strict_policy() {
         ..Settings::default()
     })
     .await;
-    let page = off
-        .client
-        .get(format!("{}/graphiql", off.address))
-        .send()
-        .await
-        .expect("GET /graphiql");
+    let page = off.get("/graphiql").await;
     assert_eq!(page.status(), 404);
 }
 
@@ -615,7 +584,7 @@ async fn rate_limited_answers_say_when_to_retry() {
 
 #[tokio::test]
 async fn websocket_subscriptions_meet_the_same_limits() {
-    use dateline_tests::live::{Delivery, LiveClient, Protocol};
+    use dateline_tests::websocket::{Delivery, LiveClient, Protocol};
     let app = spawn_app().await;
     let mut client = LiveClient::connect(&app, Protocol::TransportWs, json!({})).await;
     let nested = format!(
@@ -648,14 +617,14 @@ async fn websocket_subscriptions_meet_the_same_limits() {
             json!({}),
         )
         .await;
-    dateline_tests::live::await_subscriptions(&app, 1).await;
+    dateline_tests::websocket::await_subscriptions(&app, 1).await;
 }
 
 #[tokio::test]
 async fn a_preview_is_never_cached_even_over_get() {
     let app = spawn_app().await;
     let author = app.staff(dateline_domain::Role::Author).await;
-    let article = crate::editorial::draft(&app, &author, "Embargoed until noon").await;
+    let article = crate::fixtures::draft(&app, &author, "Embargoed until noon").await;
     let link = app
         .data_as(
             &author,

@@ -5,64 +5,10 @@ use dateline_domain::Role;
 use dateline_tests::{Staff, TestApp, error_codes, spawn_app};
 use serde_json::{Value, json};
 
-pub const ARTICLE_FIELDS: &str =
-    "id slug title subtitle body bodyText excerpt wordCount revision status";
-
-pub fn create_mutation() -> String {
-    format!(
-        "mutation($input: CreateArticleInput!) {{ createArticle(input: $input) {{ \
-         article {{ {ARTICLE_FIELDS} }} userErrors {{ field code message }} }} }}"
-    )
-}
-
-pub fn update_mutation() -> String {
-    format!(
-        "mutation($input: UpdateArticleInput!) {{ updateArticle(input: $input) {{ \
-         article {{ {ARTICLE_FIELDS} }} userErrors {{ field code message }} }} }}"
-    )
-}
-
-/// A mutation taking an `ArticleRefInput`-like input and returning an `ArticlePayload`.
-pub fn workflow_mutation(name: &str, input_type: &str) -> String {
-    format!(
-        "mutation($input: {input_type}!) {{ {name}(input: $input) {{ \
-         article {{ {ARTICLE_FIELDS} }} userErrors {{ field code message }} }} }}"
-    )
-}
-
-/// Creates a draft as `staff` in the `world` section and returns the article.
-pub async fn draft(app: &TestApp, staff: &Staff, title: &str) -> Value {
-    let section = app.section_id("world").await;
-    let data = app
-        .data_as(
-            staff,
-            &create_mutation(),
-            json!({ "input": {
-                "title": title,
-                "body": "<p>KABUL first paragraph of the story.</p><p>Second paragraph.</p>",
-                "sectionId": section,
-                "tagIds": app.tag_ids(2).await,
-                "datelinePlace": "KABUL",
-            }}),
-        )
-        .await;
-    let payload = &data["createArticle"];
-    assert_eq!(payload["userErrors"], json!([]), "{payload}");
-    payload["article"].clone()
-}
-
-/// Publishes `article` now as `staff`.
-pub async fn publish(app: &TestApp, staff: &Staff, article: &Value) -> Value {
-    let data = app
-        .data_as(
-            staff,
-            &workflow_mutation("publishArticle", "PublishArticleInput"),
-            json!({ "input": { "id": article["id"] } }),
-        )
-        .await;
-    assert_eq!(data["publishArticle"]["userErrors"], json!([]), "{data}");
-    data["publishArticle"]["article"].clone()
-}
+use crate::fixtures::{
+    article_mutation, create_article_mutation, draft, publish, update_article,
+    update_article_mutation,
+};
 
 async fn public_article(app: &TestApp, slug: &str) -> Value {
     app.data(
@@ -139,7 +85,7 @@ async fn a_story_goes_from_draft_to_the_public_and_back() {
     let unpublished = app
         .data_as(
             &editor,
-            &workflow_mutation("unpublishArticle", "ArticleRefInput"),
+            &article_mutation("unpublishArticle", "ArticleRefInput"),
             json!({ "input": { "id": article["id"] } }),
         )
         .await;
@@ -153,7 +99,7 @@ async fn a_story_goes_from_draft_to_the_public_and_back() {
     let archived = app
         .data_as(
             &editor,
-            &workflow_mutation("archiveArticle", "ArticleRefInput"),
+            &article_mutation("archiveArticle", "ArticleRefInput"),
             json!({ "input": { "id": article["id"] } }),
         )
         .await;
@@ -164,7 +110,7 @@ async fn a_story_goes_from_draft_to_the_public_and_back() {
     let republish = user_errors(
         &app,
         &editor,
-        &workflow_mutation("publishArticle", "PublishArticleInput"),
+        &article_mutation("publishArticle", "PublishArticleInput"),
         json!({ "id": article["id"] }),
     )
     .await;
@@ -185,7 +131,7 @@ async fn the_trash_hides_an_article_until_it_is_restored() {
     let deleted = app
         .data_as(
             &editor,
-            &workflow_mutation("deleteArticle", "ArticleRefInput"),
+            &article_mutation("deleteArticle", "ArticleRefInput"),
             json!({ "input": { "id": article["id"] } }),
         )
         .await;
@@ -209,7 +155,7 @@ async fn the_trash_hides_an_article_until_it_is_restored() {
     let edit = user_errors(
         &app,
         &editor,
-        &update_mutation(),
+        &update_article_mutation(),
         json!({ "id": article["id"], "expectedRevision": 3, "title": "Edited in the trash" }),
     )
     .await;
@@ -218,7 +164,7 @@ async fn the_trash_hides_an_article_until_it_is_restored() {
     let restored = app
         .data_as(
             &editor,
-            &workflow_mutation("restoreArticle", "ArticleRefInput"),
+            &article_mutation("restoreArticle", "ArticleRefInput"),
             json!({ "input": { "id": article["id"] } }),
         )
         .await;
@@ -232,19 +178,18 @@ async fn a_stale_revision_is_a_conflict_that_changes_nothing() {
     let app = spawn_app().await;
     let editor = app.staff(Role::Editor).await;
     let article = draft(&app, &editor, "Original headline").await;
-    let saved = app
-        .data_as(
-            &editor,
-            &update_mutation(),
-            json!({ "input": { "id": article["id"], "expectedRevision": 1, "title": "First edit" } }),
-        )
-        .await;
-    assert_eq!(saved["updateArticle"]["article"]["revision"], 2);
+    let saved = update_article(
+        &app,
+        &editor,
+        json!({ "id": article["id"], "expectedRevision": 1, "title": "First edit" }),
+    )
+    .await;
+    assert_eq!(saved["article"]["revision"], 2);
 
     let stale = app
         .graphql_as(
             Some(&editor.token),
-            &update_mutation(),
+            &update_article_mutation(),
             json!({ "input": { "id": article["id"], "expectedRevision": 1, "title": "Stale edit" } }),
         )
         .await;
@@ -272,7 +217,7 @@ async fn two_editors_saving_the_same_revision_at_once_one_wins() {
     let second = app.staff(Role::Editor).await;
     for round in 0..5 {
         let article = draft(&app, &first, &format!("Contested story {round}")).await;
-        let update = update_mutation();
+        let update = update_article_mutation();
         let save = |token: String, body: String| {
             let variables = json!({ "input": {
                 "id": article["id"],
@@ -334,7 +279,7 @@ async fn a_mutation_failing_half_way_leaves_the_article_as_it_was() {
     let errors = user_errors(
         &app,
         &editor,
-        &update_mutation(),
+        &update_article_mutation(),
         json!({
             "id": article["id"],
             "expectedRevision": 1,
@@ -375,7 +320,7 @@ async fn bodies_are_sanitised_and_everything_derived_is_recomputed() {
     let data = app
         .data_as(
             &editor,
-            &create_mutation(),
+            &create_article_mutation(),
             json!({ "input": { "title": "Hostile body", "body": hostile, "sectionId": section } }),
         )
         .await;
@@ -399,7 +344,7 @@ async fn bodies_are_sanitised_and_everything_derived_is_recomputed() {
     let markdown = app
         .data_as(
             &editor,
-            &update_mutation(),
+            &update_article_mutation(),
             json!({ "input": {
                 "id": article["id"],
                 "expectedRevision": 1,
@@ -433,7 +378,7 @@ async fn invalid_input_is_reported_field_by_field() {
     let errors = user_errors(
         &app,
         &editor,
-        &create_mutation(),
+        &create_article_mutation(),
         json!({ "title": "   ", "body": "<p>x</p>", "sectionId": section, "slug": "Not A Slug" }),
     )
     .await;
@@ -448,7 +393,7 @@ async fn invalid_input_is_reported_field_by_field() {
     let errors = user_errors(
         &app,
         &editor,
-        &create_mutation(),
+        &create_article_mutation(),
         json!({ "title": long_title, "body": "<p>x</p>", "sectionId": section }),
     )
     .await;
@@ -456,7 +401,7 @@ async fn invalid_input_is_reported_field_by_field() {
     let errors = user_errors(
         &app,
         &editor,
-        &create_mutation(),
+        &create_article_mutation(),
         json!({ "title": "Another", "body": "<p>x</p>", "sectionId": section, "slug": "taken-slug" }),
     )
     .await;
@@ -464,7 +409,7 @@ async fn invalid_input_is_reported_field_by_field() {
     let errors = user_errors(
         &app,
         &editor,
-        &create_mutation(),
+        &create_article_mutation(),
         json!({ "title": "Nowhere", "body": "<p>x</p>", "sectionId": "U2VjdGlvbjo5OTk5OTk" }),
     )
     .await;
@@ -473,7 +418,7 @@ async fn invalid_input_is_reported_field_by_field() {
     let errors = user_errors(
         &app,
         &editor,
-        &create_mutation(),
+        &create_article_mutation(),
         json!({ "title": "Huge", "body": huge, "sectionId": section }),
     )
     .await;
@@ -481,7 +426,7 @@ async fn invalid_input_is_reported_field_by_field() {
     let errors = user_errors(
         &app,
         &editor,
-        &workflow_mutation("publishArticle", "PublishArticleInput"),
+        &article_mutation("publishArticle", "PublishArticleInput"),
         json!({ "id": existing["id"], "at": "2001-01-01T00:00:00Z" }),
     )
     .await;
@@ -504,10 +449,10 @@ async fn a_changed_slug_keeps_redirecting() {
     let editor = app.staff(Role::Editor).await;
     let article = draft(&app, &editor, "Old name").await;
     publish(&app, &editor, &article).await;
-    app.data_as(
+    update_article(
+        &app,
         &editor,
-        &update_mutation(),
-        json!({ "input": { "id": article["id"], "expectedRevision": 2, "slug": "new-name" } }),
+        json!({ "id": article["id"], "expectedRevision": 2, "slug": "new-name" }),
     )
     .await;
     let route = app
@@ -527,16 +472,11 @@ async fn revisions_can_be_restored_and_corrections_are_public() {
     let app = spawn_app().await;
     let editor = app.staff(Role::Editor).await;
     let article = draft(&app, &editor, "First words").await;
-    app.data_as(
-        &editor,
-        &update_mutation(),
-        json!({ "input": { "id": article["id"], "expectedRevision": 1, "title": "Second words", "body": "<p>Changed.</p>" } }),
-    )
-    .await;
+    update_article(&app, &editor, json!({ "id": article["id"], "expectedRevision": 1, "title": "Second words", "body": "<p>Changed.</p>" })).await;
     let restored = app
         .data_as(
             &editor,
-            &workflow_mutation("restoreArticleRevision", "RestoreArticleRevisionInput"),
+            &article_mutation("restoreArticleRevision", "RestoreArticleRevisionInput"),
             json!({ "input": { "id": article["id"], "revision": 1 } }),
         )
         .await;
@@ -552,7 +492,7 @@ async fn revisions_can_be_restored_and_corrections_are_public() {
     let refused = user_errors(
         &app,
         &editor,
-        &workflow_mutation("addArticleCorrection", "AddArticleCorrectionInput"),
+        &article_mutation("addArticleCorrection", "AddArticleCorrectionInput"),
         json!({ "id": article["id"], "note": "Too early" }),
     )
     .await;
@@ -560,7 +500,7 @@ async fn revisions_can_be_restored_and_corrections_are_public() {
     publish(&app, &editor, &article).await;
     app.data_as(
         &editor,
-        &workflow_mutation("addArticleCorrection", "AddArticleCorrectionInput"),
+        &article_mutation("addArticleCorrection", "AddArticleCorrectionInput"),
         json!({ "input": { "id": article["id"], "note": "An earlier version misspelt the envoy's name." } }),
     )
     .await;
@@ -607,7 +547,7 @@ async fn preview_links_show_a_draft_until_its_status_changes() {
     );
     app.data_as(
         &editor,
-        &workflow_mutation("unpublishArticle", "ArticleRefInput"),
+        &article_mutation("unpublishArticle", "ArticleRefInput"),
         json!({ "input": { "id": article["id"] } }),
     )
     .await;
@@ -619,6 +559,45 @@ async fn preview_links_show_a_draft_until_its_status_changes() {
     );
 }
 
+/// A preview link `author` makes for their draft `id` shows the public the draft itself
+/// and nothing editorial about it; `author` sees the editorial fields.
+async fn assert_a_preview_shows_the_draft_alone(app: &TestApp, author: &Staff, id: &Value) {
+    let link = app
+        .data_as(
+            author,
+            "mutation($id: ID!) { createPreviewLink(input: { articleId: $id }) { token } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let token = &link["createPreviewLink"]["token"];
+    let seen = app
+        .data(
+            "query($token: String!) { preview(token: $token) { title owner { email } reviewRequestedAt deletedAt } }",
+            json!({ "token": token }),
+        )
+        .await;
+    assert_eq!(
+        seen["preview"],
+        json!({ "title": "Secret draft", "owner": null, "reviewRequestedAt": null, "deletedAt": null })
+    );
+    let revisions = app
+        .graphql(
+            "query($token: String!) { preview(token: $token) { revisions { title } } }",
+            json!({ "token": token }),
+        )
+        .await;
+    assert_eq!(error_codes(&revisions), ["UNAUTHENTICATED"]);
+    let staff = app
+        .data_as(
+            author,
+            "query($token: String!) { preview(token: $token) { owner { email } reviewRequestedAt } }",
+            json!({ "token": token }),
+        )
+        .await;
+    assert_eq!(staff["preview"]["owner"]["email"], author.email.as_str());
+    assert!(staff["preview"]["reviewRequestedAt"].is_string());
+}
+
 #[tokio::test]
 async fn nothing_unpublished_reaches_the_public_by_any_path() {
     let app = spawn_app().await;
@@ -626,7 +605,7 @@ async fn nothing_unpublished_reaches_the_public_by_any_path() {
     let article = draft(&app, &author, "Secret draft").await;
     app.data_as(
         &author,
-        &workflow_mutation("submitArticleForReview", "ArticleRefInput"),
+        &article_mutation("submitArticleForReview", "ArticleRefInput"),
         json!({ "input": { "id": article["id"] } }),
     )
     .await;
@@ -672,40 +651,7 @@ async fn nothing_unpublished_reaches_the_public_by_any_path() {
     );
 
     // A preview shows the draft itself, and nothing editorial about it.
-    let link = app
-        .data_as(
-            &author,
-            "mutation($id: ID!) { createPreviewLink(input: { articleId: $id }) { token } }",
-            json!({ "id": id }),
-        )
-        .await;
-    let token = &link["createPreviewLink"]["token"];
-    let seen = app
-        .data(
-            "query($token: String!) { preview(token: $token) { title owner { email } reviewRequestedAt deletedAt } }",
-            json!({ "token": token }),
-        )
-        .await;
-    assert_eq!(
-        seen["preview"],
-        json!({ "title": "Secret draft", "owner": null, "reviewRequestedAt": null, "deletedAt": null })
-    );
-    let revisions = app
-        .graphql(
-            "query($token: String!) { preview(token: $token) { revisions { title } } }",
-            json!({ "token": token }),
-        )
-        .await;
-    assert_eq!(error_codes(&revisions), ["UNAUTHENTICATED"]);
-    let staff = app
-        .data_as(
-            &author,
-            "query($token: String!) { preview(token: $token) { owner { email } reviewRequestedAt } }",
-            json!({ "token": token }),
-        )
-        .await;
-    assert_eq!(staff["preview"]["owner"]["email"], author.email.as_str());
-    assert!(staff["preview"]["reviewRequestedAt"].is_string());
+    assert_a_preview_shows_the_draft_alone(&app, &author, &id).await;
 }
 
 #[tokio::test]
@@ -717,7 +663,7 @@ async fn editors_work_through_the_review_queue() {
     draft(&app, &contributor, "Not ready").await;
     app.data_as(
         &contributor,
-        &workflow_mutation("submitArticleForReview", "ArticleRefInput"),
+        &article_mutation("submitArticleForReview", "ArticleRefInput"),
         json!({ "input": { "id": article["id"] } }),
     )
     .await;
@@ -754,7 +700,7 @@ async fn an_archived_story_can_return_to_draft() {
         let data = app
             .data_as(
                 &editor,
-                &workflow_mutation(mutation, "ArticleRefInput"),
+                &article_mutation(mutation, "ArticleRefInput"),
                 json!({ "input": { "id": article["id"] } }),
             )
             .await;
@@ -765,7 +711,7 @@ async fn an_archived_story_can_return_to_draft() {
     let stale = app
         .graphql_as(
             Some(&editor.token),
-            &workflow_mutation("archiveArticle", "ArticleRefInput"),
+            &article_mutation("archiveArticle", "ArticleRefInput"),
             json!({ "input": { "id": article["id"], "expectedRevision": 2 } }),
         )
         .await;
@@ -849,16 +795,11 @@ async fn the_first_edit_of_an_existing_story_keeps_its_original() {
         json!([]),
         "demo stories start without revisions"
     );
-    app.data_as(
-        &editor,
-        &update_mutation(),
-        json!({ "input": { "id": original["id"], "expectedRevision": original["revision"], "title": "Rewritten", "body": "<p>Rewritten.</p>" } }),
-    )
-    .await;
+    update_article(&app, &editor, json!({ "id": original["id"], "expectedRevision": original["revision"], "title": "Rewritten", "body": "<p>Rewritten.</p>" })).await;
     let restored = app
         .data_as(
             &editor,
-            &workflow_mutation("restoreArticleRevision", "RestoreArticleRevisionInput"),
+            &article_mutation("restoreArticleRevision", "RestoreArticleRevisionInput"),
             json!({ "input": { "id": original["id"], "revision": original["revision"] } }),
         )
         .await;
@@ -949,7 +890,7 @@ async fn editors_set_co_authors_and_the_lead_picture() {
     let restored = app
         .data_as(
             &editor,
-            &workflow_mutation("restoreArticleRevision", "RestoreArticleRevisionInput"),
+            &article_mutation("restoreArticleRevision", "RestoreArticleRevisionInput"),
             json!({ "input": { "id": article["id"], "revision": 1 } }),
         )
         .await;
@@ -1009,102 +950,60 @@ async fn only_editors_change_other_peoples_bylines() {
     assert_eq!(error_codes(&removed), ["FORBIDDEN"]);
 }
 
-#[tokio::test]
-async fn restoring_a_revision_changes_bylines_only_as_an_edit_could() {
-    let app = spawn_app().await;
-    let editor = app.staff(Role::Editor).await;
-    let author = app.staff(Role::Author).await;
-    let colleague = app.staff(Role::Author).await;
-    let article = draft(&app, &author, "Whose story").await;
+/// `updateArticle` and `restoreArticleRevision`, each answering with the article's revision,
+/// title and bylines.
+fn byline_mutations() -> (String, String) {
     let fields =
         "article { revision title author { id } coAuthors { id } } userErrors { field code }";
-    let update = format!(
-        "mutation($input: UpdateArticleInput!) {{ updateArticle(input: $input) {{ {fields} }} }}"
-    );
-    let restore = format!(
-        "mutation($input: RestoreArticleRevisionInput!) {{ restoreArticleRevision(input: $input) {{ {fields} }} }}"
-    );
-    // The editor gives the story to a colleague with the author as co-author (revision 2),
-    // then gives it back (revision 3).
-    saved(
-        &app,
-        &editor,
-        &update,
-        json!({ "id": article["id"], "expectedRevision": 1, "authorId": colleague.author_id, "coAuthorIds": [author.author_id] }),
+    (
+        format!(
+            "mutation($input: UpdateArticleInput!) {{ updateArticle(input: $input) {{ {fields} }} }}"
+        ),
+        format!(
+            "mutation($input: RestoreArticleRevisionInput!) {{ restoreArticleRevision(input: $input) {{ {fields} }} }}"
+        ),
     )
-    .await;
-    saved(
-        &app,
-        &editor,
-        &update,
-        json!({ "id": article["id"], "expectedRevision": 2, "authorId": author.author_id, "coAuthorIds": [] }),
+}
+
+/// The revision and bylines of article `id`, as `staff` reads them.
+async fn bylines_of(app: &TestApp, staff: &Staff, id: &Value) -> Value {
+    app.data_as(
+        staff,
+        "query($id: ID!) { node(id: $id) { ... on Article { revision author { id } coAuthors { id } } } }",
+        json!({ "id": id }),
     )
-    .await;
+    .await["node"]
+        .clone()
+}
 
-    // Bringing back revision 2 would put the colleague's byline on the story: the author may
-    // not, exactly as they may not name it with `updateArticle`.
-    let by_edit = app
-        .graphql_as(
-            Some(&author.token),
-            &update,
-            json!({ "input": { "id": article["id"], "expectedRevision": 3, "authorId": colleague.author_id } }),
-        )
-        .await;
-    assert_eq!(error_codes(&by_edit), ["FORBIDDEN"]);
-    let by_restore = app
-        .graphql_as(
-            Some(&author.token),
-            &restore,
-            json!({ "input": { "id": article["id"], "revision": 2 } }),
-        )
-        .await;
-    assert_eq!(error_codes(&by_restore), ["FORBIDDEN"], "{by_restore}");
+/// The whole response to `mutation` with `input`, sent as `staff`.
+async fn response_as(app: &TestApp, staff: &Staff, mutation: &str, input: Value) -> Value {
+    app.graphql_as(Some(&staff.token), mutation, json!({ "input": input }))
+        .await
+}
 
-    // The editor adds the colleague as co-author (revision 4). Revision 3 has none, so
-    // bringing it back would remove someone else's byline.
+/// The author retitles the story (revision 5) and brings back revision 4, whose bylines
+/// are today's (`author` with `colleague` as co-author): that is allowed, as the edit was.
+async fn assert_the_author_restores_todays_bylines(
+    app: &TestApp,
+    author: &Staff,
+    colleague: &Staff,
+    id: &Value,
+    update: &str,
+    restore: &str,
+) {
     saved(
-        &app,
-        &editor,
-        &update,
-        json!({ "id": article["id"], "expectedRevision": 3, "coAuthorIds": [colleague.author_id] }),
-    )
-    .await;
-    let dropped = app
-        .graphql_as(
-            Some(&author.token),
-            &restore,
-            json!({ "input": { "id": article["id"], "revision": 3 } }),
-        )
-        .await;
-    assert_eq!(error_codes(&dropped), ["FORBIDDEN"], "{dropped}");
-
-    // Nothing of the refused restores was written.
-    let now = app
-        .data_as(
-            &author,
-            "query($id: ID!) { node(id: $id) { ... on Article { revision author { id } coAuthors { id } } } }",
-            json!({ "id": article["id"] }),
-        )
-        .await;
-    assert_eq!(
-        now["node"],
-        json!({ "revision": 4, "author": { "id": author.author_id }, "coAuthors": [{ "id": colleague.author_id }] })
-    );
-
-    // A revision with the bylines the story has now comes back for the author as an edit of
-    // the headline would.
-    saved(
-        &app,
-        &author,
-        &update,
-        json!({ "id": article["id"], "expectedRevision": 4, "title": "Whose story, retitled" }),
+        app,
+        author,
+        update,
+        json!({ "id": id, "expectedRevision": 4, "title": "Whose story, retitled" }),
     )
     .await;
     let restored = app
         .data_as(
-            &author,
-            &restore,
-            json!({ "input": { "id": article["id"], "revision": 4 } }),
+            author,
+            restore,
+            json!({ "input": { "id": id, "revision": 4 } }),
         )
         .await;
     assert_eq!(
@@ -1119,12 +1018,75 @@ async fn restoring_a_revision_changes_bylines_only_as_an_edit_could() {
             "userErrors": [],
         })
     );
+}
+
+#[tokio::test]
+async fn restoring_a_revision_changes_bylines_only_as_an_edit_could() {
+    let app = spawn_app().await;
+    let editor = app.staff(Role::Editor).await;
+    let author = app.staff(Role::Author).await;
+    let colleague = app.staff(Role::Author).await;
+    let article = draft(&app, &author, "Whose story").await;
+    let id = &article["id"];
+    let (update, restore) = byline_mutations();
+    // The editor gives the story to a colleague with the author as co-author (revision 2),
+    // then gives it back (revision 3).
+    saved(
+        &app,
+        &editor,
+        &update,
+        json!({ "id": id, "expectedRevision": 1, "authorId": colleague.author_id, "coAuthorIds": [author.author_id] }),
+    )
+    .await;
+    saved(
+        &app,
+        &editor,
+        &update,
+        json!({ "id": id, "expectedRevision": 2, "authorId": author.author_id, "coAuthorIds": [] }),
+    )
+    .await;
+
+    // Bringing back revision 2 would put the colleague's byline on the story: the author may
+    // not, exactly as they may not name it with `updateArticle`.
+    let by_edit = response_as(
+        &app,
+        &author,
+        &update,
+        json!({ "id": id, "expectedRevision": 3, "authorId": colleague.author_id }),
+    )
+    .await;
+    assert_eq!(error_codes(&by_edit), ["FORBIDDEN"]);
+    let by_restore = response_as(&app, &author, &restore, json!({ "id": id, "revision": 2 })).await;
+    assert_eq!(error_codes(&by_restore), ["FORBIDDEN"], "{by_restore}");
+
+    // The editor adds the colleague as co-author (revision 4). Revision 3 has none, so
+    // bringing it back would remove someone else's byline.
+    saved(
+        &app,
+        &editor,
+        &update,
+        json!({ "id": id, "expectedRevision": 3, "coAuthorIds": [colleague.author_id] }),
+    )
+    .await;
+    let dropped = response_as(&app, &author, &restore, json!({ "id": id, "revision": 3 })).await;
+    assert_eq!(error_codes(&dropped), ["FORBIDDEN"], "{dropped}");
+
+    // Nothing of the refused restores was written.
+    assert_eq!(
+        bylines_of(&app, &author, id).await,
+        json!({ "revision": 4, "author": { "id": author.author_id }, "coAuthors": [{ "id": colleague.author_id }] })
+    );
+
+    // A revision with the bylines the story has now comes back for the author as an edit of
+    // the headline would.
+    assert_the_author_restores_todays_bylines(&app, &author, &colleague, id, &update, &restore)
+        .await;
     // And the editor may bring back any of them.
     let by_editor = app
         .data_as(
             &editor,
             &restore,
-            json!({ "input": { "id": article["id"], "revision": 2 } }),
+            json!({ "input": { "id": id, "revision": 2 } }),
         )
         .await;
     assert_eq!(
@@ -1150,7 +1112,7 @@ async fn an_article_carries_at_most_20_tags_and_10_co_authors() {
     assert_eq!(tags.len(), 21, "the demo has enough tags");
     let section = app.section_id("world").await;
     let draft_with = |tags: &[String]| json!({ "title": "Tagged to the hilt", "body": "<p>x</p>", "sectionId": section, "tagIds": tags });
-    let refused = user_errors(&app, &editor, &create_mutation(), draft_with(&tags)).await;
+    let refused = user_errors(&app, &editor, &create_article_mutation(), draft_with(&tags)).await;
     assert_eq!(refused, [("tagIds".to_owned(), "TOO_LONG".to_owned())]);
     let nothing = app
         .data_as(
@@ -1164,7 +1126,7 @@ async fn an_article_carries_at_most_20_tags_and_10_co_authors() {
     let created = app
         .data_as(
             &editor,
-            &create_mutation(),
+            &create_article_mutation(),
             json!({ "input": draft_with(&tags[..20]) }),
         )
         .await;
@@ -1188,7 +1150,7 @@ async fn an_article_carries_at_most_20_tags_and_10_co_authors() {
     let too_many = user_errors(
         &app,
         &editor,
-        &update_mutation(),
+        &update_article_mutation(),
         json!({ "id": id, "expectedRevision": 1, "coAuthorIds": co_authors(11), "tagIds": tags }),
     )
     .await;
@@ -1202,7 +1164,7 @@ async fn an_article_carries_at_most_20_tags_and_10_co_authors() {
     let ten = user_errors(
         &app,
         &editor,
-        &update_mutation(),
+        &update_article_mutation(),
         json!({ "id": id, "expectedRevision": 1, "coAuthorIds": co_authors(10) }),
     )
     .await;

@@ -22,12 +22,7 @@ async fn queries_work_over_get_too() {
 #[tokio::test]
 async fn health_is_served() {
     let app = spawn_app().await;
-    let health = app
-        .client
-        .get(format!("{}/healthz", app.address))
-        .send()
-        .await
-        .expect("GET /healthz");
+    let health = app.get("/healthz").await;
     assert_eq!(health.status(), 200);
     assert_eq!(health.text().await.expect("body"), "ok");
 }
@@ -35,15 +30,7 @@ async fn health_is_served() {
 #[tokio::test]
 async fn metrics_count_background_task_restarts() {
     let app = spawn_app().await;
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .expect("GET /metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = app.metrics().await;
     for line in [
         "dateline_task_restarts_total{task=\"scheduler\"} 0",
         "dateline_task_restarts_total{task=\"event_relay\"} 0",

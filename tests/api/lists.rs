@@ -54,7 +54,7 @@ async fn the_front_page_lists_the_latest_published_articles() {
 
 #[tokio::test]
 async fn sql_statements_do_not_grow_with_the_list() {
-    let app = crate::statements::warm_app().await;
+    let app = dateline_tests::spawn_warm_app().await;
     let (_, five) = app
         .data_counting_statements(FRONT_PAGE, json!({ "first": 5 }))
         .await;

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use dateline_domain::Role;
-use dateline_tests::live::{
+use dateline_tests::websocket::{
     Delivery, LiveClient, Protocol, await_subscriptions, silent_socket_is_closed_within,
     subscriptions,
 };
@@ -13,7 +13,7 @@ use dateline_tests::{
 };
 use serde_json::{Value, json};
 
-use crate::editorial::{draft, publish, update_mutation, workflow_mutation};
+use crate::fixtures::{article_mutation, draft, publish, update_article, update_article_mutation};
 
 const PUBLISHED: &str = "subscription($section: String) { articlePublished(section: $section) { id title status section { slug } } }";
 const UPDATED: &str =
@@ -23,7 +23,7 @@ async fn correct(app: &TestApp, editor: &Staff, article: &Value, note: &str) {
     let data = app
         .data_as(
             editor,
-            &workflow_mutation("addArticleCorrection", "AddArticleCorrectionInput"),
+            &article_mutation("addArticleCorrection", "AddArticleCorrectionInput"),
             json!({ "input": { "id": article["id"], "note": note } }),
         )
         .await;
@@ -120,28 +120,16 @@ async fn readers_see_corrections_and_never_an_unpublished_version() {
     let unpublished = app
         .data_as(
             &editor,
-            &workflow_mutation("unpublishArticle", "ArticleRefInput"),
+            &article_mutation("unpublishArticle", "ArticleRefInput"),
             json!({ "input": { "id": article["id"] } }),
         )
         .await["unpublishArticle"]["article"]
         .clone();
-    let rewritten = app
-        .data_as(
-            &editor,
-            &update_mutation(),
-            json!({ "input": { "id": article["id"], "expectedRevision": unpublished["revision"], "title": "Secret draft title" } }),
-        )
-        .await["updateArticle"]["article"]
+    let rewritten = update_article(&app, &editor, json!({ "id": article["id"], "expectedRevision": unpublished["revision"], "title": "Secret draft title" })).await["article"]
         .clone();
     assert_eq!(rewritten["title"], "Secret draft title");
     assert_eq!(reader.next("page", Duration::from_millis(700)).await, None);
-    let retitled = app
-        .data_as(
-            &editor,
-            &update_mutation(),
-            json!({ "input": { "id": article["id"], "expectedRevision": rewritten["revision"], "title": "Minister resigns after inquiry" } }),
-        )
-        .await["updateArticle"]["article"]
+    let retitled = update_article(&app, &editor, json!({ "id": article["id"], "expectedRevision": rewritten["revision"], "title": "Minister resigns after inquiry" })).await["article"]
         .clone();
     publish(&app, &editor, &retitled).await;
     let data = reader.next_data("page").await;
@@ -179,12 +167,7 @@ async fn drafts_cannot_be_watched_by_the_public_but_can_by_their_desk() {
     desk.subscribe("draft", UPDATED, json!({ "id": article["id"] }))
         .await;
     await_subscriptions(&app, 1).await;
-    app.data_as(
-        &editor,
-        &update_mutation(),
-        json!({ "input": { "id": article["id"], "expectedRevision": article["revision"], "title": "Budget leak: the figures" } }),
-    )
-    .await;
+    update_article(&app, &editor, json!({ "id": article["id"], "expectedRevision": article["revision"], "title": "Budget leak: the figures" })).await;
     let data = desk.next_data("draft").await;
     assert_eq!(data["articleUpdated"]["title"], "Budget leak: the figures");
     assert_eq!(data["articleUpdated"]["status"], "DRAFT");
@@ -198,7 +181,7 @@ async fn drafts_cannot_be_watched_by_the_public_but_can_by_their_desk() {
     let saved = app
         .data_as(
             &other_editor,
-            &update_mutation(),
+            &update_article_mutation(),
             json!({ "input": {
             "id": article["id"],
             "expectedRevision": article["revision"].as_i64().map(|r| r + 1),
@@ -234,7 +217,7 @@ async fn scheduled_publishing_announces_the_story() {
     let scheduled = app
         .data_as(
             &editor,
-            &workflow_mutation("publishArticle", "PublishArticleInput"),
+            &article_mutation("publishArticle", "PublishArticleInput"),
             json!({ "input": { "id": article["id"], "at": at.to_rfc3339() } }),
         )
         .await;
@@ -298,13 +281,12 @@ async fn a_slow_client_does_not_hold_up_the_others() {
     let article = draft(&app, &editor, "Inquiry report published in full").await;
     let body =
         "<p>".to_owned() + &"The inquiry heard evidence for many weeks. ".repeat(3000) + "</p>";
-    let article = app
-        .data_as(
-            &editor,
-            &update_mutation(),
-            json!({ "input": { "id": article["id"], "expectedRevision": article["revision"], "body": body } }),
-        )
-        .await["updateArticle"]["article"]
+    let article = update_article(
+        &app,
+        &editor,
+        json!({ "id": article["id"], "expectedRevision": article["revision"], "body": body }),
+    )
+    .await["article"]
         .clone();
     let article = publish(&app, &editor, &article).await;
     let watch = "subscription($id: ID!) { articleUpdated(id: $id) { body corrections { note } } }";

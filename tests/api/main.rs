@@ -7,6 +7,7 @@ mod cli;
 mod desk;
 mod edge;
 mod editorial;
+mod fixtures;
 mod http;
 mod lists;
 mod live;

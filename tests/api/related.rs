@@ -2,27 +2,83 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use dateline_domain::{RelatedReason, Role};
-use dateline_persistence::{RelatedArticle, RelatedRequest, Visibility};
-use dateline_tests::{error_codes, spawn_app};
+use dateline_persistence::{RelatedArticle, RelatedRequest, Store, Visibility};
+use dateline_tests::{Staff, TestApp, error_codes, spawn_app};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
-use crate::editorial::{draft, publish};
+use crate::fixtures::{draft, publish};
 
 const PIN: &str = "mutation($input: SetRelatedArticlesInput!) { setRelatedArticles(input: $input) { article { id } userErrors { field code } } }";
 const RELATED: &str = "query($slug: String!) { article(slug: $slug) { related(first: 5) { article { slug } reasons { kind label } } } }";
+
+/// The ids and slugs of the first 30 public stories, newest first.
+async fn public_stories(app: &TestApp) -> Vec<Value> {
+    let front = app
+        .data("{ articles(first: 30) { nodes { id slug } } }", json!({}))
+        .await;
+    front["articles"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .clone()
+}
+
+/// Sets the stories pinned to article `id` as `editor`; returns the payload's user errors.
+async fn pin(app: &TestApp, editor: &Staff, id: &Value, related_ids: Value) -> Value {
+    let pinned = app
+        .data_as(
+            editor,
+            PIN,
+            json!({ "input": { "id": id, "relatedIds": related_ids } }),
+        )
+        .await;
+    pinned["setRelatedArticles"]["userErrors"].clone()
+}
+
+/// The slugs of the related stories in a [`RELATED`] answer, in order.
+fn related_slugs(data: &Value) -> Vec<String> {
+    data["article"]["related"]
+        .as_array()
+        .expect("related")
+        .iter()
+        .map(|r| r["article"]["slug"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// Pins that name the article itself or no article are user errors, and an author who may
+/// not edit article `id` may not pin to it.
+async fn assert_bad_picks_are_refused(app: &TestApp, editor: &Staff, id: &Value) {
+    assert_eq!(
+        pin(app, editor, id, json!([id])).await,
+        json!([{ "field": "relatedIds", "code": "INVALID" }])
+    );
+    assert_eq!(
+        pin(app, editor, id, json!(["QXJ0aWNsZTo5OTk5OTk"])).await,
+        json!([{ "field": "relatedIds", "code": "NOT_FOUND" }])
+    );
+    let author = app.staff(Role::Author).await;
+    let refused = app
+        .graphql_as(
+            Some(&author.token),
+            PIN,
+            json!({ "input": { "id": id, "relatedIds": [] } }),
+        )
+        .await;
+    assert_eq!(
+        error_codes(&refused),
+        ["FORBIDDEN"],
+        "only those who may edit the article"
+    );
+}
 
 #[tokio::test]
 async fn pinned_stories_come_first_once_they_are_public() {
     let app = spawn_app().await;
     let editor = app.staff(Role::Editor).await;
     let page = "envoy-embarks-on-regional-peace-mission";
-    let front = app
-        .data("{ articles(first: 30) { nodes { id slug } } }", json!({}))
-        .await;
-    let nodes = front["articles"]["nodes"].as_array().expect("nodes");
+    let nodes = public_stories(&app).await;
     let this = nodes
         .iter()
         .find(|n| n["slug"] == page)
@@ -35,25 +91,11 @@ async fn pinned_stories_come_first_once_they_are_public() {
         .expect("another story");
     let upcoming = draft(&app, &editor, "Follow-up to the mission").await;
 
-    let pinned = app
-        .data_as(
-            &editor,
-            PIN,
-            json!({ "input": { "id": this["id"], "relatedIds": [upcoming["id"], older["id"], older["id"]] } }),
-        )
-        .await;
-    assert_eq!(pinned["setRelatedArticles"]["userErrors"], json!([]));
+    let picks = json!([upcoming["id"], older["id"], older["id"]]);
+    assert_eq!(pin(&app, &editor, &this["id"], picks).await, json!([]));
 
-    let slugs = |data: &Value| -> Vec<String> {
-        data["article"]["related"]
-            .as_array()
-            .expect("related")
-            .iter()
-            .map(|r| r["article"]["slug"].as_str().unwrap_or_default().to_owned())
-            .collect()
-    };
     let related = app.data(RELATED, json!({ "slug": page })).await;
-    let listed = slugs(&related);
+    let listed = related_slugs(&related);
     assert_eq!(
         listed[0],
         older["slug"].as_str().unwrap_or_default(),
@@ -79,7 +121,7 @@ async fn pinned_stories_come_first_once_they_are_public() {
     publish(&app, &editor, &upcoming).await;
     let related = app.data(RELATED, json!({ "slug": page })).await;
     assert_eq!(
-        slugs(&related)[..2],
+        related_slugs(&related)[..2],
         [
             "follow-up-to-the-mission".to_owned(),
             older["slug"].as_str().unwrap_or_default().to_owned()
@@ -87,50 +129,9 @@ async fn pinned_stories_come_first_once_they_are_public() {
         "in the editor's order"
     );
 
-    let itself = app
-        .data_as(
-            &editor,
-            PIN,
-            json!({ "input": { "id": this["id"], "relatedIds": [this["id"]] } }),
-        )
-        .await;
-    assert_eq!(
-        itself["setRelatedArticles"]["userErrors"],
-        json!([{ "field": "relatedIds", "code": "INVALID" }])
-    );
-    let unknown = app
-        .data_as(
-            &editor,
-            PIN,
-            json!({ "input": { "id": this["id"], "relatedIds": ["QXJ0aWNsZTo5OTk5OTk"] } }),
-        )
-        .await;
-    assert_eq!(
-        unknown["setRelatedArticles"]["userErrors"],
-        json!([{ "field": "relatedIds", "code": "NOT_FOUND" }])
-    );
-    let author = app.staff(Role::Author).await;
-    let refused = app
-        .graphql_as(
-            Some(&author.token),
-            PIN,
-            json!({ "input": { "id": this["id"], "relatedIds": [] } }),
-        )
-        .await;
-    assert_eq!(
-        error_codes(&refused),
-        ["FORBIDDEN"],
-        "only those who may edit the article"
-    );
+    assert_bad_picks_are_refused(&app, &editor, &this["id"]).await;
 
-    let cleared = app
-        .data_as(
-            &editor,
-            PIN,
-            json!({ "input": { "id": this["id"], "relatedIds": [] } }),
-        )
-        .await;
-    assert_eq!(cleared["setRelatedArticles"]["userErrors"], json!([]));
+    assert_eq!(pin(&app, &editor, &this["id"], json!([])).await, json!([]));
     let related = app.data(RELATED, json!({ "slug": page })).await;
     assert!(
         !related.to_string().contains("EDITORS_PICK"),
@@ -172,57 +173,29 @@ async fn stories_with_similar_headlines_say_so() {
     );
 }
 
-/// Ranking many articles at once gives each what ranking it alone gives, in two statements.
-#[tokio::test]
-async fn batched_ranking_matches_one_article_at_a_time() {
-    let app = spawn_app().await;
-    let editor = app.staff(Role::Editor).await;
-    let now = Utc::now();
+/// The ids of every article, whatever its status.
+async fn all_article_ids(app: &TestApp) -> Vec<i32> {
+    let db = app.store.connection();
+    db.query_all_raw(Statement::from_string(
+        db.get_database_backend(),
+        "SELECT id FROM articles ORDER BY id",
+    ))
+    .await
+    .expect("article ids")
+    .iter()
+    .map(|row| row.try_get_by_index(0).expect("an id"))
+    .collect()
+}
+
+/// A ranking request for each of `ids` with limits 5, 1, 3 and 20 in turn, then the first
+/// again with limit 7 and the second with limit 0.
+async fn ranking_requests(app: &TestApp, ids: &[i32]) -> Vec<RelatedRequest> {
     let store = &app.store;
-
-    // Picks on one page, and a story that is not public yet among the requests.
-    let page = "envoy-embarks-on-regional-peace-mission";
-    let front = app
-        .data("{ articles(first: 30) { nodes { id slug } } }", json!({}))
-        .await;
-    let nodes = front["articles"]["nodes"].as_array().expect("nodes");
-    let this = nodes.iter().find(|n| n["slug"] == page).expect("the page");
-    let picked: Vec<Value> = nodes
-        .iter()
-        .rev()
-        .take(2)
-        .map(|n| n["id"].clone())
-        .collect();
-    let pinned = app
-        .data_as(
-            &editor,
-            PIN,
-            json!({ "input": { "id": this["id"], "relatedIds": picked } }),
-        )
-        .await;
-    assert_eq!(pinned["setRelatedArticles"]["userErrors"], json!([]));
-    let upcoming = draft(&app, &editor, "Envoy mission follow-up").await;
-    let upcoming_id = app
-        .article_id(upcoming["slug"].as_str().expect("a slug"))
-        .await;
-
-    let db = store.connection();
-    let ids: Vec<i32> = db
-        .query_all_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT id FROM articles ORDER BY id",
-        ))
-        .await
-        .expect("article ids")
-        .iter()
-        .map(|row| row.try_get_by_index(0).expect("an id"))
-        .collect();
-    assert!(ids.contains(&upcoming_id));
     let articles = store
-        .articles_by_ids(Visibility::Desk, &ids)
+        .articles_by_ids(Visibility::Desk, ids)
         .await
         .expect("articles");
-    let mut tags = store.tags_of_articles(&ids).await.expect("tags");
+    let mut tags = store.tags_of_articles(ids).await.expect("tags");
     let sections: HashMap<i32, String> = store
         .all_sections()
         .await
@@ -249,17 +222,24 @@ async fn batched_ranking_matches_one_article_at_a_time() {
     let mut nothing = requests[1].clone();
     nothing.limit = 0;
     requests.extend([again, nothing]);
+    requests
+}
 
-    let before = app.statements();
-    let batched = store
-        .related_articles_for(now, &requests)
-        .await
-        .expect("batched ranking");
-    assert_eq!(app.statements() - before, 2, "two statements in all");
-    assert_eq!(batched.len(), requests.len());
-
+/// Each request's ranking in `batched` is the one ranking its article alone gives, and most
+/// articles have related stories.
+async fn assert_each_ranked_as_alone(
+    store: &Store,
+    now: DateTime<Utc>,
+    requests: &[RelatedRequest],
+    batched: &HashMap<(i32, u64), Vec<RelatedArticle>>,
+) {
+    let summary = |list: &[RelatedArticle]| -> Vec<(i32, Vec<RelatedReason>)> {
+        list.iter()
+            .map(|r| (r.article.id, r.score.reasons.clone()))
+            .collect()
+    };
     let mut ranked_some = 0;
-    for request in &requests {
+    for request in requests {
         let alone = store
             .related_articles(
                 now,
@@ -271,11 +251,6 @@ async fn batched_ranking_matches_one_article_at_a_time() {
             .await
             .expect("single ranking");
         let together = &batched[&(request.article.id, request.limit)];
-        let summary = |list: &[RelatedArticle]| -> Vec<(i32, Vec<RelatedReason>)> {
-            list.iter()
-                .map(|r| (r.article.id, r.score.reasons.clone()))
-                .collect()
-        };
         assert_eq!(
             summary(together),
             summary(&alone),
@@ -296,6 +271,48 @@ async fn batched_ranking_matches_one_article_at_a_time() {
         ranked_some > requests.len() / 2,
         "most articles have related stories"
     );
+}
+
+/// Ranking many articles at once gives each what ranking it alone gives, in two statements.
+#[tokio::test]
+async fn batched_ranking_matches_one_article_at_a_time() {
+    let app = spawn_app().await;
+    let editor = app.staff(Role::Editor).await;
+    let now = Utc::now();
+    let store = &app.store;
+
+    // Picks on one page, and a story that is not public yet among the requests.
+    let page = "envoy-embarks-on-regional-peace-mission";
+    let nodes = public_stories(&app).await;
+    let this = nodes.iter().find(|n| n["slug"] == page).expect("the page");
+    let picked: Vec<Value> = nodes
+        .iter()
+        .rev()
+        .take(2)
+        .map(|n| n["id"].clone())
+        .collect();
+    assert_eq!(
+        pin(&app, &editor, &this["id"], json!(picked)).await,
+        json!([])
+    );
+    let upcoming = draft(&app, &editor, "Envoy mission follow-up").await;
+    let upcoming_id = app
+        .article_id(upcoming["slug"].as_str().expect("a slug"))
+        .await;
+
+    let ids = all_article_ids(&app).await;
+    assert!(ids.contains(&upcoming_id));
+    let requests = ranking_requests(&app, &ids).await;
+
+    let before = app.statements();
+    let batched = store
+        .related_articles_for(now, &requests)
+        .await
+        .expect("batched ranking");
+    assert_eq!(app.statements() - before, 2, "two statements in all");
+    assert_eq!(batched.len(), requests.len());
+
+    assert_each_ranked_as_alone(store, now, &requests, &batched).await;
     let envoy = app.article_id(page).await;
     let envoy_related = requests
         .iter()
@@ -328,7 +345,7 @@ async fn batched_ranking_matches_one_article_at_a_time() {
 }
 
 /// The ids and slugs of an article's related stories, as the public reads them from `app`.
-async fn related_of(app: &dateline_tests::TestApp, slug: &str) -> Vec<(String, String)> {
+async fn related_of(app: &TestApp, slug: &str) -> Vec<(String, String)> {
     let data = app
         .data(
             "query($slug: String!) { article(slug: $slug) { related(first: 5) { article { id slug } } } }",
@@ -390,14 +407,10 @@ async fn kept_rankings_give_way_to_changes_made_on_any_server() {
     };
     assert_eq!(related_of(&other, page).await, after);
     let (picked_id, picked_slug) = after[after.len() - 1].clone();
-    let pinned = other
-        .data_as(
-            &editor,
-            PIN,
-            json!({ "input": { "id": page_id, "relatedIds": [picked_id] } }),
-        )
-        .await;
-    assert_eq!(pinned["setRelatedArticles"]["userErrors"], json!([]));
+    assert_eq!(
+        pin(&other, &editor, &page_id, json!([picked_id])).await,
+        json!([])
+    );
     // On PostgreSQL the change reaches this server as an event: give it a moment.
     let mut first = String::new();
     for _ in 0..100 {

@@ -7,7 +7,7 @@ use dateline_domain::Role;
 use dateline_tests::{Staff, TestApp, error_codes, spawn_app};
 use serde_json::{Value, json};
 
-use crate::editorial::{ARTICLE_FIELDS, draft, publish, workflow_mutation};
+use crate::fixtures::{ARTICLE_FIELDS, article_mutation, create_article_mutation, draft, publish};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Actor {
@@ -121,27 +121,35 @@ fn unique(prefix: &str) -> String {
     format!("{prefix} {}", UNIQUE.fetch_add(1, Ordering::Relaxed))
 }
 
+/// The fields every mutation's payload below ends with.
+const USER_ERRORS: &str = "userErrors { field code message }";
+
+/// The document of `mutation`, taking an `input_type` input and answering with `fields`,
+/// and its variables.
+fn document(mutation: &str, input_type: &str, fields: &str, input: Value) -> (String, Value) {
+    (
+        format!("mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ {fields} }} }}"),
+        json!({ "input": input }),
+    )
+}
+
 /// The document and variables of `mutation` on `target` (an article, or the id of what the
 /// mutation acts on).
 async fn request(app: &TestApp, mutation: &str, target: &Value) -> (String, Value) {
     let id = &target["id"];
-    let payload = "userErrors { field code message }";
-    let article_payload = format!("article {{ {ARTICLE_FIELDS} }} {payload}");
-    let plain = |input_type: &str, fields: &str, input: Value| {
-        (
-            format!(
-                "mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ {fields} }} }}"
-            ),
-            json!({ "input": input }),
-        )
-    };
-    let deleted = |input_type: &str| {
-        plain(
-            input_type,
-            &format!("deletedId {payload}"),
-            json!({ "id": id }),
-        )
-    };
+    if let Some(request) = account_request(mutation, id) {
+        return request;
+    }
+    match catalogue_request(app, mutation, id).await {
+        Some(request) => request,
+        None => article_request(app, mutation, target).await,
+    }
+}
+
+/// The document and variables of an article mutation on `article`.
+async fn article_request(app: &TestApp, mutation: &str, article: &Value) -> (String, Value) {
+    let id = &article["id"];
+    let article_payload = format!("article {{ {ARTICLE_FIELDS} }} {USER_ERRORS}");
     match mutation {
         "createArticle" => {
             let input = json!({
@@ -149,91 +157,116 @@ async fn request(app: &TestApp, mutation: &str, target: &Value) -> (String, Valu
                 "body": "<p>Body.</p>",
                 "sectionId": app.section_id("world").await,
             });
-            plain("CreateArticleInput", &article_payload, input)
+            document(mutation, "CreateArticleInput", &article_payload, input)
         }
-        "updateArticle" => plain(
+        "updateArticle" => document(
+            mutation,
             "UpdateArticleInput",
             &article_payload,
-            json!({ "id": id, "expectedRevision": target["revision"], "title": unique("Edited") }),
+            json!({ "id": id, "expectedRevision": article["revision"], "title": unique("Edited") }),
         ),
         "publishArticle" => (
-            workflow_mutation(mutation, "PublishArticleInput"),
+            article_mutation(mutation, "PublishArticleInput"),
             json!({ "input": { "id": id } }),
         ),
         "scheduleArticle" => {
             let at = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
             (
-                workflow_mutation("publishArticle", "PublishArticleInput"),
+                article_mutation("publishArticle", "PublishArticleInput"),
                 json!({ "input": { "id": id, "at": at } }),
             )
         }
         "restoreArticleRevision" => (
-            workflow_mutation(mutation, "RestoreArticleRevisionInput"),
+            article_mutation(mutation, "RestoreArticleRevisionInput"),
             json!({ "input": { "id": id, "revision": 1 } }),
         ),
         "addArticleCorrection" => (
-            workflow_mutation(mutation, "AddArticleCorrectionInput"),
+            article_mutation(mutation, "AddArticleCorrectionInput"),
             json!({ "input": { "id": id, "note": "A name was misspelt." } }),
         ),
-        "setRelatedArticles" => plain(
+        "setRelatedArticles" => document(
+            mutation,
             "SetRelatedArticlesInput",
             &article_payload,
             json!({ "id": id, "relatedIds": [] }),
         ),
-        "createPreviewLink" => plain(
+        "createPreviewLink" => document(
+            mutation,
             "CreatePreviewLinkInput",
-            &format!("token {payload}"),
+            &format!("token {USER_ERRORS}"),
             json!({ "articleId": id }),
         ),
-        "createSection" => plain(
-            "CreateSectionInput",
-            &format!("section {{ id }} {payload}"),
-            json!({ "name": unique("Section") }),
+        _ => (
+            article_mutation(mutation, "ArticleRefInput"),
+            json!({ "input": { "id": id } }),
         ),
-        "updateSection" => plain(
+    }
+}
+
+/// The document and variables of a mutation on a section, tag, source or author, acting on
+/// `id`; `None` for any other mutation.
+async fn catalogue_request(app: &TestApp, mutation: &str, id: &Value) -> Option<(String, Value)> {
+    // The payload that names the record, for a mutation on a `record`.
+    let named = |record: &str| format!("{record} {{ id }} {USER_ERRORS}");
+    let request = match mutation {
+        "createSection" | "createTag" | "createSource" | "createAuthor" => {
+            let kind = &mutation["create".len()..];
+            document(
+                mutation,
+                &format!("Create{kind}Input"),
+                &named(&kind.to_lowercase()),
+                json!({ "name": unique(kind) }),
+            )
+        }
+        "updateSection" => document(
+            mutation,
             "UpdateSectionInput",
-            &format!("section {{ id }} {payload}"),
+            &named("section"),
             json!({ "id": id, "parentId": app.section_id("world").await }),
         ),
-        "createTag" => plain(
-            "CreateTagInput",
-            &format!("tag {{ id }} {payload}"),
-            json!({ "name": unique("Tag") }),
-        ),
-        "updateTag" => plain(
+        "updateTag" => document(
+            mutation,
             "UpdateTagInput",
-            &format!("tag {{ id }} {payload}"),
+            &named("tag"),
             json!({ "id": id, "name": unique("Renamed") }),
         ),
-        "mergeTags" => plain(
+        "mergeTags" => document(
+            mutation,
             "MergeTagsInput",
-            &format!("tag {{ id }} {payload}"),
+            &named("tag"),
             json!({ "sourceId": id, "targetId": app.tag_ids(1).await[0] }),
         ),
-        "createSource" => plain(
-            "CreateSourceInput",
-            &format!("source {{ id }} {payload}"),
-            json!({ "name": unique("Source") }),
-        ),
-        "updateSource" => plain(
+        "updateSource" => document(
+            mutation,
             "UpdateSourceInput",
-            &format!("source {{ id }} {payload}"),
+            &named("source"),
             json!({ "id": id, "name": unique("Renamed") }),
         ),
-        "createAuthor" => plain(
-            "CreateAuthorInput",
-            &format!("author {{ id }} {payload}"),
-            json!({ "name": unique("Author") }),
-        ),
-        "updateAuthor" => plain(
+        "updateAuthor" => document(
+            mutation,
             "UpdateAuthorInput",
-            &format!("author {{ id }} {payload}"),
+            &named("author"),
             json!({ "id": id, "bio": "Updated." }),
         ),
-        "deleteSection" | "deleteTag" | "deleteSource" | "deleteAuthor" => deleted("DeleteInput"),
-        "createUser" => plain(
+        "deleteSection" | "deleteTag" | "deleteSource" | "deleteAuthor" => document(
+            mutation,
+            "DeleteInput",
+            &format!("deletedId {USER_ERRORS}"),
+            json!({ "id": id }),
+        ),
+        _ => return None,
+    };
+    Some(request)
+}
+
+/// The document and variables of a mutation on an account (acting on `id`), the settings,
+/// or the session; `None` for any other mutation.
+fn account_request(mutation: &str, id: &Value) -> Option<(String, Value)> {
+    let request = match mutation {
+        "createUser" => document(
+            mutation,
             "CreateUserInput",
-            &format!("user {{ email }} {payload}"),
+            &format!("user {{ email }} {USER_ERRORS}"),
             json!({
                 "email": format!("{}@example.com", unique("user").replace(' ', "-")),
                 "name": "Someone",
@@ -241,23 +274,28 @@ async fn request(app: &TestApp, mutation: &str, target: &Value) -> (String, Valu
                 "role": "CONTRIBUTOR",
             }),
         ),
-        "updateUser" => plain(
+        "updateUser" => document(
+            mutation,
             "UpdateUserInput",
-            &format!("user {{ role }} {payload}"),
+            &format!("user {{ role }} {USER_ERRORS}"),
             json!({ "id": id, "role": "AUTHOR" }),
         ),
-        "deleteUser" => deleted("DeleteUserInput"),
-        "updateSettings" => plain(
+        "deleteUser" => document(
+            mutation,
+            "DeleteUserInput",
+            &format!("deletedId {USER_ERRORS}"),
+            json!({ "id": id }),
+        ),
+        "updateSettings" => document(
+            mutation,
             "UpdateSettingsInput",
             "settings { authorsCanPublish }",
             json!({ "authorsCanPublish": false }),
         ),
         "logout" => ("mutation { logout { ended } }".to_owned(), json!({})),
-        _ => (
-            workflow_mutation(mutation, "ArticleRefInput"),
-            json!({ "input": { "id": id } }),
-        ),
-    }
+        _ => return None,
+    };
+    Some(request)
 }
 
 /// Makes a catalogue record or account as `admin` and returns it (with its `id`).
@@ -277,6 +315,22 @@ async fn make(
         .clone()
 }
 
+/// Makes a `kind` of catalogue record (`Tag`, `Section`, `Source` or `Author`) named
+/// "Target …" as `admin`, as [`make`].
+async fn make_named(app: &TestApp, admin: &Staff, kind: &str) -> Value {
+    let field = kind.to_lowercase();
+    let name = unique(&format!("Target {field}"));
+    make(
+        app,
+        admin,
+        &format!("create{kind}"),
+        &format!("Create{kind}Input"),
+        &field,
+        json!({ "name": name }),
+    )
+    .await
+}
+
 /// What the mutation acts on, in `target`'s state; articles are created by `owner`.
 async fn prepare(
     app: &TestApp,
@@ -287,50 +341,10 @@ async fn prepare(
 ) -> Value {
     let article = match target {
         Target::None => return Value::Null,
-        Target::Tag => {
-            return make(
-                app,
-                admin,
-                "createTag",
-                "CreateTagInput",
-                "tag",
-                json!({ "name": unique("Target tag") }),
-            )
-            .await;
-        }
-        Target::Section => {
-            return make(
-                app,
-                admin,
-                "createSection",
-                "CreateSectionInput",
-                "section",
-                json!({ "name": unique("Target section") }),
-            )
-            .await;
-        }
-        Target::Source => {
-            return make(
-                app,
-                admin,
-                "createSource",
-                "CreateSourceInput",
-                "source",
-                json!({ "name": unique("Target source") }),
-            )
-            .await;
-        }
-        Target::Author => {
-            return make(
-                app,
-                admin,
-                "createAuthor",
-                "CreateAuthorInput",
-                "author",
-                json!({ "name": unique("Target author") }),
-            )
-            .await;
-        }
+        Target::Tag => return make_named(app, admin, "Tag").await,
+        Target::Section => return make_named(app, admin, "Section").await,
+        Target::Source => return make_named(app, admin, "Source").await,
+        Target::Author => return make_named(app, admin, "Author").await,
         Target::User => {
             let email = format!("{}@example.com", unique("target").replace(' ', "-"));
             return make(
@@ -351,7 +365,7 @@ async fn prepare(
             let at = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
             app.data_as(
                 editor,
-                &workflow_mutation("publishArticle", "PublishArticleInput"),
+                &article_mutation("publishArticle", "PublishArticleInput"),
                 json!({ "input": { "id": article["id"], "at": at } }),
             )
             .await["publishArticle"]["article"]
@@ -360,7 +374,7 @@ async fn prepare(
         Target::Trashed => app
             .data_as(
                 editor,
-                &workflow_mutation("deleteArticle", "ArticleRefInput"),
+                &article_mutation("deleteArticle", "ArticleRefInput"),
                 json!({ "input": { "id": article["id"] } }),
             )
             .await["deleteArticle"]["article"]
@@ -449,15 +463,17 @@ async fn authors_publish_their_own_stories_when_the_newsroom_allows_it() {
     let admin = app.staff(Role::Admin).await;
     let mine = draft(&app, &author, "Author's own").await;
     let theirs = draft(&app, &editor, "Editor's own").await;
-    let publish_doc = workflow_mutation("publishArticle", "PublishArticleInput");
-
-    let refused = app
-        .graphql_as(
+    let publish_doc = article_mutation("publishArticle", "PublishArticleInput");
+    // The whole response to the author's publishing `article`.
+    let author_publishes = |article: &Value| {
+        app.graphql_as(
             Some(&author.token),
             &publish_doc,
-            json!({ "input": { "id": mine["id"] } }),
+            json!({ "input": { "id": article["id"] } }),
         )
-        .await;
+    };
+
+    let refused = author_publishes(&mine).await;
     assert_eq!(error_codes(&refused), ["FORBIDDEN"]);
 
     app.data_as(
@@ -477,13 +493,7 @@ async fn authors_publish_their_own_stories_when_the_newsroom_allows_it() {
         published["publishArticle"]["article"]["status"],
         "PUBLISHED"
     );
-    let other = app
-        .graphql_as(
-            Some(&author.token),
-            &publish_doc,
-            json!({ "input": { "id": theirs["id"] } }),
-        )
-        .await;
+    let other = author_publishes(&theirs).await;
     assert_eq!(error_codes(&other), ["FORBIDDEN"], "only their own");
 }
 
@@ -492,30 +502,21 @@ async fn authors_write_under_their_own_byline_only() {
     let app = spawn_app().await;
     let author = app.staff(Role::Author).await;
     let other = app.staff(Role::Author).await;
-    let response = app
-        .graphql_as(
-            Some(&author.token),
-            &crate::editorial::create_mutation(),
-            json!({ "input": {
-                "title": "Borrowed byline",
-                "body": "<p>x</p>",
-                "sectionId": app.section_id("world").await,
-                "authorId": other.author_id,
-            }}),
-        )
-        .await;
-    assert_eq!(error_codes(&response), ["FORBIDDEN"]);
-    let co_written = app
-        .graphql_as(
-            Some(&author.token),
-            &crate::editorial::create_mutation(),
-            json!({ "input": {
-                "title": "Borrowed co-byline",
-                "body": "<p>x</p>",
-                "sectionId": app.section_id("world").await,
-                "coAuthorIds": [other.author_id],
-            }}),
-        )
-        .await;
-    assert_eq!(error_codes(&co_written), ["FORBIDDEN"]);
+    // Naming someone else as the author, then as a co-author.
+    let borrowed = [
+        json!({ "title": "Borrowed byline", "authorId": other.author_id }),
+        json!({ "title": "Borrowed co-byline", "coAuthorIds": [other.author_id] }),
+    ];
+    for mut input in borrowed {
+        input["body"] = json!("<p>x</p>");
+        input["sectionId"] = json!(app.section_id("world").await);
+        let response = app
+            .graphql_as(
+                Some(&author.token),
+                &create_article_mutation(),
+                json!({ "input": input }),
+            )
+            .await;
+        assert_eq!(error_codes(&response), ["FORBIDDEN"], "{input}");
+    }
 }

@@ -9,14 +9,14 @@ use dateline_tests::{TestApp, spawn_app, spawn_instance};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
-use crate::editorial::{draft, workflow_mutation};
+use crate::fixtures::{article_mutation, draft};
 
 async fn schedule(app: &TestApp, token: &str, article: &Value, in_ms: i64) -> Value {
     let at = Utc::now() + chrono::Duration::milliseconds(in_ms);
     let response = app
         .graphql_as(
             Some(token),
-            &workflow_mutation("publishArticle", "PublishArticleInput"),
+            &article_mutation("publishArticle", "PublishArticleInput"),
             json!({ "input": { "id": article["id"], "at": at.to_rfc3339() } }),
         )
         .await;

@@ -8,7 +8,7 @@ use dateline_tests::{Staff, TestApp, error_codes, spawn_app};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
 
-use crate::editorial::{create_mutation, publish, update_mutation, workflow_mutation};
+use crate::fixtures::{article_mutation, create_article_mutation, publish, update_article};
 
 const SEARCH: &str = "query($q: String!, $first: Int, $after: String, $filter: SearchFilterInput) { \
     search(query: $q, first: $first, after: $after, filter: $filter) { \
@@ -37,7 +37,7 @@ async fn story(app: &TestApp, editor: &Staff, title: &str, body: &str, section: 
     let data = app
         .data_as(
             editor,
-            &create_mutation(),
+            &create_article_mutation(),
             json!({ "input": {
                 "title": title,
                 "body": body,
@@ -58,7 +58,7 @@ async fn the_index_follows_every_change_to_a_story() {
     let data = app
         .data_as(
             &editor,
-            &create_mutation(),
+            &create_article_mutation(),
             json!({ "input": {
                 "title": "Quorvex harbour reopens",
                 "body": "<p>Ferrilunx boats returned to the harbour on Monday.</p>",
@@ -77,20 +77,14 @@ async fn the_index_follows_every_change_to_a_story() {
     assert_eq!(titles(&app, "quorvex").await, ["Quorvex harbour reopens"]);
     assert_eq!(titles(&app, "ferrilunx").await, ["Quorvex harbour reopens"]);
 
-    let edited = app
-        .data_as(
-            &editor,
-            &update_mutation(),
-            json!({ "input": { "id": article["id"], "expectedRevision": article["revision"], "title": "Zelmont harbour reopens" } }),
-        )
-        .await["updateArticle"]["article"]
+    let edited = update_article(&app, &editor, json!({ "id": article["id"], "expectedRevision": article["revision"], "title": "Zelmont harbour reopens" })).await["article"]
         .clone();
     assert_eq!(titles(&app, "quorvex").await, Vec::<String>::new());
     assert_eq!(titles(&app, "zelmont").await, ["Zelmont harbour reopens"]);
 
     app.data_as(
         &editor,
-        &workflow_mutation("unpublishArticle", "ArticleRefInput"),
+        &article_mutation("unpublishArticle", "ArticleRefInput"),
         json!({ "input": { "id": edited["id"] } }),
     )
     .await;
@@ -411,7 +405,7 @@ async fn any_text_is_searched_or_refused_as_bad_input() {
 
 #[tokio::test]
 async fn a_search_costs_the_same_statements_for_any_page_size() {
-    let app = crate::statements::warm_app().await;
+    let app = dateline_tests::spawn_warm_app().await;
     let everything = "query($q: String!, $first: Int) { search(query: $q, first: $first) { totalCount \
         edges { node { score highlights { field fragments } article { title author { name } section { name } tags { name } } } } \
         facets { sections { section { name } count } tags { tag { name } count } years { year count } } } }";
@@ -490,14 +484,8 @@ async fn stored_text_cannot_forge_highlights() {
     ))
     .await
     .expect("store a title past the API");
-    let reindexed = app
-        .data_as(
-            &editor,
-            &update_mutation(),
-            json!({ "input": { "id": article["id"], "expectedRevision": article["revision"], "subtitle": "Reindexed" } }),
-        )
-        .await;
-    assert_eq!(reindexed["updateArticle"]["userErrors"], json!([]));
+    let reindexed = update_article(&app, &editor, json!({ "id": article["id"], "expectedRevision": article["revision"], "subtitle": "Reindexed" })).await;
+    assert_eq!(reindexed["userErrors"], json!([]));
     let found = highlights(&app.data(SEARCH, json!({ "q": "zentrovia" })).await);
     assert_eq!(found["TITLE"], ["<mark>Zentrovia</mark> budget row again"]);
 }

@@ -2,9 +2,7 @@
 //! its lists. The queries are those of the peer benchmark (`../shared/bench`) and of
 //! `dateline-bench`.
 
-use std::time::Duration;
-
-use dateline_tests::{TestApp, on_postgres, spawn_app};
+use dateline_tests::{on_postgres, spawn_warm_app};
 use serde_json::{Value, json};
 
 const FRONT_PAGE: &str = "query($first: Int!) { articles(first: $first) { edges { node { id slug title \
@@ -21,36 +19,13 @@ const FRONT_PAGE_WITH_RELATED: &str = "query($first: Int!) { articles(first: $fi
     title excerpt publishedAt author { name } section { name slug } \
     related(first: 5) { article { title uri author { name } } } } } }";
 
-/// A server whose copy of the section tree is current, as it is once it has served a
-/// request and (on PostgreSQL) listens for changes from other servers.
-pub(crate) async fn warm_app() -> TestApp {
-    let app = spawn_app().await;
-    for _ in 0..100 {
-        let metrics = app
-            .client
-            .get(format!("{}/metrics", app.address))
-            .send()
-            .await
-            .expect("metrics")
-            .text()
-            .await
-            .expect("text");
-        if metrics.contains("dateline_event_relay_up 1") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    app.data("{ sections { slug } }", json!({})).await;
-    app
-}
-
 fn len(list: &Value) -> usize {
     list.as_array().map_or(0, Vec::len)
 }
 
 #[tokio::test]
 async fn the_front_page_costs_two_statements_on_postgresql_three_on_sqlite() {
-    let app = warm_app().await;
+    let app = spawn_warm_app().await;
     let (five, few) = app
         .data_counting_statements(FRONT_PAGE, json!({ "first": 5 }))
         .await;
@@ -76,7 +51,7 @@ async fn the_front_page_costs_two_statements_on_postgresql_three_on_sqlite() {
 
 #[tokio::test]
 async fn the_article_page_with_five_related_stories_costs_four_statements() {
-    let app = warm_app().await;
+    let app = spawn_warm_app().await;
     let (data, statements) = app
         .data_counting_statements(
             ARTICLE_PAGE,
@@ -95,7 +70,7 @@ async fn the_article_page_with_five_related_stories_costs_four_statements() {
 
 #[tokio::test]
 async fn the_section_page_costs_one_statement_or_two() {
-    let app = warm_app().await;
+    let app = spawn_warm_app().await;
     let (few, small) = app
         .data_counting_statements(SECTION_PAGE, json!({ "slug": "news", "first": 3 }))
         .await;
@@ -113,7 +88,7 @@ async fn the_section_page_costs_one_statement_or_two() {
 
 #[tokio::test]
 async fn related_stories_for_a_whole_list_are_ranked_together() {
-    let app = warm_app().await;
+    let app = spawn_warm_app().await;
     let (five, few) = app
         .data_counting_statements(FRONT_PAGE_WITH_RELATED, json!({ "first": 5 }))
         .await;
@@ -157,7 +132,7 @@ async fn related_stories_for_a_whole_list_are_ranked_together() {
 
 #[tokio::test]
 async fn each_article_of_a_list_gets_the_related_stories_its_own_page_shows() {
-    let app = warm_app().await;
+    let app = spawn_warm_app().await;
     let list = app
         .data(
             "{ articles(first: 12) { nodes { slug related(first: 4) { article { slug } reasons { kind label } } } } }",
@@ -181,7 +156,7 @@ async fn each_article_of_a_list_gets_the_related_stories_its_own_page_shows() {
 
 #[tokio::test]
 async fn a_kept_ranking_costs_no_statement() {
-    let app = warm_app().await;
+    let app = spawn_warm_app().await;
     let slug = json!({ "slug": "envoy-embarks-on-regional-peace-mission" });
     let (first, cold) = app
         .data_counting_statements(ARTICLE_PAGE, slug.clone())

@@ -2,7 +2,7 @@
 
 use chrono::{Duration, Utc};
 use dateline_domain::Role;
-use dateline_tests::spawn_app;
+use dateline_tests::{Staff, TestApp, spawn_app};
 use serde_json::{Value, json};
 
 const HIDDEN: [&str; 4] = [
@@ -114,13 +114,39 @@ async fn a_story_taken_back_to_draft_leaves_every_list_and_related_box() {
     assert!(!tag.to_string().contains(hidden));
 }
 
-#[tokio::test]
-async fn tags_and_bylines_of_unpublished_stories_stay_unlisted() {
-    let app = spawn_app().await;
-    let editor = app.staff(Role::Editor).await;
+/// The first 100 tags and authors the reader may list, and how many there are.
+const TAGS_AND_AUTHORS: &str = "{ tags(first: 100) { totalCount nodes { slug } } \
+                 authors(first: 100) { totalCount nodes { slug } } }";
+
+/// Every way to find the `acme-takeover` tag and the `embargoed-writer` (`$author`) and
+/// `secret-cowriter` profiles.
+const LOOKUPS: &str = "query($tag: ID!, $author: ID!) { \
+                   tag(slug: \"acme-takeover\") { slug } \
+                   author(slug: \"embargoed-writer\") { slug } \
+                   coAuthor: author(slug: \"secret-cowriter\") { slug } \
+                   nodes(ids: [$tag, $author]) { id } \
+                   tagPage: route(path: \"/tag/acme-takeover\") { canonicalUri } \
+                   authorPage: route(path: \"/author/embargoed-writer\") { canonicalUri } }";
+
+/// The slugs of the tags then the authors a [`TAGS_AND_AUTHORS`] answer lists.
+fn listed_slugs(data: &Value) -> Vec<String> {
+    let slugs = |list: &Value| -> Vec<String> {
+        list["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .map(|n| n["slug"].as_str().expect("slug").to_owned())
+            .collect()
+    };
+    [slugs(&data["tags"]), slugs(&data["authors"])].concat()
+}
+
+/// A draft as `editor` with a new tag (`acme-takeover`), a new author (`embargoed-writer`)
+/// and a new co-author (`secret-cowriter`): the story, the tag's id and the author's id.
+async fn story_with_a_new_tag_and_bylines(app: &TestApp, editor: &Staff) -> (Value, Value, Value) {
     let created = app
         .data_as(
-            &editor,
+            editor,
             "mutation { \
                tag: createTag(input: { name: \"Acme takeover\" }) { tag { id } } \
                author: createAuthor(input: { name: \"Embargoed Writer\" }) { author { id } } \
@@ -133,8 +159,8 @@ async fn tags_and_bylines_of_unpublished_stories_stay_unlisted() {
     let co_author = &created["coAuthor"]["author"]["id"];
     let story = app
         .data_as(
-            &editor,
-            &crate::editorial::create_mutation(),
+            editor,
+            &crate::fixtures::create_article_mutation(),
             json!({ "input": {
                 "title": "Acme agrees to buy rival",
                 "body": "<p>Embargoed until the markets close.</p>",
@@ -146,32 +172,22 @@ async fn tags_and_bylines_of_unpublished_stories_stay_unlisted() {
         )
         .await["createArticle"]["article"]
         .clone();
+    (story, tag.clone(), author.clone())
+}
 
-    let lists = "{ tags(first: 100) { totalCount nodes { slug } } \
-                 authors(first: 100) { totalCount nodes { slug } } }";
-    let lookups = "query($tag: ID!, $author: ID!) { \
-                   tag(slug: \"acme-takeover\") { slug } \
-                   author(slug: \"embargoed-writer\") { slug } \
-                   coAuthor: author(slug: \"secret-cowriter\") { slug } \
-                   nodes(ids: [$tag, $author]) { id } \
-                   tagPage: route(path: \"/tag/acme-takeover\") { canonicalUri } \
-                   authorPage: route(path: \"/author/embargoed-writer\") { canonicalUri } }";
+#[tokio::test]
+async fn tags_and_bylines_of_unpublished_stories_stay_unlisted() {
+    let app = spawn_app().await;
+    let editor = app.staff(Role::Editor).await;
+    let (story, tag, author) = story_with_a_new_tag_and_bylines(&app, &editor).await;
     let ids = json!({ "tag": tag, "author": author });
-    let slugs = |list: &Value| -> Vec<String> {
-        list["nodes"]
-            .as_array()
-            .expect("nodes")
-            .iter()
-            .map(|n| n["slug"].as_str().expect("slug").to_owned())
-            .collect()
-    };
     let hidden = ["acme-takeover", "embargoed-writer", "secret-cowriter"];
 
     // Drafted and then scheduled, the story is not public: nor are its tag and bylines.
     let scheduled = app
         .data_as(
             &editor,
-            &crate::editorial::workflow_mutation("publishArticle", "PublishArticleInput"),
+            &crate::fixtures::article_mutation("publishArticle", "PublishArticleInput"),
             json!({ "input": { "id": story["id"], "at": (Utc::now() + Duration::days(1)).to_rfc3339() } }),
         )
         .await;
@@ -179,12 +195,14 @@ async fn tags_and_bylines_of_unpublished_stories_stay_unlisted() {
         scheduled["publishArticle"]["article"]["status"],
         "SCHEDULED"
     );
-    let (public, statements) = app.data_counting_statements(lists, json!({})).await;
+    let (public, statements) = app
+        .data_counting_statements(TAGS_AND_AUTHORS, json!({}))
+        .await;
     assert!(
         statements <= 4,
         "two pages and two counts cost {statements}"
     );
-    let listed = [slugs(&public["tags"]), slugs(&public["authors"])].concat();
+    let listed = listed_slugs(&public);
     assert!(
         hidden.iter().all(|slug| !listed.iter().any(|l| l == slug)),
         "{listed:?}"
@@ -196,7 +214,7 @@ async fn tags_and_bylines_of_unpublished_stories_stay_unlisted() {
     assert_eq!(public["tags"]["totalCount"], 30, "the demo's tags");
     assert_eq!(public["authors"]["totalCount"], 7, "the demo's authors");
     assert_eq!(
-        app.data(lookups, ids.clone()).await,
+        app.data(LOOKUPS, ids.clone()).await,
         json!({
             "tag": null, "author": null, "coAuthor": null, "nodes": [null, null],
             "tagPage": null, "authorPage": null,
@@ -204,19 +222,19 @@ async fn tags_and_bylines_of_unpublished_stories_stay_unlisted() {
     );
 
     // Staff find the whole catalogue, to tag and byline drafts from it.
-    let desk = app.data_as(&editor, lists, json!({})).await;
-    let listed = [slugs(&desk["tags"]), slugs(&desk["authors"])].concat();
+    let desk = app.data_as(&editor, TAGS_AND_AUTHORS, json!({})).await;
+    let listed = listed_slugs(&desk);
     assert!(hidden.iter().all(|slug| listed.iter().any(|l| l == slug)));
     assert_eq!(desk["tags"]["totalCount"], 31);
     assert_eq!(desk["authors"]["totalCount"], 10);
-    let found = app.data_as(&editor, lookups, ids.clone()).await;
+    let found = app.data_as(&editor, LOOKUPS, ids.clone()).await;
     assert_eq!(found["tag"]["slug"], "acme-takeover");
     assert_eq!(found["nodes"], json!([{ "id": tag }, { "id": author }]));
 
     // Once the story is public, so are its tag, its byline and its co-byline.
-    crate::editorial::publish(&app, &editor, &story).await;
-    let public = app.data(lists, json!({})).await;
-    let listed = [slugs(&public["tags"]), slugs(&public["authors"])].concat();
+    crate::fixtures::publish(&app, &editor, &story).await;
+    let public = app.data(TAGS_AND_AUTHORS, json!({})).await;
+    let listed = listed_slugs(&public);
     assert!(
         hidden.iter().all(|slug| listed.iter().any(|l| l == slug)),
         "{listed:?}"
@@ -224,7 +242,7 @@ async fn tags_and_bylines_of_unpublished_stories_stay_unlisted() {
     assert_eq!(public["tags"]["totalCount"], 31);
     assert_eq!(public["authors"]["totalCount"], 9);
     assert_eq!(
-        app.data(lookups, ids).await,
+        app.data(LOOKUPS, ids).await,
         json!({
             "tag": { "slug": "acme-takeover" },
             "author": { "slug": "embargoed-writer" },

@@ -394,37 +394,107 @@ fn peak_rss_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
+/// Makes sure the database holds `--articles` seeded articles, then starts the server over
+/// it on a loopback port; returns its GraphQL URL and the store.
+async fn serve_seeded_newsroom(args: &Args) -> anyhow::Result<(String, Store)> {
+    let store = Store::connect(&args.database_url)
+        .await
+        .context("connecting to the database")?;
+    store.migrate().await.context("migrating")?;
+    let have = store.count_seeded_articles().await?;
+    if have < args.articles {
+        let missing = usize::try_from(args.articles - have)?;
+        eprintln!("seeding {missing} articles…");
+        let started = Instant::now();
+        store.seed(missing, |_| {}).await.context("seeding")?;
+        eprintln!("seeded in {:.1}s", started.elapsed().as_secs_f64());
+    }
+    store
+        .analyze(false)
+        .await
+        .context("refreshing planner statistics")?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    tokio::spawn(dateline_server::run(
+        listener,
+        store.clone(),
+        dateline_server::Settings::default(),
+        std::future::pending(),
+    ));
+    Ok((format!("http://{address}/graphql"), store))
+}
+
+/// Runs `run` for the warm-up, unmeasured, then for the measurement, and returns that.
+async fn warm_up_then_measure<Run, Runs>(args: &Args, run: Run) -> Measured
+where
+    Run: Fn(Duration) -> Runs,
+    Runs: std::future::Future<Output = Measured>,
+{
+    run(Duration::from_secs(args.warmup)).await;
+    run(Duration::from_secs(args.duration)).await
+}
+
+/// Checks that `op` answers correctly, then measures it and prints its row.
+async fn measure_operation(
+    args: &Args,
+    client: &reqwest::Client,
+    url: &str,
+    op: &Operation,
+) -> anyhow::Result<()> {
+    let bodies: Vec<String> = op
+        .variables
+        .iter()
+        .map(|variables| json!({ "query": op.query, "variables": variables }).to_string())
+        .collect();
+    let response: Value = client
+        .post(url)
+        .header("content-type", "application/json")
+        .body(bodies[0].clone())
+        .send()
+        .await?
+        .json()
+        .await?;
+    if response.get("errors").is_some() || !(op.check)(&response["data"]) {
+        bail!(
+            "{} answered wrongly (a database seeded before the seed named places must be seeded again): {response}",
+            op.name
+        );
+    }
+    let m = warm_up_then_measure(args, |run_for| {
+        drive(client, url, &bodies, args.concurrency, run_for)
+    })
+    .await;
+    ensure!(m.requests > 0, "{}: no request succeeded", op.name);
+    report(op.name, &m);
+    Ok(())
+}
+
+/// Measures editors saving drafts (`W1`) under `name` and prints its row.
+async fn measure_saves(
+    args: &Args,
+    store: &Store,
+    client: &reqwest::Client,
+    url: &str,
+    name: &str,
+) -> anyhow::Result<()> {
+    let (token, drafts) = prepare_saves(store, client, url, args.concurrency).await?;
+    let m = warm_up_then_measure(args, |run_for| {
+        drive_saves(client, url, &token, &drafts, run_for)
+    })
+    .await;
+    ensure!(m.requests > 0, "{name}: no save succeeded");
+    report(name, &m);
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let (url, store) = match &args.target {
         Some(target) => (target.clone(), None),
         None => {
-            let store = Store::connect(&args.database_url)
-                .await
-                .context("connecting to the database")?;
-            store.migrate().await.context("migrating")?;
-            let have = store.count_seeded_articles().await?;
-            if have < args.articles {
-                let missing = usize::try_from(args.articles - have)?;
-                eprintln!("seeding {missing} articles…");
-                let started = Instant::now();
-                store.seed(missing, |_| {}).await.context("seeding")?;
-                eprintln!("seeded in {:.1}s", started.elapsed().as_secs_f64());
-            }
-            store
-                .analyze(false)
-                .await
-                .context("refreshing planner statistics")?;
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-            let address = listener.local_addr()?;
-            tokio::spawn(dateline_server::run(
-                listener,
-                store.clone(),
-                dateline_server::Settings::default(),
-                std::future::pending(),
-            ));
-            (format!("http://{address}/graphql"), Some(store))
+            let (url, store) = serve_seeded_newsroom(&args).await?;
+            (url, Some(store))
         }
     };
 
@@ -446,67 +516,13 @@ async fn main() -> anyhow::Result<()> {
         {
             continue;
         }
-        let bodies: Vec<String> = op
-            .variables
-            .iter()
-            .map(|variables| json!({ "query": op.query, "variables": variables }).to_string())
-            .collect();
-        let response: Value = client
-            .post(&url)
-            .header("content-type", "application/json")
-            .body(bodies[0].clone())
-            .send()
-            .await?
-            .json()
-            .await?;
-        if response.get("errors").is_some() || !(op.check)(&response["data"]) {
-            bail!(
-                "{} answered wrongly (a database seeded before the seed named places must be seeded again): {response}",
-                op.name
-            );
-        }
-        drive(
-            &client,
-            &url,
-            &bodies,
-            args.concurrency,
-            Duration::from_secs(args.warmup),
-        )
-        .await;
-        let m = drive(
-            &client,
-            &url,
-            &bodies,
-            args.concurrency,
-            Duration::from_secs(args.duration),
-        )
-        .await;
-        ensure!(m.requests > 0, "{}: no request succeeded", op.name);
-        report(op.name, &m);
+        measure_operation(&args, &client, &url, &op).await?;
     }
     let saves = "W1 editors saving drafts (updateArticle, one draft per client)";
     if let Some(store) = &store
         && args.only.as_deref().is_none_or(|only| saves.contains(only))
     {
-        let (token, drafts) = prepare_saves(store, &client, &url, args.concurrency).await?;
-        drive_saves(
-            &client,
-            &url,
-            &token,
-            &drafts,
-            Duration::from_secs(args.warmup),
-        )
-        .await;
-        let m = drive_saves(
-            &client,
-            &url,
-            &token,
-            &drafts,
-            Duration::from_secs(args.duration),
-        )
-        .await;
-        ensure!(m.requests > 0, "{saves}: no save succeeded");
-        report(saves, &m);
+        measure_saves(&args, store, &client, &url, saves).await?;
     }
     if args.target.is_none()
         && let Some(rss) = peak_rss_mib()

@@ -123,6 +123,60 @@ fn query(document: String) -> String {
     json!({ "query": document }).to_string()
 }
 
+/// `operation`, then fragments `F{i}` spreading `F{i+1}` for each `i` of `order` (written in
+/// that order), then the last one, `F{last}`, selecting `__typename`.
+fn fragment_chain(operation: &str, order: impl IntoIterator<Item = usize>, last: usize) -> String {
+    let mut document = String::from(operation);
+    for i in order {
+        document.push_str(&format!(" fragment F{i} on Query {{ ...F{} }}", i + 1));
+    }
+    document.push_str(&format!(" fragment F{last} on Query {{ __typename }}"));
+    document
+}
+
+/// A search whose `filter` argument is `open` n times, 1, then `close` n times.
+fn nested_filter(open: &str, close: &str, n: usize) -> String {
+    format!(
+        "{{ search(query: \"x\", filter: {}1{}) {{ totalCount }} }}",
+        open.repeat(n),
+        close.repeat(n)
+    )
+}
+
+/// A request whose variable `$v` of `variable_type` is `open` n times, 1, then `close` n
+/// times, as JSON.
+fn nested_variable(variable_type: &str, open: &str, close: &str, n: usize) -> String {
+    format!(
+        "{{\"query\":\"query($v: {variable_type}) {{ __typename }}\",\"variables\":{{\"v\":{}1{}}}}}",
+        open.repeat(n),
+        close.repeat(n)
+    )
+}
+
+/// Fragments F0 to F30 each spreading the next four times, and F31 spreading one that does
+/// not exist.
+fn multiplying_fragments() -> String {
+    let mut multiplying = String::from("{ ...F0 }");
+    for i in 0..31 {
+        let next = format!("...F{} ", i + 1);
+        multiplying.push_str(&format!(" fragment F{i} on Query {{ {} }}", next.repeat(4)));
+    }
+    multiplying.push_str(" fragment F31 on Query { ...Missing }");
+    multiplying
+}
+
+/// A mutation of `n` aliased logins.
+fn logins(n: usize) -> String {
+    format!(
+        "mutation {{ {} }}",
+        (0..n)
+            .map(|i| format!(
+                "l{i}: login(input: {{ email: \"a@b.c\", password: \"guess\" }}) {{ token }} "
+            ))
+            .collect::<String>()
+    )
+}
+
 #[tokio::test]
 async fn nesting_of_any_kind_and_depth_is_refused_and_the_server_lives() {
     let mut server = start().await;
@@ -138,68 +192,42 @@ async fn nesting_of_any_kind_and_depth_is_refused_and_the_server_lives() {
         )
         .await;
 
-        let lists = format!(
-            "{{ search(query: \"x\", filter: {}1{}) {{ totalCount }} }}",
-            "[".repeat(n),
-            "]".repeat(n)
-        );
         attack(
             &mut server,
             &format!("list values x{n}"),
-            query(lists),
+            query(nested_filter("[", "]", n)),
             &refused,
         )
         .await;
-
-        let objects = format!(
-            "{{ search(query: \"x\", filter: {}1{}) {{ totalCount }} }}",
-            "{a:".repeat(n),
-            "}".repeat(n)
-        );
         attack(
             &mut server,
             &format!("object values x{n}"),
-            query(objects),
+            query(nested_filter("{a:", "}", n)),
             &refused,
         )
         .await;
 
-        let mut fragments = String::from("{ ...F0 }");
-        for i in 0..n {
-            fragments.push_str(&format!(" fragment F{i} on Query {{ ...F{} }}", i + 1));
-        }
-        fragments.push_str(&format!(" fragment F{n} on Query {{ __typename }}"));
         attack(
             &mut server,
             &format!("fragment chain x{n}"),
-            query(fragments),
+            query(fragment_chain("{ ...F0 }", 0..n, n)),
             &refused,
         )
         .await;
 
         // Variables arrive as JSON: nested lists and objects are refused as bad input.
         let bad_input = ["BAD_USER_INPUT", "LIMIT_EXCEEDED"];
-        let list_variable = format!(
-            "{{\"query\":\"query($v: [Int]) {{ __typename }}\",\"variables\":{{\"v\":{}1{}}}}}",
-            "[".repeat(n),
-            "]".repeat(n)
-        );
         attack(
             &mut server,
             &format!("list variables x{n}"),
-            list_variable,
+            nested_variable("[Int]", "[", "]", n),
             &bad_input,
         )
         .await;
-        let object_variable = format!(
-            "{{\"query\":\"query($v: SearchFilterInput) {{ __typename }}\",\"variables\":{{\"v\":{}1{}}}}}",
-            "{\"a\":".repeat(n),
-            "}".repeat(n)
-        );
         attack(
             &mut server,
             &format!("object variables x{n}"),
-            object_variable,
+            nested_variable("SearchFilterInput", "{\"a\":", "}", n),
             &bad_input,
         )
         .await;
@@ -234,28 +262,17 @@ async fn amplification_is_refused_and_the_server_lives() {
         &["GRAPHQL_VALIDATION_FAILED", "LIMIT_EXCEEDED"],
     )
     .await;
-    let mut multiplying = String::from("{ ...F0 }");
-    for i in 0..31 {
-        let next = format!("...F{} ", i + 1);
-        multiplying.push_str(&format!(" fragment F{i} on Query {{ {} }}", next.repeat(4)));
-    }
-    multiplying.push_str(" fragment F31 on Query { ...Missing }");
     attack(
         &mut server,
         "fragments spreading 4^31 times into a missing one",
-        query(multiplying),
+        query(multiplying_fragments()),
         &["GRAPHQL_VALIDATION_FAILED", "LIMIT_EXCEEDED"],
     )
     .await;
-    let mut unused = String::from("{ __typename }");
-    for i in (0..6_000).rev() {
-        unused.push_str(&format!(" fragment F{i} on Query {{ ...F{} }}", i + 1));
-    }
-    unused.push_str(" fragment F6000 on Query { __typename }");
     attack(
         &mut server,
         "an unused chain of 6,000 fragments",
-        query(unused),
+        query(fragment_chain("{ __typename }", (0..6_000).rev(), 6_000)),
         &["GRAPHQL_VALIDATION_FAILED", "LIMIT_EXCEEDED"],
     )
     .await;
@@ -283,14 +300,7 @@ async fn amplification_is_refused_and_the_server_lives() {
     attack(
         &mut server,
         "2,000 logins",
-        query(format!(
-            "mutation {{ {} }}",
-            (0..2_000)
-                .map(|i| format!(
-                    "l{i}: login(input: {{ email: \"a@b.c\", password: \"guess\" }}) {{ token }} "
-                ))
-                .collect::<String>()
-        )),
+        query(logins(2_000)),
         &["LIMIT_EXCEEDED"],
     )
     .await;

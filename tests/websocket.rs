@@ -208,15 +208,7 @@ pub async fn await_subscriptions(app: &TestApp, n: usize) {
 }
 
 async fn metric(app: &TestApp, name: &str) -> usize {
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .expect("metrics answer")
-        .text()
-        .await
-        .expect("metrics text");
+    let text = app.metrics().await;
     text.lines()
         .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
         .and_then(|value| value.trim().parse().ok())
