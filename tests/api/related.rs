@@ -3,8 +3,9 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use dateline_domain::RelatedArticle;
 use dateline_domain::{RelatedReason, Role};
-use dateline_persistence::{RelatedArticle, RelatedRequest, Store, Visibility};
+use dateline_persistence::{RelatedRequest, Store, Visibility};
 use dateline_tests::{Staff, TestApp, error_codes, spawn_app};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};

@@ -20,7 +20,8 @@ pub mod workflow;
 
 pub use input::{BodyFormat, Email, InputError, NewPassword};
 pub use related::{
-    RelatedCandidate, RelatedReason, RelatedScore, headline_words, shared_headline_words,
+    RelatedArticle, RelatedCandidate, RelatedReason, RelatedScore, headline_words,
+    shared_headline_words,
 };
 pub use role::{ArticleAction, ArticleFacts, DeskAction, Policy, Role, co_bylines};
 pub use route::RoutePath;

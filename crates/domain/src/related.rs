@@ -133,6 +133,13 @@ impl RelatedCandidate {
     }
 }
 
+/// A story ranked next to another, with why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelatedArticle {
+    pub article: crate::model::Article,
+    pub score: RelatedScore,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

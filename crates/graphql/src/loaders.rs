@@ -7,10 +7,9 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use chrono::{DateTime, Utc};
+use dateline_domain::RelatedArticle;
 use dateline_domain::model::{Article, ArticleBody, Author, Correction, Source, Tag, User};
-use dateline_persistence::{
-    CatalogVisibility, RelatedArticle, RelatedRequest, Store, StoreError, Visibility,
-};
+use dateline_persistence::{CatalogVisibility, RelatedRequest, Store, StoreError, Visibility};
 
 /// Every loader a request may use.
 pub struct Loaders {

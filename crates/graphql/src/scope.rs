@@ -8,8 +8,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use async_graphql::Context;
 use chrono::{DateTime, Utc};
 use dateline_domain::model;
+use dateline_domain::model::SectionTree;
 use dateline_domain::{ArticleAction, ArticleFacts, ArticleStatus, DeskAction, Policy, Role};
-use dateline_persistence::{ArticleFilter, CatalogVisibility, SectionTree, Store, Visibility};
+use dateline_persistence::{ArticleFilter, CatalogVisibility, Store, Visibility};
 use tokio::sync::OnceCell;
 
 use crate::error::{ApiError, ApiResult};

@@ -32,6 +32,7 @@ mod entity;
 pub mod error;
 pub mod events;
 mod ids;
+mod kept;
 pub mod page;
 mod records;
 mod rows;
@@ -43,11 +44,10 @@ mod store;
 pub use accounts::{NewUser, UserChanges};
 pub use articles::{
     ArticleChanges, ArticleContent, ArticleFilter, ArticleOrder, ArticlePage, NewArticle,
-    RelatedArticle, RelatedRequest, SCHEDULER_POLL_MARK,
+    RelatedRequest, SCHEDULER_POLL_MARK,
 };
 pub use catalogue::{
-    AuthorChanges, NewAuthor, NewSection, NewSource, SectionChanges, SectionTree, SourceChanges,
-    TagChanges,
+    AuthorChanges, NewAuthor, NewSection, NewSource, SectionChanges, SourceChanges, TagChanges,
 };
 pub use error::{Record, Reference, StoreError, StoreResult};
 pub use sea_orm::DatabaseConnection;

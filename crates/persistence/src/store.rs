@@ -7,14 +7,11 @@ use chrono::{DateTime, Utc};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
-    TransactionTrait,
 };
 
-use crate::articles::related_cache::RelatedCache;
-use crate::catalogue::SectionCache;
 use crate::error::StoreResult;
 use crate::events::Events;
-use crate::search::index::{Reindex, reindex};
+use crate::kept::{RelatedCache, SectionCache};
 
 /// A handle on the database; cheap to clone (it shares one connection pool).
 #[derive(Debug, Clone)]
@@ -88,26 +85,6 @@ impl Store {
         if self.search_index_is_unfilled().await? {
             self.rebuild_search_index().await?;
         }
-        Ok(())
-    }
-
-    /// Whether public articles exist but the search index holds none.
-    async fn search_index_is_unfilled(&self) -> StoreResult<bool> {
-        let backend = self.backend();
-        let any = |sql: &str| self.db.query_one_raw(Statement::from_string(backend, sql));
-        let indexed = any("SELECT 1 FROM article_search LIMIT 1").await?.is_some();
-        let published = any("SELECT 1 FROM articles WHERE status = 'published' LIMIT 1")
-            .await?
-            .is_some();
-        Ok(published && !indexed)
-    }
-
-    /// Writes the search index again from the articles, in one transaction. `migrate` does
-    /// this when it creates the index; every write keeps it current after that.
-    pub async fn rebuild_search_index(&self) -> StoreResult<()> {
-        let txn = self.db.begin().await?;
-        reindex(&txn, Reindex::All).await?;
-        txn.commit().await?;
         Ok(())
     }
 

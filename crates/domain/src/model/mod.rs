@@ -5,7 +5,9 @@
 mod account;
 mod article;
 mod catalogue;
+mod section_tree;
 
 pub use account::User;
 pub use article::{Article, ArticleBody, Correction, FeaturedImage, Revision};
 pub use catalogue::{Author, Section, Source, Tag};
+pub use section_tree::SectionTree;

@@ -1,8 +1,8 @@
 //! `RelatedArticle`: a "Check Also" story with its score and the reasons it was picked.
 
 use async_graphql::{Enum, Object, SimpleObject};
+use dateline_domain::RelatedArticle as Ranked;
 use dateline_domain::RelatedReason as DomainReason;
-use dateline_persistence::RelatedArticle as Ranked;
 
 use crate::types::Article;
 

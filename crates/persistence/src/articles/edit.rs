@@ -164,98 +164,29 @@ pub(super) async fn apply(
     };
     check_references(txn, references).await?;
     let id = current.id;
-    let current_author = current.author_id;
-    let old_slug = current.slug.clone();
     let status = Article::try_from(current.clone())?.status;
-    let custom_excerpt = changes
-        .excerpt
-        .clone()
-        .unwrap_or_else(|| current.custom_excerpt.clone());
-    let mut row = current.into_active_model();
+    let mut row = current.clone().into_active_model();
     if let Some(slug) = &changes.slug
-        && slug.as_str() != old_slug
+        && slug.as_str() != current.slug
     {
         check_slug(txn, slug, Some(id)).await?;
-        record_former_slug(txn, slug_redirect_kind::ARTICLE, id, &old_slug, slug, now).await?;
+        record_former_slug(
+            txn,
+            slug_redirect_kind::ARTICLE,
+            id,
+            &current.slug,
+            slug,
+            now,
+        )
+        .await?;
         row.slug = Set(slug.to_string());
     }
-    if let Some(title) = changes.title {
-        row.title = Set(title);
-    }
-    if let Some(subtitle) = changes.subtitle {
-        row.subtitle = Set(subtitle);
-    }
-    if let Some(place) = changes.dateline_place {
-        row.dateline_place = Set(place);
-    }
-    if let Some(section_id) = changes.section_id {
-        row.section_id = Set(section_id);
-    }
-    if let Some(source_id) = changes.source_id {
-        row.source_id = Set(source_id);
-    }
-    if let Some(author_id) = changes.author_id {
-        row.author_id = Set(author_id);
-    }
-    if let Some(featured) = changes.featured {
-        row.featured = Set(featured);
-    }
-    if let Some(image) = changes.featured_image {
-        row.featured_image_url = Set(image.as_ref().map(|i| i.url.clone()));
-        row.featured_image_alt = Set(image.as_ref().and_then(|i| i.alt_text.clone()));
-        row.featured_image_caption = Set(image.as_ref().and_then(|i| i.caption.clone()));
-        row.featured_image_credit = Set(image.and_then(|i| i.credit));
-    }
+    set_fields(&mut row, &changes);
     if let Some(co_author_ids) = &changes.co_author_ids {
-        article_co_author::Entity::delete_many()
-            .filter(article_co_author::Column::ArticleId.eq(id))
-            .exec(txn)
-            .await?;
-        let author_id = changes.author_id.unwrap_or(current_author);
-        let rows: Vec<_> = co_bylines(co_author_ids, author_id)
-            .into_iter()
-            .enumerate()
-            .map(|(position, author_id)| article_co_author::ActiveModel {
-                article_id: Set(id),
-                author_id: Set(author_id),
-                position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
-            })
-            .collect();
-        if !rows.is_empty() {
-            article_co_author::Entity::insert_many(rows)
-                .exec_without_returning(txn)
-                .await
-                .map_err(refusal)?;
-        }
+        let author_id = changes.author_id.unwrap_or(current.author_id);
+        write_co_authors(txn, id, co_author_ids, author_id).await?;
     }
-    if let Some(body) = &changes.body {
-        let body_text = body.plain_text();
-        article_body::Entity::update_many()
-            .col_expr(article_body::Column::BodyHtml, Expr::value(body.as_str()))
-            .col_expr(
-                article_body::Column::BodyText,
-                Expr::value(body_text.as_str()),
-            )
-            .filter(article_body::Column::ArticleId.eq(id))
-            .exec(txn)
-            .await?;
-        row.word_count = Set(word_count(&body_text));
-    }
-    if changes.body.is_some() || changes.excerpt.is_some() {
-        let excerpt = match &custom_excerpt {
-            Some(excerpt) => excerpt.clone(),
-            None => match &changes.body {
-                Some(body) => text::derive_excerpt(&body.plain_text()),
-                None => article_body::Entity::find_by_id(id)
-                    .one(txn)
-                    .await?
-                    .map(|b| text::derive_excerpt(&b.body_text))
-                    .unwrap_or_default(),
-            },
-        };
-        row.custom_excerpt = Set(custom_excerpt);
-        row.excerpt = Set(excerpt);
-    }
+    write_text(txn, &current, &changes, &mut row).await?;
     let row = row.update(txn).await.map_err(refusal)?;
     if let Some(tag_ids) = &changes.tag_ids {
         let references = References {
@@ -270,6 +201,111 @@ pub(super) async fn apply(
         write_tags(txn, id, tag_ids, visible_from(status, row.published_at)).await?;
     }
     Ok(row)
+}
+
+/// Sets the plain fields `changes` names on `row`.
+fn set_fields(row: &mut article::ActiveModel, changes: &ArticleChanges) {
+    if let Some(title) = &changes.title {
+        row.title = Set(title.clone());
+    }
+    if let Some(subtitle) = &changes.subtitle {
+        row.subtitle = Set(subtitle.clone());
+    }
+    if let Some(place) = &changes.dateline_place {
+        row.dateline_place = Set(place.clone());
+    }
+    if let Some(section_id) = changes.section_id {
+        row.section_id = Set(section_id);
+    }
+    if let Some(source_id) = changes.source_id {
+        row.source_id = Set(source_id);
+    }
+    if let Some(author_id) = changes.author_id {
+        row.author_id = Set(author_id);
+    }
+    if let Some(featured) = changes.featured {
+        row.featured = Set(featured);
+    }
+    if let Some(image) = &changes.featured_image {
+        row.featured_image_url = Set(image.as_ref().map(|i| i.url.clone()));
+        row.featured_image_alt = Set(image.as_ref().and_then(|i| i.alt_text.clone()));
+        row.featured_image_caption = Set(image.as_ref().and_then(|i| i.caption.clone()));
+        row.featured_image_credit = Set(image.as_ref().and_then(|i| i.credit.clone()));
+    }
+}
+
+/// Replaces the article's co-bylines with `co_author_ids` (the byline `author_id` left out).
+async fn write_co_authors(
+    txn: &DatabaseTransaction,
+    id: i32,
+    co_author_ids: &[i32],
+    author_id: i32,
+) -> StoreResult<()> {
+    article_co_author::Entity::delete_many()
+        .filter(article_co_author::Column::ArticleId.eq(id))
+        .exec(txn)
+        .await?;
+    let rows: Vec<_> = co_bylines(co_author_ids, author_id)
+        .into_iter()
+        .enumerate()
+        .map(|(position, author_id)| article_co_author::ActiveModel {
+            article_id: Set(id),
+            author_id: Set(author_id),
+            position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+        })
+        .collect();
+    if !rows.is_empty() {
+        article_co_author::Entity::insert_many(rows)
+            .exec_without_returning(txn)
+            .await
+            .map_err(refusal)?;
+    }
+    Ok(())
+}
+
+/// Writes a new body and what derives from it (plain text, word count), and the excerpt: the
+/// one written by hand, else one derived from the body as it now stands.
+async fn write_text(
+    txn: &DatabaseTransaction,
+    current: &article::Model,
+    changes: &ArticleChanges,
+    row: &mut article::ActiveModel,
+) -> StoreResult<()> {
+    let id = current.id;
+    if let Some(body) = &changes.body {
+        let body_text = body.plain_text();
+        article_body::Entity::update_many()
+            .col_expr(article_body::Column::BodyHtml, Expr::value(body.as_str()))
+            .col_expr(
+                article_body::Column::BodyText,
+                Expr::value(body_text.as_str()),
+            )
+            .filter(article_body::Column::ArticleId.eq(id))
+            .exec(txn)
+            .await?;
+        row.word_count = Set(word_count(&body_text));
+    }
+    if changes.body.is_none() && changes.excerpt.is_none() {
+        return Ok(());
+    }
+    let custom_excerpt = changes
+        .excerpt
+        .clone()
+        .unwrap_or_else(|| current.custom_excerpt.clone());
+    let excerpt = match &custom_excerpt {
+        Some(excerpt) => excerpt.clone(),
+        None => match &changes.body {
+            Some(body) => text::derive_excerpt(&body.plain_text()),
+            None => article_body::Entity::find_by_id(id)
+                .one(txn)
+                .await?
+                .map(|b| text::derive_excerpt(&b.body_text))
+                .unwrap_or_default(),
+        },
+    };
+    row.custom_excerpt = Set(custom_excerpt);
+    row.excerpt = Set(excerpt);
+    Ok(())
 }
 
 /// What an article refers to by id, for [`check_references`]; `None` checks nothing.

@@ -23,7 +23,7 @@ use crate::store::Visibility;
 pub use edit::{ArticleChanges, ArticleContent};
 pub use insert::NewArticle;
 pub use read::{ArticleFilter, ArticleOrder, ArticlePage};
-pub use related::{RelatedArticle, RelatedRequest};
+pub use related::RelatedRequest;
 pub use workflow::SCHEDULER_POLL_MARK;
 
 /// The rows of `articles` a reader with `visibility` may see. Columns are qualified with the

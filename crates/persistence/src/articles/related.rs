@@ -10,12 +10,12 @@ use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use dateline_domain::{RelatedCandidate, RelatedScore, shared_headline_words};
+use dateline_domain::{RelatedArticle, RelatedCandidate, shared_headline_words};
 use sea_orm::sea_query::{
     Alias, Asterisk, Condition, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement,
     UnionType,
 };
-use sea_orm::{ConnectionTrait, FromQueryResult, Iterable};
+use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult, Iterable};
 
 use crate::articles::visible;
 use crate::entity::{article, article_tag, related_pin};
@@ -24,13 +24,6 @@ use crate::ids::unique;
 use crate::rows::ArticleRow;
 use crate::store::{Store, Visibility};
 use dateline_domain::model::{Article, Tag};
-
-/// A story ranked next to another, with why.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RelatedArticle {
-    pub article: Article,
-    pub score: RelatedScore,
-}
 
 /// One article to rank related stories for.
 #[derive(Debug, Clone)]
@@ -127,37 +120,7 @@ impl Store {
         let visibility = Visibility::PublishedAsOf(now);
         let db = self.connection();
 
-        // Statement 1: the leads of every request.
-        let mut leads = Leads::default();
-        for row in db.query_all(&leads_statement(now, &requests)).await? {
-            let key = row.try_get_by_index::<i32>(1)?;
-            let id = row.try_get_by_index::<i32>(2)?;
-            match row.try_get_by_index::<i32>(0)? {
-                PICK => {
-                    let position = row.try_get_by_index::<Option<i32>>(3)?.unwrap_or_default();
-                    leads.picks.entry(key).or_default().push((position, id));
-                }
-                kind => {
-                    let Some(at) = row.try_get_by_index::<Option<DateTime<Utc>>>(4)? else {
-                        continue;
-                    };
-                    if kind == SECTION {
-                        leads.sections.entry(key).or_default().push((at, id));
-                    } else {
-                        let count = row.try_get_by_index::<Option<i32>>(3)?.unwrap_or_default();
-                        leads.shared.entry(key).or_default().push((count, at, id));
-                    }
-                }
-            }
-        }
-        // Each arm's order, which a union does not keep.
-        for rows in leads.sections.values_mut() {
-            rows.sort_unstable_by(|a, b| b.cmp(a));
-        }
-        for rows in leads.shared.values_mut() {
-            rows.sort_unstable_by(|a, b| b.cmp(a));
-        }
-
+        let leads = read_leads(db, now, &requests).await?;
         let candidate_ids: Vec<(Vec<i32>, HashMap<i32, usize>)> = requests
             .iter()
             .map(|request| candidates_of(request, &leads))
@@ -170,30 +133,11 @@ impl Store {
             return Ok(related);
         }
 
-        // Statement 2: the public candidates, each with the requested tags it carries.
         let all_tag_ids: Vec<i32> = requests
             .iter()
             .flat_map(|r| r.tags.iter().map(|t| t.id))
             .collect();
-        let mut candidates: HashMap<i32, (Article, Vec<i32>)> = HashMap::new();
-        let statement = candidates_statement(visibility, &unique(&all_ids), &unique(&all_tag_ids));
-        for row in db.query_all(&statement).await? {
-            let id = row.try_get::<i32>("", "id")?;
-            let shared = if all_tag_ids.is_empty() {
-                None
-            } else {
-                row.try_get::<Option<i32>>("", SHARED_TAG_ID)?
-            };
-            let entry = match candidates.entry(id) {
-                Entry::Occupied(entry) => entry.into_mut(),
-                Entry::Vacant(entry) => {
-                    let ArticleRow(model) = ArticleRow::from_query_result(&row, "")?;
-                    entry.insert((Article::try_from(model)?, Vec::new()))
-                }
-            };
-            entry.1.extend(shared);
-        }
-
+        let candidates = read_candidates(db, visibility, &all_ids, &all_tag_ids).await?;
         // Ages count from the clock, not from `now`, as they always have.
         let now = Utc::now();
         for (request, (ids, pinned)) in requests.into_iter().zip(candidate_ids) {
@@ -202,6 +146,73 @@ impl Store {
         }
         Ok(related)
     }
+}
+
+/// Statement 1: the leads of every request — editors' picks, the latest in its section,
+/// and those sharing its tags — each arm in its own order.
+async fn read_leads(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    requests: &[&RelatedRequest],
+) -> StoreResult<Leads> {
+    let mut leads = Leads::default();
+    for row in db.query_all(&leads_statement(now, requests)).await? {
+        let key = row.try_get_by_index::<i32>(1)?;
+        let id = row.try_get_by_index::<i32>(2)?;
+        match row.try_get_by_index::<i32>(0)? {
+            PICK => {
+                let position = row.try_get_by_index::<Option<i32>>(3)?.unwrap_or_default();
+                leads.picks.entry(key).or_default().push((position, id));
+            }
+            kind => {
+                let Some(at) = row.try_get_by_index::<Option<DateTime<Utc>>>(4)? else {
+                    continue;
+                };
+                if kind == SECTION {
+                    leads.sections.entry(key).or_default().push((at, id));
+                } else {
+                    let count = row.try_get_by_index::<Option<i32>>(3)?.unwrap_or_default();
+                    leads.shared.entry(key).or_default().push((count, at, id));
+                }
+            }
+        }
+    }
+    // Each arm's order, which a union does not keep.
+    for rows in leads.sections.values_mut() {
+        rows.sort_unstable_by(|a, b| b.cmp(a));
+    }
+    for rows in leads.shared.values_mut() {
+        rows.sort_unstable_by(|a, b| b.cmp(a));
+    }
+    Ok(leads)
+}
+
+/// Statement 2: the public candidates among `ids`, each with those of `tag_ids` it carries.
+async fn read_candidates(
+    db: &DatabaseConnection,
+    visibility: Visibility,
+    ids: &[i32],
+    tag_ids: &[i32],
+) -> StoreResult<HashMap<i32, (Article, Vec<i32>)>> {
+    let mut candidates: HashMap<i32, (Article, Vec<i32>)> = HashMap::new();
+    let statement = candidates_statement(visibility, &unique(ids), &unique(tag_ids));
+    for row in db.query_all(&statement).await? {
+        let id = row.try_get::<i32>("", "id")?;
+        let shared = if tag_ids.is_empty() {
+            None
+        } else {
+            row.try_get::<Option<i32>>("", SHARED_TAG_ID)?
+        };
+        let entry = match candidates.entry(id) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => {
+                let ArticleRow(model) = ArticleRow::from_query_result(&row, "")?;
+                entry.insert((Article::try_from(model)?, Vec::new()))
+            }
+        };
+        entry.1.extend(shared);
+    }
+    Ok(candidates)
 }
 
 /// The name statement 2 gives the shared tag's id.

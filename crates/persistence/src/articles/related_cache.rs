@@ -9,50 +9,14 @@
 //! shows them. At most [`MAX_RANKINGS`] are kept.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use dateline_domain::RelatedArticle;
 
-use crate::articles::related::{RelatedArticle, RelatedRequest};
+use crate::articles::related::RelatedRequest;
 use crate::error::StoreResult;
+use crate::kept::{Key, MAX_RANKINGS};
 use crate::store::Store;
-
-/// The longest a ranking is kept.
-pub const MAX_AGE: Duration = Duration::from_secs(30);
-/// The most rankings kept (each a few stories): a few megabytes at most.
-pub const MAX_RANKINGS: usize = 2_000;
-
-type Key = (i32, u64);
-
-#[derive(Debug, Default)]
-pub(crate) struct RelatedCache(Mutex<Kept>);
-
-#[derive(Debug, Default)]
-struct Kept {
-    generation: u64,
-    since: Option<Instant>,
-    rankings: HashMap<Key, Vec<RelatedArticle>>,
-}
-
-impl Kept {
-    /// Drops everything unless it is of `generation` and young enough.
-    fn refresh(&mut self, generation: u64) {
-        let stale = self.generation != generation
-            || self.since.is_none_or(|since| since.elapsed() >= MAX_AGE);
-        if stale {
-            self.rankings.clear();
-            self.generation = generation;
-            self.since = Some(Instant::now());
-        }
-    }
-}
-
-impl RelatedCache {
-    fn kept(&self) -> std::sync::MutexGuard<'_, Kept> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
 
 impl Store {
     /// [`Store::related_articles_for`], from the rankings this server keeps where it can (see

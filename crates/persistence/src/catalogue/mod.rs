@@ -11,7 +11,6 @@
 //! their transaction and let the unique and foreign-key constraints catch what changed since.
 
 pub(super) mod authors;
-pub(crate) mod section_tree;
 pub(super) mod sections;
 pub(super) mod sources;
 pub(super) mod tags;
@@ -28,8 +27,6 @@ use crate::entity::{author, section, source, tag};
 use crate::error::{Record, StoreError, StoreResult};
 
 pub use authors::{AuthorChanges, NewAuthor};
-pub(crate) use section_tree::SectionCache;
-pub use section_tree::SectionTree;
 pub use sections::{NewSection, SectionChanges};
 pub use sources::{NewSource, SourceChanges};
 pub use tags::TagChanges;

@@ -21,7 +21,9 @@ use crate::error::{Record, Reference, StoreError, StoreResult, is_foreign_key_vi
 use crate::events::ArticleEvent;
 use crate::slug_history::{drop_slug_history, forget_former_slug, record_former_slug};
 use crate::store::{Store, stored_time};
-use dateline_domain::model::Section;
+use dateline_domain::model::{Section, SectionTree};
+use std::sync::Arc;
+use std::time::Instant;
 
 /// A new section. Text is already validated.
 #[derive(Debug, Clone)]
@@ -235,5 +237,23 @@ pub(super) fn unknown_parent(id: i32) -> StoreError {
     StoreError::Unknown {
         reference: Reference::Parent,
         id,
+    }
+}
+impl Store {
+    /// The whole section tree as this server holds it: every viewer sees the same tree, so
+    /// each server keeps one ([`crate::kept`]) and reads it again after any change it hears
+    /// of; while events from other servers cannot reach it, it reads the tree every time.
+    pub async fn section_tree(&self) -> StoreResult<Arc<SectionTree>> {
+        let generation = self.events.content_generation();
+        let trusted = self.events.relaying();
+        if trusted && let Some(tree) = self.sections.get(generation) {
+            return Ok(tree);
+        }
+        let read_at = Instant::now();
+        let tree = Arc::new(SectionTree::new(self.all_sections().await?));
+        if trusted {
+            self.sections.put(generation, Arc::clone(&tree), read_at);
+        }
+        Ok(tree)
     }
 }

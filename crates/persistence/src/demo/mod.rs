@@ -145,23 +145,65 @@ impl Store {
     }
 }
 
+/// The ids the demo's records got, by the keys its content names them with.
+struct Keys {
+    sources: HashMap<String, i32>,
+    authors: HashMap<String, i32>,
+    sections: HashMap<String, i32>,
+    tags: HashMap<String, i32>,
+}
+
 async fn load<C: ConnectionTrait>(
     db: &C,
     newsroom: Newsroom,
     now: DateTime<Utc>,
 ) -> StoreResult<usize> {
-    let mut sources = HashMap::new();
-    for s in newsroom.sources {
+    let keys = Keys {
+        sources: load_sources(db, newsroom.sources).await?,
+        authors: load_authors(db, newsroom.authors, now).await?,
+        sections: load_sections(db, newsroom.sections, now).await?,
+        tags: load_tags(db, newsroom.tags).await?,
+    };
+    let mut new_articles = Vec::with_capacity(newsroom.articles.len());
+    let mut former_slugs = Vec::new();
+    for (index, a) in newsroom.articles.into_iter().enumerate() {
+        former_slugs.extend(a.former_slugs.iter().map(|old| (index, old.clone())));
+        new_articles.push(new_article(a, &keys, now)?);
+    }
+    let ids = insert_articles(db, &new_articles, now).await?;
+    for (index, old) in former_slugs {
+        let target_id = *ids
+            .get(index)
+            .ok_or_else(|| StoreError::Corrupt("an inserted article has no id".into()))?;
+        redirect(db, slug_redirect_kind::ARTICLE, &old, target_id, now).await?;
+    }
+    Ok(ids.len())
+}
+
+async fn load_sources<C: ConnectionTrait>(
+    db: &C,
+    sources: Vec<DemoSource>,
+) -> StoreResult<HashMap<String, i32>> {
+    let mut ids = HashMap::new();
+    for s in sources {
         let row = source::ActiveModel {
             id: NotSet,
             name: Set(s.name),
             url: Set(s.url),
         };
         let id = source::Entity::insert(row).exec(db).await?.last_insert_id;
-        sources.insert(s.key, id);
+        ids.insert(s.key, id);
     }
-    let mut authors = HashMap::new();
-    for a in newsroom.authors {
+    Ok(ids)
+}
+
+async fn load_authors<C: ConnectionTrait>(
+    db: &C,
+    authors: Vec<DemoAuthor>,
+    now: DateTime<Utc>,
+) -> StoreResult<HashMap<String, i32>> {
+    let mut ids = HashMap::new();
+    for a in authors {
         let row = author::ActiveModel {
             id: NotSet,
             slug: Set(slug(&a.slug)?.to_string()),
@@ -171,17 +213,26 @@ async fn load<C: ConnectionTrait>(
             email: Set(a.email),
             created_at: Set(now),
         };
-        authors.insert(
+        ids.insert(
             a.slug,
             author::Entity::insert(row).exec(db).await?.last_insert_id,
         );
     }
-    let mut sections = HashMap::new();
-    for (position, s) in newsroom.sections.into_iter().enumerate() {
+    Ok(ids)
+}
+
+/// Sections in the order given, each after its parent, with their former slugs.
+async fn load_sections<C: ConnectionTrait>(
+    db: &C,
+    sections: Vec<DemoSection>,
+    now: DateTime<Utc>,
+) -> StoreResult<HashMap<String, i32>> {
+    let mut ids = HashMap::new();
+    for (position, s) in sections.into_iter().enumerate() {
         let parent_id = s
             .parent
             .as_deref()
-            .map(|p| lookup(&sections, "parent section", p))
+            .map(|p| lookup(&ids, "parent section", p))
             .transpose()?;
         let row = section::ActiveModel {
             id: NotSet,
@@ -195,78 +246,77 @@ async fn load<C: ConnectionTrait>(
         for old in &s.former_slugs {
             redirect(db, slug_redirect_kind::SECTION, old, id, now).await?;
         }
-        sections.insert(s.slug, id);
+        ids.insert(s.slug, id);
     }
-    let mut tags = HashMap::new();
-    for t in newsroom.tags {
+    Ok(ids)
+}
+
+async fn load_tags<C: ConnectionTrait>(
+    db: &C,
+    tags: Vec<DemoTag>,
+) -> StoreResult<HashMap<String, i32>> {
+    let mut ids = HashMap::new();
+    for t in tags {
         let row = tag::ActiveModel {
             id: NotSet,
             slug: Set(slug(&t.slug)?.to_string()),
             name: Set(t.name),
         };
-        tags.insert(
+        ids.insert(
             t.slug,
             tag::Entity::insert(row).exec(db).await?.last_insert_id,
         );
     }
 
-    let mut new_articles = Vec::with_capacity(newsroom.articles.len());
-    let mut former_slugs = Vec::new();
-    for (index, a) in newsroom.articles.into_iter().enumerate() {
-        let status: ArticleStatus = a
-            .status
-            .to_ascii_lowercase()
-            .parse()
-            .map_err(|e| StoreError::SampleData(format!("demo article {}: {e}", a.slug)))?;
-        // Whole microseconds, as both databases store them.
-        let published_at = a
-            .published_hours_ago
-            .map(|hours| now - Duration::microseconds((hours * 3_600_000_000.0) as i64));
-        former_slugs.extend(a.former_slugs.into_iter().map(|old| (index, old)));
-        new_articles.push(NewArticle {
-            slug: slug(&a.slug)?,
-            title: a.title,
-            subtitle: a.subtitle,
-            body: SafeHtml::sanitize(&a.body),
-            excerpt: a.excerpt,
-            dateline_place: a.dateline_place,
-            source_id: a
-                .source
-                .as_deref()
-                .map(|s| lookup(&sources, "source", s))
-                .transpose()?,
-            author_id: lookup(&authors, "author", &a.author)?,
-            co_author_ids: a
-                .co_authors
-                .iter()
-                .map(|c| lookup(&authors, "author", c))
-                .collect::<StoreResult<_>>()?,
-            section_id: lookup(&sections, "section", &a.section)?,
-            tag_ids: a
-                .tags
-                .iter()
-                .map(|t| lookup(&tags, "tag", t))
-                .collect::<StoreResult<_>>()?,
-            status,
-            published_at,
-            featured: a.featured,
-            featured_image: a.featured_image.map(|i| FeaturedImage {
-                url: i.url,
-                alt_text: i.alt_text,
-                caption: i.caption,
-                credit: i.credit,
-            }),
-            owner_id: None,
-        });
-    }
-    let ids = insert_articles(db, &new_articles, now).await?;
-    for (index, old) in former_slugs {
-        let target_id = *ids
-            .get(index)
-            .ok_or_else(|| StoreError::Corrupt("an inserted article has no id".into()))?;
-        redirect(db, slug_redirect_kind::ARTICLE, &old, target_id, now).await?;
-    }
-    Ok(ids.len())
+    Ok(ids)
+}
+
+/// A demo article as it is written, its references looked up in `keys`.
+fn new_article(a: DemoArticle, keys: &Keys, now: DateTime<Utc>) -> StoreResult<NewArticle> {
+    let status: ArticleStatus = a
+        .status
+        .to_ascii_lowercase()
+        .parse()
+        .map_err(|e| StoreError::SampleData(format!("demo article {}: {e}", a.slug)))?;
+    // Whole microseconds, as both databases store them.
+    let published_at = a
+        .published_hours_ago
+        .map(|hours| now - Duration::microseconds((hours * 3_600_000_000.0) as i64));
+    Ok(NewArticle {
+        slug: slug(&a.slug)?,
+        title: a.title,
+        subtitle: a.subtitle,
+        body: SafeHtml::sanitize(&a.body),
+        excerpt: a.excerpt,
+        dateline_place: a.dateline_place,
+        source_id: a
+            .source
+            .as_deref()
+            .map(|s| lookup(&keys.sources, "source", s))
+            .transpose()?,
+        author_id: lookup(&keys.authors, "author", &a.author)?,
+        co_author_ids: a
+            .co_authors
+            .iter()
+            .map(|c| lookup(&keys.authors, "author", c))
+            .collect::<StoreResult<_>>()?,
+        section_id: lookup(&keys.sections, "section", &a.section)?,
+        tag_ids: a
+            .tags
+            .iter()
+            .map(|t| lookup(&keys.tags, "tag", t))
+            .collect::<StoreResult<_>>()?,
+        status,
+        published_at,
+        featured: a.featured,
+        featured_image: a.featured_image.map(|i| FeaturedImage {
+            url: i.url,
+            alt_text: i.alt_text,
+            caption: i.caption,
+            credit: i.credit,
+        }),
+        owner_id: None,
+    })
 }
 
 /// Records that `old` used to name the `kind` with id `target_id`.

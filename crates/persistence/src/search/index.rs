@@ -4,9 +4,10 @@
 //! transaction, so a search never sees a story the public cannot, nor misses one it can.
 
 use dateline_domain::search::{FRAGMENT_BREAK, MARK_CLOSE, MARK_OPEN};
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
 
 use crate::error::StoreResult;
+use crate::store::Store;
 
 /// Which articles to index again.
 #[derive(Debug, Clone, Copy)]
@@ -99,4 +100,29 @@ fn unmarked(expr: &str) -> String {
         "REPLACE(REPLACE(REPLACE({expr}, '{MARK_OPEN}', ''), '{MARK_CLOSE}', ''), \
          '{FRAGMENT_BREAK}', '')"
     )
+}
+
+impl Store {
+    /// Whether public articles exist but the search index holds none.
+    pub(crate) async fn search_index_is_unfilled(&self) -> StoreResult<bool> {
+        let backend = self.backend();
+        let any = |sql: &str| {
+            self.connection()
+                .query_one_raw(Statement::from_string(backend, sql))
+        };
+        let indexed = any("SELECT 1 FROM article_search LIMIT 1").await?.is_some();
+        let published = any("SELECT 1 FROM articles WHERE status = 'published' LIMIT 1")
+            .await?
+            .is_some();
+        Ok(published && !indexed)
+    }
+
+    /// Writes the search index again from the articles, in one transaction. `migrate` does
+    /// this when it creates the index; every write keeps it current after that.
+    pub async fn rebuild_search_index(&self) -> StoreResult<()> {
+        let txn = self.connection().begin().await?;
+        reindex(&txn, Reindex::All).await?;
+        txn.commit().await?;
+        Ok(())
+    }
 }

@@ -1,23 +1,9 @@
-//! The section tree: parents, children, ancestors and descendants without further queries.
-//!
-//! Every viewer sees the same tree, so each server keeps one in memory
-//! ([`Store::section_tree`]) and reads it again after a change: a change on this server
-//! replaces it at once, a change on another server when its event arrives (see
-//! [`crate::events`]; any event will do, a section change is one). While events from other servers cannot reach this one (the
-//! PostgreSQL listener is reconnecting) the tree is read for every request, and it is never
-//! kept longer than [`MAX_AGE`], in case a change came from outside any server (a script
-//! writing to the database).
+//! The section tree: parents, children, ancestors and descendants of every section, walked
+//! without going back to storage.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
 
-use crate::error::StoreResult;
-use crate::store::Store;
-use dateline_domain::model::Section;
-
-/// The longest a server keeps the tree without reading it again.
-pub const MAX_AGE: Duration = Duration::from_secs(60);
+use super::Section;
 
 /// All sections, indexed for walking the tree both ways.
 #[derive(Debug, Default)]
@@ -104,60 +90,10 @@ impl SectionTree {
     }
 }
 
-/// This server's copy of the tree, with the generation of content it was read at.
-#[derive(Debug, Default)]
-pub(crate) struct SectionCache(RwLock<Option<Cached>>);
-
-#[derive(Debug)]
-struct Cached {
-    tree: Arc<SectionTree>,
-    generation: u64,
-    read_at: Instant,
-}
-
-impl SectionCache {
-    fn get(&self, generation: u64) -> Option<Arc<SectionTree>> {
-        let cached = self.0.read().unwrap_or_else(|e| e.into_inner());
-        cached
-            .as_ref()
-            .filter(|c| c.generation == generation && c.read_at.elapsed() < MAX_AGE)
-            .map(|c| Arc::clone(&c.tree))
-    }
-
-    fn put(&self, generation: u64, tree: Arc<SectionTree>, read_at: Instant) {
-        let mut cached = self.0.write().unwrap_or_else(|e| e.into_inner());
-        // A slower reader must not replace a tree read after a later change.
-        if cached.as_ref().is_none_or(|c| c.generation <= generation) {
-            *cached = Some(Cached {
-                tree,
-                generation,
-                read_at,
-            });
-        }
-    }
-}
-
-impl Store {
-    /// The whole section tree, as this server holds it (see the module documentation).
-    pub async fn section_tree(&self) -> StoreResult<Arc<SectionTree>> {
-        let generation = self.events.content_generation();
-        let trusted = self.events.relaying();
-        if trusted && let Some(tree) = self.sections.get(generation) {
-            return Ok(tree);
-        }
-        let read_at = Instant::now();
-        let tree = Arc::new(SectionTree::new(self.all_sections().await?));
-        if trusted {
-            self.sections.put(generation, Arc::clone(&tree), read_at);
-        }
-        Ok(tree)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dateline_domain::Slug;
+    use crate::Slug;
 
     fn section(id: i32, slug: &str, parent_id: Option<i32>) -> Section {
         Section {
