@@ -62,6 +62,16 @@ impl MediaType {
         }
     }
 
+    /// The status of an answer to a request that never ran (or was refused): `status` as
+    /// `application/graphql-response+json`, `200` as `application/json`, which older
+    /// clients expect.
+    pub(super) fn status_unless_json(self, status: StatusCode) -> StatusCode {
+        match self {
+            Self::GraphQLResponse => status,
+            Self::Json => StatusCode::OK,
+        }
+    }
+
     fn content_type(self) -> HeaderValue {
         HeaderValue::from_static(match self {
             Self::GraphQLResponse => GRAPHQL_RESPONSE_JSON,
