@@ -35,32 +35,25 @@ struct Asset {
     bytes: &'static [u8],
 }
 
+/// An [`Asset`] for a file in `assets/graphiql`, embedded in the binary.
+macro_rules! asset {
+    ($name:literal, $content_type:expr) => {
+        Asset {
+            name: $name,
+            content_type: $content_type,
+            bytes: include_bytes!(concat!("../assets/graphiql/", $name)),
+        }
+    };
+}
+
+const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
+
 const FILES: [Asset; 5] = [
-    Asset {
-        name: "graphiql.css",
-        content_type: "text/css; charset=utf-8",
-        bytes: include_bytes!("../assets/graphiql/graphiql.css"),
-    },
-    Asset {
-        name: "react.js",
-        content_type: "text/javascript; charset=utf-8",
-        bytes: include_bytes!("../assets/graphiql/react.js"),
-    },
-    Asset {
-        name: "react-dom.js",
-        content_type: "text/javascript; charset=utf-8",
-        bytes: include_bytes!("../assets/graphiql/react-dom.js"),
-    },
-    Asset {
-        name: "graphiql.js",
-        content_type: "text/javascript; charset=utf-8",
-        bytes: include_bytes!("../assets/graphiql/graphiql.js"),
-    },
-    Asset {
-        name: "init.js",
-        content_type: "text/javascript; charset=utf-8",
-        bytes: include_bytes!("../assets/graphiql/init.js"),
-    },
+    asset!("graphiql.css", "text/css; charset=utf-8"),
+    asset!("react.js", JAVASCRIPT),
+    asset!("react-dom.js", JAVASCRIPT),
+    asset!("graphiql.js", JAVASCRIPT),
+    asset!("init.js", JAVASCRIPT),
 ];
 
 const TEMPLATE: &str = include_str!("../assets/graphiql/index.html");

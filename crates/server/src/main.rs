@@ -6,7 +6,9 @@ use anyhow::Context;
 use clap::Parser;
 use dateline_persistence::Store;
 use dateline_persistence::demo::DemoOutcome;
-use dateline_server::cli::{Cli, Command, UserCommand};
+use dateline_server::cli::{
+    Cli, Command, CreateUserArgs, DatabaseUrl, SeedArgs, ServeArgs, UserCommand,
+};
 use dateline_server::staff;
 use indicatif::{ProgressBar, ProgressStyle};
 use tracing_subscriber::EnvFilter;
@@ -32,15 +34,33 @@ fn main() -> anyhow::Result<()> {
         .block_on(run())
 }
 
+/// Sets up logging, reads the command line and runs the subcommand it names.
 async fn run() -> anyhow::Result<()> {
+    init_logging();
+    log_panics();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Schema => print_schema(),
+        Command::Migrate => migrate(&cli.database_url).await,
+        Command::Serve(args) => serve(&cli.database_url, &args).await,
+        Command::User(UserCommand::Create(args)) => create_user(&cli.database_url, &args).await,
+        Command::Seed(args) => seed(&cli.database_url, &args).await,
+    }
+}
+
+/// Logs to standard output, filtered by `RUST_LOG` or else [`DEFAULT_LOG_FILTER`].
+fn init_logging() {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER)),
         )
         .init();
-    // A panic is logged like any other failure; the request or task it happened in is
-    // answered or restarted by whoever catches it.
+}
+
+/// A panic is logged like any other failure; the request or task it happened in is
+/// answered or restarted by whoever catches it.
+fn log_panics() {
     std::panic::set_hook(Box::new(|info| {
         let location = info
             .location()
@@ -52,81 +72,94 @@ async fn run() -> anyhow::Result<()> {
             "panic"
         );
     }));
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Schema => {
-            print!("{}", dateline_graphql::sdl());
-            Ok(())
-        }
-        Command::Migrate => {
-            let store = open(&cli.database_url).await?;
-            tracing::info!(database = %cli.database_url, "migrations applied");
-            drop(store);
-            Ok(())
-        }
-        Command::Serve(args) => {
-            let settings = dateline_server::Settings::from(&args);
-            let store = dateline_server::open_serving_store(
-                cli.database_url.expose(),
-                settings.http.statement_timeout(),
-            )
+}
+
+/// `dateline schema`: prints the GraphQL schema (SDL) to standard output.
+fn print_schema() -> anyhow::Result<()> {
+    print!("{}", dateline_graphql::sdl());
+    Ok(())
+}
+
+/// `dateline migrate`: applies pending migrations and exits.
+async fn migrate(url: &DatabaseUrl) -> anyhow::Result<()> {
+    let store = open(url).await?;
+    tracing::info!(database = %url, "migrations applied");
+    drop(store);
+    Ok(())
+}
+
+/// `dateline serve`: opens the database (loading the demo newsroom if asked), then serves
+/// until Ctrl-C or SIGTERM.
+async fn serve(url: &DatabaseUrl, args: &ServeArgs) -> anyhow::Result<()> {
+    let settings = dateline_server::Settings::from(args);
+    let store =
+        dateline_server::open_serving_store(url.expose(), settings.http.statement_timeout())
             .await
-            .with_context(|| format!("opening {}", cli.database_url))?;
-            if args.demo {
-                match store
-                    .load_demo()
-                    .await
-                    .context("loading the demo newsroom")?
-                {
-                    DemoOutcome::Loaded { articles } => {
-                        tracing::info!(articles, "demo newsroom loaded")
-                    }
-                    DemoOutcome::NotEmpty => {
-                        tracing::info!("database already has articles; demo not loaded")
-                    }
-                }
-            }
-            store
-                .analyze(false)
-                .await
-                .context("refreshing planner statistics")?;
-            let listener = tokio::net::TcpListener::bind(args.listen)
-                .await
-                .with_context(|| format!("binding {}", args.listen))?;
-            let address = listener.local_addr()?;
-            tracing::info!(%address, database = %cli.database_url, "Dateline is serving: GraphQL at http://{address}/graphql, GraphiQL at http://{address}/graphiql");
-            dateline_server::run(listener, store, settings, shutdown_signal()).await?;
-            tracing::info!("stopped");
-            Ok(())
+            .with_context(|| format!("opening {url}"))?;
+    if args.demo {
+        load_demo(&store).await?;
+    }
+    store
+        .analyze(false)
+        .await
+        .context("refreshing planner statistics")?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("binding {}", args.listen))?;
+    let address = listener.local_addr()?;
+    tracing::info!(%address, database = %url, "Dateline is serving: GraphQL at http://{address}/graphql, GraphiQL at http://{address}/graphiql");
+    dateline_server::run(listener, store, settings, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Loads the demo newsroom into a database that has no articles yet, and says whether it
+/// did.
+async fn load_demo(store: &Store) -> anyhow::Result<()> {
+    match store
+        .load_demo()
+        .await
+        .context("loading the demo newsroom")?
+    {
+        DemoOutcome::Loaded { articles } => {
+            tracing::info!(articles, "demo newsroom loaded")
         }
-        Command::User(UserCommand::Create(args)) => {
-            let store = open(&cli.database_url).await?;
-            let password = new_password(&args.email)?;
-            let user = staff::create_user(&store, &args, &password).await?;
-            println!("created {} ({}) as {}", user.email, user.name, user.role);
-            Ok(())
-        }
-        Command::Seed(args) => {
-            let store = open(&cli.database_url).await?;
-            let bar = ProgressBar::new(args.articles as u64);
-            bar.set_style(
-                ProgressStyle::with_template("{bar:40} {pos}/{len} articles  {per_sec}  eta {eta}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
-            let started = Instant::now();
-            store
-                .seed(args.articles, |done| bar.set_position(done as u64))
-                .await
-                .context("seeding")?;
-            bar.finish();
-            println!(
-                "seeded {} articles in {:.1}s",
-                args.articles,
-                started.elapsed().as_secs_f64()
-            );
-            Ok(())
+        DemoOutcome::NotEmpty => {
+            tracing::info!("database already has articles; demo not loaded")
         }
     }
+    Ok(())
+}
+
+/// `dateline user create`: adds a staff account.
+async fn create_user(url: &DatabaseUrl, args: &CreateUserArgs) -> anyhow::Result<()> {
+    let store = open(url).await?;
+    let password = new_password(&args.email)?;
+    let user = staff::create_user(&store, args, &password).await?;
+    println!("created {} ({}) as {}", user.email, user.name, user.role);
+    Ok(())
+}
+
+/// `dateline seed`: adds synthetic articles, showing progress.
+async fn seed(url: &DatabaseUrl, args: &SeedArgs) -> anyhow::Result<()> {
+    let store = open(url).await?;
+    let bar = ProgressBar::new(args.articles as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} articles  {per_sec}  eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let started = Instant::now();
+    store
+        .seed(args.articles, |done| bar.set_position(done as u64))
+        .await
+        .context("seeding")?;
+    bar.finish();
+    println!(
+        "seeded {} articles in {:.1}s",
+        args.articles,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// The password for `dateline user create`: from `DATELINE_PASSWORD`, or a prompt that does
@@ -142,7 +175,7 @@ fn new_password(email: &str) -> anyhow::Result<String> {
 }
 
 /// Opens and migrates the database.
-async fn open(url: &dateline_server::cli::DatabaseUrl) -> anyhow::Result<Store> {
+async fn open(url: &DatabaseUrl) -> anyhow::Result<Store> {
     dateline_server::open_store(url.expose())
         .await
         .with_context(|| format!("opening {url}"))

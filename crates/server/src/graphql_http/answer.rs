@@ -62,6 +62,16 @@ impl MediaType {
         }
     }
 
+    /// The status of an answer to a request that never ran (or was refused): `status` as
+    /// `application/graphql-response+json`, `200` as `application/json`, which older
+    /// clients expect.
+    pub(super) fn status_unless_json(self, status: StatusCode) -> StatusCode {
+        match self {
+            Self::GraphQLResponse => status,
+            Self::Json => StatusCode::OK,
+        }
+    }
+
     fn content_type(self) -> HeaderValue {
         HeaderValue::from_static(match self {
             Self::GraphQLResponse => GRAPHQL_RESPONSE_JSON,
@@ -129,6 +139,38 @@ pub(super) fn respond(
     executed: bool,
     cacheable: bool,
 ) -> Response {
+    let (bytes, cacheable) = match body_bytes(state, response, executed) {
+        Ok(bytes) => (bytes, cacheable),
+        Err(Unwritten::TooLarge(bytes)) => (bytes, false),
+        Err(Unwritten::Failed) => return internal_error(),
+    };
+    let retry_after = retry_after(response);
+    let etag = cacheable.then(|| entity_tag(&bytes));
+    let mut answer = (status, bytes).into_response();
+    let headers = answer.headers_mut();
+    headers.insert(header::CONTENT_TYPE, media.content_type());
+    headers.insert(header::VARY, vary());
+    insert_cache_headers(headers, state, etag);
+    if let Some(seconds) = retry_after {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    answer
+}
+
+/// Why a GraphQL response's own body is not sent.
+enum Unwritten {
+    /// It is over the size cap: the body of the error sent instead.
+    TooLarge(Vec<u8>),
+    /// It could not be written (the error is logged).
+    Failed,
+}
+
+/// The JSON body of a GraphQL response, if it is within the size cap.
+fn body_bytes(
+    state: &AppState,
+    response: &async_graphql::Response,
+    executed: bool,
+) -> Result<Vec<u8>, Unwritten> {
     let body = ResponseBody {
         data: executed.then_some(&response.data),
         errors: &response.errors,
@@ -136,37 +178,50 @@ pub(super) fn respond(
     };
     // The answer is in memory already, as values larger than their JSON: writing it out
     // whole and then measuring it costs less than checking every write.
-    let (bytes, cacheable) = match serde_json::to_vec(&body) {
-        Ok(bytes) if bytes.len() <= state.policy.max_response_bytes => (bytes, cacheable),
-        Ok(bytes) => {
-            tracing::warn!(
-                bytes = bytes.len(),
-                limit = state.policy.max_response_bytes,
-                "response over the size cap"
-            );
-            let too_large = request_error(
-                format!(
-                    "the response is larger than {} bytes: ask for fewer or smaller fields",
-                    state.policy.max_response_bytes
-                ),
-                code::LIMIT_EXCEEDED,
-            );
-            let body = ResponseBody {
-                data: executed.then_some(&async_graphql::Value::Null),
-                errors: &[too_large],
-                extensions: &BTreeMap::new(),
-            };
-            (json_bytes(&body), false)
-        }
+    match serde_json::to_vec(&body) {
+        Ok(bytes) if bytes.len() <= state.policy.max_response_bytes => Ok(bytes),
+        Ok(bytes) => Err(Unwritten::TooLarge(too_large(state, bytes.len(), executed))),
         Err(error) => {
             tracing::error!(%error, "a response could not be written");
-            let body = ErrorsOnly {
-                errors: &[request_error(INTERNAL_MESSAGE, code::INTERNAL)],
-            };
-            return (StatusCode::INTERNAL_SERVER_ERROR, json_bytes(&body)).into_response();
+            Err(Unwritten::Failed)
         }
+    }
+}
+
+/// The `500` sent instead of a response that could not be written.
+fn internal_error() -> Response {
+    let body = ErrorsOnly {
+        errors: &[request_error(INTERNAL_MESSAGE, code::INTERNAL)],
     };
-    let retry_after = response
+    (StatusCode::INTERNAL_SERVER_ERROR, json_bytes(&body)).into_response()
+}
+
+/// The body sent instead of a response of `bytes` over the size cap (and the warning
+/// logged about it).
+fn too_large(state: &AppState, bytes: usize, executed: bool) -> Vec<u8> {
+    tracing::warn!(
+        bytes,
+        limit = state.policy.max_response_bytes,
+        "response over the size cap"
+    );
+    let too_large = request_error(
+        format!(
+            "the response is larger than {} bytes: ask for fewer or smaller fields",
+            state.policy.max_response_bytes
+        ),
+        code::LIMIT_EXCEEDED,
+    );
+    let body = ResponseBody {
+        data: executed.then_some(&async_graphql::Value::Null),
+        errors: &[too_large],
+        extensions: &BTreeMap::new(),
+    };
+    json_bytes(&body)
+}
+
+/// The longest `retryAfter` (in seconds) among a response's errors, for `Retry-After`.
+fn retry_after(response: &async_graphql::Response) -> Option<u64> {
+    response
         .errors
         .iter()
         .filter_map(|e| e.extensions.as_ref()?.get("retryAfter"))
@@ -174,12 +229,12 @@ pub(super) fn respond(
             async_graphql::Value::Number(n) => n.as_u64(),
             _ => None,
         })
-        .max();
-    let etag = cacheable.then(|| entity_tag(&bytes));
-    let mut answer = (status, bytes).into_response();
-    let headers = answer.headers_mut();
-    headers.insert(header::CONTENT_TYPE, media.content_type());
-    headers.insert(header::VARY, vary());
+        .max()
+}
+
+/// `Cache-Control` (and `ETag`): public for a while when the answer has an entity tag,
+/// else `private, no-store`.
+fn insert_cache_headers(headers: &mut HeaderMap, state: &AppState, etag: Option<String>) {
     match etag {
         Some(etag) => {
             let policy = format!(
@@ -197,10 +252,6 @@ pub(super) fn respond(
             headers.insert(header::CACHE_CONTROL, private());
         }
     }
-    if let Some(seconds) = retry_after {
-        headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-    }
-    answer
 }
 
 /// A strong entity tag for a body: its SHA-256, shortened.

@@ -119,94 +119,106 @@ async fn serve(state: &AppState, parts: &Parts, media: MediaType, params: Params
         Ok(request) => request,
         Err(rejection) => return rejection.respond(media),
     };
-    let authorization = parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .map(|value| value.to_str().unwrap_or("?"));
-    let viewer = match authenticate(&state.store, authorization).await {
+    let viewer = match sign_in(state, parts, media).await {
         Ok(viewer) => viewer,
-        Err(refused) => {
-            let status = match media {
-                MediaType::GraphQLResponse => StatusCode::UNAUTHORIZED,
-                MediaType::Json => StatusCode::OK,
-            };
-            let mut response = respond(state, media, status, &refused, false, false);
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            return response;
-        }
+        Err(response) => return response,
     };
     let anonymous = viewer == Viewer::Anonymous;
     request = prepare_request(request, &state.store, viewer, client(state, parts));
     let operation = match state.api.admit(&mut request) {
         Ok(operation) => operation,
         Err(refused) => {
-            let status = match media {
-                MediaType::GraphQLResponse => StatusCode::BAD_REQUEST,
-                MediaType::Json => StatusCode::OK,
-            };
+            let status = media.status_unless_json(StatusCode::BAD_REQUEST);
             return respond(state, media, status, &refused, false, false);
         }
     };
     let over_get = parts.method == Method::GET || parts.method == Method::HEAD;
-    match operation {
-        Some(OperationType::Mutation) if over_get => {
-            return Rejection {
-                status: StatusCode::METHOD_NOT_ALLOWED,
-                message: "mutations run over POST only".to_owned(),
-                code: code::BAD_USER_INPUT,
-                allow: Some("POST"),
-            }
-            .respond(media);
-        }
-        Some(OperationType::Subscription) => {
-            return Rejection {
-                status: if over_get {
-                    StatusCode::METHOD_NOT_ALLOWED
-                } else {
-                    StatusCode::BAD_REQUEST
-                },
-                message: "subscriptions run over a websocket at /graphql".to_owned(),
-                code: code::BAD_USER_INPUT,
-                allow: over_get.then_some("POST"),
-            }
-            .respond(media);
-        }
-        _ => {}
+    if let Some(rejection) = wrong_method(operation, over_get) {
+        return rejection.respond(media);
     }
-    let answer = match tokio::time::timeout(
-        state.policy.request_timeout,
-        state.api.execute(request),
-    )
-    .await
-    {
+    let answer = match execute(state, request).await {
         Ok(answer) => answer,
-        Err(_) => {
-            let timeout = Rejection {
-                status: StatusCode::REQUEST_TIMEOUT,
-                message: format!(
-                    "the request took longer than {} s",
-                    state.policy.request_timeout.as_secs()
-                ),
-                code: code::TIMEOUT,
-                allow: None,
-            };
-            return timeout.respond(media);
-        }
+        Err(timeout) => return timeout.respond(media),
     };
+    answer_response(state, media, answer, over_get && anonymous)
+}
+
+/// Who the request's `Authorization` says the reader is; a refusal is answered `401` (or
+/// `200` as `application/json`) with `WWW-Authenticate: Bearer`.
+async fn sign_in(state: &AppState, parts: &Parts, media: MediaType) -> Result<Viewer, Response> {
+    let authorization = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .map(|value| value.to_str().unwrap_or("?"));
+    authenticate(&state.store, authorization)
+        .await
+        .map_err(|refused| {
+            let status = media.status_unless_json(StatusCode::UNAUTHORIZED);
+            let mut response = respond(state, media, status, &refused, false, false);
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            response
+        })
+}
+
+/// The refusal of an operation sent with a method it may not use: a mutation over `GET`,
+/// or a subscription over anything but a websocket.
+fn wrong_method(operation: Option<OperationType>, over_get: bool) -> Option<Rejection> {
+    match operation {
+        Some(OperationType::Mutation) if over_get => Some(Rejection {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            message: "mutations run over POST only".to_owned(),
+            code: code::BAD_USER_INPUT,
+            allow: Some("POST"),
+        }),
+        Some(OperationType::Subscription) => Some(Rejection {
+            status: if over_get {
+                StatusCode::METHOD_NOT_ALLOWED
+            } else {
+                StatusCode::BAD_REQUEST
+            },
+            message: "subscriptions run over a websocket at /graphql".to_owned(),
+            code: code::BAD_USER_INPUT,
+            allow: over_get.then_some("POST"),
+        }),
+        _ => None,
+    }
+}
+
+/// Executes an admitted request within the request deadline; past it, the `408` to send.
+async fn execute(state: &AppState, request: async_graphql::Request) -> Result<Answer, Rejection> {
+    tokio::time::timeout(state.policy.request_timeout, state.api.execute(request))
+        .await
+        .map_err(|_| Rejection {
+            status: StatusCode::REQUEST_TIMEOUT,
+            message: format!(
+                "the request took longer than {} s",
+                state.policy.request_timeout.as_secs()
+            ),
+            code: code::TIMEOUT,
+            allow: None,
+        })
+}
+
+/// Writes the answer to an executed request; `shareable` says whether it was a `GET` by a
+/// reader who is not signed in, whose answer may be public.
+fn answer_response(
+    state: &AppState,
+    media: MediaType,
+    answer: Answer,
+    shareable: bool,
+) -> Response {
     let Answer { response, executed } = answer;
-    let status = match (executed, media) {
-        (false, MediaType::GraphQLResponse) => StatusCode::BAD_REQUEST,
-        _ => StatusCode::OK,
+    let status = if executed {
+        StatusCode::OK
+    } else {
+        media.status_unless_json(StatusCode::BAD_REQUEST)
     };
     // Only what every reader would get alike is public: an answer that read a preview
     // link, say, is the link holder's alone (async-graphql's cache control says so).
-    let cacheable = over_get
-        && anonymous
-        && executed
-        && response.errors.is_empty()
-        && response.cache_control.public;
+    let cacheable =
+        shareable && executed && response.errors.is_empty() && response.cache_control.public;
     respond(state, media, status, &response, executed, cacheable)
 }
 
