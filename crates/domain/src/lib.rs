@@ -4,6 +4,18 @@
 //! body HTML is made safe and what is derived from it (plain text, excerpt, word count,
 //! reading time), who on the staff may do what, how password guessing is slowed down, how public URLs are laid out, how a reader's
 //! search text becomes a safe full-text query, and how "Check Also" stories are ranked.
+//!
+//! # Layout
+//!
+//! - [`model`]: the newsroom's records (articles, revisions, corrections, authors, sections
+//!   and the section tree, tags, sources, staff accounts), built from the types below.
+//! - [`slug`], [`status`], [`input`], [`role`]: the types records are made of, each parsed
+//!   once where it enters (`Slug`, `ArticleStatus`, `Email`, `Role`…), and who may do what.
+//! - [`workflow`]: which moves an article may make from where it stands, and what each one
+//!   changes; persistence writes the decision.
+//! - [`html`], [`text`]: sanitising bodies and what derives from them.
+//! - [`route`], [`related`], [`search`], [`sign_in`]: public URLs, "Check Also" ranking,
+//!   a reader's search text as terms, the sign-in throttle.
 
 pub mod html;
 pub mod input;

@@ -15,7 +15,8 @@
 //! * `query`, `subscription` and [`mutation`]: the three roots. `mutation/` holds one file per
 //!   group of mutations (`articles` with its inputs in `article_inputs`, `desk`, `session`),
 //!   `payload` (the `Payload` trait and the `payload!` macro every object-or-`userErrors`
-//!   payload is declared with) and [`mutation::user_error`].
+//!   payload is declared with), `refusal` (the one place the store's refusals become
+//!   `userErrors` or errors) and [`mutation::user_error`].
 //! * [`types`]: the schema's object types, one file per family (`Article`, `Author`,
 //!   `Section`, `Tag`, `Source`, the editorial types, `Node`, `Route`, related stories,
 //!   search). `types/connection.rs` holds the article, author and tag connections and

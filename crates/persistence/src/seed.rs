@@ -20,7 +20,7 @@ use sea_orm::{
     QueryFilter, TransactionTrait,
 };
 
-use crate::articles::insert::{NewArticle, insert_articles};
+use crate::articles::insert::{ArticleContent, NewArticle, insert_articles};
 use crate::entity::{article, author, section, source, tag};
 use crate::error::{StoreError, StoreResult};
 use crate::store::Store;
@@ -208,25 +208,27 @@ impl Store {
                     place_name(place_rank(&mut rng)),
                 ];
                 batch.push(NewArticle {
-                    slug: parse_slug(format!("article-{number}"))?,
-                    title: format!(
-                        "{}: {} {number}",
-                        places[0],
-                        sentence(&mut rng, 4..9).trim_end_matches('.')
-                    ),
-                    subtitle: None,
-                    body: body(&mut rng, [&places[0], &places[1]]),
-                    excerpt: None,
-                    dateline_place: Some("LONDON".to_owned()),
-                    source_id: Some(source_id),
-                    author_id: author_ids[rng.usize(..author_ids.len())],
-                    co_author_ids: Vec::new(),
-                    section_id: section_ids[rng.usize(..section_ids.len())],
-                    tag_ids: tags,
+                    content: ArticleContent {
+                        slug: parse_slug(format!("article-{number}"))?,
+                        title: format!(
+                            "{}: {} {number}",
+                            places[0],
+                            sentence(&mut rng, 4..9).trim_end_matches('.')
+                        ),
+                        subtitle: None,
+                        body: body(&mut rng, [&places[0], &places[1]]),
+                        excerpt: None,
+                        dateline_place: Some("LONDON".to_owned()),
+                        source_id: Some(source_id),
+                        author_id: author_ids[rng.usize(..author_ids.len())],
+                        co_author_ids: Vec::new(),
+                        section_id: section_ids[rng.usize(..section_ids.len())],
+                        tag_ids: tags,
+                        featured: rng.u8(..100) < 3,
+                        featured_image: None,
+                    },
                     status,
                     published_at,
-                    featured: rng.u8(..100) < 3,
-                    featured_image: None,
                     owner_id: None,
                 });
             }

@@ -1,14 +1,53 @@
-//! Former slugs of articles, sections, tags and authors, so that their old URLs keep
-//! redirecting.
+//! Slugs of articles, sections, tags and authors: whether one is free, and the former slugs
+//! that keep old URLs redirecting.
 
 use chrono::{DateTime, Utc};
 use dateline_domain::Slug;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, NotSet, QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
+    NotSet, PaginatorTrait, QueryFilter,
 };
 
-use crate::entity::slug_redirect;
+use crate::entity::{article, author, section, slug_redirect, tag};
+use crate::error::{Record, StoreError, StoreResult};
+
+/// A table whose rows are named by a unique slug.
+pub(crate) trait Slugged: EntityTrait {
+    /// What errors call a row.
+    const RECORD: Record;
+    const ID: Self::Column;
+    const SLUG: Self::Column;
+}
+
+macro_rules! slugged {
+    ($($entity:ident: $record:ident),*) => {$(
+        impl Slugged for $entity::Entity {
+            const RECORD: Record = Record::$record;
+            const ID: $entity::Column = $entity::Column::Id;
+            const SLUG: $entity::Column = $entity::Column::Slug;
+        }
+    )*};
+}
+
+slugged!(article: Article, section: Section, tag: Tag, author: Author);
+
+/// Refuses a slug another row of `E` (not row `except`) has.
+pub(crate) async fn slug_free<E, C>(db: &C, slug: &Slug, except: Option<i32>) -> StoreResult<()>
+where
+    E: Slugged,
+    E::Model: Sync,
+    C: ConnectionTrait,
+{
+    let mut taken = E::find().filter(E::SLUG.eq(slug.as_str()));
+    if let Some(id) = except {
+        taken = taken.filter(E::ID.ne(id));
+    }
+    if taken.count(db).await? > 0 {
+        return Err(StoreError::SlugTaken(E::RECORD));
+    }
+    Ok(())
+}
 
 /// `slug` is live again: it is no longer a former slug of anything of this `kind`.
 pub(crate) async fn forget_former_slug(

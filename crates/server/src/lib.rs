@@ -3,6 +3,17 @@
 //! Everything GraphQL lives in `dateline-graphql`; this crate only carries requests to it.
 //! [`run`] takes a listener that is already bound and a shutdown future, so tests start a
 //! real server on `127.0.0.1:0` and stop it cleanly.
+//!
+//! # Layout
+//!
+//! - `main.rs`: the binary, one function per command; [`cli`]: the flags and environment.
+//! - [`http`]: the axum router, [`Settings`], [`run`] and graceful shutdown.
+//! - [`graphql_http`]: GraphQL over HTTP — reading a request (`params`), running it and
+//!   writing the answer (`answer`: status, caching headers, size cap); `conditional`: ETags
+//!   and `304`s; `graphiql`: the explorer and its assets.
+//! - [`scheduler`]: scheduled publishing; [`supervise`]: restarting background tasks;
+//!   [`staff`]: creating accounts from the command line; [`client`]: a small HTTP client
+//!   for tests and the benchmark.
 
 pub mod cli;
 pub mod client;

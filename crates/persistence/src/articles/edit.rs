@@ -9,11 +9,10 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, Iterable, PaginatorTrait, PrimaryKeyToColumn, QueryFilter, QuerySelect,
-    TransactionTrait,
+    IntoActiveModel, Iterable, PrimaryKeyToColumn, QueryFilter, QuerySelect, TransactionTrait,
 };
 
-use super::insert::{NewArticle, insert_articles, visible_from, word_count};
+use super::insert::{ArticleContent, NewArticle, insert_articles, visible_from, word_count};
 use super::revisions::snapshot;
 use super::workflow::{Trash, claim};
 use crate::articles::read::slug_redirect_kind;
@@ -22,28 +21,9 @@ use crate::entity::{
 };
 use crate::error::{Record, Reference, StoreError, StoreResult};
 use crate::ids::{first_occurrences, unique};
-use crate::slug_history::record_former_slug;
+use crate::slug_history::{record_former_slug, slug_free};
 use crate::store::{Store, stored_time};
 use dateline_domain::model::{Article, FeaturedImage};
-
-/// Everything a new draft is made of. Text is already validated and the body sanitised.
-#[derive(Debug, Clone)]
-pub struct ArticleContent {
-    pub slug: Slug,
-    pub title: String,
-    pub subtitle: Option<String>,
-    pub body: SafeHtml,
-    /// Written by hand; `None` derives one from the body.
-    pub excerpt: Option<String>,
-    pub dateline_place: Option<String>,
-    pub section_id: i32,
-    pub source_id: Option<i32>,
-    pub author_id: i32,
-    pub co_author_ids: Vec<i32>,
-    pub tag_ids: Vec<i32>,
-    pub featured: bool,
-    pub featured_image: Option<FeaturedImage>,
-}
 
 /// What an edit changes; `None` leaves a field as it is, `Some(None)` clears it.
 #[derive(Debug, Clone, Default)]
@@ -89,24 +69,12 @@ impl Store {
             tags: Some(&content.tag_ids),
         };
         check_references(self.connection(), references).await?;
-        check_slug(self.connection(), &content.slug, None).await?;
+        slug_free::<article::Entity, _>(self.connection(), &content.slug, None).await?;
         let now = stored_time(Utc::now());
         let new = NewArticle {
-            slug: content.slug,
-            title: content.title,
-            subtitle: content.subtitle,
-            body: content.body,
-            excerpt: content.excerpt,
-            dateline_place: content.dateline_place,
-            source_id: content.source_id,
-            author_id: content.author_id,
-            co_author_ids: content.co_author_ids,
-            section_id: content.section_id,
-            tag_ids: content.tag_ids,
+            content,
             status: ArticleStatus::Draft,
             published_at: None,
-            featured: content.featured,
-            featured_image: content.featured_image,
             owner_id: Some(owner),
         };
         let txn = self.connection().begin().await?;
@@ -169,7 +137,7 @@ pub(super) async fn apply(
     if let Some(slug) = &changes.slug
         && slug.as_str() != current.slug
     {
-        check_slug(txn, slug, Some(id)).await?;
+        slug_free::<article::Entity, _>(txn, slug, Some(id)).await?;
         record_former_slug(
             txn,
             slug_redirect_kind::ARTICLE,
@@ -395,22 +363,6 @@ pub(super) async fn existing<E: EntityTrait>(
         .copied()
         .filter(|id| found.contains(id))
         .collect())
-}
-
-/// Refuses a slug another article has.
-pub(super) async fn check_slug<C: ConnectionTrait>(
-    db: &C,
-    slug: &Slug,
-    except: Option<i32>,
-) -> StoreResult<()> {
-    let mut taken = article::Entity::find().filter(article::Column::Slug.eq(slug.as_str()));
-    if let Some(id) = except {
-        taken = taken.filter(article::Column::Id.ne(id));
-    }
-    if taken.count(db).await? > 0 {
-        return Err(StoreError::SlugTaken(Record::Article));
-    }
-    Ok(())
 }
 
 pub(super) async fn write_tags(

@@ -17,25 +17,33 @@ use dateline_domain::model::FeaturedImage;
 /// Rows per multi-row INSERT: well under both backends' bound-parameter limits.
 pub(super) const BATCH_ROWS: usize = 500;
 
-/// An article about to be stored. Its body is already sanitised; plain text, excerpt (unless
-/// one is given) and word count are derived from it when it is written.
+/// What an article says and refers to: everything a new draft is made of. Text is already
+/// validated and the body sanitised.
 #[derive(Debug, Clone)]
-pub struct NewArticle {
+pub struct ArticleContent {
     pub slug: Slug,
     pub title: String,
     pub subtitle: Option<String>,
     pub body: SafeHtml,
+    /// Written by hand; `None` derives one from the body.
     pub excerpt: Option<String>,
     pub dateline_place: Option<String>,
+    pub section_id: i32,
     pub source_id: Option<i32>,
     pub author_id: i32,
     pub co_author_ids: Vec<i32>,
-    pub section_id: i32,
     pub tag_ids: Vec<i32>,
-    pub status: ArticleStatus,
-    pub published_at: Option<DateTime<Utc>>,
     pub featured: bool,
     pub featured_image: Option<FeaturedImage>,
+}
+
+/// An article about to be stored. Its body is already sanitised; plain text, excerpt (unless
+/// one is given) and word count are derived from it when it is written.
+#[derive(Debug, Clone)]
+pub struct NewArticle {
+    pub content: ArticleContent,
+    pub status: ArticleStatus,
+    pub published_at: Option<DateTime<Utc>>,
     /// The staff account that created it; none for demo and seeded articles.
     pub owner_id: Option<i32>,
 }
@@ -61,29 +69,30 @@ impl NewArticle {
     fn rows(&self, now: DateTime<Utc>) -> (article::ActiveModel, article_body::ActiveModel) {
         let now = stored_time(now);
         let published_at = self.published_at.map(stored_time);
-        let body_text = self.body.plain_text();
+        let body_text = self.content.body.plain_text();
         let excerpt = self
+            .content
             .excerpt
             .clone()
             .unwrap_or_else(|| text::derive_excerpt(&body_text));
-        let image = self.featured_image.clone();
+        let image = self.content.featured_image.clone();
         let article = article::ActiveModel {
             id: NotSet,
-            slug: Set(self.slug.to_string()),
-            title: Set(self.title.clone()),
-            subtitle: Set(self.subtitle.clone()),
+            slug: Set(self.content.slug.to_string()),
+            title: Set(self.content.title.clone()),
+            subtitle: Set(self.content.subtitle.clone()),
             word_count: Set(word_count(&body_text)),
             excerpt: Set(excerpt),
-            custom_excerpt: Set(self.excerpt.clone()),
-            dateline_place: Set(self.dateline_place.clone()),
-            source_id: Set(self.source_id),
-            author_id: Set(self.author_id),
-            section_id: Set(self.section_id),
+            custom_excerpt: Set(self.content.excerpt.clone()),
+            dateline_place: Set(self.content.dateline_place.clone()),
+            source_id: Set(self.content.source_id),
+            author_id: Set(self.content.author_id),
+            section_id: Set(self.content.section_id),
             status: Set(self.status.as_str().to_owned()),
             published_at: Set(published_at),
             created_at: Set(published_at.unwrap_or(now).min(now)),
             updated_at: Set(published_at.unwrap_or(now).min(now)),
-            featured: Set(self.featured),
+            featured: Set(self.content.featured),
             featured_image_url: Set(image.as_ref().map(|i| i.url.clone())),
             featured_image_alt: Set(image.as_ref().and_then(|i| i.alt_text.clone())),
             featured_image_caption: Set(image.as_ref().and_then(|i| i.caption.clone())),
@@ -96,7 +105,7 @@ impl NewArticle {
         };
         let body = article_body::ActiveModel {
             article_id: NotSet,
-            body_html: Set(self.body.as_str().to_owned()),
+            body_html: Set(self.content.body.as_str().to_owned()),
             body_text: Set(body_text),
         };
         (article, body)
@@ -129,7 +138,7 @@ pub(crate) async fn insert_articles<C: ConnectionTrait>(
         let mut co_authors = Vec::new();
         for (new, id) in batch.iter().zip(&keys) {
             let visible_from = visible_from(new.status, new.published_at);
-            let tag_ids = first_occurrences(&new.tag_ids);
+            let tag_ids = first_occurrences(&new.content.tag_ids);
             tags.extend(tag_ids.iter().enumerate().map(|(position, tag_id)| {
                 article_tag::ActiveModel {
                     article_id: Set(*id),
@@ -139,7 +148,7 @@ pub(crate) async fn insert_articles<C: ConnectionTrait>(
                 }
             }));
             co_authors.extend(
-                co_bylines(&new.co_author_ids, new.author_id)
+                co_bylines(&new.content.co_author_ids, new.content.author_id)
                     .into_iter()
                     .enumerate()
                     .map(|(position, author_id)| article_co_author::ActiveModel {

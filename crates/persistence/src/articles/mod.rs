@@ -20,8 +20,8 @@ use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use crate::entity::article;
 use crate::store::Visibility;
 
-pub use edit::{ArticleChanges, ArticleContent};
-pub use insert::NewArticle;
+pub use edit::ArticleChanges;
+pub use insert::{ArticleContent, NewArticle};
 pub use read::{ArticleFilter, ArticleOrder, ArticlePage};
 pub use related::RelatedRequest;
 pub use workflow::SCHEDULER_POLL_MARK;

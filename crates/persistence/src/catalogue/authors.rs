@@ -12,7 +12,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, TransactionTrait,
 };
 
-use super::{claim, refusal, refuse_in_use, slug_free};
+use super::{claim, refusal, refuse_in_use};
 use crate::articles::read::slug_redirect_kind;
 use crate::articles::visible;
 use crate::entity::{article, article_co_author, author, user};
@@ -21,6 +21,7 @@ use crate::ids::unique;
 use crate::page::{NameKey, Page, PageArgs, finish, window};
 use crate::rows::{Joined, also_related};
 use crate::search::index::{Reindex, reindex};
+use crate::slug_history::slug_free;
 use crate::slug_history::{drop_slug_history, record_former_slug};
 use crate::store::{CatalogVisibility, Store, Visibility, stored_time};
 use dateline_domain::model::Author;
@@ -198,7 +199,7 @@ impl Store {
     /// Creates an author profile.
     pub async fn create_author(&self, new: NewAuthor) -> StoreResult<Author> {
         let db = self.connection();
-        slug_free::<author::Entity, _>(db, author::Column::Slug, &new.slug, None).await?;
+        slug_free::<author::Entity, _>(db, &new.slug, None).await?;
         let row = author::ActiveModel {
             id: NotSet,
             slug: Set(new.slug.to_string()),
@@ -221,7 +222,7 @@ impl Store {
         let current = claim::<author::Entity>(&txn, id).await?;
         let mut row = current.clone().into_active_model();
         if let Some(slug) = changes.slug.filter(|s| s.as_str() != current.slug) {
-            slug_free::<author::Entity, _>(&txn, author::Column::Slug, &slug, Some(id)).await?;
+            slug_free::<author::Entity, _>(&txn, &slug, Some(id)).await?;
             let now = stored_time(Utc::now());
             let kind = slug_redirect_kind::AUTHOR;
             record_former_slug(&txn, kind, id, &current.slug, &slug, now).await?;

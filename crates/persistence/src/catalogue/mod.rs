@@ -18,10 +18,7 @@ pub(super) mod tags;
 use dateline_domain::Slug;
 use dateline_domain::route::RESERVED_SECTION_SLUGS;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QuerySelect,
-};
+use sea_orm::{ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::entity::{author, section, source, tag};
 use crate::error::{Record, StoreError, StoreResult};
@@ -89,28 +86,6 @@ pub(super) async fn claim<E: Catalogue>(
         .one(txn)
         .await?
         .ok_or(StoreError::NotFound(E::RECORD))
-}
-
-/// Refuses a slug another row of `E` has.
-pub(super) async fn slug_free<E, C>(
-    db: &C,
-    slug_column: E::Column,
-    slug: &Slug,
-    except: Option<i32>,
-) -> StoreResult<()>
-where
-    E: Catalogue,
-    E::Model: Sync,
-    C: ConnectionTrait,
-{
-    let mut taken = E::find().filter(slug_column.eq(slug.as_str()));
-    if let Some(id) = except {
-        taken = taken.filter(E::ID.ne(id));
-    }
-    if taken.count(db).await? > 0 {
-        return Err(StoreError::SlugTaken(E::RECORD));
-    }
-    Ok(())
 }
 
 pub(super) fn refuse_reserved(slug: &Slug) -> StoreResult<()> {

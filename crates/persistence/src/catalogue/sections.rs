@@ -14,11 +14,12 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use super::{claim, refusal, refuse_in_use, refuse_reserved, slug_free};
+use super::{claim, refusal, refuse_in_use, refuse_reserved};
 use crate::articles::read::slug_redirect_kind;
 use crate::entity::{article, section};
 use crate::error::{Record, Reference, StoreError, StoreResult, is_foreign_key_violation};
 use crate::events::ArticleEvent;
+use crate::slug_history::slug_free;
 use crate::slug_history::{drop_slug_history, forget_former_slug, record_former_slug};
 use crate::store::{Store, stored_time};
 use dateline_domain::model::{Section, SectionTree};
@@ -55,7 +56,7 @@ impl Store {
     pub async fn create_section(&self, new: NewSection) -> StoreResult<Section> {
         refuse_reserved(&new.slug)?;
         let db = self.connection();
-        slug_free::<section::Entity, _>(db, section::Column::Slug, &new.slug, None).await?;
+        slug_free::<section::Entity, _>(db, &new.slug, None).await?;
         if let Some(parent) = new.parent_id
             && section::Entity::find_by_id(parent).count(db).await? == 0
         {
@@ -98,7 +99,7 @@ impl Store {
         let mut row = current.clone().into_active_model();
         if let Some(slug) = changes.slug.filter(|s| s.as_str() != current.slug) {
             refuse_reserved(&slug)?;
-            slug_free::<section::Entity, _>(&txn, section::Column::Slug, &slug, Some(id)).await?;
+            slug_free::<section::Entity, _>(&txn, &slug, Some(id)).await?;
             let now = stored_time(Utc::now());
             record_former_slug(
                 &txn,

@@ -12,7 +12,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, TransactionTrait,
 };
 
-use super::{claim, refusal, refuse_in_use, slug_free};
+use super::{claim, refusal, refuse_in_use};
 use crate::articles::read::slug_redirect_kind;
 use crate::entity::{article_tag, tag};
 use crate::error::{Record, Reference, StoreError, StoreResult};
@@ -20,6 +20,7 @@ use crate::ids::unique;
 use crate::page::{NameKey, Page, PageArgs, finish, window};
 use crate::rows::{Joined, also_related};
 use crate::search::index::{Reindex, reindex};
+use crate::slug_history::slug_free;
 use crate::slug_history::{drop_slug_history, move_slug_history, record_former_slug};
 use crate::store::{CatalogVisibility, Store, stored_time};
 use dateline_domain::model::Tag;
@@ -159,7 +160,7 @@ impl Store {
     /// Creates a tag.
     pub async fn create_tag(&self, slug: Slug, name: String) -> StoreResult<Tag> {
         let db = self.connection();
-        slug_free::<tag::Entity, _>(db, tag::Column::Slug, &slug, None).await?;
+        slug_free::<tag::Entity, _>(db, &slug, None).await?;
         let row = tag::ActiveModel {
             id: NotSet,
             slug: Set(slug.to_string()),
@@ -178,7 +179,7 @@ impl Store {
         let current = claim::<tag::Entity>(&txn, id).await?;
         let mut row = current.clone().into_active_model();
         if let Some(slug) = changes.slug.filter(|s| s.as_str() != current.slug) {
-            slug_free::<tag::Entity, _>(&txn, tag::Column::Slug, &slug, Some(id)).await?;
+            slug_free::<tag::Entity, _>(&txn, &slug, Some(id)).await?;
             let now = stored_time(Utc::now());
             record_former_slug(&txn, slug_redirect_kind::TAG, id, &current.slug, &slug, now)
                 .await?;

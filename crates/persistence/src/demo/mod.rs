@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use serde::Deserialize;
 
-use crate::articles::insert::{NewArticle, insert_articles};
+use crate::articles::insert::{ArticleContent, NewArticle, insert_articles};
 use crate::articles::read::slug_redirect_kind;
 use crate::entity::{article, author, section, slug_redirect, source, tag};
 use crate::error::{StoreError, StoreResult};
@@ -283,38 +283,40 @@ fn new_article(a: DemoArticle, keys: &Keys, now: DateTime<Utc>) -> StoreResult<N
         .published_hours_ago
         .map(|hours| now - Duration::microseconds((hours * 3_600_000_000.0) as i64));
     Ok(NewArticle {
-        slug: slug(&a.slug)?,
-        title: a.title,
-        subtitle: a.subtitle,
-        body: SafeHtml::sanitize(&a.body),
-        excerpt: a.excerpt,
-        dateline_place: a.dateline_place,
-        source_id: a
-            .source
-            .as_deref()
-            .map(|s| lookup(&keys.sources, "source", s))
-            .transpose()?,
-        author_id: lookup(&keys.authors, "author", &a.author)?,
-        co_author_ids: a
-            .co_authors
-            .iter()
-            .map(|c| lookup(&keys.authors, "author", c))
-            .collect::<StoreResult<_>>()?,
-        section_id: lookup(&keys.sections, "section", &a.section)?,
-        tag_ids: a
-            .tags
-            .iter()
-            .map(|t| lookup(&keys.tags, "tag", t))
-            .collect::<StoreResult<_>>()?,
+        content: ArticleContent {
+            slug: slug(&a.slug)?,
+            title: a.title,
+            subtitle: a.subtitle,
+            body: SafeHtml::sanitize(&a.body),
+            excerpt: a.excerpt,
+            dateline_place: a.dateline_place,
+            source_id: a
+                .source
+                .as_deref()
+                .map(|s| lookup(&keys.sources, "source", s))
+                .transpose()?,
+            author_id: lookup(&keys.authors, "author", &a.author)?,
+            co_author_ids: a
+                .co_authors
+                .iter()
+                .map(|c| lookup(&keys.authors, "author", c))
+                .collect::<StoreResult<_>>()?,
+            section_id: lookup(&keys.sections, "section", &a.section)?,
+            tag_ids: a
+                .tags
+                .iter()
+                .map(|t| lookup(&keys.tags, "tag", t))
+                .collect::<StoreResult<_>>()?,
+            featured: a.featured,
+            featured_image: a.featured_image.map(|i| FeaturedImage {
+                url: i.url,
+                alt_text: i.alt_text,
+                caption: i.caption,
+                credit: i.credit,
+            }),
+        },
         status,
         published_at,
-        featured: a.featured,
-        featured_image: a.featured_image.map(|i| FeaturedImage {
-            url: i.url,
-            alt_text: i.alt_text,
-            caption: i.caption,
-            credit: i.credit,
-        }),
         owner_id: None,
     })
 }
