@@ -15,7 +15,7 @@ use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::Router;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{FromRef, FromRequestParts, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -31,7 +31,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::client::TrustedProxies;
-use crate::graphql_http::{self, HttpPolicy, MAX_BODY_BYTES};
+use crate::graphql_http::{self, Endpoint, HttpPolicy, MAX_BODY_BYTES};
 use crate::supervise::{Restarts, supervise};
 use crate::{conditional, graphiql, scheduler};
 
@@ -82,14 +82,17 @@ impl From<&crate::cli::ServeArgs> for Settings {
 }
 
 #[derive(Clone)]
-pub(crate) struct AppState {
-    pub(crate) api: Api,
-    pub(crate) store: Store,
-    pub(crate) proxies: TrustedProxies,
-    pub(crate) policy: HttpPolicy,
+struct AppState {
+    endpoint: Endpoint,
     /// Becomes `true` when the server shuts down, ending live subscriptions.
     closing: watch::Receiver<bool>,
     restarts: Restarts,
+}
+
+impl FromRef<AppState> for Endpoint {
+    fn from_ref(state: &AppState) -> Self {
+        state.endpoint.clone()
+    }
 }
 
 /// The application's routes over `store`; live subscriptions end when `closing` becomes
@@ -101,10 +104,12 @@ fn router(
     restarts: Restarts,
 ) -> Router {
     let state = AppState {
-        api: Api::new(&settings.api),
-        store,
-        proxies: settings.trusted_proxies.clone(),
-        policy: settings.http.clone(),
+        endpoint: Endpoint {
+            api: Api::new(&settings.api),
+            store,
+            proxies: settings.trusted_proxies.clone(),
+            policy: settings.http.clone(),
+        },
         closing,
         restarts,
     };
@@ -209,7 +214,7 @@ async fn graphql_get(State(state): State<AppState>, request: Request) -> Respons
     if upgrade {
         return websocket(state, request).await;
     }
-    graphql_http::get(&state, request).await
+    graphql_http::get(&state.endpoint, request).await
 }
 
 /// Upgrades to a GraphQL websocket. The connection signs in once: with the upgrade
@@ -226,14 +231,11 @@ async fn websocket(state: AppState, request: Request) -> Response {
         Err(rejection) => return rejection.into_response(),
     };
     let header = authorization(&parts.headers).map(str::to_owned);
-    let client = graphql_http::client(&state, &parts);
+    let client = graphql_http::client(&state.endpoint, &parts);
     let AppState {
-        api,
-        store,
-        closing,
-        ..
+        endpoint, closing, ..
     } = state;
-    let schema = api.schema;
+    let (schema, store) = (endpoint.api.schema, endpoint.store);
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .max_message_size(MAX_BODY_BYTES)
@@ -295,7 +297,7 @@ fn authorization(headers: &HeaderMap) -> Option<&str> {
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.store.ping().await {
+    match state.endpoint.store.ping().await {
         Ok(()) => (StatusCode::OK, "ok"),
         Err(error) => {
             tracing::error!(%error, "health check failed");
@@ -306,7 +308,7 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 
 /// Prometheus metrics of this server.
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let events = state.store.events();
+    let events = state.endpoint.store.events();
     let body = format!(
         "# HELP dateline_subscriptions Live GraphQL subscriptions on this server.\n\
          # TYPE dateline_subscriptions gauge\n\

@@ -12,9 +12,9 @@ use sea_orm::{
     IntoActiveModel, Iterable, PrimaryKeyToColumn, QueryFilter, QuerySelect, TransactionTrait,
 };
 
+use super::change::snapshot;
+use super::change::{Trash, claim};
 use super::insert::{ArticleContent, NewArticle, insert_articles, visible_from, word_count};
-use super::revisions::snapshot;
-use super::workflow::{Trash, claim};
 use crate::articles::read::slug_redirect_kind;
 use crate::entity::{
     article, article_body, article_co_author, article_tag, author, section, source, tag,
@@ -394,17 +394,4 @@ pub(super) async fn write_tags(
 /// change since it was checked.
 pub(super) fn refusal(error: sea_orm::DbErr) -> StoreError {
     StoreError::from_write(error, StoreError::SlugTaken(Record::Article))
-}
-
-pub(super) async fn set_tags_visibility(
-    txn: &DatabaseTransaction,
-    article_id: i32,
-    visible_from: Option<DateTime<Utc>>,
-) -> StoreResult<()> {
-    article_tag::Entity::update_many()
-        .col_expr(article_tag::Column::VisibleFrom, Expr::value(visible_from))
-        .filter(article_tag::Column::ArticleId.eq(article_id))
-        .exec(txn)
-        .await?;
-    Ok(())
 }

@@ -5,6 +5,7 @@
 //! [`workflow`]); new drafts are inserted, their references checked first and by the
 //! constraints.
 
+mod change;
 mod edit;
 pub(crate) mod insert;
 mod pins;

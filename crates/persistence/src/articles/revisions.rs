@@ -3,23 +3,19 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use dateline_domain::WorkflowError;
 use dateline_domain::html::SafeHtml;
 use dateline_domain::{ArticleStatus, Slug};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, DatabaseTransaction, EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ColumnTrait, EntityTrait, NotSet, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
+use super::change::{Trash, claim};
 use super::edit::{ArticleChanges, apply, existing};
-use super::workflow::{Trash, claim};
-use crate::entity::{
-    article, article_body, article_co_author, article_correction, article_revision, article_tag,
-    author, tag,
-};
+use crate::entity::{article, article_correction, article_revision, author, tag};
 use crate::error::{Record, StoreError, StoreResult};
 use crate::events::ArticleEvent;
 use crate::ids::unique;
@@ -158,92 +154,4 @@ impl Store {
             .map(Revision::try_from)
             .collect()
     }
-}
-
-/// Records the content the article has before its first change through the desk, as the
-/// revision `expected` it is at: demo, seeded and imported articles have no revision rows
-/// until then, and their original text must not be lost with the first save.
-pub(super) async fn keep_baseline(
-    txn: &DatabaseTransaction,
-    row: &article::Model,
-    expected: i32,
-) -> StoreResult<()> {
-    let kept = article_revision::Entity::find()
-        .filter(article_revision::Column::ArticleId.eq(row.id))
-        .filter(article_revision::Column::Revision.eq(expected))
-        .count(txn)
-        .await?;
-    if kept == 0 {
-        snapshot_as(txn, row, expected, None, row.created_at).await?;
-    }
-    Ok(())
-}
-
-/// Records the article as `row` now stands as its revision `row.revision`.
-pub(super) async fn snapshot(
-    txn: &DatabaseTransaction,
-    row: &article::Model,
-    user: Option<i32>,
-    now: DateTime<Utc>,
-) -> StoreResult<()> {
-    snapshot_as(txn, row, row.revision, user, now).await
-}
-
-/// Records the article as `row` stands as its revision `number`.
-pub(super) async fn snapshot_as(
-    txn: &DatabaseTransaction,
-    row: &article::Model,
-    number: i32,
-    user: Option<i32>,
-    at: DateTime<Utc>,
-) -> StoreResult<()> {
-    let body = article_body::Entity::find_by_id(row.id)
-        .one(txn)
-        .await?
-        .map(|b| b.body_html)
-        .unwrap_or_default();
-    let tag_ids: Vec<i32> = article_tag::Entity::find()
-        .select_only()
-        .column(article_tag::Column::TagId)
-        .filter(article_tag::Column::ArticleId.eq(row.id))
-        .order_by_asc(article_tag::Column::Position)
-        .into_tuple()
-        .all(txn)
-        .await?;
-    let co_author_ids: Vec<i32> = article_co_author::Entity::find()
-        .select_only()
-        .column(article_co_author::Column::AuthorId)
-        .filter(article_co_author::Column::ArticleId.eq(row.id))
-        .order_by_asc(article_co_author::Column::Position)
-        .into_tuple()
-        .all(txn)
-        .await?;
-    let joined = |ids: Vec<i32>| ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
-    article_revision::Entity::insert(article_revision::ActiveModel {
-        id: NotSet,
-        article_id: Set(row.id),
-        revision: Set(number),
-        user_id: Set(user),
-        created_at: Set(at),
-        status: Set(row.status.clone()),
-        slug: Set(row.slug.clone()),
-        title: Set(row.title.clone()),
-        subtitle: Set(row.subtitle.clone()),
-        custom_excerpt: Set(row.custom_excerpt.clone()),
-        body_html: Set(body),
-        dateline_place: Set(row.dateline_place.clone()),
-        section_id: Set(row.section_id),
-        source_id: Set(row.source_id),
-        author_id: Set(row.author_id),
-        tag_ids: Set(joined(tag_ids)),
-        co_author_ids: Set(joined(co_author_ids)),
-        featured: Set(row.featured),
-        featured_image_url: Set(row.featured_image_url.clone()),
-        featured_image_alt: Set(row.featured_image_alt.clone()),
-        featured_image_caption: Set(row.featured_image_caption.clone()),
-        featured_image_credit: Set(row.featured_image_credit.clone()),
-    })
-    .exec_without_returning(txn)
-    .await?;
-    Ok(())
 }

@@ -14,13 +14,12 @@ use dateline_domain::{ArticleStatus, Transition};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, QueryTrait, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, TransactionTrait,
 };
 
-use super::edit::set_tags_visibility;
+use super::change::{Trash, claim, set_tags_visibility};
 use super::insert::visible_from;
-use super::revisions::{keep_baseline, snapshot};
 use crate::entity::{article, article_tag};
 use crate::error::{Record, StoreError, StoreResult};
 use crate::events::ArticleEvent;
@@ -31,13 +30,6 @@ use dateline_domain::model::Article;
 /// A comment ending the scheduler's polling statement, which every server runs every second
 /// whatever the traffic: instrumentation counting a request's statements leaves it out.
 pub const SCHEDULER_POLL_MARK: &str = " /* dateline: scheduler poll */";
-
-/// Whether an operation works on articles outside the trash or in it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Trash {
-    Outside,
-    Inside,
-}
 
 impl Store {
     /// Moves the article through the workflow if it is still at `expected` revision and
@@ -154,24 +146,6 @@ impl Store {
         Ok(true)
     }
 
-    /// Ends a change to an article's content or status: records the revision (by `editor`,
-    /// none for the scheduler), rewrites its search index row, and commits, announcing the
-    /// change (and its publication at `published_at`, if it published the article).
-    pub(super) async fn finish_change(
-        &self,
-        txn: DatabaseTransaction,
-        row: &article::Model,
-        editor: Option<i32>,
-        now: DateTime<Utc>,
-        published_at: Option<DateTime<Utc>>,
-    ) -> StoreResult<()> {
-        snapshot(&txn, row, editor, now).await?;
-        reindex(&txn, Reindex::Articles(&[row.id])).await?;
-        let events = ArticleEvent::of_change(row.id, row.section_id, published_at);
-        self.commit_announcing(txn, &events).await?;
-        Ok(())
-    }
-
     /// Sets an article's status and publication time, and keeps the copy of its visibility on
     /// its tag links in step, in one transaction that announces the change.
     pub async fn set_publication(
@@ -208,45 +182,5 @@ impl Store {
         reindex(&txn, Reindex::Articles(&[article_id])).await?;
         self.commit_announcing(txn, &[ArticleEvent::Updated { article_id }])
             .await
-    }
-}
-
-/// Claims the article for this transaction by bumping its revision if it is still at
-/// `expected`, and returns its row as it now stands.
-pub(super) async fn claim(
-    txn: &DatabaseTransaction,
-    id: i32,
-    expected: i32,
-    trash: Trash,
-    now: DateTime<Utc>,
-) -> StoreResult<article::Model> {
-    let in_trash = match trash {
-        Trash::Outside => article::Column::DeletedAt.is_null(),
-        Trash::Inside => article::Column::DeletedAt.is_not_null(),
-    };
-    let claimed = article::Entity::update_many()
-        .col_expr(
-            article::Column::Revision,
-            Expr::col(article::Column::Revision).add(1),
-        )
-        .col_expr(article::Column::UpdatedAt, Expr::value(now))
-        .filter(article::Column::Id.eq(id))
-        .filter(article::Column::Revision.eq(expected))
-        .filter(in_trash)
-        .exec(txn)
-        .await?;
-    let row = article::Entity::find_by_id(id).one(txn).await?;
-    match row {
-        None => Err(StoreError::NotFound(Record::Article)),
-        Some(row) if claimed.rows_affected == 1 => {
-            keep_baseline(txn, &row, expected).await?;
-            Ok(row)
-        }
-        Some(row) if row.revision != expected => Err(StoreError::Conflict {
-            expected,
-            current: row.revision,
-        }),
-        Some(_) if trash == Trash::Outside => Err(StoreError::InTrash),
-        Some(_) => Err(StoreError::NotInTrash),
     }
 }

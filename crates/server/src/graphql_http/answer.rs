@@ -12,7 +12,7 @@ use dateline_graphql::error::{INTERNAL_MESSAGE, code, request_error};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::http::AppState;
+use super::Endpoint;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
 const JSON: &str = "application/json; charset=utf-8";
@@ -132,7 +132,7 @@ struct ErrorsOnly<'a> {
 /// Writes a GraphQL response: `data` only if the operation ran, the size capped, and the
 /// caching headers it deserves.
 pub(super) fn respond(
-    state: &AppState,
+    state: &Endpoint,
     media: MediaType,
     status: StatusCode,
     response: &async_graphql::Response,
@@ -167,7 +167,7 @@ enum Unwritten {
 
 /// The JSON body of a GraphQL response, if it is within the size cap.
 fn body_bytes(
-    state: &AppState,
+    state: &Endpoint,
     response: &async_graphql::Response,
     executed: bool,
 ) -> Result<Vec<u8>, Unwritten> {
@@ -198,7 +198,7 @@ fn internal_error() -> Response {
 
 /// The body sent instead of a response of `bytes` over the size cap (and the warning
 /// logged about it).
-fn too_large(state: &AppState, bytes: usize, executed: bool) -> Vec<u8> {
+fn too_large(state: &Endpoint, bytes: usize, executed: bool) -> Vec<u8> {
     tracing::warn!(
         bytes,
         limit = state.policy.max_response_bytes,
@@ -234,7 +234,7 @@ fn retry_after(response: &async_graphql::Response) -> Option<u64> {
 
 /// `Cache-Control` (and `ETag`): public for a while when the answer has an entity tag,
 /// else `private, no-store`.
-fn insert_cache_headers(headers: &mut HeaderMap, state: &AppState, etag: Option<String>) {
+fn insert_cache_headers(headers: &mut HeaderMap, state: &Endpoint, etag: Option<String>) {
     match etag {
         Some(etag) => {
             let policy = format!(

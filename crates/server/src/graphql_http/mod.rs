@@ -27,9 +27,11 @@ use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
 use axum::response::Response;
 use dateline_graphql::error::code;
-use dateline_graphql::{Answer, Viewer, authenticate, prepare_request};
+use dateline_graphql::{Answer, Api, Viewer, authenticate, prepare_request};
+use dateline_persistence::Store;
 
-use crate::http::AppState;
+use crate::client::TrustedProxies;
+
 use answer::{MediaType, Rejection, not_acceptable, respond};
 use params::{Params, UrlParams, read_body};
 
@@ -38,6 +40,16 @@ mod params;
 
 /// The largest request body accepted at `/graphql`.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// What answering GraphQL over HTTP needs: the schema, the store, which proxies to trust
+/// and how answers are bounded and cached.
+#[derive(Clone)]
+pub(crate) struct Endpoint {
+    pub(crate) api: Api,
+    pub(crate) store: Store,
+    pub(crate) proxies: TrustedProxies,
+    pub(crate) policy: HttpPolicy,
+}
 
 /// How answers are bounded and cached.
 #[derive(Debug, Clone)]
@@ -73,7 +85,7 @@ impl Default for HttpPolicy {
 }
 
 /// `POST /graphql`.
-pub(crate) async fn post(State(state): State<AppState>, request: Request) -> Response {
+pub(crate) async fn post(State(state): State<Endpoint>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let Some(media) = MediaType::negotiate(&parts.headers) else {
         return not_acceptable();
@@ -86,7 +98,7 @@ pub(crate) async fn post(State(state): State<AppState>, request: Request) -> Res
 }
 
 /// `GET /graphql` without a websocket upgrade.
-pub(crate) async fn get(state: &AppState, request: Request) -> Response {
+pub(crate) async fn get(state: &Endpoint, request: Request) -> Response {
     let (parts, _body) = request.into_parts();
     let Some(media) = MediaType::negotiate(&parts.headers) else {
         return not_acceptable();
@@ -114,7 +126,7 @@ pub(crate) async fn get(state: &AppState, request: Request) -> Response {
 }
 
 /// Runs a GraphQL request and answers it.
-async fn serve(state: &AppState, parts: &Parts, media: MediaType, params: Params) -> Response {
+async fn serve(state: &Endpoint, parts: &Parts, media: MediaType, params: Params) -> Response {
     let mut request = match params.into_request() {
         Ok(request) => request,
         Err(rejection) => return rejection.respond(media),
@@ -145,7 +157,7 @@ async fn serve(state: &AppState, parts: &Parts, media: MediaType, params: Params
 
 /// Who the request's `Authorization` says the reader is; a refusal is answered `401` (or
 /// `200` as `application/json`) with `WWW-Authenticate: Bearer`.
-async fn sign_in(state: &AppState, parts: &Parts, media: MediaType) -> Result<Viewer, Response> {
+async fn sign_in(state: &Endpoint, parts: &Parts, media: MediaType) -> Result<Viewer, Response> {
     let authorization = parts
         .headers
         .get(header::AUTHORIZATION)
@@ -187,7 +199,7 @@ fn wrong_method(operation: Option<OperationType>, over_get: bool) -> Option<Reje
 }
 
 /// Executes an admitted request within the request deadline; past it, the `408` to send.
-async fn execute(state: &AppState, request: async_graphql::Request) -> Result<Answer, Rejection> {
+async fn execute(state: &Endpoint, request: async_graphql::Request) -> Result<Answer, Rejection> {
     tokio::time::timeout(state.policy.request_timeout, state.api.execute(request))
         .await
         .map_err(|_| Rejection {
@@ -204,7 +216,7 @@ async fn execute(state: &AppState, request: async_graphql::Request) -> Result<An
 /// Writes the answer to an executed request; `shareable` says whether it was a `GET` by a
 /// reader who is not signed in, whose answer may be public.
 fn answer_response(
-    state: &AppState,
+    state: &Endpoint,
     media: MediaType,
     answer: Answer,
     shareable: bool,
@@ -223,7 +235,7 @@ fn answer_response(
 }
 
 /// The client's address, as far as the proxies in front are trusted to tell.
-pub(crate) fn client(state: &AppState, parts: &Parts) -> Option<IpAddr> {
+pub(crate) fn client(state: &Endpoint, parts: &Parts) -> Option<IpAddr> {
     let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>()?.0.ip();
     if parts.headers.contains_key("x-forwarded-for")
         && state.proxies.looks_like_untrusted_proxy(peer)
