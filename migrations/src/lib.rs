@@ -5,6 +5,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod helpers;
 mod m20261129_000001_newsroom;
 mod m20261129_000002_editorial;
 mod m20261129_000003_related_pins;

@@ -3,30 +3,10 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::helpers::{fk, index};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn fk(
-    from: (&'static str, &'static str),
-    to: &'static str,
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{}_{}", from.0, from.1))
-        .from(from.0, from.1)
-        .to(to, "id")
-        .on_delete(on_delete)
-        .take()
-}
-
-fn index(table: &'static str, name: &str, columns: &[&'static str]) -> IndexCreateStatement {
-    let mut index = Index::create();
-    index.name(format!("ix_{table}_{name}")).table(table);
-    for column in columns {
-        index.col(*column);
-    }
-    index.take()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

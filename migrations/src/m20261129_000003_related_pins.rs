@@ -2,19 +2,20 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::helpers::{fk, index};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let pointing = |column: &'static str| {
-            ForeignKey::create()
-                .name(format!("fk_related_pins_{column}"))
-                .from("related_pins", column)
-                .to("articles", "id")
-                .on_delete(ForeignKeyAction::Cascade)
-                .take()
+        let pointing = |column| {
+            fk(
+                ("related_pins", column),
+                "articles",
+                ForeignKeyAction::Cascade,
+            )
         };
         manager
             .create_table(
@@ -31,13 +32,7 @@ impl MigrationTrait for Migration {
             .await?;
         // Deleting a story removes the picks that point at it.
         manager
-            .create_index(
-                Index::create()
-                    .name("ix_related_pins_related")
-                    .table("related_pins")
-                    .col("related_id")
-                    .take(),
-            )
+            .create_index(index("related_pins", "related", &["related_id"]))
             .await
     }
 

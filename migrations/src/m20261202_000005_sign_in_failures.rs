@@ -3,6 +3,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::helpers::index;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -23,13 +25,11 @@ impl MigrationTrait for Migration {
             .await?;
         // Forgotten failures are deleted by age.
         manager
-            .create_index(
-                Index::create()
-                    .name("ix_sign_in_failures_last_failure_at")
-                    .table("sign_in_failures")
-                    .col("last_failure_at")
-                    .take(),
-            )
+            .create_index(index(
+                "sign_in_failures",
+                "last_failure_at",
+                &["last_failure_at"],
+            ))
             .await
     }
 
