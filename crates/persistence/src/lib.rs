@@ -19,6 +19,9 @@
 //! - [`search`]: full-text search, facets and highlights, and the index every write keeps.
 //! - [`events`]: the live-update bus, announced with each write's transaction and relayed
 //!   between servers on PostgreSQL. It knows nothing of `Store`.
+//! - `dialect`: every difference between SQLite and PostgreSQL — connection settings,
+//!   placeholders, full-text syntax, search SQL, statistics, notifications — and `Sql`,
+//!   statements assembled from typed parts. Nothing else matches on the backend.
 //! - `store`: opening, migrating and the [`Store`] handle itself; [`error`]: the one error
 //!   type; [`page`]: keyset pagination; `rows`: decoding joined rows; `entity`: the SeaORM
 //!   entities (private: callers see [`model`]); [`demo`] and [`seed`]: sample newsrooms.
@@ -27,6 +30,7 @@ pub mod accounts;
 pub mod articles;
 pub mod catalogue;
 pub mod demo;
+mod dialect;
 mod entity;
 pub mod error;
 pub mod events;
@@ -48,7 +52,8 @@ pub use catalogue::{
     AuthorChanges, NewAuthor, NewSection, NewSource, SectionChanges, SectionTree, SourceChanges,
     TagChanges,
 };
+pub use dialect::PoolSettings;
 pub use error::{Record, Reference, StoreError, StoreResult};
 pub use sea_orm::DatabaseConnection;
 pub use search::{Facet, Highlight, SearchField, SearchFilter, SearchHit, SearchKey};
-pub use store::{CatalogVisibility, PoolSettings, Store, Visibility, connect, connect_with};
+pub use store::{CatalogVisibility, Store, Visibility, connect, connect_with};

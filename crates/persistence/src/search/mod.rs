@@ -15,10 +15,11 @@ pub(crate) mod index;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use dateline_domain::ArticleStatus;
 use dateline_domain::search::{SearchQuery, marked_fragments};
-use dateline_domain::{ArticleStatus, search};
-use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+use sea_orm::ConnectionTrait;
 
+use crate::dialect::{Dialect, Sql};
 use crate::error::StoreResult;
 use crate::page::{Page, PageArgs, finish};
 use crate::store::Store;
@@ -85,7 +86,8 @@ impl SearchField {
         Self::Tags,
     ];
 
-    fn column(self) -> &'static str {
+    /// Its column in the index.
+    pub(crate) fn column(self) -> &'static str {
         match self {
             Self::Title => "title",
             Self::Subtitle => "subtitle",
@@ -98,7 +100,7 @@ impl SearchField {
 
     /// Whether the field is long text, shown as fragments around the matches rather than
     /// whole.
-    fn is_long(self) -> bool {
+    pub(crate) fn is_long(self) -> bool {
         matches!(self, Self::Body | Self::Excerpt)
     }
 }
@@ -110,45 +112,6 @@ pub struct Highlight {
     pub fragments: Vec<String>,
 }
 
-/// SQL text with its bound values, numbered as the backend wants them.
-struct Sql {
-    backend: DbBackend,
-    text: String,
-    values: Vec<Value>,
-}
-
-impl Sql {
-    fn new(backend: DbBackend) -> Self {
-        Self {
-            backend,
-            text: String::with_capacity(512),
-            values: Vec::new(),
-        }
-    }
-
-    fn push(&mut self, text: &str) -> &mut Self {
-        self.text.push_str(text);
-        self
-    }
-
-    /// Appends a placeholder for `value`.
-    fn bind(&mut self, value: impl Into<Value>) -> &mut Self {
-        self.values.push(value.into());
-        match self.backend {
-            DbBackend::Postgres => {
-                let n = self.values.len();
-                self.text.push_str(&format!("${n}"));
-            }
-            _ => self.text.push('?'),
-        }
-        self
-    }
-
-    fn statement(self) -> Statement {
-        Statement::from_sql_and_values(self.backend, self.text, self.values)
-    }
-}
-
 /// The `FROM … WHERE …` of every search statement: the index joined to the public articles
 /// that match (and to `join`, if any), narrowed by `filter`. The article table is reached
 /// by primary key only.
@@ -157,10 +120,10 @@ fn matches(
     query: &SearchQuery,
     filter: &SearchFilter,
     now: DateTime<Utc>,
-    join: &str,
+    join: &'static str,
 ) {
-    match sql.backend {
-        DbBackend::Sqlite => {
+    match sql.dialect() {
+        Dialect::Sqlite => {
             sql.push(" FROM article_search JOIN articles a ON a.id = article_search.rowid")
                 .push(join)
                 .push(" WHERE article_search MATCH ")
@@ -179,14 +142,7 @@ fn matches(
         .push(" AND a.published_at <= ")
         .bind(now);
     if let Some(ids) = &filter.section_ids {
-        let list: Vec<String> = ids.iter().map(i32::to_string).collect();
-        // An empty list matches nothing, as `IN ()` would if SQL allowed it.
-        let list = if list.is_empty() {
-            "NULL".to_owned()
-        } else {
-            list.join(", ")
-        };
-        sql.push(&format!(" AND a.section_id IN ({list})"));
+        sql.push(" AND a.section_id IN (").id_list(ids).push(")");
     }
     if let Some(slug) = &filter.tag_slug {
         sql.push(
@@ -214,8 +170,9 @@ fn matches(
     }
 }
 
-/// How much more a story weighs when its title holds every word searched for.
-const TITLE_BOOST: f64 = 2.5;
+/// How much more a story weighs when its title holds every word searched for (SQL text:
+/// a number fixed here).
+const TITLE_BOOST: &str = "2.5";
 
 /// The most matches a search ranks: the newest this many (by article id) that pass the
 /// filter. Ranking weighs every match, so a search for words nearly every story holds would
@@ -232,13 +189,15 @@ fn ranked(
     as_of: DateTime<Utc>,
 ) {
     let wanted = query.wanted();
-    match sql.backend {
-        DbBackend::Sqlite => {
+    match sql.dialect() {
+        Dialect::Sqlite => {
             // FTS5's bm25 adds the weighted hits of all columns up before it saturates, so
             // column weights alone let a few body hits outweigh the title.
             sql.push("SELECT id, rel * (CASE WHEN id IN (SELECT rowid FROM article_search WHERE article_search MATCH ")
                 .bind(format!("{{title}} : ({})", wanted.to_fts5()))
-                .push(&format!(") THEN {TITLE_BOOST} ELSE 1.0 END)"))
+                .push(") THEN ")
+                .push(TITLE_BOOST)
+                .push(" ELSE 1.0 END)")
                 .push(" * (0.5 + 0.5 / (1.0 + MAX(0.0, julianday(")
                 .bind(as_of)
                 .push(
@@ -247,9 +206,9 @@ fn ranked(
                      -bm25(article_search, 10.0, 4.0, 2.0, 1.0, 4.0, 4.0) AS rel",
                 );
             matches(sql, query, filter, now, "");
-            sql.push(&format!(
-                " ORDER BY article_search.rowid DESC LIMIT {MAX_RANKED}) newest"
-            ));
+            sql.push(" ORDER BY article_search.rowid DESC LIMIT ")
+                .int(MAX_RANKED)
+                .push(") newest");
         }
         _ => {
             sql.push(
@@ -257,7 +216,9 @@ fn ranked(
                  * (CASE WHEN ts_filter(document, '{a}') @@ to_tsquery('english', ",
             )
             .bind(wanted.to_tsquery())
-            .push(&format!(") THEN {TITLE_BOOST} ELSE 1.0 END)"))
+            .push(") THEN ")
+            .push(TITLE_BOOST)
+            .push(" ELSE 1.0 END)")
             .push(" * (0.5 + 0.5 / (1.0 + GREATEST(0.0, EXTRACT(EPOCH FROM (")
             .bind(as_of)
             .push(
@@ -265,12 +226,11 @@ fn ranked(
                  SELECT a.id AS id, a.published_at AS published_at, s.document AS document",
             );
             matches(sql, query, filter, now, "");
-            sql.push(&format!(
-                " ORDER BY s.article_id DESC LIMIT {MAX_RANKED}) newest \
-                 CROSS JOIN to_tsquery('english', "
-            ))
-            .bind(query.to_tsquery())
-            .push(") q");
+            sql.push(" ORDER BY s.article_id DESC LIMIT ")
+                .int(MAX_RANKED)
+                .push(") newest CROSS JOIN to_tsquery('english', ")
+                .bind(query.to_tsquery())
+                .push(") q");
         }
     }
 }
@@ -286,7 +246,7 @@ impl Store {
         as_of: DateTime<Utc>,
         page: &PageArgs<SearchKey>,
     ) -> StoreResult<Page<SearchHit>> {
-        let mut sql = Sql::new(self.backend());
+        let mut sql = Sql::new(self.dialect());
         sql.push("SELECT id, score FROM (");
         ranked(&mut sql, query, filter, now, as_of);
         sql.push(") hits WHERE 1 = 1");
@@ -306,7 +266,11 @@ impl Store {
                 .push(")");
         }
         let order = if page.from_end { "ASC" } else { "DESC" };
-        sql.push(&format!(" ORDER BY score {order}, id {order} LIMIT "))
+        sql.push(" ORDER BY score ")
+            .push(order)
+            .push(", id ")
+            .push(order)
+            .push(" LIMIT ")
             .bind(i64::try_from(page.limit + 1).unwrap_or(i64::MAX));
         let rows = self.connection().query_all_raw(sql.statement()).await?;
         let hits = rows
@@ -330,7 +294,7 @@ impl Store {
         now: DateTime<Utc>,
         cap: u64,
     ) -> StoreResult<u64> {
-        let mut sql = Sql::new(self.backend());
+        let mut sql = Sql::new(self.dialect());
         sql.push("SELECT COUNT(*) FROM (SELECT 1 AS one");
         matches(&mut sql, query, filter, now, "");
         sql.push(" LIMIT ")
@@ -354,10 +318,10 @@ impl Store {
         facet: Facet,
         limit: u64,
     ) -> StoreResult<Vec<(i32, u64)>> {
-        let backend = self.backend();
-        let mut sql = Sql::new(backend);
-        let year = match backend {
-            DbBackend::Sqlite => "CAST(strftime('%Y', a.published_at) AS INTEGER)",
+        let dialect = self.dialect();
+        let mut sql = Sql::new(dialect);
+        let year = match dialect {
+            Dialect::Sqlite => "CAST(strftime('%Y', a.published_at) AS INTEGER)",
             _ => "CAST(EXTRACT(YEAR FROM a.published_at AT TIME ZONE 'UTC') AS INTEGER)",
         };
         let key = match facet {
@@ -365,7 +329,7 @@ impl Store {
             Facet::Tag => "ft.tag_id",
             Facet::Year => year,
         };
-        sql.push(&format!("SELECT {key} AS k, COUNT(*) AS n"));
+        sql.push("SELECT ").push(key).push(" AS k, COUNT(*) AS n");
         let join = match facet {
             Facet::Tag => " JOIN article_tags ft ON ft.article_id = a.id",
             _ => "",
@@ -375,7 +339,9 @@ impl Store {
             Facet::Year => "k DESC",
             _ => "n DESC, k ASC",
         };
-        sql.push(&format!(" GROUP BY k ORDER BY {order} LIMIT "))
+        sql.push(" GROUP BY k ORDER BY ")
+            .push(order)
+            .push(" LIMIT ")
             .bind(i64::try_from(limit).unwrap_or(i64::MAX));
         let rows = self.connection().query_all_raw(sql.statement()).await?;
         rows.iter()
@@ -398,54 +364,8 @@ impl Store {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let backend = self.backend();
-        let (open, close, gap) = (
-            search::MARK_OPEN,
-            search::MARK_CLOSE,
-            search::FRAGMENT_BREAK,
-        );
-        let mut sql = Sql::new(backend);
-        let list: Vec<String> = ids.iter().map(i32::to_string).collect();
-        let list = list.join(", ");
-        match backend {
-            DbBackend::Sqlite => {
-                sql.push("SELECT rowid");
-                for (i, field) in SearchField::ALL.iter().enumerate() {
-                    if field.is_long() {
-                        sql.push(&format!(
-                            ", snippet(article_search, {i}, '{open}', '{close}', '…', 24)"
-                        ));
-                    } else {
-                        sql.push(&format!(
-                            ", highlight(article_search, {i}, '{open}', '{close}')"
-                        ));
-                    }
-                }
-                sql.push(" FROM article_search WHERE article_search MATCH ")
-                    .bind(query.to_fts5())
-                    .push(&format!(" AND rowid IN ({list})"));
-            }
-            _ => {
-                sql.push("SELECT s.article_id");
-                for field in SearchField::ALL {
-                    let options = if field.is_long() {
-                        format!(
-                            "StartSel={open}, StopSel={close}, MaxWords=30, MinWords=12, \
-                             MaxFragments=2, FragmentDelimiter={gap}"
-                        )
-                    } else {
-                        format!("StartSel={open}, StopSel={close}, HighlightAll=true")
-                    };
-                    sql.push(&format!(
-                        ", ts_headline('english', s.{}, q, '{options}')",
-                        field.column()
-                    ));
-                }
-                sql.push(" FROM article_search s CROSS JOIN to_tsquery('english', ")
-                    .bind(query.to_tsquery())
-                    .push(&format!(") q WHERE s.article_id IN ({list})"));
-            }
-        }
+        let mut sql = Sql::new(self.dialect());
+        self.dialect().highlights(&mut sql, query, ids);
         let rows = self.connection().query_all_raw(sql.statement()).await?;
         let mut highlights = HashMap::with_capacity(rows.len());
         for row in rows {
