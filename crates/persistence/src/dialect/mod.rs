@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use sea_orm::{ConnectOptions, ConnectionTrait, DbBackend, Statement};
 
+use chrono::{DateTime, Utc};
 use dateline_domain::search::SearchQuery;
 
 use crate::error::StoreResult;
@@ -130,6 +131,74 @@ impl Dialect {
         self == Self::Postgres
     }
 
+    /// ` FROM` the search index joined to `articles a` (and to `join`) `WHERE` the index
+    /// matches `query`; more conditions follow with ` AND`.
+    pub(crate) fn matching(self, sql: &mut Sql, query: &SearchQuery, join: &'static str) {
+        match self {
+            Self::Sqlite => sqlite::matching(sql, query, join),
+            Self::Postgres => postgres::matching(sql, query, join),
+        }
+    }
+
+    /// The text relevance of a match, in the ranked query's outer `SELECT`: from
+    /// [`relevance_input`](Self::relevance_input) and [`relevance_query`](Self::relevance_query).
+    pub(crate) fn relevance(self) -> &'static str {
+        match self {
+            Self::Sqlite => sqlite::RELEVANCE,
+            Self::Postgres => postgres::RELEVANCE,
+        }
+    }
+
+    /// What the ranked query's inner `SELECT` passes out for [`relevance`](Self::relevance).
+    pub(crate) fn relevance_input(self) -> &'static str {
+        match self {
+            Self::Sqlite => sqlite::RELEVANCE_INPUT,
+            Self::Postgres => postgres::RELEVANCE_INPUT,
+        }
+    }
+
+    /// What follows the ranked query's `newest` subquery for [`relevance`](Self::relevance):
+    /// PostgreSQL's parsed query `q`; nothing on SQLite.
+    pub(crate) fn relevance_query(self, sql: &mut Sql, query: &SearchQuery) {
+        match self {
+            Self::Sqlite => {}
+            Self::Postgres => postgres::relevance_query(sql, query),
+        }
+    }
+
+    /// A condition on the ranked row (`id`, `document`): its title holds every term of
+    /// `wanted`.
+    pub(crate) fn title_holds(self, sql: &mut Sql, wanted: &SearchQuery) {
+        match self {
+            Self::Sqlite => sqlite::title_holds(sql, wanted),
+            Self::Postgres => postgres::title_holds(sql, wanted),
+        }
+    }
+
+    /// Days from the ranked row's `published_at` to `as_of` (bound), at least 0.
+    pub(crate) fn days_since_publication(self, sql: &mut Sql, as_of: DateTime<Utc>) {
+        match self {
+            Self::Sqlite => sqlite::days_since_publication(sql, as_of),
+            Self::Postgres => postgres::days_since_publication(sql, as_of),
+        }
+    }
+
+    /// The index's article id, to order matches newest first (ids grow with time).
+    pub(crate) fn index_order(self) -> &'static str {
+        match self {
+            Self::Sqlite => sqlite::INDEX_ORDER,
+            Self::Postgres => postgres::INDEX_ORDER,
+        }
+    }
+
+    /// The year of `a.published_at`, in UTC, as an integer.
+    pub(crate) fn publication_year(self) -> &'static str {
+        match self {
+            Self::Sqlite => sqlite::PUBLICATION_YEAR,
+            Self::Postgres => postgres::PUBLICATION_YEAR,
+        }
+    }
+
     /// The statement reading the highlighted text of every search field (in
     /// `SearchField::ALL` order, after the article id) of the `ids` articles' index rows,
     /// for `query`, with `MARK_OPEN`/`MARK_CLOSE` around matches and long fields cut into
@@ -138,6 +207,46 @@ impl Dialect {
         match self {
             Self::Sqlite => sqlite::highlights(sql, query, ids),
             Self::Postgres => postgres::highlights(sql, query, ids),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use dateline_domain::search::SearchQuery;
+
+    use super::{postgres, sqlite};
+    /// Search text a reader might type to break out of a full-text query.
+    pub(super) const HOSTILE: [&str; 8] = [
+        r#"a" OR 1=1 --"#,
+        "'; DROP TABLE articles; --",
+        "%_\\ \\\" \\' x",
+        "\u{0}\u{1b}[31m red \u{7f}",
+        "İİİ ǅ ß ﬃ",
+        "\u{E000}kabul\u{E001}",
+        "col:val -col:val NEAR/3 \"*\" *\"x\"* -\"",
+        "a\u{0301}b ١٢٣ Ⅻ ½ x²",
+    ];
+
+    /// Every short mix of characters that trip parsers up gives query text with balanced
+    /// quotes in both syntaxes, or is refused.
+    #[test]
+    fn every_short_mix_of_tricky_characters_gives_balanced_quotes() {
+        let alphabet = ['a', 'B', '-', '"', '*', ' ', 'İ', '\u{E000}', '%'];
+        let mut texts = vec![String::new()];
+        for _ in 0..5 {
+            texts = texts
+                .iter()
+                .flat_map(|text| alphabet.map(|c| format!("{text}{c}")))
+                .collect();
+            for text in &texts {
+                if let Ok(query) = SearchQuery::parse(text) {
+                    let fts5 = sqlite::fts5(&query);
+                    assert_eq!(fts5.matches('"').count() % 2, 0, "{text:?}: {fts5}");
+                    let tsquery = postgres::tsquery(&query);
+                    assert_eq!(tsquery.matches('\'').count() % 2, 0, "{text:?}: {tsquery}");
+                }
+            }
         }
     }
 }

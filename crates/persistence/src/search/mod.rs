@@ -19,7 +19,7 @@ use dateline_domain::ArticleStatus;
 use dateline_domain::search::{SearchQuery, marked_fragments};
 use sea_orm::ConnectionTrait;
 
-use crate::dialect::{Dialect, Sql};
+use crate::dialect::Sql;
 use crate::error::StoreResult;
 use crate::page::{Page, PageArgs, finish};
 use crate::store::Store;
@@ -122,21 +122,7 @@ fn matches(
     now: DateTime<Utc>,
     join: &'static str,
 ) {
-    match sql.dialect() {
-        Dialect::Sqlite => {
-            sql.push(" FROM article_search JOIN articles a ON a.id = article_search.rowid")
-                .push(join)
-                .push(" WHERE article_search MATCH ")
-                .bind(query.to_fts5());
-        }
-        _ => {
-            sql.push(" FROM article_search s JOIN articles a ON a.id = s.article_id")
-                .push(join)
-                .push(" CROSS JOIN to_tsquery('english', ")
-                .bind(query.to_tsquery())
-                .push(") q WHERE s.document @@ q");
-        }
-    }
+    sql.dialect().matching(sql, query, join);
     sql.push(" AND a.status = ")
         .bind(ArticleStatus::Published.as_str())
         .push(" AND a.published_at <= ")
@@ -188,51 +174,24 @@ fn ranked(
     now: DateTime<Utc>,
     as_of: DateTime<Utc>,
 ) {
-    let wanted = query.wanted();
-    match sql.dialect() {
-        Dialect::Sqlite => {
-            // FTS5's bm25 adds the weighted hits of all columns up before it saturates, so
-            // column weights alone let a few body hits outweigh the title.
-            sql.push("SELECT id, rel * (CASE WHEN id IN (SELECT rowid FROM article_search WHERE article_search MATCH ")
-                .bind(format!("{{title}} : ({})", wanted.to_fts5()))
-                .push(") THEN ")
-                .push(TITLE_BOOST)
-                .push(" ELSE 1.0 END)")
-                .push(" * (0.5 + 0.5 / (1.0 + MAX(0.0, julianday(")
-                .bind(as_of)
-                .push(
-                    ") - julianday(published_at)) / 30.0)) AS score FROM (\
-                     SELECT a.id AS id, a.published_at AS published_at, \
-                     -bm25(article_search, 10.0, 4.0, 2.0, 1.0, 4.0, 4.0) AS rel",
-                );
-            matches(sql, query, filter, now, "");
-            sql.push(" ORDER BY article_search.rowid DESC LIMIT ")
-                .int(MAX_RANKED)
-                .push(") newest");
-        }
-        _ => {
-            sql.push(
-                "SELECT id, ts_rank(document, q, 1)::float8 \
-                 * (CASE WHEN ts_filter(document, '{a}') @@ to_tsquery('english', ",
-            )
-            .bind(wanted.to_tsquery())
-            .push(") THEN ")
-            .push(TITLE_BOOST)
-            .push(" ELSE 1.0 END)")
-            .push(" * (0.5 + 0.5 / (1.0 + GREATEST(0.0, EXTRACT(EPOCH FROM (")
-            .bind(as_of)
-            .push(
-                "::timestamptz - published_at))::float8 / 86400.0) / 30.0)) AS score FROM (\
-                 SELECT a.id AS id, a.published_at AS published_at, s.document AS document",
-            );
-            matches(sql, query, filter, now, "");
-            sql.push(" ORDER BY s.article_id DESC LIMIT ")
-                .int(MAX_RANKED)
-                .push(") newest CROSS JOIN to_tsquery('english', ")
-                .bind(query.to_tsquery())
-                .push(") q");
-        }
-    }
+    let dialect = sql.dialect();
+    sql.push("SELECT id, ")
+        .push(dialect.relevance())
+        .push(" * (CASE WHEN ");
+    dialect.title_holds(sql, &query.wanted());
+    sql.push(" THEN ")
+        .push(TITLE_BOOST)
+        .push(" ELSE 1.0 END) * (0.5 + 0.5 / (1.0 + ");
+    dialect.days_since_publication(sql, as_of);
+    sql.push(" / 30.0)) AS score FROM (SELECT a.id AS id, a.published_at AS published_at, ")
+        .push(dialect.relevance_input());
+    matches(sql, query, filter, now, "");
+    sql.push(" ORDER BY ")
+        .push(dialect.index_order())
+        .push(" DESC LIMIT ")
+        .int(MAX_RANKED)
+        .push(") newest");
+    dialect.relevance_query(sql, query);
 }
 
 impl Store {
@@ -320,14 +279,10 @@ impl Store {
     ) -> StoreResult<Vec<(i32, u64)>> {
         let dialect = self.dialect();
         let mut sql = Sql::new(dialect);
-        let year = match dialect {
-            Dialect::Sqlite => "CAST(strftime('%Y', a.published_at) AS INTEGER)",
-            _ => "CAST(EXTRACT(YEAR FROM a.published_at AT TIME ZONE 'UTC') AS INTEGER)",
-        };
         let key = match facet {
             Facet::Section => "a.section_id",
             Facet::Tag => "ft.tag_id",
-            Facet::Year => year,
+            Facet::Year => dialect.publication_year(),
         };
         sql.push("SELECT ").push(key).push(" AS k, COUNT(*) AS n");
         let join = match facet {
