@@ -199,6 +199,22 @@ impl Dialect {
         }
     }
 
+    /// The search index's column holding the article id.
+    pub(crate) fn index_key(self) -> &'static str {
+        match self {
+            Self::Sqlite => sqlite::INDEX_KEY,
+            Self::Postgres => postgres::INDEX_KEY,
+        }
+    }
+
+    /// The aggregate function joining strings with a separator: `(text, separator)`.
+    pub(crate) fn string_aggregate(self) -> &'static str {
+        match self {
+            Self::Sqlite => "group_concat",
+            Self::Postgres => "string_agg",
+        }
+    }
+
     /// The statement reading the highlighted text of every search field (in
     /// `SearchField::ALL` order, after the article id) of the `ids` articles' index rows,
     /// for `query`, with `MARK_OPEN`/`MARK_CLOSE` around matches and long fields cut into

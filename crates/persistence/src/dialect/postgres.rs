@@ -90,6 +90,9 @@ pub(super) const RELEVANCE: &str = "ts_rank(document, q, 1)::float8";
 
 pub(super) const RELEVANCE_INPUT: &str = "s.document AS document";
 
+/// The index's column holding the article id.
+pub(super) const INDEX_KEY: &str = "article_id";
+
 pub(super) const INDEX_ORDER: &str = "s.article_id";
 
 pub(super) const PUBLICATION_YEAR: &str =

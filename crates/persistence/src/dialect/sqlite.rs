@@ -88,6 +88,9 @@ pub(super) const RELEVANCE_INPUT: &str =
 
 pub(super) const RELEVANCE: &str = "rel";
 
+/// The index's column holding the article id.
+pub(super) const INDEX_KEY: &str = "rowid";
+
 pub(super) const INDEX_ORDER: &str = "article_search.rowid";
 
 pub(super) const PUBLICATION_YEAR: &str = "CAST(strftime('%Y', a.published_at) AS INTEGER)";
