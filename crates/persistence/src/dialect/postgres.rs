@@ -50,6 +50,8 @@ pub(crate) fn tsquery(query: &SearchQuery) -> String {
 /// ([`Term::is_well_formed`]), so they need no escaping inside the quotes.
 fn tsquery_term(term: &Term) -> String {
     debug_assert!(term.is_well_formed(), "unsafe search term {term:?}");
+    // The format!s below write query text, not SQL: it is bound as one value (and its
+    // words are alphanumeric).
     let last = term.words.len().saturating_sub(1);
     let lexemes: Vec<String> = term
         .words

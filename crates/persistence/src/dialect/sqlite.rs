@@ -56,6 +56,7 @@ pub(crate) fn fts5(query: &SearchQuery) -> String {
     if excluded.peek().is_none() {
         return positive.join(" ");
     }
+    // Query text, not SQL: it is bound as one value (and its words are alphanumeric).
     let mut expression = format!("({})", positive.join(" "));
     for term in excluded {
         expression.push_str(" NOT ");
@@ -69,6 +70,7 @@ pub(crate) fn fts5(query: &SearchQuery) -> String {
 fn fts5_term(term: &Term) -> String {
     debug_assert!(term.is_well_formed(), "unsafe search term {term:?}");
     let star = if term.prefix { "*" } else { "" };
+    // Query text, not SQL: it is bound as one value (and its words are alphanumeric).
     format!("\"{}\"{star}", term.words.join(" "))
 }
 

@@ -1,7 +1,8 @@
 //! Full-text search over published articles, through the index `search_index` keeps: FTS5
 //! on SQLite, a weighted `tsvector` under GIN on PostgreSQL. The user's text arrives parsed
 //! ([`SearchQuery`]) and is passed to the database as one bound value, never spliced into
-//! SQL.
+//! SQL. The statements' shapes are written here; every fragment that differs between the
+//! two databases (match syntax, relevance, dates, highlights) comes from the dialect.
 //!
 //! Ranking is the engine's text relevance (title weighs most, then subtitle, bylines and
 //! tags, then excerpt, then body), times 2.5 when the title holds every word searched for,
