@@ -1,9 +1,11 @@
 //! The newsroom's rules, free of databases, GraphQL and async.
 //!
-//! A newcomer learns here what a valid slug is, which states an article moves through, how
-//! body HTML is made safe and what is derived from it (plain text, excerpt, word count,
-//! reading time), who on the staff may do what, how password guessing is slowed down, how public URLs are laid out, how a reader's
-//! search text becomes a safe full-text query, and how "Check Also" stories are ranked.
+//! A newcomer learns here what the newsroom's records are, what a valid slug is, which moves
+//! an article may make through the workflow, how body HTML is made safe and what is derived
+//! from it (plain text, excerpt, word count, reading time), who on the staff may do what, how
+//! password guessing is slowed down, how public URLs are laid out, how a reader's search text
+//! becomes search terms (the database's query syntax is persistence's), and how "Check Also"
+//! stories are ranked.
 //!
 //! # Layout
 //!

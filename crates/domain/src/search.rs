@@ -1,9 +1,11 @@
-//! Site search: what a reader types into the search box, turned into a full-text query that
-//! is safe to hand to SQLite FTS5 or PostgreSQL, and database highlights turned into safe HTML.
+//! Site search: what a reader types into the search box, parsed into terms ([`SearchQuery`],
+//! [`Term`]), and database highlights turned into safe HTML. How terms are written in a
+//! database's full-text syntax is the storage's business (the persistence crate's dialect),
+//! not the domain's.
 //!
-//! Every word that reaches a query is made only of alphanumeric characters, so the query
-//! strings below never need escaping: the reader cannot smuggle operators, quotes or
-//! column filters into them.
+//! Every word of a term is made only of alphanumeric characters, so query text written
+//! from it never needs escaping: the reader cannot smuggle operators, quotes or column
+//! filters into it.
 
 use std::borrow::Cow;
 use std::iter::Peekable;
@@ -96,35 +98,6 @@ impl SearchQuery {
         &self.terms
     }
 
-    /// FTS5 MATCH expression, e.g. `"kabul" "peace talks" "khal"*`; with exclusions,
-    /// `("a" "b") NOT "c" NOT "d"`.
-    ///
-    /// Positive terms are joined by spaces (implicit AND) and wrapped in parentheses when
-    /// there are exclusions, because FTS5's `NOT` binds tighter than implicit AND.
-    pub fn to_fts5(&self) -> String {
-        let positive: Vec<String> = self.positive().map(Term::to_fts5).collect();
-        let mut excluded = self.excluded().map(Term::to_fts5).peekable();
-        if excluded.peek().is_none() {
-            return positive.join(" ");
-        }
-        let mut expression = format!("({})", positive.join(" "));
-        for term in excluded {
-            expression.push_str(" NOT ");
-            expression.push_str(&term);
-        }
-        expression
-    }
-
-    /// PostgreSQL tsquery text for `to_tsquery('english', …)`, e.g.
-    /// `'kabul' & ('peace' <-> 'talks') & 'khal':* & !'sport'`.
-    pub fn to_tsquery(&self) -> String {
-        self.terms
-            .iter()
-            .map(Term::to_tsquery)
-            .collect::<Vec<_>>()
-            .join(" & ")
-    }
-
     /// The same search without its exclusions: what a matching text must contain.
     pub fn wanted(&self) -> Self {
         Self {
@@ -143,52 +116,21 @@ impl SearchQuery {
         words
     }
 
-    fn positive(&self) -> impl Iterator<Item = &Term> {
+    /// The terms a matching text must contain, in order.
+    pub fn positive(&self) -> impl Iterator<Item = &Term> {
         self.terms.iter().filter(|term| !term.excluded)
     }
 
-    fn excluded(&self) -> impl Iterator<Item = &Term> {
+    /// The terms a matching text must not contain, in order.
+    pub fn excluded(&self) -> impl Iterator<Item = &Term> {
         self.terms.iter().filter(|term| term.excluded)
     }
 }
 
 impl Term {
-    /// `"w1 w2"`, with `*` after the closing quote for a prefix term.
-    fn to_fts5(&self) -> String {
-        debug_assert!(self.is_well_formed(), "unsafe search term {self:?}");
-        let star = if self.prefix { "*" } else { "" };
-        format!("\"{}\"{star}", self.words.join(" "))
-    }
-
-    /// `'w'`, or `('w1' <-> 'w2')` for a phrase; `:*` after the last lexeme for a prefix
-    /// term and a leading `!` for an excluded one.
-    fn to_tsquery(&self) -> String {
-        debug_assert!(self.is_well_formed(), "unsafe search term {self:?}");
-        let last = self.words.len().saturating_sub(1);
-        let lexemes: Vec<String> = self
-            .words
-            .iter()
-            .enumerate()
-            .map(|(i, word)| {
-                let star = if self.prefix && i == last { ":*" } else { "" };
-                format!("'{word}'{star}")
-            })
-            .collect();
-        let joined = lexemes.join(" <-> ");
-        let term = if lexemes.len() > 1 {
-            format!("({joined})")
-        } else {
-            joined
-        };
-        if self.excluded {
-            format!("!{term}")
-        } else {
-            term
-        }
-    }
-
-    /// The invariant that lets query text go out unescaped.
-    fn is_well_formed(&self) -> bool {
+    /// The invariant that lets query text go out unescaped: at least one word, each
+    /// non-empty and alphanumeric.
+    pub fn is_well_formed(&self) -> bool {
         !self.words.is_empty()
             && self
                 .words
@@ -399,6 +341,35 @@ fn push_escaped(html: &mut String, c: char) {
     }
 }
 
+/// A part of an article search looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SearchField {
+    Title,
+    Subtitle,
+    Excerpt,
+    Body,
+    Authors,
+    Tags,
+}
+
+impl SearchField {
+    /// In the index's column order.
+    pub const ALL: [SearchField; 6] = [
+        Self::Title,
+        Self::Subtitle,
+        Self::Excerpt,
+        Self::Body,
+        Self::Authors,
+        Self::Tags,
+    ];
+
+    /// Whether the field is long text, shown as fragments around the matches rather than
+    /// whole.
+    pub fn is_long(self) -> bool {
+        matches!(self, Self::Body | Self::Excerpt)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -435,16 +406,8 @@ mod tests {
             .unwrap_or_else(|err| panic!("{text:?} did not parse: {err}"))
     }
 
-    fn fts5(text: &str) -> String {
-        SearchQuery::parse(text).expect("parses").to_fts5()
-    }
-
-    fn tsquery(text: &str) -> String {
-        SearchQuery::parse(text).expect("parses").to_tsquery()
-    }
-
-    /// Both query strings carry nothing but quoted alphanumeric words and the operators
-    /// this module writes.
+    /// Every term is well formed: lowercase alphanumeric words, none too long. (The
+    /// persistence crate's dialect checks the query text it writes from them.)
     fn assert_safe(query: &SearchQuery) {
         for term in query.terms() {
             assert!(term.is_well_formed(), "{term:?}");
@@ -453,9 +416,6 @@ mod tests {
                 assert!(word.chars().count() <= MAX_WORD_CHARS);
             }
         }
-        let fts5 = query.to_fts5();
-        assert_eq!(fts5.matches('"').count() % 2, 0, "{fts5}");
-        assert_eq!(query.to_tsquery().matches('\'').count() % 2, 0);
     }
 
     #[test]
@@ -464,8 +424,6 @@ mod tests {
             terms("Kabul PEACE talks"),
             [word("kabul"), word("peace"), word("talks")]
         );
-        assert_eq!(fts5("Kabul PEACE talks"), r#""kabul" "peace" "talks""#);
-        assert_eq!(tsquery("Kabul PEACE talks"), "'kabul' & 'peace' & 'talks'");
     }
 
     #[test]
@@ -551,21 +509,16 @@ mod tests {
             ["kabul", "and", "peace", "or", "not", "near", "a", "b"].map(word)
         );
         assert_eq!(
-            fts5("'; DROP TABLE articles; --"),
-            r#""drop" "table" "articles""#
-        );
-        assert_eq!(
-            tsquery("'; DROP TABLE articles; --"),
-            "'drop' & 'table' & 'articles'"
+            terms("'; DROP TABLE articles; --"),
+            ["drop", "table", "articles"].map(word)
         );
         assert_eq!(
             terms(r#"a" OR 1=1 --"#),
             [word("a"), phrase(&["or", "1", "1"])]
         );
-        assert_eq!(fts5(r#"a" OR 1=1 --"#), r#""a" "or 1 1""#);
         assert_eq!(
-            fts5("title:kabul ^peace {x}"),
-            r#""title" "kabul" "peace" "x""#
+            terms("title:kabul ^peace {x}"),
+            ["title", "kabul", "peace", "x"].map(word)
         );
         assert_eq!(
             terms("50% off_sale C:\\dir"),
@@ -655,34 +608,8 @@ mod tests {
             terms("Kābul ZÜRICH كابل 喀布尔 Ελλάδα ٣"),
             ["kābul", "zürich", "كابل", "喀布尔", "ελλάδα", "٣"].map(word)
         );
-        assert_eq!(tsquery("Zürich"), "'zürich'");
         // Lowercasing İ adds a combining dot, which is not alphanumeric.
         assert_eq!(terms("İstanbul"), [word("istanbul")]);
-    }
-
-    #[test]
-    fn fts5_expressions() {
-        assert_eq!(
-            fts5(r#"Kabul "peace talks" khal*"#),
-            r#""kabul" "peace talks" "khal"*"#
-        );
-        assert_eq!(fts5("a b -c -d"), r#"("a" "b") NOT "c" NOT "d""#);
-        assert_eq!(
-            fts5(r#"kabul -"world cup"* -spo*"#),
-            r#"("kabul") NOT "world cup"* NOT "spo"*"#
-        );
-    }
-
-    #[test]
-    fn tsquery_expressions() {
-        assert_eq!(
-            tsquery(r#"Kabul "peace talks" khal* -sport"#),
-            "'kabul' & ('peace' <-> 'talks') & 'khal':* & !'sport'"
-        );
-        assert_eq!(
-            tsquery(r#"-"world cup" "peace tal"* kabul"#),
-            "!('world' <-> 'cup') & ('peace' <-> 'tal':*) & 'kabul'"
-        );
     }
 
     #[test]

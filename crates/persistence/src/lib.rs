@@ -4,9 +4,8 @@
 //! Callers hold a [`Store`] and ask it for things in the newsroom's terms — a page of the
 //! latest articles, the authors with these ids, the section tree, a draft saved against the
 //! revision its editor started from — and get back the domain's records
-//! ([`dateline_domain::model`]). Lists are
-//! keyset pages ([`page`]); batch loads return maps keyed by id, ready for dataloaders. Every
-//! write is one transaction.
+//! ([`dateline_domain::model`]). Lists are keyset pages ([`page`]); batch loads return maps
+//! keyed by id, ready for dataloaders. Every write is one transaction.
 //!
 //! # Layout
 //!
@@ -14,20 +13,28 @@
 //!
 //! - [`articles`]: pages, lookups and related stories (`read`, `related`), new drafts and
 //!   edits (`edit`, `insert`), the workflow and scheduler (`workflow`), revisions and
-//!   corrections (`revisions`), pinned related stories (`pins`), preview links (`previews`).
-//! - [`catalogue`]: sections (and the cached section tree), tags, sources and author profiles.
+//!   corrections (`revisions`), what every change shares (`change`), pinned related stories
+//!   (`pins`), preview links (`previews`).
+//! - [`catalogue`]: sections (and the section tree), tags, sources and author profiles.
 //! - [`accounts`]: staff accounts, passwords, sessions, sign-in throttling, settings.
 //! - [`search`]: full-text search, facets and highlights, and the index every write keeps.
 //! - [`events`]: the live-update bus, announced with each write's transaction and relayed
 //!   between servers on PostgreSQL. It knows nothing of `Store`.
-//! - `store`: opening, migrating and the [`Store`] handle itself; [`error`]: the one error
-//!   type; [`page`]: keyset pagination; `rows`: decoding joined rows; `entity`: the SeaORM
-//!   entities (private: callers see the domain's records, mapped in `records`); [`demo`] and [`seed`]: sample newsrooms.
+//! - `dialect`: every difference between SQLite and PostgreSQL — connection settings,
+//!   placeholders, full-text syntax, search SQL, statistics, notifications — and `Sql`,
+//!   statements assembled from typed parts. Nothing else matches on the backend.
+//! - `store`: opening, migrating and the [`Store`] handle itself; `kept`: what a server
+//!   keeps between requests (the section tree, "Check Also" rankings).
+//! - [`error`]: the one error type; [`page`]: keyset pagination; `records`: rows mapped to
+//!   the domain's records; `rows`: decoding joined rows; `entity`: the SeaORM entities
+//!   (private); `slug_history`: free slugs and former ones; [`demo`] and [`seed`]: sample
+//!   newsrooms.
 
 pub mod accounts;
 pub mod articles;
 pub mod catalogue;
 pub mod demo;
+mod dialect;
 mod entity;
 pub mod error;
 pub mod events;
@@ -49,7 +56,8 @@ pub use articles::{
 pub use catalogue::{
     AuthorChanges, NewAuthor, NewSection, NewSource, SectionChanges, SourceChanges, TagChanges,
 };
+pub use dialect::PoolSettings;
 pub use error::{Record, Reference, StoreError, StoreResult};
 pub use sea_orm::DatabaseConnection;
-pub use search::{Facet, Highlight, SearchField, SearchFilter, SearchHit, SearchKey};
-pub use store::{CatalogVisibility, PoolSettings, Store, Visibility, connect, connect_with};
+pub use search::{Facet, Highlight, SearchFilter, SearchHit, SearchKey};
+pub use store::{CatalogVisibility, Store, Visibility, connect, connect_with};

@@ -1,14 +1,12 @@
 //! Opening the database, migrating it, and the [`Store`] handle the API reads through.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
-};
+use sea_orm::{Database, DatabaseConnection, DbBackend};
 
+use crate::dialect::{Dialect, PoolSettings};
 use crate::error::StoreResult;
 use crate::events::Events;
 use crate::kept::{RelatedCache, SectionCache};
@@ -100,26 +98,7 @@ impl Store {
     /// no statistics exist yet, else `PRAGMA optimize` re-analyses what changed a lot; on
     /// PostgreSQL, which analyses in the background, `full` runs `ANALYZE` at once.
     pub async fn analyze(&self, full: bool) -> StoreResult<()> {
-        let sql = match self.backend() {
-            DbBackend::Sqlite => {
-                let stats = self
-                    .db
-                    .query_one_raw(Statement::from_string(
-                        DbBackend::Sqlite,
-                        "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'",
-                    ))
-                    .await?;
-                if full || stats.is_none() {
-                    "ANALYZE"
-                } else {
-                    "PRAGMA optimize=0x10002"
-                }
-            }
-            _ if full => "ANALYZE",
-            _ => return Ok(()),
-        };
-        self.db.execute_unprepared(sql).await?;
-        Ok(())
+        self.dialect().analyze(&self.db, full).await
     }
 
     /// This server's events.
@@ -146,13 +125,11 @@ impl Store {
     pub fn backend(&self) -> DbBackend {
         self.db.get_database_backend()
     }
-}
 
-/// How a pool's connections are set up beyond what suits each backend.
-#[derive(Debug, Clone, Default)]
-pub struct PoolSettings {
-    /// On PostgreSQL, the longest any one statement may run before the server cancels it.
-    pub statement_timeout: Option<Duration>,
+    /// The SQL dialect this store's database speaks.
+    pub(crate) fn dialect(&self) -> Dialect {
+        self.backend().into()
+    }
 }
 
 /// Opens a connection pool with settings that suit each backend.
@@ -160,30 +137,9 @@ pub async fn connect(url: &str) -> StoreResult<DatabaseConnection> {
     connect_with(url, &PoolSettings::default()).await
 }
 
-/// Opens a connection pool with `settings`.
+/// Opens a connection pool with `settings` and what suits the URL's dialect.
 pub async fn connect_with(url: &str, settings: &PoolSettings) -> StoreResult<DatabaseConnection> {
-    let mut options = ConnectOptions::new(url.to_owned());
-    if let Some(timeout) = settings.statement_timeout {
-        let millis = timeout.as_millis().to_string();
-        options.map_sqlx_postgres_opts(move |opts| {
-            opts.options([("statement_timeout", millis.as_str())])
-        });
-    }
-    options
-        .max_connections(if url.starts_with("sqlite") { 8 } else { 16 })
-        .min_connections(1)
-        .acquire_timeout(Duration::from_secs(10))
-        .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|opts| {
-            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10))
-                // The default page cache is 2 MB per connection; reads of a large newsroom
-                // want more, and memory-mapped reads skip a copy.
-                .pragma("cache_size", "-32768")
-                .pragma("mmap_size", "268435456")
-        });
+    let options = Dialect::of_url(url).connect_options(url, settings);
     Ok(Database::connect(options).await?)
 }
 

@@ -7,9 +7,10 @@ use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
+use dateline_domain::search::SearchField;
 use dateline_domain::search::SearchQuery;
 use dateline_persistence::page::Page;
-use dateline_persistence::{Facet, SearchField, SearchFilter, SearchHit as Hit, SearchKey};
+use dateline_persistence::{Facet, SearchFilter, SearchHit as Hit, SearchKey};
 use tokio::sync::OnceCell;
 
 use crate::error::{ApiError, ApiResult};

@@ -18,10 +18,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
+use crate::dialect::Dialect;
 use crate::error::{StoreError, StoreResult};
 
 mod relay;
@@ -172,21 +173,16 @@ impl Events {
         txn: DatabaseTransaction,
         events: &[ArticleEvent],
     ) -> StoreResult<()> {
-        let backend = txn.get_database_backend();
-        if backend == DbBackend::Postgres {
+        let dialect = Dialect::of(&txn);
+        if dialect.carries_events() {
             for event in events {
                 let payload = serde_json::to_string(event)
                     .map_err(|e| StoreError::Corrupt(format!("event: {e}")))?;
-                txn.execute_raw(Statement::from_sql_and_values(
-                    backend,
-                    "SELECT pg_notify($1, $2)",
-                    [CHANNEL.into(), payload.into()],
-                ))
-                .await?;
+                txn.execute_raw(dialect.notify(CHANNEL, payload)).await?;
             }
         }
         txn.commit().await?;
-        if backend == DbBackend::Postgres {
+        if dialect.carries_events() {
             // What this server keeps is out of date now, not once its notice comes back.
             if !events.is_empty() {
                 self.content_changed();

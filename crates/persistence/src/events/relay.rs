@@ -4,9 +4,10 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use sea_orm::{DatabaseConnection, DbBackend};
+use sea_orm::DatabaseConnection;
 
 use super::{CHANNEL, Events};
+use crate::dialect::Dialect;
 
 impl Events {
     /// Hands the events every server announces on PostgreSQL to this server's subscribers,
@@ -14,7 +15,7 @@ impl Events {
     /// which it goes on; events announced meanwhile are lost. On SQLite there is nothing to
     /// relay and it returns at once.
     pub async fn relay(&self, db: &DatabaseConnection) {
-        if db.get_database_backend() != DbBackend::Postgres {
+        if !Dialect::of(db).carries_events() {
             self.0.relaying.store(true, Ordering::Relaxed);
             return;
         }

@@ -1,7 +1,8 @@
 //! Full-text search over published articles, through the index `search_index` keeps: FTS5
 //! on SQLite, a weighted `tsvector` under GIN on PostgreSQL. The user's text arrives parsed
 //! ([`SearchQuery`]) and is passed to the database as one bound value, never spliced into
-//! SQL.
+//! SQL. The statements' shapes are written here; every fragment that differs between the
+//! two databases (match syntax, relevance, dates, highlights) comes from the dialect.
 //!
 //! Ranking is the engine's text relevance (title weighs most, then subtitle, bylines and
 //! tags, then excerpt, then body), times 2.5 when the title holds every word searched for,
@@ -15,10 +16,11 @@ pub(crate) mod index;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use dateline_domain::search::{SearchQuery, marked_fragments};
-use dateline_domain::{ArticleStatus, search};
-use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+use dateline_domain::ArticleStatus;
+use dateline_domain::search::{SearchField, SearchQuery, marked_fragments};
+use sea_orm::ConnectionTrait;
 
+use crate::dialect::Sql;
 use crate::error::StoreResult;
 use crate::page::{Page, PageArgs, finish};
 use crate::store::Store;
@@ -63,90 +65,11 @@ pub enum Facet {
     Year,
 }
 
-/// A part of an article search looks at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SearchField {
-    Title,
-    Subtitle,
-    Excerpt,
-    Body,
-    Authors,
-    Tags,
-}
-
-impl SearchField {
-    /// In the index's column order.
-    pub const ALL: [SearchField; 6] = [
-        Self::Title,
-        Self::Subtitle,
-        Self::Excerpt,
-        Self::Body,
-        Self::Authors,
-        Self::Tags,
-    ];
-
-    fn column(self) -> &'static str {
-        match self {
-            Self::Title => "title",
-            Self::Subtitle => "subtitle",
-            Self::Excerpt => "excerpt",
-            Self::Body => "body",
-            Self::Authors => "people",
-            Self::Tags => "tags",
-        }
-    }
-
-    /// Whether the field is long text, shown as fragments around the matches rather than
-    /// whole.
-    fn is_long(self) -> bool {
-        matches!(self, Self::Body | Self::Excerpt)
-    }
-}
-
 /// The matched words of one field of a hit, as HTML fragments with `<mark>` around them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Highlight {
     pub field: SearchField,
     pub fragments: Vec<String>,
-}
-
-/// SQL text with its bound values, numbered as the backend wants them.
-struct Sql {
-    backend: DbBackend,
-    text: String,
-    values: Vec<Value>,
-}
-
-impl Sql {
-    fn new(backend: DbBackend) -> Self {
-        Self {
-            backend,
-            text: String::with_capacity(512),
-            values: Vec::new(),
-        }
-    }
-
-    fn push(&mut self, text: &str) -> &mut Self {
-        self.text.push_str(text);
-        self
-    }
-
-    /// Appends a placeholder for `value`.
-    fn bind(&mut self, value: impl Into<Value>) -> &mut Self {
-        self.values.push(value.into());
-        match self.backend {
-            DbBackend::Postgres => {
-                let n = self.values.len();
-                self.text.push_str(&format!("${n}"));
-            }
-            _ => self.text.push('?'),
-        }
-        self
-    }
-
-    fn statement(self) -> Statement {
-        Statement::from_sql_and_values(self.backend, self.text, self.values)
-    }
 }
 
 /// The `FROM … WHERE …` of every search statement: the index joined to the public articles
@@ -157,36 +80,15 @@ fn matches(
     query: &SearchQuery,
     filter: &SearchFilter,
     now: DateTime<Utc>,
-    join: &str,
+    join: &'static str,
 ) {
-    match sql.backend {
-        DbBackend::Sqlite => {
-            sql.push(" FROM article_search JOIN articles a ON a.id = article_search.rowid")
-                .push(join)
-                .push(" WHERE article_search MATCH ")
-                .bind(query.to_fts5());
-        }
-        _ => {
-            sql.push(" FROM article_search s JOIN articles a ON a.id = s.article_id")
-                .push(join)
-                .push(" CROSS JOIN to_tsquery('english', ")
-                .bind(query.to_tsquery())
-                .push(") q WHERE s.document @@ q");
-        }
-    }
+    sql.dialect().matching(sql, query, join);
     sql.push(" AND a.status = ")
         .bind(ArticleStatus::Published.as_str())
         .push(" AND a.published_at <= ")
         .bind(now);
     if let Some(ids) = &filter.section_ids {
-        let list: Vec<String> = ids.iter().map(i32::to_string).collect();
-        // An empty list matches nothing, as `IN ()` would if SQL allowed it.
-        let list = if list.is_empty() {
-            "NULL".to_owned()
-        } else {
-            list.join(", ")
-        };
-        sql.push(&format!(" AND a.section_id IN ({list})"));
+        sql.push(" AND a.section_id IN (").id_list(ids).push(")");
     }
     if let Some(slug) = &filter.tag_slug {
         sql.push(
@@ -214,8 +116,9 @@ fn matches(
     }
 }
 
-/// How much more a story weighs when its title holds every word searched for.
-const TITLE_BOOST: f64 = 2.5;
+/// How much more a story weighs when its title holds every word searched for (SQL text:
+/// a number fixed here).
+const TITLE_BOOST: &str = "2.5";
 
 /// The most matches a search ranks: the newest this many (by article id) that pass the
 /// filter. Ranking weighs every match, so a search for words nearly every story holds would
@@ -231,48 +134,24 @@ fn ranked(
     now: DateTime<Utc>,
     as_of: DateTime<Utc>,
 ) {
-    let wanted = query.wanted();
-    match sql.backend {
-        DbBackend::Sqlite => {
-            // FTS5's bm25 adds the weighted hits of all columns up before it saturates, so
-            // column weights alone let a few body hits outweigh the title.
-            sql.push("SELECT id, rel * (CASE WHEN id IN (SELECT rowid FROM article_search WHERE article_search MATCH ")
-                .bind(format!("{{title}} : ({})", wanted.to_fts5()))
-                .push(&format!(") THEN {TITLE_BOOST} ELSE 1.0 END)"))
-                .push(" * (0.5 + 0.5 / (1.0 + MAX(0.0, julianday(")
-                .bind(as_of)
-                .push(
-                    ") - julianday(published_at)) / 30.0)) AS score FROM (\
-                     SELECT a.id AS id, a.published_at AS published_at, \
-                     -bm25(article_search, 10.0, 4.0, 2.0, 1.0, 4.0, 4.0) AS rel",
-                );
-            matches(sql, query, filter, now, "");
-            sql.push(&format!(
-                " ORDER BY article_search.rowid DESC LIMIT {MAX_RANKED}) newest"
-            ));
-        }
-        _ => {
-            sql.push(
-                "SELECT id, ts_rank(document, q, 1)::float8 \
-                 * (CASE WHEN ts_filter(document, '{a}') @@ to_tsquery('english', ",
-            )
-            .bind(wanted.to_tsquery())
-            .push(&format!(") THEN {TITLE_BOOST} ELSE 1.0 END)"))
-            .push(" * (0.5 + 0.5 / (1.0 + GREATEST(0.0, EXTRACT(EPOCH FROM (")
-            .bind(as_of)
-            .push(
-                "::timestamptz - published_at))::float8 / 86400.0) / 30.0)) AS score FROM (\
-                 SELECT a.id AS id, a.published_at AS published_at, s.document AS document",
-            );
-            matches(sql, query, filter, now, "");
-            sql.push(&format!(
-                " ORDER BY s.article_id DESC LIMIT {MAX_RANKED}) newest \
-                 CROSS JOIN to_tsquery('english', "
-            ))
-            .bind(query.to_tsquery())
-            .push(") q");
-        }
-    }
+    let dialect = sql.dialect();
+    sql.push("SELECT id, ")
+        .push(dialect.relevance())
+        .push(" * (CASE WHEN ");
+    dialect.title_holds(sql, &query.wanted());
+    sql.push(" THEN ")
+        .push(TITLE_BOOST)
+        .push(" ELSE 1.0 END) * (0.5 + 0.5 / (1.0 + ");
+    dialect.days_since_publication(sql, as_of);
+    sql.push(" / 30.0)) AS score FROM (SELECT a.id AS id, a.published_at AS published_at, ")
+        .push(dialect.relevance_input());
+    matches(sql, query, filter, now, "");
+    sql.push(" ORDER BY ")
+        .push(dialect.index_order())
+        .push(" DESC LIMIT ")
+        .int(MAX_RANKED)
+        .push(") newest");
+    dialect.relevance_query(sql, query);
 }
 
 impl Store {
@@ -286,7 +165,7 @@ impl Store {
         as_of: DateTime<Utc>,
         page: &PageArgs<SearchKey>,
     ) -> StoreResult<Page<SearchHit>> {
-        let mut sql = Sql::new(self.backend());
+        let mut sql = Sql::new(self.dialect());
         sql.push("SELECT id, score FROM (");
         ranked(&mut sql, query, filter, now, as_of);
         sql.push(") hits WHERE 1 = 1");
@@ -306,7 +185,11 @@ impl Store {
                 .push(")");
         }
         let order = if page.from_end { "ASC" } else { "DESC" };
-        sql.push(&format!(" ORDER BY score {order}, id {order} LIMIT "))
+        sql.push(" ORDER BY score ")
+            .push(order)
+            .push(", id ")
+            .push(order)
+            .push(" LIMIT ")
             .bind(i64::try_from(page.limit + 1).unwrap_or(i64::MAX));
         let rows = self.connection().query_all_raw(sql.statement()).await?;
         let hits = rows
@@ -330,7 +213,7 @@ impl Store {
         now: DateTime<Utc>,
         cap: u64,
     ) -> StoreResult<u64> {
-        let mut sql = Sql::new(self.backend());
+        let mut sql = Sql::new(self.dialect());
         sql.push("SELECT COUNT(*) FROM (SELECT 1 AS one");
         matches(&mut sql, query, filter, now, "");
         sql.push(" LIMIT ")
@@ -354,18 +237,14 @@ impl Store {
         facet: Facet,
         limit: u64,
     ) -> StoreResult<Vec<(i32, u64)>> {
-        let backend = self.backend();
-        let mut sql = Sql::new(backend);
-        let year = match backend {
-            DbBackend::Sqlite => "CAST(strftime('%Y', a.published_at) AS INTEGER)",
-            _ => "CAST(EXTRACT(YEAR FROM a.published_at AT TIME ZONE 'UTC') AS INTEGER)",
-        };
+        let dialect = self.dialect();
+        let mut sql = Sql::new(dialect);
         let key = match facet {
             Facet::Section => "a.section_id",
             Facet::Tag => "ft.tag_id",
-            Facet::Year => year,
+            Facet::Year => dialect.publication_year(),
         };
-        sql.push(&format!("SELECT {key} AS k, COUNT(*) AS n"));
+        sql.push("SELECT ").push(key).push(" AS k, COUNT(*) AS n");
         let join = match facet {
             Facet::Tag => " JOIN article_tags ft ON ft.article_id = a.id",
             _ => "",
@@ -375,7 +254,9 @@ impl Store {
             Facet::Year => "k DESC",
             _ => "n DESC, k ASC",
         };
-        sql.push(&format!(" GROUP BY k ORDER BY {order} LIMIT "))
+        sql.push(" GROUP BY k ORDER BY ")
+            .push(order)
+            .push(" LIMIT ")
             .bind(i64::try_from(limit).unwrap_or(i64::MAX));
         let rows = self.connection().query_all_raw(sql.statement()).await?;
         rows.iter()
@@ -398,54 +279,8 @@ impl Store {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let backend = self.backend();
-        let (open, close, gap) = (
-            search::MARK_OPEN,
-            search::MARK_CLOSE,
-            search::FRAGMENT_BREAK,
-        );
-        let mut sql = Sql::new(backend);
-        let list: Vec<String> = ids.iter().map(i32::to_string).collect();
-        let list = list.join(", ");
-        match backend {
-            DbBackend::Sqlite => {
-                sql.push("SELECT rowid");
-                for (i, field) in SearchField::ALL.iter().enumerate() {
-                    if field.is_long() {
-                        sql.push(&format!(
-                            ", snippet(article_search, {i}, '{open}', '{close}', '…', 24)"
-                        ));
-                    } else {
-                        sql.push(&format!(
-                            ", highlight(article_search, {i}, '{open}', '{close}')"
-                        ));
-                    }
-                }
-                sql.push(" FROM article_search WHERE article_search MATCH ")
-                    .bind(query.to_fts5())
-                    .push(&format!(" AND rowid IN ({list})"));
-            }
-            _ => {
-                sql.push("SELECT s.article_id");
-                for field in SearchField::ALL {
-                    let options = if field.is_long() {
-                        format!(
-                            "StartSel={open}, StopSel={close}, MaxWords=30, MinWords=12, \
-                             MaxFragments=2, FragmentDelimiter={gap}"
-                        )
-                    } else {
-                        format!("StartSel={open}, StopSel={close}, HighlightAll=true")
-                    };
-                    sql.push(&format!(
-                        ", ts_headline('english', s.{}, q, '{options}')",
-                        field.column()
-                    ));
-                }
-                sql.push(" FROM article_search s CROSS JOIN to_tsquery('english', ")
-                    .bind(query.to_tsquery())
-                    .push(&format!(") q WHERE s.article_id IN ({list})"));
-            }
-        }
+        let mut sql = Sql::new(self.dialect());
+        self.dialect().highlights(&mut sql, query, ids);
         let rows = self.connection().query_all_raw(sql.statement()).await?;
         let mut highlights = HashMap::with_capacity(rows.len());
         for row in rows {
