@@ -15,12 +15,12 @@ impl TryFrom<entity::article::Model> for Article {
         let status = row.status.parse().map_err(|_| {
             StoreError::Corrupt(format!("article {} has status {:?}", row.id, row.status))
         })?;
-        let featured_image = row.featured_image_url.map(|url| FeaturedImage {
-            url,
-            alt_text: row.featured_image_alt,
-            caption: row.featured_image_caption,
-            credit: row.featured_image_credit,
-        });
+        let featured_image = featured_image(
+            row.featured_image_url,
+            row.featured_image_alt,
+            row.featured_image_caption,
+            row.featured_image_credit,
+        );
         Ok(Self {
             id: row.id,
             slug: Slug::from_stored(row.slug),
@@ -140,12 +140,12 @@ impl TryFrom<entity::article_revision::Model> for Revision {
         };
         let tag_ids = ids(&row.tag_ids)?;
         let co_author_ids = ids(&row.co_author_ids)?;
-        let featured_image = row.featured_image_url.map(|url| FeaturedImage {
-            url,
-            alt_text: row.featured_image_alt,
-            caption: row.featured_image_caption,
-            credit: row.featured_image_credit,
-        });
+        let featured_image = featured_image(
+            row.featured_image_url,
+            row.featured_image_alt,
+            row.featured_image_caption,
+            row.featured_image_credit,
+        );
         Ok(Self {
             article_id: row.article_id,
             number: row.revision,
@@ -178,4 +178,19 @@ impl From<entity::article_correction::Model> for Correction {
             created_at: row.created_at,
         }
     }
+}
+
+/// The lead picture stored in an article's or a revision's four columns, if it has one.
+fn featured_image(
+    url: Option<String>,
+    alt_text: Option<String>,
+    caption: Option<String>,
+    credit: Option<String>,
+) -> Option<FeaturedImage> {
+    url.map(|url| FeaturedImage {
+        url,
+        alt_text,
+        caption,
+        credit,
+    })
 }

@@ -77,38 +77,34 @@ fn get<T: TryGetable>(row: &QueryResult, at: usize) -> Result<T, DbErr> {
     row.try_get_by_index(at)
 }
 
-impl ReadAt for author::Model {
-    type Entity = author::Entity;
+/// Implements [`ReadAt`] for an entity's model from its columns in declaration order, the
+/// first (its id) null when the join found nothing.
+macro_rules! read_at {
+    ($($entity:ident { $($field:ident),* })*) => {$(
+        impl ReadAt for $entity::Model {
+            type Entity = $entity::Entity;
 
-    fn read_at(row: &QueryResult, at: usize) -> Result<Option<Self>, DbErr> {
-        let Some(id) = get::<Option<i32>>(row, at)? else {
-            return Ok(None);
-        };
-        Ok(Some(Self {
-            id,
-            slug: get(row, at + 1)?,
-            name: get(row, at + 2)?,
-            bio: get(row, at + 3)?,
-            avatar_url: get(row, at + 4)?,
-            email: get(row, at + 5)?,
-            created_at: get(row, at + 6)?,
-        }))
-    }
+            fn read_at(row: &QueryResult, at: usize) -> Result<Option<Self>, DbErr> {
+                let Some(id) = get::<Option<i32>>(row, at)? else {
+                    return Ok(None);
+                };
+                let mut next = at;
+                let mut column = || {
+                    next += 1;
+                    next
+                };
+                Ok(Some(Self {
+                    id,
+                    $($field: get(row, column())?,)*
+                }))
+            }
+        }
+    )*};
 }
 
-impl ReadAt for tag::Model {
-    type Entity = tag::Entity;
-
-    fn read_at(row: &QueryResult, at: usize) -> Result<Option<Self>, DbErr> {
-        let Some(id) = get::<Option<i32>>(row, at)? else {
-            return Ok(None);
-        };
-        Ok(Some(Self {
-            id,
-            slug: get(row, at + 1)?,
-            name: get(row, at + 2)?,
-        }))
-    }
+read_at! {
+    author { slug, name, bio, avatar_url, email, created_at }
+    tag { slug, name }
 }
 
 /// Reads every column of `articles` from a driver's row by name.
