@@ -41,7 +41,8 @@ pub enum Reference {
 }
 
 /// Why a store operation did not happen. Refusals leave nothing written; failures roll back
-/// their transaction. Its text is for logs, never for API responses.
+/// their transaction. Its text is for logs, never for API responses: a failure's text ends
+/// with its cause's, which is also its `source()`.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error("no such {0:?}")]
@@ -80,19 +81,19 @@ pub enum StoreError {
         articles: u64,
         dependents: u64,
     },
-    #[error("database error")]
+    #[error("database error: {0}")]
     Db(#[from] sea_orm::DbErr),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
-    #[error("an event could not be encoded")]
+    #[error("an event could not be encoded: {0}")]
     Event(#[source] Arc<serde_json::Error>),
     #[error("password hashing failed: {0}")]
     Hashing(argon2::password_hash::Error),
     #[error("the password hashing queue is closed")]
     HashingClosed,
-    #[error("a background task failed")]
+    #[error("a background task failed: {0}")]
     Task(#[source] Arc<tokio::task::JoinError>),
-    #[error("the preview key is unusable")]
+    #[error("the preview key is unusable: {0}")]
     PreviewKey(#[source] hmac::digest::InvalidLength),
     #[error("the sample newsroom is malformed: {0}")]
     SampleData(String),
