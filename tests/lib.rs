@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use dateline_domain::{Email, NewPassword, Role};
-use dateline_persistence::{NewUser, PoolSettings, SCHEDULER_POLL_MARK, Store};
+use dateline_persistence::{BACKGROUND_MARK, NewUser, PoolSettings, Store};
 pub use dateline_server::Settings;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
@@ -79,24 +79,52 @@ pub async fn spawn_app() -> TestApp {
 /// serve`.
 pub async fn spawn_app_with(settings: Settings) -> TestApp {
     let url = fresh_database_url().await;
-    let pool = PoolSettings {
-        statement_timeout: Some(settings.http.statement_timeout()),
-    };
-    let mut db = dateline_persistence::connect_with(&url, &pool)
-        .await
-        .expect("connect to the test database");
     let statements = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&statements);
-    db.set_metric_callback(move |info| {
-        // The scheduler polls every second whatever the requests: not theirs to count.
-        if !info.statement.sql.ends_with(SCHEDULER_POLL_MARK) {
-            counter.fetch_add(1, Ordering::SeqCst);
-        }
-    });
-    let store = Store::new(db);
+    let store = serving_store(&url, &settings, &statements).await;
     store.migrate().await.expect("migrate the test database");
     store.load_demo().await.expect("load the demo newsroom");
     serve(store, url, statements, settings).await
+}
+
+/// A store on `url` as `dateline serve` opens it — a request pool whose statements end
+/// with the request deadline, and a pool of its own for live updates — with every
+/// statement either runs (but the background ones) counted in `statements`.
+pub async fn serving_store(url: &str, settings: &Settings, statements: &Arc<AtomicUsize>) -> Store {
+    let pool = pool_settings(settings);
+    let live = PoolSettings {
+        max_connections: Some(4),
+        ..pool.clone()
+    };
+    let db = counted(url, &pool, statements).await;
+    Store::new(db).with_live_pool(counted(url, &live, statements).await)
+}
+
+/// The pool settings `dateline serve` uses by default with `settings`.
+pub fn pool_settings(settings: &Settings) -> PoolSettings {
+    PoolSettings {
+        statement_timeout: Some(settings.http.statement_timeout()),
+        acquire_timeout: std::time::Duration::from_millis(800),
+        max_connections: None,
+    }
+}
+
+/// A pool on `url` counting its statements (but the background ones) in `statements`.
+async fn counted(
+    url: &str,
+    pool: &PoolSettings,
+    statements: &Arc<AtomicUsize>,
+) -> sea_orm::DatabaseConnection {
+    let mut db = dateline_persistence::connect_with(url, pool)
+        .await
+        .expect("connect to the test database");
+    let counter = Arc::clone(statements);
+    db.set_metric_callback(move |info| {
+        // The scheduler polls every second whatever the requests: not theirs to count.
+        if !info.statement.sql.ends_with(BACKGROUND_MARK) {
+            counter.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    db
 }
 
 /// Like [`spawn_app`], a server whose copy of the section tree is current, as it is once it
@@ -147,7 +175,9 @@ pub fn on_postgres() -> bool {
     std::env::var("DATABASE_URL").is_ok_and(|url| url.starts_with("postgres"))
 }
 
-async fn serve(
+/// Serves `store`, on the database at `database_url`, as a test server; `statements` is
+/// what its statements are counted in.
+pub async fn serve(
     store: Store,
     database_url: String,
     statements: Arc<AtomicUsize>,

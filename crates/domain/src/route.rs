@@ -12,8 +12,8 @@
 //! ancestors, and an article's path changes only when its slug or primary section does.
 
 /// The first path segments that belong to other pages, so no section may take them as slug.
-pub const RESERVED_SECTION_SLUGS: [&str; 7] = [
-    "tag", "author", "search", "graphql", "graphiql", "healthz", "section",
+pub const RESERVED_SECTION_SLUGS: [&str; 9] = [
+    "tag", "author", "search", "graphql", "graphiql", "healthz", "readyz", "metrics", "section",
 ];
 
 /// The longest path `RoutePath::parse` looks at.

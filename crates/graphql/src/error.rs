@@ -50,6 +50,12 @@ pub mod code {
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
     pub const TIMEOUT: &str = "TIMEOUT";
     pub const INTERNAL: &str = "INTERNAL";
+    /// The database is out of reach for the moment: retry after `retryAfter` seconds
+    /// (answered `503` over HTTP).
+    pub const UNAVAILABLE: &str = "UNAVAILABLE";
+    /// Sent to a subscription in place of events it may have missed: read what it shows
+    /// again.
+    pub const RESYNC: &str = "RESYNC";
     pub const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
     pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
     pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
@@ -57,6 +63,13 @@ pub mod code {
 
 /// What a client is told of any internal failure; the cause is logged.
 pub const INTERNAL_MESSAGE: &str = "Internal error: the request could not be completed.";
+
+/// What a client is told when the database is out of reach.
+pub const UNAVAILABLE_MESSAGE: &str =
+    "The service is briefly unavailable (its database cannot be reached): try again shortly.";
+
+/// The seconds an `UNAVAILABLE` answer asks a client to wait (`retryAfter`, `Retry-After`).
+pub const UNAVAILABLE_RETRY_AFTER_SECONDS: u64 = 1;
 
 impl ApiError {
     /// A `BAD_USER_INPUT` error with this message.
@@ -105,6 +118,13 @@ impl From<ApiError> for async_graphql::Error {
                     e.set("currentRevision", current_revision);
                 });
             }
+            ApiError::Internal(cause) if cause.is_unavailable() => {
+                tracing::warn!(error = %cause, "the database is unavailable");
+                return async_graphql::Error::new(UNAVAILABLE_MESSAGE).extend_with(|_, e| {
+                    e.set("code", code::UNAVAILABLE);
+                    e.set("retryAfter", UNAVAILABLE_RETRY_AFTER_SECONDS);
+                });
+            }
             ApiError::Internal(cause) => {
                 tracing::error!(error = %cause, "request failed");
                 (code::INTERNAL, INTERNAL_MESSAGE.to_owned())
@@ -116,6 +136,21 @@ impl From<ApiError> for async_graphql::Error {
 
 /// Results of resolvers.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// A request-level error (no path, no location) for `error`, coded as a resolver's would be.
+pub fn request_failure(error: ApiError) -> ServerError {
+    async_graphql::Error::from(error).into_server_error(async_graphql::Pos::default())
+}
+
+/// Whether any of `errors` says the database is out of reach: such an answer is `503`.
+pub fn is_unavailable(errors: &[ServerError]) -> bool {
+    errors.iter().any(|e| {
+        e.extensions
+            .as_ref()
+            .and_then(|x| x.get("code"))
+            .is_some_and(|c| *c == Value::from(code::UNAVAILABLE))
+    })
+}
 
 fn has_code(error: &ServerError) -> bool {
     error

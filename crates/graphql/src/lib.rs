@@ -30,10 +30,12 @@
 //! * [`gate`], [`limits`] and [`persisted`]: admission before a request runs (its shape and
 //!   size, persisted queries, introspection).
 //! * `pipeline`: the extension websocket executions run through; `order`: answers in the
-//!   field order their query asked for.
+//!   field order their query asked for; `fanout`: what every subscriber of one kind shares
+//!   when an event reaches them all.
 //! * [`sign_in`]: the throttle on password guessing; `id`: Relay global ids.
 
 pub mod error;
+mod fanout;
 pub mod gate;
 mod id;
 pub mod limits;
@@ -110,7 +112,8 @@ fn build_schema(
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .data(gate)
-        .data(throttle);
+        .data(throttle)
+        .data(Arc::new(fanout::Fanout::default()));
     if pipeline {
         builder.extension(pipeline::Pipeline).finish()
     } else {
@@ -252,11 +255,10 @@ pub async fn authenticate(store: &Store, authorization: Option<&str>) -> Result<
     let Some(header) = authorization else {
         return Ok(Viewer::Anonymous);
     };
-    let respond = |message: &str, code: &str| {
+    let rejected = |message: &str| {
         let error = async_graphql::ServerError::new(message, None);
-        Response::from_errors(vec![error::with_code(error, code)])
+        Response::from_errors(vec![error::with_code(error, error::code::UNAUTHENTICATED)])
     };
-    let rejected = |message: &str| respond(message, error::code::UNAUTHENTICATED);
     let token = match header.trim().split_once(' ') {
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
         _ => {
@@ -277,8 +279,8 @@ pub async fn authenticate(store: &Store, authorization: Option<&str>) -> Result<
             "the bearer token is not valid or has expired: sign in again",
         )),
         Err(cause) => {
-            tracing::error!(error = %cause, "authenticating a request failed");
-            Err(respond(error::INTERNAL_MESSAGE, error::code::INTERNAL))
+            let failure = error::request_failure(error::ApiError::from(cause));
+            Err(Response::from_errors(vec![failure]))
         }
     }
 }

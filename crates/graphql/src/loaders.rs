@@ -13,7 +13,7 @@ use dateline_persistence::{CatalogVisibility, RelatedRequest, Store, StoreError,
 
 /// Every loader a request may use.
 pub struct Loaders {
-    pub articles: DataLoader<ArticleLoader>,
+    pub articles: DataLoader<ArticleLoader, HashMapCache>,
     /// An article page reads its body with the article and puts it here.
     pub bodies: DataLoader<BodyLoader, HashMapCache>,
     /// Authors by id, whatever they have published: for the bylines of what was read.
@@ -21,23 +21,26 @@ pub struct Loaders {
     /// cost no further statement.
     pub authors: DataLoader<AuthorLoader, HashMapCache>,
     /// Authors by id, as far as the reader may find them: for lookups by id.
-    pub listed_authors: DataLoader<ListedAuthorLoader>,
-    pub co_authors: DataLoader<CoAuthorsLoader>,
-    pub corrections: DataLoader<CorrectionsLoader>,
-    pub sources: DataLoader<SourceLoader>,
+    pub listed_authors: DataLoader<ListedAuthorLoader, HashMapCache>,
+    pub co_authors: DataLoader<CoAuthorsLoader, HashMapCache>,
+    pub corrections: DataLoader<CorrectionsLoader, HashMapCache>,
+    pub sources: DataLoader<SourceLoader, HashMapCache>,
     /// Tags by id, whatever carries them: for the tags of what was read.
-    pub tags: DataLoader<TagLoader>,
+    pub tags: DataLoader<TagLoader, HashMapCache>,
     /// Tags by id, as far as the reader may find them: for lookups by id.
-    pub listed_tags: DataLoader<ListedTagLoader>,
-    pub tags_of_article: DataLoader<TagsOfArticleLoader>,
-    pub users: DataLoader<UserLoader>,
+    pub listed_tags: DataLoader<ListedTagLoader, HashMapCache>,
+    pub tags_of_article: DataLoader<TagsOfArticleLoader, HashMapCache>,
+    pub users: DataLoader<UserLoader, HashMapCache>,
     /// "Check Also" rankings, for every article of a page at once.
-    pub related: DataLoader<RelatedLoader>,
+    pub related: DataLoader<RelatedLoader, HashMapCache>,
 }
 
-/// A loader whose batches run on the runtime, caching nothing from one batch to the next.
-fn spawned<L>(loader: L) -> DataLoader<L> {
-    DataLoader::new(loader, tokio::spawn)
+/// A loader whose batches run on the runtime, keeping what it read only if `keep` (else
+/// caching nothing from one batch to the next).
+fn spawned<L>(loader: L, keep: bool) -> DataLoader<L, HashMapCache> {
+    let loader = DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default());
+    loader.enable_all_cache(keep);
+    loader
 }
 
 /// A loader whose cache keeps everything fed to it (`feed_one`, `feed_many`), so a value
@@ -55,32 +58,66 @@ impl Loaders {
         visibility: Visibility,
         catalog: CatalogVisibility,
     ) -> Self {
+        Self::build(store, now, visibility, catalog, false)
+    }
+
+    /// A set shared by many executions alike (every subscriber of one kind receiving one
+    /// event), which keeps everything it reads: what one of them read costs the others
+    /// nothing.
+    pub fn kept(
+        store: &Store,
+        now: DateTime<Utc>,
+        visibility: Visibility,
+        catalog: CatalogVisibility,
+    ) -> Self {
+        Self::build(store, now, visibility, catalog, true)
+    }
+
+    fn build(
+        store: &Store,
+        now: DateTime<Utc>,
+        visibility: Visibility,
+        catalog: CatalogVisibility,
+        keep: bool,
+    ) -> Self {
         let store = || store.clone();
         Self {
-            articles: spawned(ArticleLoader {
-                store: store(),
-                visibility,
-            }),
+            articles: spawned(
+                ArticleLoader {
+                    store: store(),
+                    visibility,
+                },
+                keep,
+            ),
             bodies: fed(BodyLoader(store())),
             authors: fed(AuthorLoader(store())),
-            listed_authors: spawned(ListedAuthorLoader {
-                store: store(),
-                visibility: catalog,
-            }),
-            co_authors: spawned(CoAuthorsLoader(store())),
-            corrections: spawned(CorrectionsLoader(store())),
-            sources: spawned(SourceLoader(store())),
-            tags: spawned(TagLoader(store())),
-            listed_tags: spawned(ListedTagLoader {
-                store: store(),
-                visibility: catalog,
-            }),
-            tags_of_article: spawned(TagsOfArticleLoader(store())),
-            users: spawned(UserLoader(store())),
-            related: spawned(RelatedLoader {
-                store: store(),
-                now,
-            }),
+            listed_authors: spawned(
+                ListedAuthorLoader {
+                    store: store(),
+                    visibility: catalog,
+                },
+                keep,
+            ),
+            co_authors: spawned(CoAuthorsLoader(store()), keep),
+            corrections: spawned(CorrectionsLoader(store()), keep),
+            sources: spawned(SourceLoader(store()), keep),
+            tags: spawned(TagLoader(store()), keep),
+            listed_tags: spawned(
+                ListedTagLoader {
+                    store: store(),
+                    visibility: catalog,
+                },
+                keep,
+            ),
+            tags_of_article: spawned(TagsOfArticleLoader(store()), keep),
+            users: spawned(UserLoader(store()), keep),
+            related: spawned(
+                RelatedLoader {
+                    store: store(),
+                    now,
+                },
+                keep,
+            ),
         }
     }
 }

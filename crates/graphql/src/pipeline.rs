@@ -36,8 +36,9 @@ impl ExtensionFactory for Pipeline {
 struct Passage {
     /// The request's document, until its order is read.
     document: Mutex<Option<ExecutableDocument>>,
-    /// The order of its operation, read once for all of a subscription's events.
-    order: OnceLock<Option<FieldOrder>>,
+    /// The order of its operation, and whether it is a subscription, read once for all of
+    /// a subscription's events.
+    order: OnceLock<(Option<FieldOrder>, bool)>,
 }
 
 #[async_graphql::async_trait::async_trait]
@@ -89,19 +90,35 @@ impl Extension for Passage {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> Response {
-        let order = self.order.get_or_init(|| {
+        let (order, subscription) = self.order.get_or_init(|| {
             let document = self
                 .document
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .take();
-            document.and_then(|document| FieldOrder::of(&document, operation_name))
+            document.map_or((None, false), |document| {
+                let order = FieldOrder::of(&document, operation_name);
+                (order, is_subscription(&document, operation_name))
+            })
         });
-        let mut response = subscription::execute_live(ctx, operation_name, next).await;
+        let mut response =
+            subscription::execute_live(ctx, operation_name, next, *subscription).await;
         if let Some(order) = order {
             order.apply(&mut response.data);
         }
         error::code_execution_errors(&mut response);
         response
     }
+}
+
+/// Whether the operation `document` runs (the one named, or its only one) is a
+/// subscription.
+fn is_subscription(document: &ExecutableDocument, name: Option<&str>) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let operation = match (&document.operations, name) {
+        (DocumentOperations::Single(operation), _) => Some(operation),
+        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name),
+        (DocumentOperations::Multiple(operations), None) => operations.values().next(),
+    };
+    operation.is_some_and(|operation| operation.node.ty == OperationType::Subscription)
 }

@@ -44,8 +44,9 @@ pub struct RequestScope {
     /// The instant the request is answered as of, so every part of it agrees on what is
     /// already published.
     pub now: DateTime<Utc>,
-    pub loaders: Loaders,
-    sections: OnceCell<Arc<SectionTree>>,
+    /// Its own, or shared by executions alike (see [`crate::fanout`]).
+    pub loaders: Arc<Loaders>,
+    sections: Arc<OnceCell<Arc<SectionTree>>>,
     policy: OnceCell<Policy>,
     list_reads: AtomicUsize,
     /// Words of article bodies this request has read so far.
@@ -68,14 +69,27 @@ impl RequestScope {
         let now = Utc::now();
         let visibility = visibility_for(&viewer, now);
         let catalog = catalog_visibility_for(&viewer, now);
+        let loaders = Arc::new(Loaders::new(&store, now, visibility, catalog));
+        Self::with_reads(store, viewer, now, loaders, Arc::default())
+    }
+
+    /// A scope for `viewer` answered as of `now` that reads through `loaders` and sees
+    /// `sections`, which other scopes may share; its limits are its own.
+    pub(crate) fn with_reads(
+        store: Store,
+        viewer: Viewer,
+        now: DateTime<Utc>,
+        loaders: Arc<Loaders>,
+        sections: Arc<OnceCell<Arc<SectionTree>>>,
+    ) -> Self {
         Self {
-            loaders: Loaders::new(&store, now, visibility, catalog),
+            loaders,
             store,
             viewer,
             client: None,
             signed_in_as: std::sync::OnceLock::new(),
             now,
-            sections: OnceCell::new(),
+            sections,
             policy: OnceCell::new(),
             list_reads: AtomicUsize::new(0),
             body_words: AtomicUsize::new(0),

@@ -3,9 +3,16 @@
 //! A websocket connection signs in once, in its `connection_init` payload, and keeps that
 //! [`LiveViewer`] for its lifetime; its session is checked again at every event, so signing
 //! out (or losing the account) makes it the public's. Every event a subscription delivers
-//! is then resolved like a request of its own: [`execute_live`] gives it a fresh [`RequestScope`] (its own
-//! clock, dataloaders, section tree and list budget), so an article published after the
-//! subscription began is visible, and nothing is cached from one event to the next.
+//! is then resolved as of the event: [`execute_live`] gives it a scope of its own (its
+//! limits) reading through what every subscriber of its kind shares for that event
+//! ([`crate::fanout`]), so an article published after the subscription began is visible,
+//! nothing read is kept from one event to the next, and an event costs the same few
+//! statements however many subscribers receive it.
+//!
+//! When events may have been lost (this server's link to the others' events broke for a
+//! while, or a subscriber fell too far behind), each subscription receives an error coded
+//! `RESYNC` instead of an article, and goes on: what the client shows may be out of date,
+//! and it should read it again.
 
 use std::collections::HashSet;
 use std::net::IpAddr;
@@ -14,7 +21,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_graphql::extensions::{ExtensionContext, NextExecute};
-use async_graphql::{Context, Data, ID, Response, Subscription as SubscriptionRoot};
+use async_graphql::{
+    Context, Data, ErrorExtensions, ID, Response, Subscription as SubscriptionRoot,
+};
 use chrono::{DateTime, Utc};
 use dateline_domain::model;
 use dateline_persistence::Store;
@@ -23,8 +32,9 @@ use futures::Stream;
 use tokio::sync::watch;
 
 use crate::error::{ApiError, ApiResult};
+use crate::fanout::Fanout;
 use crate::id::{NodeKind, decode_kind};
-use crate::scope::{RequestScope, Staff, Viewer, visibility_for};
+use crate::scope::{RequestScope, Staff, Viewer};
 use crate::types::Article;
 
 /// The most subscriptions one websocket connection may hold at once.
@@ -47,6 +57,12 @@ pub struct LiveViewer {
 }
 
 impl LiveViewer {
+    /// The same connection, counting its live subscriptions in `open` (which its transport
+    /// watches to tell an idle connection).
+    pub fn counting(self, open: Arc<AtomicUsize>) -> Self {
+        Self { open, ..self }
+    }
+
     /// The data of a connection from `client` signed in as `viewer`; its subscriptions end
     /// when `closing` becomes `true`.
     pub fn new(
@@ -133,7 +149,7 @@ impl Subscription {
             desc = "Only articles filed under the section with this slug or its subsections (as they are when the subscription starts)."
         )]
         section: Option<String>,
-    ) -> async_graphql::Result<impl Stream<Item = Article>> {
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Article>>> {
         let live = live_viewer(ctx)?;
         let admitted = live.admit()?;
         let sections = match section {
@@ -147,7 +163,7 @@ impl Subscription {
             }
             None => None,
         };
-        Ok(watch(live, admitted, move |event| match event {
+        Ok(watch(ctx, live, admitted, move |event| match event {
             ArticleEvent::Published {
                 article_id,
                 section_id,
@@ -162,7 +178,7 @@ impl Subscription {
                 })
             }
             _ => None,
-        }))
+        })?)
     }
 
     /// Every change to one article once it is made: edits, corrections, moves through the
@@ -171,7 +187,7 @@ impl Subscription {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The article's id.")] id: ID,
-    ) -> async_graphql::Result<impl Stream<Item = Article>> {
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Article>>> {
         let live = live_viewer(ctx)?;
         let id = decode_kind(&id, NodeKind::Article)?;
         let admitted = live.admit()?;
@@ -179,19 +195,20 @@ impl Subscription {
             article_id: id,
             public_from: None,
         };
-        if visible_article(&live.store, &live.current().await, &now)
+        let fanout = fanout(ctx)?;
+        if visible_article(&fanout, &live.store, &live.current().await, &now)
             .await
             .is_none()
         {
             return Err(ApiError::NotFound("no article has this id".to_owned()).into());
         }
-        Ok(watch(live, admitted, move |event| match event {
+        Ok(watch(ctx, live, admitted, move |event| match event {
             ArticleEvent::Updated { article_id } if article_id == id => Some(Wanted {
                 article_id,
                 public_from: None,
             }),
             _ => None,
-        }))
+        })?)
     }
 }
 
@@ -199,6 +216,12 @@ fn live_viewer(ctx: &Context<'_>) -> ApiResult<LiveViewer> {
     ctx.data::<LiveViewer>()
         .cloned()
         .map_err(|_| ApiError::inconsistent("subscription without a LiveViewer"))
+}
+
+fn fanout(ctx: &Context<'_>) -> ApiResult<Arc<Fanout>> {
+    ctx.data::<Arc<Fanout>>()
+        .cloned()
+        .map_err(|_| ApiError::inconsistent("schema without a Fanout"))
 }
 
 /// What an event asks a subscription to send: an article, and the instant from which it
@@ -210,33 +233,56 @@ struct Wanted {
 }
 
 /// The articles named by the events `pick` selects, as far as the viewer may see them when
-/// each event arrives. Ends when the server shuts down.
-fn watch(
+/// each event arrives, and a `RESYNC` error whenever events may have been lost. Ends when
+/// the server shuts down.
+fn watch<P>(
+    ctx: &Context<'_>,
     live: LiveViewer,
     admitted: Admitted,
-    pick: impl Fn(ArticleEvent) -> Option<Wanted> + Send + 'static,
-) -> impl Stream<Item = Article> {
+    pick: P,
+) -> ApiResult<impl Stream<Item = async_graphql::Result<Article>> + use<P>>
+where
+    P: Fn(ArticleEvent) -> Option<Wanted> + Send + Sync + 'static,
+{
+    let fanout = fanout(ctx)?;
     let events: Subscriber = live.store.events().subscribe();
-    let state = (events, live, Arc::new(pick), admitted);
-    futures::stream::unfold(state, |(mut events, mut live, pick, admitted)| async move {
-        loop {
-            let event = tokio::select! {
-                event = events.next() => event?,
-                closing = closed(&mut live.closing) => {
-                    if closing {
-                        return None;
+    let state = (events, live, fanout, Arc::new(pick), admitted);
+    Ok(futures::stream::unfold(
+        state,
+        |(mut events, mut live, fanout, pick, admitted)| async move {
+            loop {
+                let event = tokio::select! {
+                    event = events.next() => event?,
+                    closing = closed(&mut live.closing) => {
+                        if closing {
+                            return None;
+                        }
+                        // No server will ever say it is closing: only events end the stream.
+                        events.next().await?
                     }
-                    // No server will ever say it is closing: only events end the stream.
-                    events.next().await?
-                }
-            };
-            let Some(wanted) = pick(event) else { continue };
-            let viewer = live.current().await;
-            if let Some(article) = visible_article(&live.store, &viewer, &wanted).await {
-                return Some((Article(article), (events, live, pick, admitted)));
+                };
+                let item = if event == ArticleEvent::Missed {
+                    Err(resync())
+                } else {
+                    let Some(wanted) = pick(event) else { continue };
+                    let viewer = live.current().await;
+                    match visible_article(&fanout, &live.store, &viewer, &wanted).await {
+                        Some(article) => Ok(Article(article)),
+                        None => continue,
+                    }
+                };
+                return Some((item, (events, live, fanout, pick, admitted)));
             }
-        }
-    })
+        },
+    ))
+}
+
+/// The error a subscription receives in place of the events it may have lost.
+fn resync() -> async_graphql::Error {
+    async_graphql::Error::new(
+        "live updates may have been missed: read what you show again, then carry on",
+    )
+    .extend_with(|_, e| e.set("code", crate::error::code::RESYNC))
 }
 
 /// Waits until `closing` becomes `true` (`true`), or until nothing can ever set it
@@ -245,21 +291,18 @@ async fn closed(closing: &mut watch::Receiver<bool>) -> bool {
     closing.wait_for(|closing| *closing).await.is_ok()
 }
 
-/// The article, if `viewer` may see it now; a failed read is logged and skipped.
+/// The article, if `viewer` may see it now, read through what every subscriber of the
+/// viewer's kind shares; a failed read is logged and skipped.
 async fn visible_article(
+    fanout: &Fanout,
     store: &Store,
     viewer: &Viewer,
     wanted: &Wanted,
 ) -> Option<model::Article> {
-    let now = wanted
-        .public_from
-        .map_or_else(Utc::now, |at| at.max(Utc::now()));
+    let reads = fanout.reads(store, viewer, wanted.public_from);
     let id = wanted.article_id;
-    match store
-        .articles_by_ids(visibility_for(viewer, now), &[id])
-        .await
-    {
-        Ok(mut found) => found.remove(&id),
+    match reads.loaders().articles.load_one(id).await {
+        Ok(found) => found,
         Err(error) => {
             tracing::error!(%error, article = id, "reading an article for subscribers failed");
             None
@@ -271,21 +314,28 @@ async fn visible_article(
 /// may take.
 pub const EXECUTION_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Runs one execution on a websocket connection (each event of a subscription, each query
-/// or mutation sent over the socket) with a fresh [`RequestScope`] and a deadline; any other
-/// execution runs as it is.
+/// Runs one execution on a websocket connection with a scope of its own and a deadline:
+/// each event of a subscription (`subscription`) reads through what its kind of subscriber
+/// shares ([`crate::fanout`]); a query or mutation sent over the socket reads alone. Any
+/// other execution runs as it is.
 pub(crate) async fn execute_live(
     ctx: &ExtensionContext<'_>,
     operation_name: Option<&str>,
     next: NextExecute<'_>,
+    subscription: bool,
 ) -> Response {
     let Some(live) = ctx.data_opt::<LiveViewer>() else {
         return next.run(ctx, operation_name).await;
     };
+    let viewer = live.current().await;
+    let scope = match ctx.data_opt::<Arc<Fanout>>() {
+        Some(fanout) if subscription => fanout
+            .reads(&live.store, &viewer, None)
+            .scope(live.store.clone(), viewer),
+        _ => RequestScope::new(live.store.clone(), viewer),
+    };
     let mut data = Data::default();
-    data.insert(
-        RequestScope::new(live.store.clone(), live.current().await).from_client(live.client),
-    );
+    data.insert(scope.from_client(live.client));
     // What HTTP requests get from their deadline.
     match tokio::time::timeout(
         EXECUTION_TIMEOUT,

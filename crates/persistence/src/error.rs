@@ -97,6 +97,9 @@ pub enum StoreError {
     PreviewKey(#[source] hmac::digest::InvalidLength),
     #[error("the sample newsroom is malformed: {0}")]
     SampleData(String),
+    /// Asked of a database, or with an argument, it cannot do.
+    #[error("{0}")]
+    Unsupported(&'static str),
 }
 
 impl StoreError {
@@ -113,7 +116,26 @@ impl StoreError {
                 | Self::Task(_)
                 | Self::PreviewKey(_)
                 | Self::SampleData(_)
+                | Self::Unsupported(_)
         )
+    }
+
+    /// Whether the database could not be reached or dropped the connection (a restart, a
+    /// failover, a network cut, every connection busy for too long): a failure the caller
+    /// may retry in a moment, unlike a bug.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Db(sea_orm::DbErr::ConnectionAcquire(_)) => true,
+            Self::Db(
+                sea_orm::DbErr::Conn(cause)
+                | sea_orm::DbErr::Exec(cause)
+                | sea_orm::DbErr::Query(cause),
+            ) => match cause {
+                sea_orm::RuntimeErr::SqlxError(error) => is_unreachable(error),
+                sea_orm::RuntimeErr::Internal(_) => false,
+            },
+            _ => false,
+        }
     }
 
     /// A write's failure, with the constraints that refuse it mapped to what they mean: a
@@ -137,6 +159,26 @@ impl From<serde_json::Error> for StoreError {
 impl From<tokio::task::JoinError> for StoreError {
     fn from(error: tokio::task::JoinError) -> Self {
         Self::Task(Arc::new(error))
+    }
+}
+
+/// Whether a driver error means the database is out of reach rather than that it refused
+/// the statement: the connection failed or closed, the pool had none to give in time, or
+/// PostgreSQL is shutting down, starting up or out of connections (SQLSTATE class `08`,
+/// `57P01`–`57P03`, `53300`).
+fn is_unreachable(error: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error;
+    match error {
+        Error::Io(_)
+        | Error::Tls(_)
+        | Error::Protocol(_)
+        | Error::PoolTimedOut
+        | Error::PoolClosed
+        | Error::WorkerCrashed => true,
+        Error::Database(error) => error.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300")
+        }),
+        _ => false,
     }
 }
 

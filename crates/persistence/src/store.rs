@@ -15,6 +15,8 @@ use crate::kept::{RelatedCache, SectionCache};
 #[derive(Debug, Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    /// The pool live updates read through, when they have one of their own.
+    live: Option<DatabaseConnection>,
     pub(crate) events: Events,
     pub(crate) sections: Arc<SectionCache>,
     pub(crate) related: Arc<RelatedCache>,
@@ -64,6 +66,7 @@ impl Store {
     pub fn new(db: DatabaseConnection) -> Self {
         Self {
             db,
+            live: None,
             events: Events::default(),
             sections: Arc::default(),
             related: Arc::default(),
@@ -75,15 +78,63 @@ impl Store {
         &self.db
     }
 
-    /// Applies every migration that has not run yet.
-    pub async fn migrate(&self) -> StoreResult<()> {
-        Migrator::up(&self.db, None).await?;
-        // The migration that makes the search index leaves it empty; it is filled here, and
-        // again should a crash ever have stopped that half-way (it is one transaction).
-        if self.search_index_is_unfilled().await? {
-            self.rebuild_search_index().await?;
+    /// The same store, with a pool of its own for live updates: the work an event causes
+    /// (one read per kind of subscriber) then never waits behind requests for a connection,
+    /// nor requests behind it.
+    pub fn with_live_pool(mut self, live: DatabaseConnection) -> Self {
+        self.live = Some(live);
+        self
+    }
+
+    /// The store live updates read through: the same events and caches, on the live pool
+    /// when there is one.
+    pub fn for_live(&self) -> Self {
+        Self {
+            db: self.live.clone().unwrap_or_else(|| self.db.clone()),
+            live: None,
+            ..self.clone()
         }
-        Ok(())
+    }
+
+    /// Applies every migration that has not run yet, then fills the search index if it is
+    /// empty. Servers started together take turns (see [`Dialect::lock_setup`]): the first
+    /// does the work, the others find it done.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        self.set_up(async || {
+            Migrator::up(&self.db, None).await?;
+            // The migration that makes the search index leaves it empty; it is filled here,
+            // and again should a crash ever have stopped that half-way (one transaction).
+            if self.search_index_is_unfilled().await? {
+                self.rebuild_search_index().await?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// How many migrations have not been applied yet.
+    pub async fn pending_migrations(&self) -> StoreResult<usize> {
+        Ok(Migrator::get_pending_migrations(&self.db).await?.len())
+    }
+
+    /// Runs `work` holding the setup lock, so that no other server sets the database up
+    /// meanwhile.
+    pub(crate) async fn set_up<T>(
+        &self,
+        work: impl AsyncFnOnce() -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        let lock = self.dialect().lock_setup(&self.db).await?;
+        let done = work().await;
+        lock.release().await;
+        done
+    }
+
+    /// Writes a consistent copy of a SQLite database to `file` while it serves (SQLite's
+    /// `VACUUM INTO`: one read transaction, so writes made meanwhile are either all in the
+    /// copy or not at all; the copy is compact and opens as any database file). `file` must
+    /// not exist yet. PostgreSQL has its own tools (`pg_dump`): refused there.
+    pub async fn backup_to(&self, file: &std::path::Path) -> StoreResult<()> {
+        self.dialect().backup_to(&self.db, file).await
     }
 
     /// Checks that the database answers.

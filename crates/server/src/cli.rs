@@ -39,6 +39,17 @@ pub enum Command {
     /// Manage staff accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Copy a SQLite database to a new file while it serves: a consistent snapshot that
+    /// opens as any database file. (On PostgreSQL, use `pg_dump`.)
+    Backup(BackupArgs),
+}
+
+/// Options of `dateline backup`.
+#[derive(clap::Args)]
+pub struct BackupArgs {
+    /// The file to write; it must not exist yet.
+    #[arg(long, value_name = "FILE")]
+    pub to: std::path::PathBuf,
 }
 
 /// What to do with staff accounts.
@@ -119,6 +130,29 @@ pub struct ServeArgs {
     /// `LIMIT_EXCEEDED`.
     #[arg(long, env = "DATELINE_MAX_RESPONSE_BYTES", default_value_t = 4 * 1024 * 1024)]
     pub max_response_bytes: usize,
+
+    /// Serve without applying migrations, for a role that may not change the schema: a
+    /// database that needs migrations is refused (run `dateline migrate` first).
+    #[arg(long, env = "DATELINE_NO_MIGRATE")]
+    pub no_migrate: bool,
+
+    /// Milliseconds a request waits for a database connection before it is answered `503`
+    /// with `UNAVAILABLE` (the database is down, or every connection busy).
+    #[arg(long, env = "DATELINE_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 800, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub db_acquire_timeout_ms: u64,
+
+    /// The most connections the request pool opens (PostgreSQL; SQLite uses 8 at most).
+    #[arg(long, env = "DATELINE_DB_CONNECTIONS", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub db_connections: u32,
+
+    /// The database connections live updates (websocket subscriptions) may use, apart from
+    /// the request pool.
+    #[arg(long, env = "DATELINE_LIVE_CONNECTIONS", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub live_connections: u32,
+
+    /// The most websockets one client address may hold open at once.
+    #[arg(long, env = "DATELINE_MAX_WEBSOCKETS_PER_CLIENT", default_value_t = 16)]
+    pub max_websockets_per_client: usize,
 }
 
 /// An address or a network, as `--trusted-proxy` takes it.

@@ -1,26 +1,22 @@
 //! The HTTP surface: GraphQL over POST and GET at `/graphql` ([`crate::graphql_http`]),
-//! subscriptions over websockets at the same address (`graphql-transport-ws` and the
-//! legacy `graphql-ws`), GraphiQL at `/graphiql` ([`crate::graphiql`]), a health check at
-//! `/healthz` and Prometheus metrics at `/metrics`; and the server's lifecycle, with its
-//! supervised background tasks.
+//! subscriptions over websockets at the same address ([`crate::websocket`]), GraphiQL at
+//! `/graphiql` ([`crate::graphiql`]), liveness at `/healthz`, readiness at `/readyz` and
+//! Prometheus metrics at `/metrics`; and the server's lifecycle, with its supervised
+//! background tasks.
 
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use async_graphql::Data;
-use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
-use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::Router;
-use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{FromRef, FromRequestParts, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::extract::{FromRef, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use dateline_graphql::error::{INTERNAL_MESSAGE, code};
-use dateline_graphql::{Api, LiveViewer, Options, Viewer, authenticate, panic_message};
+use dateline_graphql::{Api, Options, panic_message};
 use dateline_persistence::Store;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -31,12 +27,10 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::client::TrustedProxies;
-use crate::graphql_http::{self, Endpoint, HttpPolicy, MAX_BODY_BYTES};
+use crate::graphql_http::{self, Endpoint, HttpPolicy};
 use crate::supervise::{Restarts, supervise};
+use crate::websocket::{self, WebsocketPolicy, Websockets};
 use crate::{conditional, graphiql, scheduler};
-
-/// How long a new websocket may take to send `connection_init` before it is closed.
-pub const CONNECTION_INIT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How a server is set up beyond its database.
 #[derive(Debug, Clone)]
@@ -49,6 +43,8 @@ pub struct Settings {
     pub trusted_proxies: TrustedProxies,
     /// Deadlines, size caps and caching of answers.
     pub http: HttpPolicy,
+    /// Limits on websockets.
+    pub websockets: WebsocketPolicy,
 }
 
 impl Default for Settings {
@@ -58,6 +54,7 @@ impl Default for Settings {
             api: Options::default(),
             trusted_proxies: TrustedProxies::default(),
             http: HttpPolicy::default(),
+            websockets: WebsocketPolicy::default(),
         }
     }
 }
@@ -77,6 +74,9 @@ impl From<&crate::cli::ServeArgs> for Settings {
                 request_timeout: Duration::from_secs(args.request_timeout),
                 max_response_bytes: args.max_response_bytes,
             },
+            websockets: WebsocketPolicy {
+                per_client: args.max_websockets_per_client,
+            },
         }
     }
 }
@@ -84,8 +84,8 @@ impl From<&crate::cli::ServeArgs> for Settings {
 #[derive(Clone)]
 struct AppState {
     endpoint: Endpoint,
-    /// Becomes `true` when the server shuts down, ending live subscriptions.
-    closing: watch::Receiver<bool>,
+    /// The open websockets, which close when the server shuts down.
+    websockets: Websockets,
     restarts: Restarts,
 }
 
@@ -95,14 +95,8 @@ impl FromRef<AppState> for Endpoint {
     }
 }
 
-/// The application's routes over `store`; live subscriptions end when `closing` becomes
-/// `true`.
-fn router(
-    store: Store,
-    settings: &Settings,
-    closing: watch::Receiver<bool>,
-    restarts: Restarts,
-) -> Router {
+/// The application's routes over `store`, with its `websockets`.
+fn router(store: Store, settings: &Settings, websockets: Websockets, restarts: Restarts) -> Router {
     let state = AppState {
         endpoint: Endpoint {
             api: Api::new(&settings.api),
@@ -110,7 +104,7 @@ fn router(
             proxies: settings.trusted_proxies.clone(),
             policy: settings.http.clone(),
         },
-        closing,
+        websockets,
         restarts,
     };
     let cors = CorsLayer::new()
@@ -122,6 +116,7 @@ fn router(
     let mut routes = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_http::post))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/metrics", get(metrics));
     if settings.graphiql {
         routes = routes
@@ -160,6 +155,14 @@ pub async fn run(
             scheduler::run(store.clone(), scheduler::POLL_INTERVAL)
         })
     });
+    let housekeeping = tokio::spawn({
+        let store = store.clone();
+        supervise(
+            "housekeeping",
+            Arc::clone(&restarts.housekeeping),
+            move || scheduler::housekeep(store.clone(), scheduler::HOUSEKEEPING_INTERVAL),
+        )
+    });
     let relay = tokio::spawn({
         let store = store.clone();
         supervise("event relay", Arc::clone(&restarts.relay), move || {
@@ -168,22 +171,34 @@ pub async fn run(
         })
     });
     let (close, closing) = watch::channel(false);
-    let app = router(store, &settings, closing, restarts);
+    let websockets = Websockets::new(settings.websockets.clone(), closing);
+    let app = router(store, &settings, websockets.clone(), restarts);
+    // Websockets are not requests the graceful shutdown waits for: they are told to go
+    // (`1001`) as soon as it begins, while requests in flight finish.
+    let shutdown = async move {
+        shutdown.await;
+        close.send_replace(true);
+    };
     let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await;
-    // Websockets outlive the graceful shutdown, which only waits for HTTP requests: their
-    // subscriptions end here.
-    close.send_replace(true);
+    let deadline = tokio::time::Instant::now() + WEBSOCKETS_CLOSE_WITHIN;
+    while websockets.open() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     // A publication in flight is one transaction: stopping here rolls it back, and the next
     // server to poll publishes the article.
     scheduler.abort();
+    housekeeping.abort();
     relay.abort();
     served
 }
+
+/// How long a server shutting down waits for its websockets' close frames to go out.
+const WEBSOCKETS_CLOSE_WITHIN: Duration = Duration::from_secs(2);
 
 /// The answer to a request whose handler panicked: the panic is logged, the server goes on.
 fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
@@ -212,97 +227,43 @@ async fn graphql_get(State(state): State<AppState>, request: Request) -> Respons
         .get(header::UPGRADE)
         .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"websocket"));
     if upgrade {
-        return websocket(state, request).await;
+        return websocket::upgrade(&state.endpoint, &state.websockets, request).await;
     }
     graphql_http::get(&state.endpoint, request).await
 }
 
-/// Upgrades to a GraphQL websocket. The connection signs in once: with the upgrade
-/// request's `Authorization` header, or an `Authorization` entry in the `connection_init`
-/// payload (browsers cannot set headers on websockets); a bad token refuses the connection.
-async fn websocket(state: AppState, request: Request) -> Response {
-    let (mut parts, _body) = request.into_parts();
-    let protocol = match GraphQLProtocol::from_request_parts(&mut parts, &state).await {
-        Ok(protocol) => protocol,
-        Err(rejection) => return rejection.into_response(),
-    };
-    let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
-        Ok(upgrade) => upgrade,
-        Err(rejection) => return rejection.into_response(),
-    };
-    let header = authorization(&parts.headers).map(str::to_owned);
-    let client = graphql_http::client(&state.endpoint, &parts);
-    let AppState {
-        endpoint, closing, ..
-    } = state;
-    let (schema, store) = (endpoint.api.schema, endpoint.store);
-    upgrade
-        .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .max_message_size(MAX_BODY_BYTES)
-        .max_frame_size(MAX_BODY_BYTES)
-        .on_upgrade(move |socket| async move {
-            let greeted = Arc::new(AtomicBool::new(false));
-            let flag = Arc::clone(&greeted);
-            let serve = GraphQLWebSocket::new(socket, schema, protocol)
-                .on_connection_init(move |payload| {
-                    flag.store(true, Ordering::Relaxed);
-                    connection_init(store, closing, header, client, payload)
-                })
-                .serve();
-            tokio::pin!(serve);
-            tokio::select! {
-                () = &mut serve => {}
-                () = tokio::time::sleep(CONNECTION_INIT_TIMEOUT) => {
-                    // A socket that never says `connection_init` is dropped, and closed.
-                    if greeted.load(Ordering::Relaxed) {
-                        serve.await;
-                    }
-                }
-            }
-        })
+/// Liveness: the process answers. A load balancer that restarts what fails this must not
+/// restart every server because the database is down.
+async fn healthz() -> &'static str {
+    "ok"
 }
 
-async fn connection_init(
-    store: Store,
-    closing: watch::Receiver<bool>,
-    header: Option<String>,
-    client: Option<IpAddr>,
-    payload: serde_json::Value,
-) -> async_graphql::Result<Data> {
-    let in_payload = ["Authorization", "authorization"]
-        .iter()
-        .find_map(|key| payload.get(key))
-        .map(|value| value.as_str().unwrap_or("?").to_owned());
-    let viewer: Viewer = match authenticate(&store, header.or(in_payload).as_deref()).await {
-        Ok(viewer) => viewer,
-        Err(refused) => {
-            let message = refused
-                .errors
-                .into_iter()
-                .next()
-                .map_or_else(|| "not signed in".to_owned(), |e| e.message);
-            return Err(async_graphql::Error::new(message));
+/// How long readiness waits for the database to answer.
+const READY_WITHIN: Duration = Duration::from_secs(1);
+
+/// Readiness: whether this server can serve now — its database answers within
+/// [`READY_WITHIN`] and events from other servers reach it. `503`, with what is wrong,
+/// takes it out of a load balancer's rotation until it is back.
+async fn readyz(State(state): State<AppState>) -> (StatusCode, String) {
+    let store = &state.endpoint.store;
+    let database = match tokio::time::timeout(READY_WITHIN, store.ping()).await {
+        Ok(Ok(())) => None,
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "readiness: the database does not answer");
+            Some("the database does not answer")
         }
+        Err(_) => Some("the database does not answer in time"),
     };
-    let mut data = Data::default();
-    data.insert(LiveViewer::new(store, viewer, closing, client));
-    Ok(data)
-}
-
-/// The `Authorization` header; one that is not even text is as unusable as a wrong token.
-fn authorization(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::AUTHORIZATION)
-        .map(|value| value.to_str().unwrap_or("?"))
-}
-
-async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.endpoint.store.ping().await {
-        Ok(()) => (StatusCode::OK, "ok"),
-        Err(error) => {
-            tracing::error!(%error, "health check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
-        }
+    let relay = (!store.events().relaying())
+        .then_some("live events from other servers do not reach this one");
+    let problems: Vec<&str> = database.into_iter().chain(relay).collect();
+    if problems.is_empty() {
+        (StatusCode::OK, "ready".to_owned())
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("not ready: {}", problems.join("; ")),
+        )
     }
 }
 
@@ -313,17 +274,23 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         "# HELP dateline_subscriptions Live GraphQL subscriptions on this server.\n\
          # TYPE dateline_subscriptions gauge\n\
          dateline_subscriptions {}\n\
+         # HELP dateline_websockets Open websocket connections on this server.\n\
+         # TYPE dateline_websockets gauge\n\
+         dateline_websockets {}\n\
          # HELP dateline_event_relay_up Whether events published through other servers reach this one.\n\
          # TYPE dateline_event_relay_up gauge\n\
          dateline_event_relay_up {}\n\
          # HELP dateline_task_restarts_total Background tasks restarted after a panic.\n\
          # TYPE dateline_task_restarts_total counter\n\
          dateline_task_restarts_total{{task=\"scheduler\"}} {}\n\
-         dateline_task_restarts_total{{task=\"event_relay\"}} {}\n",
+         dateline_task_restarts_total{{task=\"event_relay\"}} {}\n\
+         dateline_task_restarts_total{{task=\"housekeeping\"}} {}\n",
         events.subscribers(),
+        state.websockets.open(),
         u8::from(events.relaying()),
         state.restarts.scheduler.load(Ordering::Relaxed),
         state.restarts.relay.load(Ordering::Relaxed),
+        state.restarts.housekeeping.load(Ordering::Relaxed),
     );
     (
         [(

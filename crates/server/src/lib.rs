@@ -11,6 +11,7 @@
 //! - [`graphql_http`]: GraphQL over HTTP — reading a request (`params`), running it and
 //!   writing the answer (`answer`: status, caching headers, size cap); `conditional`: ETags
 //!   and `304`s; `graphiql`: the explorer and its assets.
+//! - [`websocket`]: GraphQL over websockets, with keepalive, idle and per-client limits.
 //! - [`scheduler`]: scheduled publishing; [`supervise`]: restarting background tasks;
 //!   [`staff`]: creating accounts from the command line; [`client`]: a small HTTP client
 //!   for tests and the benchmark.
@@ -24,6 +25,7 @@ pub mod http;
 pub mod scheduler;
 pub mod staff;
 pub mod supervise;
+pub mod websocket;
 
 pub use http::{Settings, run};
 
@@ -38,21 +40,65 @@ pub async fn open_store(url: &str) -> anyhow::Result<dateline_persistence::Store
     Ok(store)
 }
 
-/// Opens the database at `url` for serving, after applying pending migrations. On
-/// PostgreSQL no statement of the serving pool may run longer than `statement_timeout`
-/// (migrations, which may rebuild the search index, run on a pool of their own without it).
+/// How `serve` opens its database.
+#[derive(Debug, Clone)]
+pub struct ServingDatabase {
+    /// The request pool's settings.
+    pub pool: dateline_persistence::PoolSettings,
+    /// The connections live updates may use, apart from the request pool.
+    pub live_connections: u32,
+    /// Whether to apply pending migrations first; if not, a database that needs any is
+    /// refused.
+    pub migrate: bool,
+}
+
+impl ServingDatabase {
+    /// What `dateline serve`'s options ask for, on the database at `url`.
+    pub fn from_args(args: &cli::ServeArgs, url: &str, settings: &Settings) -> Self {
+        let postgres = !url.starts_with("sqlite");
+        Self {
+            pool: dateline_persistence::PoolSettings {
+                statement_timeout: Some(settings.http.statement_timeout()),
+                acquire_timeout: std::time::Duration::from_millis(args.db_acquire_timeout_ms),
+                max_connections: postgres.then_some(args.db_connections),
+            },
+            live_connections: args.live_connections,
+            migrate: !args.no_migrate,
+        }
+    }
+}
+
+/// Opens the database at `url` for serving: applies pending migrations (on a pool of its
+/// own, without the serving pool's statement timeout, as migrations may rebuild the search
+/// index) unless told not to, then opens the request pool and the live-update pool.
 pub async fn open_serving_store(
     url: &str,
-    statement_timeout: std::time::Duration,
+    database: &ServingDatabase,
 ) -> anyhow::Result<dateline_persistence::Store> {
     use anyhow::Context;
-    open_store(url).await?.close().await;
-    dateline_persistence::Store::connect_with(
-        url,
-        &dateline_persistence::PoolSettings {
-            statement_timeout: Some(statement_timeout),
-        },
-    )
-    .await
-    .context("connecting to the database")
+    if database.migrate {
+        open_store(url).await?.close().await;
+    }
+    let store = dateline_persistence::Store::connect_with(url, &database.pool)
+        .await
+        .context("connecting to the database")?;
+    if !database.migrate {
+        let pending = store
+            .pending_migrations()
+            .await
+            .context("reading which migrations have run")?;
+        anyhow::ensure!(
+            pending == 0,
+            "the database needs {pending} migration(s) this version brings: run `dateline migrate` \
+             with a role that may change the schema, then serve again"
+        );
+    }
+    let live = dateline_persistence::PoolSettings {
+        max_connections: Some(database.live_connections),
+        ..database.pool.clone()
+    };
+    let live = dateline_persistence::connect_with(url, &live)
+        .await
+        .context("connecting to the database for live updates")?;
+    Ok(store.with_live_pool(live))
 }

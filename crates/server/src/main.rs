@@ -7,9 +7,9 @@ use clap::Parser;
 use dateline_persistence::Store;
 use dateline_persistence::demo::DemoOutcome;
 use dateline_server::cli::{
-    Cli, Command, CreateUserArgs, DatabaseUrl, SeedArgs, ServeArgs, UserCommand,
+    BackupArgs, Cli, Command, CreateUserArgs, DatabaseUrl, SeedArgs, ServeArgs, UserCommand,
 };
-use dateline_server::staff;
+use dateline_server::{ServingDatabase, staff};
 use indicatif::{ProgressBar, ProgressStyle};
 use tracing_subscriber::EnvFilter;
 
@@ -45,6 +45,7 @@ async fn run() -> anyhow::Result<()> {
         Command::Serve(args) => serve(&cli.database_url, &args).await,
         Command::User(UserCommand::Create(args)) => create_user(&cli.database_url, &args).await,
         Command::Seed(args) => seed(&cli.database_url, &args).await,
+        Command::Backup(args) => backup(&cli.database_url, &args).await,
     }
 }
 
@@ -92,10 +93,10 @@ async fn migrate(url: &DatabaseUrl) -> anyhow::Result<()> {
 /// until Ctrl-C or SIGTERM.
 async fn serve(url: &DatabaseUrl, args: &ServeArgs) -> anyhow::Result<()> {
     let settings = dateline_server::Settings::from(args);
-    let store =
-        dateline_server::open_serving_store(url.expose(), settings.http.statement_timeout())
-            .await
-            .with_context(|| format!("opening {url}"))?;
+    let database = ServingDatabase::from_args(args, url.expose(), &settings);
+    let store = dateline_server::open_serving_store(url.expose(), &database)
+        .await
+        .with_context(|| format!("opening {url}"))?;
     if args.demo {
         load_demo(&store).await?;
     }
@@ -157,6 +158,25 @@ async fn seed(url: &DatabaseUrl, args: &SeedArgs) -> anyhow::Result<()> {
     println!(
         "seeded {} articles in {:.1}s",
         args.articles,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `dateline backup`: copies a SQLite database to a new file, online.
+async fn backup(url: &DatabaseUrl, args: &BackupArgs) -> anyhow::Result<()> {
+    let store = Store::connect(url.expose())
+        .await
+        .with_context(|| format!("opening {url}"))?;
+    let started = Instant::now();
+    store
+        .backup_to(&args.to)
+        .await
+        .with_context(|| format!("backing up to {}", args.to.display()))?;
+    let bytes = std::fs::metadata(&args.to).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "backed up to {} ({bytes} bytes) in {:.1}s",
+        args.to.display(),
         started.elapsed().as_secs_f64()
     );
     Ok(())

@@ -1,5 +1,6 @@
 //! Scheduled publishing: every server polls the database for scheduled articles whose time
-//! has come and publishes them.
+//! has come and publishes them. Housekeeping ([`housekeep`]): expired sessions are purged
+//! at start-up and every [`HOUSEKEEPING_INTERVAL`].
 //!
 //! The schedule lives in the articles themselves (status `scheduled`, `published_at` in the
 //! future), so it survives restarts: a time missed while no server ran is published on the
@@ -24,6 +25,24 @@ pub async fn run(store: Store, interval: Duration) {
             Ok(published) if published.is_empty() => {}
             Ok(published) => tracing::info!(articles = ?published, "published scheduled articles"),
             Err(error) => tracing::error!(%error, "publishing scheduled articles failed"),
+        }
+    }
+}
+
+/// How often expired sessions are purged.
+pub const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// Purges expired sessions every `interval`, starting at once, until the task is dropped.
+/// Every server does it; a purge that finds nothing costs one indexed statement.
+pub async fn housekeep(store: Store, interval: Duration) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match store.purge_expired_sessions(Utc::now()).await {
+            Ok(0) => {}
+            Ok(sessions) => tracing::info!(sessions, "purged expired sessions"),
+            Err(error) => tracing::warn!(%error, "purging expired sessions failed"),
         }
     }
 }

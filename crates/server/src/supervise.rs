@@ -1,4 +1,4 @@
-//! Background tasks that must not silently stop: the scheduler and the event relay run
+//! Background tasks that must not silently stop: the scheduler, housekeeping and the event relay run
 //! under [`supervise`], which restarts them after a panic, logs it and counts it for
 //! `/metrics`.
 
@@ -24,6 +24,7 @@ const HEALTHY_RUN: Duration = Duration::from_secs(60);
 pub struct Restarts {
     pub scheduler: Arc<AtomicU64>,
     pub relay: Arc<AtomicU64>,
+    pub housekeeping: Arc<AtomicU64>,
 }
 
 /// Runs the task `start` makes until it returns, starting it again whenever it panics.

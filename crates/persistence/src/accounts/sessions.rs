@@ -7,7 +7,10 @@ use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryTrait,
+    TransactionTrait,
+};
 use sha2::{Digest, Sha256};
 
 use crate::entity::{session, user};
@@ -81,6 +84,17 @@ impl Store {
             .one(self.connection())
             .await?;
         row.map(User::try_from).transpose()
+    }
+
+    /// Deletes every session expired by `now`, and says how many there were. Servers do
+    /// this in the background (sessions of people who never sign in again would otherwise
+    /// stay for good); the statement carries [`crate::BACKGROUND_MARK`].
+    pub async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        let mut purge = session::Entity::delete_many()
+            .filter(session::Column::ExpiresAt.lte(stored_time(now)))
+            .build(self.backend());
+        purge.sql.push_str(crate::BACKGROUND_MARK);
+        Ok(self.connection().execute_raw(purge).await?.rows_affected())
     }
 
     /// Ends the session of this bearer token.

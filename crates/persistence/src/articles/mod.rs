@@ -25,7 +25,6 @@ pub use edit::ArticleChanges;
 pub use insert::{ArticleContent, NewArticle};
 pub use read::{ArticleFilter, ArticleOrder, ArticlePage};
 pub use related::RelatedRequest;
-pub use workflow::SCHEDULER_POLL_MARK;
 
 /// The rows of `articles` a reader with `visibility` may see. Columns are qualified with the
 /// table name so the condition also holds in joins.

@@ -27,10 +27,6 @@ use crate::search::index::{Reindex, reindex};
 use crate::store::{Store, stored_time};
 use dateline_domain::model::Article;
 
-/// A comment ending the scheduler's polling statement, which every server runs every second
-/// whatever the traffic: instrumentation counting a request's statements leaves it out.
-pub const SCHEDULER_POLL_MARK: &str = " /* dateline: scheduler poll */";
-
 impl Store {
     /// Moves the article through the workflow if it is still at `expected` revision and
     /// the workflow allows the move from where it stands.
@@ -87,7 +83,7 @@ impl Store {
             .order_by_asc(article::Column::PublishedAt)
             .limit(100)
             .build(self.backend());
-        poll.sql.push_str(SCHEDULER_POLL_MARK);
+        poll.sql.push_str(crate::BACKGROUND_MARK);
         let due = self
             .connection()
             .query_all_raw(poll)

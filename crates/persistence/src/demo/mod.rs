@@ -130,18 +130,22 @@ fn section_slug(value: &str) -> StoreResult<Slug> {
 
 impl Store {
     /// Loads the demo newsroom in one transaction, unless the database has articles already.
+    /// Servers started together take turns, so only the first loads it.
     pub async fn load_demo(&self) -> StoreResult<DemoOutcome> {
-        if article::Entity::find().count(self.connection()).await? > 0 {
-            return Ok(DemoOutcome::NotEmpty);
-        }
-        let newsroom: Newsroom = serde_json::from_str(NEWSROOM)
-            .map_err(|e| StoreError::SampleData(format!("demo content does not parse: {e}")))?;
-        let now = Utc::now();
-        let txn = self.connection().begin().await?;
-        let articles = load(&txn, newsroom, now).await?;
-        txn.commit().await?;
-        self.events.content_changed();
-        Ok(DemoOutcome::Loaded { articles })
+        self.set_up(async || {
+            if article::Entity::find().count(self.connection()).await? > 0 {
+                return Ok(DemoOutcome::NotEmpty);
+            }
+            let newsroom: Newsroom = serde_json::from_str(NEWSROOM)
+                .map_err(|e| StoreError::SampleData(format!("demo content does not parse: {e}")))?;
+            let now = Utc::now();
+            let txn = self.connection().begin().await?;
+            let articles = load(&txn, newsroom, now).await?;
+            txn.commit().await?;
+            self.events.content_changed();
+            Ok(DemoOutcome::Loaded { articles })
+        })
+        .await
     }
 }
 

@@ -16,7 +16,7 @@ mod sqlite;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, ConnectionTrait, DbBackend, Statement};
+use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 use chrono::{DateTime, Utc};
 use dateline_domain::search::{SearchField, SearchQuery};
@@ -24,6 +24,27 @@ use dateline_domain::search::{SearchField, SearchQuery};
 use crate::error::StoreResult;
 
 pub(crate) use sql::Sql;
+
+/// The setup lock, held until [`released`](Self::release) or dropped (which closes its
+/// connection, and so releases it too).
+pub(crate) struct SetupLock(Option<sea_orm::sqlx::postgres::PgConnection>);
+
+impl SetupLock {
+    /// Releases the lock.
+    pub(crate) async fn release(self) {
+        if let Some(connection) = self.0 {
+            use sea_orm::sqlx::Connection;
+            if let Err(error) = connection.close().await {
+                tracing::warn!(%error, "closing the setup lock's connection failed");
+            }
+        }
+    }
+}
+
+/// A driver error met outside SeaORM, as SeaORM would report it.
+fn driver_error(error: sea_orm::sqlx::Error) -> crate::error::StoreError {
+    sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(std::sync::Arc::new(error))).into()
+}
 
 /// The SQL dialect a connection speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,10 +65,26 @@ impl From<DbBackend> for Dialect {
 }
 
 /// How a pool's connections are set up beyond what suits each backend.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PoolSettings {
     /// On PostgreSQL, the longest any one statement may run before the server cancels it.
     pub statement_timeout: Option<Duration>,
+    /// The longest a caller waits for a connection (the pool's all busy, or the database
+    /// does not answer) before failing with an "unavailable" error.
+    pub acquire_timeout: Duration,
+    /// The most connections the pool opens; `None` for what suits the backend (16 on
+    /// PostgreSQL, 8 on SQLite).
+    pub max_connections: Option<u32>,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            statement_timeout: None,
+            acquire_timeout: Duration::from_secs(10),
+            max_connections: None,
+        }
+    }
 }
 
 impl Dialect {
@@ -89,11 +126,14 @@ impl Dialect {
         let mut options = ConnectOptions::new(url.to_owned());
         options
             .min_connections(1)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(settings.acquire_timeout)
             .sqlx_logging(false);
         match self {
             Self::Sqlite => sqlite::configure(&mut options),
             Self::Postgres => postgres::configure(&mut options, settings),
+        }
+        if let Some(max) = settings.max_connections {
+            options.max_connections(max);
         }
         options
     }
@@ -110,6 +150,31 @@ impl Dialect {
         Ok(())
     }
 
+    /// Takes the lock that lets one server at a time set the database up (migrations, the
+    /// search index's first fill, the demo newsroom), waiting while another holds it. On
+    /// PostgreSQL it is an advisory lock on a connection of its own; SQLite, served by one
+    /// process, needs none.
+    pub(crate) async fn lock_setup(self, db: &DatabaseConnection) -> StoreResult<SetupLock> {
+        Ok(SetupLock(match self {
+            Self::Sqlite => None,
+            Self::Postgres => Some(postgres::lock_setup(db).await.map_err(driver_error)?),
+        }))
+    }
+
+    /// Copies the database to `file` (see `Store::backup_to`).
+    pub(crate) async fn backup_to(
+        self,
+        db: &DatabaseConnection,
+        file: &std::path::Path,
+    ) -> StoreResult<()> {
+        match self {
+            Self::Sqlite => sqlite::backup_to(db, file).await,
+            Self::Postgres => Err(crate::error::StoreError::Unsupported(
+                "back PostgreSQL up with its own tools (pg_dump)",
+            )),
+        }
+    }
+
     /// Whether the database itself carries events between servers, delivering them at
     /// commit to every server listening (PostgreSQL's `NOTIFY`); SQLite has no such thing.
     pub(crate) fn carries_events(self) -> bool {
@@ -118,7 +183,7 @@ impl Dialect {
 
     /// The statement that announces `payload` on `channel` when its transaction commits.
     /// Only for a dialect that [carries events](Self::carries_events).
-    pub(crate) fn notify(self, channel: &'static str, payload: String) -> Statement {
+    pub(crate) fn notify(self, channel: &str, payload: String) -> Statement {
         debug_assert!(self.carries_events(), "{self:?} cannot announce events");
         postgres::notify(channel, payload)
     }

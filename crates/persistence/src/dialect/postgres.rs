@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use dateline_domain::search::{SearchQuery, Term};
-use sea_orm::{ConnectOptions, DbBackend, Statement};
+use sea_orm::sqlx::{self, Connection, postgres::PgConnection};
+use sea_orm::{ConnectOptions, DatabaseConnection, DbBackend, Statement};
 
 use super::{PoolSettings, Sql};
 use dateline_domain::search::SearchField;
@@ -19,17 +20,32 @@ pub(super) fn configure(options: &mut ConnectOptions, settings: &PoolSettings) {
     }
 }
 
+/// The key of the advisory lock servers take to set the database up: "Dateline" in ASCII.
+const SETUP_LOCK_KEY: i64 = 0x4461_7465_6C69_6E65;
+
+/// A connection of its own, outside `db`'s pool, holding the setup lock: waits while
+/// another server holds it. Closing the connection, or losing it, releases the lock.
+pub(super) async fn lock_setup(db: &DatabaseConnection) -> Result<PgConnection, sqlx::Error> {
+    let options = db.get_postgres_connection_pool().connect_options();
+    let mut connection = PgConnection::connect_with(&options).await?;
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(SETUP_LOCK_KEY)
+        .execute(&mut connection)
+        .await?;
+    Ok(connection)
+}
+
 /// `ANALYZE` when `full`; otherwise nothing, as PostgreSQL analyses in the background.
 pub(super) fn analyze_statement(full: bool) -> Option<&'static str> {
     full.then_some("ANALYZE")
 }
 
 /// `pg_notify` with the channel and payload bound.
-pub(super) fn notify(channel: &'static str, payload: String) -> Statement {
+pub(super) fn notify(channel: &str, payload: String) -> Statement {
     Statement::from_sql_and_values(
         DbBackend::Postgres,
         "SELECT pg_notify($1, $2)",
-        [channel.into(), payload.into()],
+        [channel.to_owned().into(), payload.into()],
     )
 }
 

@@ -8,7 +8,7 @@ use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, DbBackend, Statement};
 
 use super::Sql;
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
 use dateline_domain::search::SearchField;
 
 /// At most 8 connections, in WAL mode, with foreign keys on and a larger page cache.
@@ -23,6 +23,30 @@ pub(super) fn configure(options: &mut ConnectOptions) {
             .pragma("cache_size", "-32768")
             .pragma("mmap_size", "268435456")
     });
+}
+
+/// `VACUUM INTO` `file`, which must not exist: an online, consistent, compact copy.
+pub(super) async fn backup_to(
+    db: &impl ConnectionTrait,
+    file: &std::path::Path,
+) -> StoreResult<()> {
+    let Some(path) = file.to_str() else {
+        return Err(StoreError::Unsupported(
+            "the backup's path is not valid UTF-8",
+        ));
+    };
+    if file.exists() {
+        return Err(StoreError::Unsupported(
+            "the backup file exists already: choose a new one",
+        ));
+    }
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Sqlite,
+        "VACUUM INTO ?",
+        [path.into()],
+    ))
+    .await?;
+    Ok(())
 }
 
 /// A full `ANALYZE` when `full` or when no statistics exist yet, else `PRAGMA optimize`,

@@ -12,7 +12,8 @@
 //!
 //! Subscribers each hold a receiver on one bounded broadcast channel. A subscriber that falls
 //! more than [`CAPACITY`] events behind loses the oldest ones rather than holding up the
-//! others.
+//! others. Whenever a subscriber may have lost events (it fell behind, or the relay lost
+//! its connection for a while), it receives [`ArticleEvent::Missed`] instead.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -48,6 +49,10 @@ pub enum ArticleEvent {
     /// A section was created, changed, moved or deleted: every server reads the section
     /// tree again.
     SectionsChanged,
+    /// Events may have been lost before this one: the relay lost its connection, or the
+    /// subscriber fell more than [`CAPACITY`] events behind. Never sent between servers.
+    #[serde(skip)]
+    Missed,
 }
 
 impl ArticleEvent {
@@ -120,8 +125,9 @@ impl Events {
         self.0.relaying.load(Ordering::Relaxed)
     }
 
-    /// How many changes this server has heard of.
-    pub(crate) fn content_generation(&self) -> u64 {
+    /// How many changes this server has heard of: what it read of public content before
+    /// this number last changed may be out of date.
+    pub fn content_generation(&self) -> u64 {
         self.0.content_generation.load(Ordering::Acquire)
     }
 
@@ -145,17 +151,16 @@ pub struct Subscriber {
 }
 
 impl Subscriber {
-    /// The next event; `None` once the server stops. Events missed by falling behind are
-    /// skipped (and logged).
+    /// The next event; `None` once the server stops. Events lost by falling behind come
+    /// as one [`ArticleEvent::Missed`].
     pub async fn next(&mut self) -> Option<ArticleEvent> {
-        loop {
-            match self.receiver.recv().await {
-                Ok(event) => return Some(event),
-                Err(broadcast::error::RecvError::Lagged(missed)) => {
-                    tracing::warn!(missed, "a slow subscriber missed events");
-                }
-                Err(broadcast::error::RecvError::Closed) => return None,
+        match self.receiver.recv().await {
+            Ok(event) => Some(event),
+            Err(broadcast::error::RecvError::Lagged(missed)) => {
+                tracing::warn!(missed, "a slow subscriber missed events");
+                Some(ArticleEvent::Missed)
             }
+            Err(broadcast::error::RecvError::Closed) => None,
         }
     }
 }

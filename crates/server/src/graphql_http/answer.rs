@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use dateline_graphql::error::{INTERNAL_MESSAGE, code, request_error};
+use dateline_graphql::error::{self, INTERNAL_MESSAGE, code, request_error};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -145,6 +145,13 @@ pub(super) fn respond(
         Err(Unwritten::Failed) => return internal_error(),
     };
     let retry_after = retry_after(response);
+    // The database out of reach is the server's state, not the request's fault: a load
+    // balancer or client retries elsewhere or later, whatever the media type.
+    let status = if error::is_unavailable(&response.errors) {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        status
+    };
     let etag = cacheable.then(|| entity_tag(&bytes));
     let mut answer = (status, bytes).into_response();
     let headers = answer.headers_mut();

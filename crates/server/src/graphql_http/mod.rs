@@ -156,7 +156,8 @@ async fn serve(state: &Endpoint, parts: &Parts, media: MediaType, params: Params
 }
 
 /// Who the request's `Authorization` says the reader is; a refusal is answered `401` (or
-/// `200` as `application/json`) with `WWW-Authenticate: Bearer`.
+/// `200` as `application/json`) with `WWW-Authenticate: Bearer`, and `503` when the
+/// database cannot be reached to check the token.
 async fn sign_in(state: &Endpoint, parts: &Parts, media: MediaType) -> Result<Viewer, Response> {
     let authorization = parts
         .headers
@@ -167,9 +168,11 @@ async fn sign_in(state: &Endpoint, parts: &Parts, media: MediaType) -> Result<Vi
         .map_err(|refused| {
             let status = media.status_unless_json(StatusCode::UNAUTHORIZED);
             let mut response = respond(state, media, status, &refused, false, false);
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            if response.status() != StatusCode::SERVICE_UNAVAILABLE {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
             response
         })
 }
