@@ -7,6 +7,7 @@ mod cli;
 mod desk;
 mod edge;
 mod editorial;
+mod faults;
 mod fixtures;
 mod http;
 mod lists;

@@ -76,6 +76,7 @@ impl From<&crate::cli::ServeArgs> for Settings {
             },
             websockets: WebsocketPolicy {
                 per_client: args.max_websockets_per_client,
+                ..WebsocketPolicy::default()
             },
         }
     }

@@ -2,11 +2,12 @@
 //! `graphql-ws`), for live subscriptions.
 //!
 //! Beyond the GraphQL protocol, the server looks after each connection itself:
-//! - it pings the client every [`PING_INTERVAL`] (websocket `Ping` frames, which browsers
-//!   answer on their own) and drops a client it has heard nothing from, pongs included, for
-//!   [`SILENCE_LIMIT`]: a phone that went into a tunnel does not hold a connection for ever;
-//! - a connection that holds no subscription and sends nothing for [`IDLE_TIMEOUT`] is
-//!   closed (`1000`);
+//! - it pings the client every [`WebsocketPolicy::ping_interval`] (websocket `Ping`
+//!   frames, which browsers answer on their own) and drops a client it has heard nothing
+//!   from, pongs included, for [`WebsocketPolicy::silence_limit`]: a phone that went into a
+//!   tunnel does not hold a connection for ever;
+//! - a connection that holds no subscription and sends nothing for
+//!   [`WebsocketPolicy::idle_timeout`] is closed (`1000`);
 //! - one client address holds at most [`WebsocketPolicy::per_client`] connections; more are
 //!   refused with `429` before the upgrade;
 //! - when the server shuts down, every connection is closed with `1001` ("going away"),
@@ -36,24 +37,30 @@ use crate::graphql_http::{self, Endpoint, MAX_BODY_BYTES};
 
 /// How long a new websocket may take to send `connection_init` before it is closed.
 pub const CONNECTION_INIT_TIMEOUT: Duration = Duration::from_secs(5);
-/// How often the server pings each client.
-pub const PING_INTERVAL: Duration = Duration::from_secs(20);
-/// How long the server waits to hear anything from a client (a pong will do) before it
-/// drops the connection.
-pub const SILENCE_LIMIT: Duration = Duration::from_secs(60);
-/// How long a connection may hold no subscription and send nothing before it is closed.
-pub const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Limits on websockets beyond the GraphQL protocol's.
 #[derive(Debug, Clone)]
 pub struct WebsocketPolicy {
     /// The most websockets one client address may hold open at once.
     pub per_client: usize,
+    /// How often the server pings each client (20 s).
+    pub ping_interval: Duration,
+    /// How long the server waits to hear anything from a client (a pong will do) before it
+    /// drops the connection (60 s).
+    pub silence_limit: Duration,
+    /// How long a connection may hold no subscription and send nothing before it is
+    /// closed (5 minutes).
+    pub idle_timeout: Duration,
 }
 
 impl Default for WebsocketPolicy {
     fn default() -> Self {
-        Self { per_client: 16 }
+        Self {
+            per_client: 16,
+            ping_interval: Duration::from_secs(20),
+            silence_limit: Duration::from_secs(60),
+            idle_timeout: Duration::from_secs(300),
+        }
     }
 }
 
@@ -148,6 +155,7 @@ pub(crate) async fn upgrade(
     };
     let connection = Connection {
         api: endpoint.api.clone(),
+        policy: sockets.policy.clone(),
         store: endpoint.store.for_live(),
         closing: sockets.closing.clone(),
         header: authorization(&parts.headers).map(str::to_owned),
@@ -182,6 +190,7 @@ fn too_many(per_client: usize) -> Response {
 /// What one websocket connection needs.
 struct Connection {
     api: Api,
+    policy: WebsocketPolicy,
     store: Store,
     closing: watch::Receiver<bool>,
     /// The upgrade request's `Authorization` header.
@@ -207,6 +216,7 @@ impl Connection {
         let subscriptions = Arc::new(AtomicUsize::new(0));
         let Self {
             api,
+            policy,
             store,
             closing,
             header,
@@ -225,6 +235,7 @@ impl Connection {
             greeted,
             subscriptions,
             closing,
+            policy,
         }
         .run(to_client, outgoing);
         tokio::pin!(graphql, writer);
@@ -279,6 +290,7 @@ struct Writer {
     /// The connection's live subscriptions.
     subscriptions: Arc<AtomicUsize>,
     closing: watch::Receiver<bool>,
+    policy: WebsocketPolicy,
 }
 
 impl Writer {
@@ -287,8 +299,10 @@ impl Writer {
         mut to_client: futures::stream::SplitSink<WebSocket, Message>,
         mut outgoing: futures::channel::mpsc::Receiver<Message>,
     ) {
-        let first = tokio::time::Instant::now() + CONNECTION_INIT_TIMEOUT;
-        let mut checks = tokio::time::interval_at(first, PING_INTERVAL);
+        let period = self.policy.ping_interval.min(CONNECTION_INIT_TIMEOUT);
+        let first = tokio::time::Instant::now() + period;
+        let mut checks = tokio::time::interval_at(first, period);
+        let mut pinged = Instant::now();
         loop {
             let check = tokio::select! {
                 message = outgoing.next() => match message {
@@ -306,7 +320,13 @@ impl Writer {
                 }
             };
             let frame = match check {
-                Check::Ping => Message::Ping(Vec::new().into()),
+                Check::Ping if pinged.elapsed() + period / 2 < self.policy.ping_interval => {
+                    continue;
+                }
+                Check::Ping => {
+                    pinged = Instant::now();
+                    Message::Ping(Vec::new().into())
+                }
                 Check::Drop => return,
                 Check::Close(code, reason) => Message::Close(Some(CloseFrame {
                     code,
@@ -331,9 +351,9 @@ impl Writer {
         {
             // A socket that never says `connection_init` is dropped.
             Check::Drop
-        } else if activity.heard.elapsed() >= SILENCE_LIMIT {
+        } else if activity.heard.elapsed() >= self.policy.silence_limit {
             Check::Drop
-        } else if activity.busy.elapsed() >= IDLE_TIMEOUT {
+        } else if activity.busy.elapsed() >= self.policy.idle_timeout {
             Check::Close(close_code::NORMAL, "idle: no subscription and nothing sent")
         } else {
             Check::Ping
