@@ -159,6 +159,24 @@ impl LiveClient {
         }
     }
 
+    /// Reads until the server closes the connection or `wait` passes: how many pings came,
+    /// and the close frame's code (`None` if the connection just ended, or nothing came).
+    pub async fn until_closed(&mut self, wait: Duration) -> (usize, Option<u16>) {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut pings = 0;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match tokio::time::timeout(left, self.socket.next()).await {
+                Ok(Some(Ok(Message::Ping(_)))) => pings += 1,
+                Ok(Some(Ok(Message::Close(frame)))) => {
+                    return (pings, frame.map(|f| u16::from(f.code)));
+                }
+                Ok(Some(Ok(_))) => {}
+                Ok(Some(Err(_)) | None) | Err(_) => return (pings, None),
+            }
+        }
+    }
+
     /// Closes the connection.
     pub async fn close(mut self) {
         let _ = self.socket.close(None).await;
@@ -170,8 +188,23 @@ impl LiveClient {
         let _ = self.socket.send(Message::text(message.to_string())).await;
     }
 
-    /// The next JSON message within `wait`; `None` on timeout or close.
-    async fn receive(&mut self, wait: Duration) -> Option<Value> {
+    /// The next text message within `wait`, unparsed, whatever it is for; `None` on timeout
+    /// or close.
+    pub async fn receive_text(&mut self, wait: Duration) -> Option<String> {
+        loop {
+            let frame = tokio::time::timeout(wait, self.socket.next())
+                .await
+                .ok()??;
+            match frame.ok()? {
+                Message::Text(text) => return Some(text.as_str().to_owned()),
+                Message::Close(_) => return None,
+                _ => continue,
+            }
+        }
+    }
+
+    /// The next JSON message within `wait`, whatever it is for; `None` on timeout or close.
+    pub async fn receive(&mut self, wait: Duration) -> Option<Value> {
         loop {
             let frame = tokio::time::timeout(wait, self.socket.next())
                 .await
@@ -205,6 +238,11 @@ pub async fn await_subscriptions(app: &TestApp, n: usize) {
         "expected {n} live subscriptions, the server has {}",
         subscriptions(app).await
     );
+}
+
+/// This server's open websockets, from `/metrics`.
+pub async fn websockets(app: &TestApp) -> usize {
+    metric(app, "dateline_websockets").await
 }
 
 async fn metric(app: &TestApp, name: &str) -> usize {

@@ -6,12 +6,15 @@ use std::time::Duration;
 use dateline_domain::Role;
 use dateline_tests::websocket::{
     Delivery, LiveClient, Protocol, await_subscriptions, silent_socket_is_closed_within,
-    subscriptions,
+    subscriptions, websockets,
 };
 use dateline_tests::{
-    Staff, TestApp, error_codes, in_field_order, on_postgres, spawn_app, spawn_peer,
+    Settings, Staff, TestApp, error_codes, in_field_order, on_postgres, spawn_app, spawn_app_with,
+    spawn_peer,
 };
 use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
 
 use crate::fixtures::{article_mutation, draft, publish, update_article, update_article_mutation};
 
@@ -408,4 +411,81 @@ async fn answers_over_a_websocket_keep_the_order_asked_for() {
         )),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn a_server_shutting_down_closes_its_websockets_with_1001_so_clients_reconnect_elsewhere() {
+    let mut app = spawn_app().await;
+    let mut client = LiveClient::connect(&app, Protocol::TransportWs, json!({})).await;
+    client.subscribe("1", PUBLISHED, json!({})).await;
+    await_subscriptions(&app, 1).await;
+    let closed = tokio::spawn(async move { client.until_closed(Duration::from_secs(10)).await });
+    app.stop().await;
+    let (_, code) = closed.await.expect("the reader ends");
+    assert_eq!(code, Some(1001), "going away");
+}
+
+#[tokio::test]
+async fn one_client_address_holds_at_most_its_share_of_websockets() {
+    let mut settings = Settings::default();
+    settings.websockets.per_client = 2;
+    let app = spawn_app_with(settings).await;
+    let first = LiveClient::connect(&app, Protocol::TransportWs, json!({})).await;
+    let _second = LiveClient::connect(&app, Protocol::LegacyWs, json!({})).await;
+    let url = app.address.replacen("http://", "ws://", 1) + "/graphql";
+    let mut request = url.into_client_request().expect("a websocket request");
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        HeaderValue::from_static("graphql-transport-ws"),
+    );
+    match tokio_tungstenite::connect_async(request).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 429);
+        }
+        other => panic!("a third websocket from one address is refused, got {other:?}"),
+    }
+    // A connection closed frees its place.
+    first.close().await;
+    for _ in 0..100 {
+        if websockets(&app).await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    LiveClient::connect(&app, Protocol::TransportWs, json!({})).await;
+}
+
+#[tokio::test]
+async fn idle_and_silent_websockets_are_closed_and_live_ones_pinged() {
+    let mut settings = Settings::default();
+    settings.websockets.ping_interval = Duration::from_millis(200);
+    settings.websockets.idle_timeout = Duration::from_secs(1);
+    settings.websockets.silence_limit = Duration::from_secs(1);
+    let app = spawn_app_with(settings).await;
+
+    // A connection that holds a subscription is pinged, answers (its reads send the
+    // pongs) and stays.
+    let mut busy = LiveClient::connect(&app, Protocol::TransportWs, json!({})).await;
+    busy.subscribe("1", PUBLISHED, json!({})).await;
+    let (pings, code) = busy.until_closed(Duration::from_millis(1800)).await;
+    assert!(pings >= 3, "{pings} pings in 1.8 s at one per 200 ms");
+    assert_eq!(code, None, "a busy connection stays open");
+
+    // One that subscribes to nothing is closed as idle, normally.
+    let mut idle = LiveClient::connect(&app, Protocol::TransportWs, json!({})).await;
+    let (_, code) = idle.until_closed(Duration::from_secs(5)).await;
+    assert_eq!(code, Some(1000));
+
+    // One that never reads never answers a ping, and is dropped.
+    let silent = LiveClient::connect(&app, Protocol::TransportWs, json!({})).await;
+    let mut open = websockets(&app).await;
+    for _ in 0..150 {
+        open = websockets(&app).await;
+        if open == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(open, 1, "only the busy connection is left");
+    drop((silent, busy));
 }

@@ -8,6 +8,10 @@
 //! resolve an event reads; every other one of its kind finds the answer in memory, so an
 //! event costs a fixed number of statements whatever the number of subscribers.
 //!
+//! Subscribers of one kind who asked the same operation get the same answer, too: the
+//! first to resolve an event's article resolves it for all ([`SharedReads::answer`]), and
+//! the others only copy and send it.
+//!
 //! A shared set lives until the content changes (the next event, here or from another
 //! server, moves the content generation on) or for [`MAX_AGE`] at most, so nothing read
 //! for one event outlives the next; limits (list reads, body words) stay each execution's
@@ -17,6 +21,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use async_graphql::Response;
 use chrono::{DateTime, Utc};
 use dateline_domain::Role;
 use dateline_domain::model::SectionTree;
@@ -48,17 +53,40 @@ impl Kind {
     }
 }
 
+/// An operation (its text, variables and name) and the article it is answered for.
+type AnswerKey = (Arc<str>, i32);
+
 /// What every subscriber of one kind reads through while the content stays as it is.
 pub(crate) struct SharedReads {
     /// The instant they are answered as of.
     pub(crate) now: DateTime<Utc>,
     loaders: Arc<Loaders>,
     sections: Arc<OnceCell<Arc<SectionTree>>>,
+    /// Answers by operation (its text, variables and name) and article.
+    answers: Mutex<HashMap<AnswerKey, Arc<OnceCell<Response>>>>,
     generation: u64,
     made: Instant,
 }
 
 impl SharedReads {
+    /// The answer to `operation` for `article_id`: `resolve`d by the first subscriber to
+    /// ask, copied for every other.
+    pub(crate) async fn answer(
+        &self,
+        operation: Arc<str>,
+        article_id: i32,
+        resolve: impl Future<Output = Response>,
+    ) -> Response {
+        let answer = Arc::clone(
+            self.answers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry((operation, article_id))
+                .or_default(),
+        );
+        copy(answer.get_or_init(|| resolve).await)
+    }
+
     /// A scope for one execution by `viewer` reading through these.
     pub(crate) fn scope(&self, store: Store, viewer: Viewer) -> RequestScope {
         RequestScope::with_reads(
@@ -118,10 +146,43 @@ impl Fanout {
             now,
             loaders: Arc::new(loaders),
             sections: Arc::default(),
+            answers: Mutex::default(),
             generation,
             made: Instant::now(),
         });
         kept.insert(kind, Arc::clone(&reads));
         reads
+    }
+}
+
+/// A copy of `response` (async-graphql's has no `Clone`).
+fn copy(response: &Response) -> Response {
+    let mut copy = Response::new(response.data.clone());
+    copy.extensions = response.extensions.clone();
+    copy.cache_control = response.cache_control;
+    copy.errors = response.errors.clone();
+    copy.http_headers = response.http_headers.clone();
+    copy
+}
+
+/// An event's article on its way to one subscription, and what it was read through.
+pub(crate) struct Delivery {
+    pub(crate) reads: Arc<SharedReads>,
+    pub(crate) article_id: i32,
+}
+
+/// Where a subscription's stream leaves the delivery the execution that follows resolves
+/// (one per subscription, in its request data: a subscription's events are resolved one at
+/// a time, in order).
+#[derive(Clone, Default)]
+pub(crate) struct DeliverySlot(Arc<Mutex<Option<Delivery>>>);
+
+impl DeliverySlot {
+    pub(crate) fn put(&self, delivery: Delivery) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(delivery);
+    }
+
+    pub(crate) fn take(&self) -> Option<Delivery> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
     }
 }

@@ -18,6 +18,7 @@ use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Request, Response, ServerError, ServerResult, ValidationResult, Variables};
 
 use crate::error;
+use crate::fanout::DeliverySlot;
 use crate::gate;
 use crate::order::FieldOrder;
 use crate::subscription;
@@ -36,9 +37,11 @@ impl ExtensionFactory for Pipeline {
 struct Passage {
     /// The request's document, until its order is read.
     document: Mutex<Option<ExecutableDocument>>,
-    /// The order of its operation, and whether it is a subscription, read once for all of
-    /// a subscription's events.
-    order: OnceLock<(Option<FieldOrder>, bool)>,
+    /// Its text and variables, once parsed.
+    source: OnceLock<String>,
+    /// The order of its operation, and for a subscription what identifies it among others
+    /// (text, variables, operation name), read once for all of a subscription's events.
+    order: OnceLock<(Option<FieldOrder>, Option<Arc<str>>)>,
 }
 
 #[async_graphql::async_trait::async_trait]
@@ -56,6 +59,7 @@ impl Extension for Passage {
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
         gate::admit_into_schema(ctx, &mut request)?;
+        let request = request.data(DeliverySlot::default());
         next.run(ctx, request).await
     }
 
@@ -71,6 +75,8 @@ impl Extension for Passage {
             .await
             .map_err(error::code_parse_error)?;
         *self.document.lock().unwrap_or_else(PoisonError::into_inner) = Some(document.clone());
+        let variables = variables.clone().into_value();
+        let _ = self.source.set(format!("{query}\u{0}{variables}"));
         Ok(document)
     }
 
@@ -96,18 +102,22 @@ impl Extension for Passage {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .take();
-            document.map_or((None, false), |document| {
+            document.map_or((None, None), |document| {
                 let order = FieldOrder::of(&document, operation_name);
-                (order, is_subscription(&document, operation_name))
+                let source = self.source.get().map_or("", String::as_str);
+                let key = is_subscription(&document, operation_name)
+                    .then(|| Arc::from(format!("{source}\u{0}{operation_name:?}")));
+                (order, key)
             })
         });
-        let mut response =
-            subscription::execute_live(ctx, operation_name, next, *subscription).await;
-        if let Some(order) = order {
-            order.apply(&mut response.data);
-        }
-        error::code_execution_errors(&mut response);
-        response
+        // Done once for an answer shared by many subscribers.
+        let finish = |response: &mut Response| {
+            if let Some(order) = order {
+                order.apply(&mut response.data);
+            }
+            error::code_execution_errors(response);
+        };
+        subscription::execute_live(ctx, operation_name, next, subscription.clone(), finish).await
     }
 }
 

@@ -32,7 +32,7 @@ use futures::Stream;
 use tokio::sync::watch;
 
 use crate::error::{ApiError, ApiResult};
-use crate::fanout::Fanout;
+use crate::fanout::{Delivery, DeliverySlot, Fanout, SharedReads};
 use crate::id::{NodeKind, decode_kind};
 use crate::scope::{RequestScope, Staff, Viewer};
 use crate::types::Article;
@@ -191,15 +191,8 @@ impl Subscription {
         let live = live_viewer(ctx)?;
         let id = decode_kind(&id, NodeKind::Article)?;
         let admitted = live.admit()?;
-        let now = Wanted {
-            article_id: id,
-            public_from: None,
-        };
-        let fanout = fanout(ctx)?;
-        if visible_article(&fanout, &live.store, &live.current().await, &now)
-            .await
-            .is_none()
-        {
+        let reads = fanout(ctx)?.reads(&live.store, &live.current().await, None);
+        if visible_article(&reads, id).await.is_none() {
             return Err(ApiError::NotFound("no article has this id".to_owned()).into());
         }
         Ok(watch(ctx, live, admitted, move |event| match event {
@@ -245,11 +238,12 @@ where
     P: Fn(ArticleEvent) -> Option<Wanted> + Send + Sync + 'static,
 {
     let fanout = fanout(ctx)?;
+    let slot = ctx.data::<DeliverySlot>().ok().cloned().unwrap_or_default();
     let events: Subscriber = live.store.events().subscribe();
-    let state = (events, live, fanout, Arc::new(pick), admitted);
+    let state = (events, live, (fanout, slot), Arc::new(pick), admitted);
     Ok(futures::stream::unfold(
         state,
-        |(mut events, mut live, fanout, pick, admitted)| async move {
+        |(mut events, mut live, (fanout, slot), pick, admitted)| async move {
             loop {
                 let event = tokio::select! {
                     event = events.next() => event?,
@@ -266,12 +260,17 @@ where
                 } else {
                     let Some(wanted) = pick(event) else { continue };
                     let viewer = live.current().await;
-                    match visible_article(&fanout, &live.store, &viewer, &wanted).await {
-                        Some(article) => Ok(Article(article)),
-                        None => continue,
-                    }
+                    let reads = fanout.reads(&live.store, &viewer, wanted.public_from);
+                    let Some(article) = visible_article(&reads, wanted.article_id).await else {
+                        continue;
+                    };
+                    slot.put(Delivery {
+                        reads,
+                        article_id: article.id,
+                    });
+                    Ok(Article(article))
                 };
-                return Some((item, (events, live, fanout, pick, admitted)));
+                return Some((item, (events, live, (fanout, slot), pick, admitted)));
             }
         },
     ))
@@ -291,16 +290,9 @@ async fn closed(closing: &mut watch::Receiver<bool>) -> bool {
     closing.wait_for(|closing| *closing).await.is_ok()
 }
 
-/// The article, if `viewer` may see it now, read through what every subscriber of the
-/// viewer's kind shares; a failed read is logged and skipped.
-async fn visible_article(
-    fanout: &Fanout,
-    store: &Store,
-    viewer: &Viewer,
-    wanted: &Wanted,
-) -> Option<model::Article> {
-    let reads = fanout.reads(store, viewer, wanted.public_from);
-    let id = wanted.article_id;
+/// The article, if the subscribers `reads` are shared by may see it now; a failed read is
+/// logged and skipped.
+async fn visible_article(reads: &SharedReads, id: i32) -> Option<model::Article> {
     match reads.loaders().articles.load_one(id).await {
         Ok(found) => found,
         Err(error) => {
@@ -314,39 +306,59 @@ async fn visible_article(
 /// may take.
 pub const EXECUTION_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Runs one execution on a websocket connection with a scope of its own and a deadline:
-/// each event of a subscription (`subscription`) reads through what its kind of subscriber
-/// shares ([`crate::fanout`]); a query or mutation sent over the socket reads alone. Any
-/// other execution runs as it is.
+/// Runs one execution on a websocket connection with a scope of its own and a deadline.
+/// An event of a subscription (`subscription` identifies its operation) is answered
+/// through what its kind of subscriber shares ([`crate::fanout`]): resolved once for all
+/// who asked the same. A query or mutation sent over the socket reads alone. Any other
+/// execution runs as it is. Every answer is `finish`ed before it is shared or sent.
 pub(crate) async fn execute_live(
     ctx: &ExtensionContext<'_>,
     operation_name: Option<&str>,
     next: NextExecute<'_>,
-    subscription: bool,
+    subscription: Option<Arc<str>>,
+    finish: impl FnOnce(&mut Response),
 ) -> Response {
     let Some(live) = ctx.data_opt::<LiveViewer>() else {
-        return next.run(ctx, operation_name).await;
+        let mut response = next.run(ctx, operation_name).await;
+        finish(&mut response);
+        return response;
     };
+    let delivery = subscription
+        .as_ref()
+        .and_then(|_| ctx.data_opt::<DeliverySlot>())
+        .and_then(DeliverySlot::take);
     let viewer = live.current().await;
-    let scope = match ctx.data_opt::<Arc<Fanout>>() {
-        Some(fanout) if subscription => fanout
-            .reads(&live.store, &viewer, None)
-            .scope(live.store.clone(), viewer),
-        _ => RequestScope::new(live.store.clone(), viewer),
+    let (scope, delivery) = match (delivery, subscription) {
+        (Some(delivery), Some(operation)) => {
+            let scope = delivery.reads.scope(live.store.clone(), viewer);
+            (scope, Some((delivery, operation)))
+        }
+        _ => (RequestScope::new(live.store.clone(), viewer), None),
     };
     let mut data = Data::default();
     data.insert(scope.from_client(live.client));
     // What HTTP requests get from their deadline.
-    match tokio::time::timeout(
-        EXECUTION_TIMEOUT,
-        next.run_with_data(ctx, operation_name, data),
-    )
-    .await
-    {
-        Ok(response) => response,
-        Err(_) => Response::from_errors(vec![crate::error::with_code(
-            async_graphql::ServerError::new("the operation took too long", None),
-            crate::error::code::TIMEOUT,
-        )]),
+    let resolve = async {
+        let mut response = match tokio::time::timeout(
+            EXECUTION_TIMEOUT,
+            next.run_with_data(ctx, operation_name, data),
+        )
+        .await
+        {
+            Ok(response) => response,
+            Err(_) => Response::from_errors(vec![crate::error::with_code(
+                async_graphql::ServerError::new("the operation took too long", None),
+                crate::error::code::TIMEOUT,
+            )]),
+        };
+        finish(&mut response);
+        response
+    };
+    match delivery {
+        Some((delivery, operation)) => {
+            let reads = Arc::clone(&delivery.reads);
+            reads.answer(operation, delivery.article_id, resolve).await
+        }
+        None => resolve.await,
     }
 }

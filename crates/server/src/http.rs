@@ -172,7 +172,8 @@ pub async fn run(
         })
     });
     let (close, closing) = watch::channel(false);
-    let websockets = Websockets::new(settings.websockets.clone(), closing);
+    let live = Websockets::runtime(&settings.websockets)?;
+    let websockets = Websockets::new(settings.websockets.clone(), closing, live.handle());
     let app = router(store, &settings, websockets.clone(), restarts);
     // Websockets are not requests the graceful shutdown waits for: they are told to go
     // (`1001`) as soon as it begins, while requests in flight finish.
@@ -195,6 +196,7 @@ pub async fn run(
     scheduler.abort();
     housekeeping.abort();
     relay.abort();
+    drop(live);
     served
 }
 

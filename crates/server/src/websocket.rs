@@ -11,7 +11,10 @@
 //! - one client address holds at most [`WebsocketPolicy::per_client`] connections; more are
 //!   refused with `429` before the upgrade;
 //! - when the server shuts down, every connection is closed with `1001` ("going away"),
-//!   so that clients reconnect, through the load balancer, to a server that is not.
+//!   so that clients reconnect, through the load balancer, to a server that is not;
+//! - connections are served on a runtime of their own ([`WebsocketPolicy::threads`]
+//!   threads): a story sent to thousands of subscribers at once takes at most those
+//!   threads' share of the processor, and requests keep theirs.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -51,6 +54,8 @@ pub struct WebsocketPolicy {
     /// How long a connection may hold no subscription and send nothing before it is
     /// closed (5 minutes).
     pub idle_timeout: Duration,
+    /// The threads websocket connections are served on, apart from requests' (1).
+    pub threads: usize,
 }
 
 impl Default for WebsocketPolicy {
@@ -60,6 +65,7 @@ impl Default for WebsocketPolicy {
             ping_interval: Duration::from_secs(20),
             silence_limit: Duration::from_secs(60),
             idle_timeout: Duration::from_secs(300),
+            threads: 1,
         }
     }
 }
@@ -71,17 +77,35 @@ pub struct Websockets {
     total: Arc<AtomicUsize>,
     closing: watch::Receiver<bool>,
     policy: WebsocketPolicy,
+    /// Where connections are served.
+    live: tokio::runtime::Handle,
 }
 
 impl Websockets {
-    /// No websocket yet; each one closes with `1001` when `closing` becomes `true`.
-    pub fn new(policy: WebsocketPolicy, closing: watch::Receiver<bool>) -> Self {
+    /// No websocket yet; each one is served on `live` and closes with `1001` when `closing`
+    /// becomes `true`.
+    pub fn new(
+        policy: WebsocketPolicy,
+        closing: watch::Receiver<bool>,
+        live: tokio::runtime::Handle,
+    ) -> Self {
         Self {
             open: Arc::default(),
             total: Arc::default(),
             closing,
             policy,
+            live,
         }
+    }
+
+    /// The runtime websocket connections are served on, with `policy`'s threads.
+    pub fn runtime(policy: &WebsocketPolicy) -> std::io::Result<LiveRuntime> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(policy.threads.max(1))
+            .thread_name("dateline-live")
+            .enable_all()
+            .build()?;
+        Ok(LiveRuntime(Some(runtime)))
     }
 
     /// How many websockets are open.
@@ -105,6 +129,27 @@ impl Websockets {
             sockets: self.clone(),
             client,
         })
+    }
+}
+
+/// The runtime websockets are served on; dropping it stops them without waiting (it may be
+/// dropped where waiting is not allowed, inside the server's own runtime).
+pub struct LiveRuntime(Option<tokio::runtime::Runtime>);
+
+impl LiveRuntime {
+    /// A handle to spawn on it.
+    pub fn handle(&self) -> tokio::runtime::Handle {
+        self.0
+            .as_ref()
+            .map_or_else(tokio::runtime::Handle::current, |r| r.handle().clone())
+    }
+}
+
+impl Drop for LiveRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
     }
 }
 
@@ -153,6 +198,7 @@ pub(crate) async fn upgrade(
     let Some(opened) = sockets.admit(client) else {
         return too_many(sockets.policy.per_client);
     };
+    let sockets_runtime = sockets.live.clone();
     let connection = Connection {
         api: endpoint.api.clone(),
         policy: sockets.policy.clone(),
@@ -166,7 +212,8 @@ pub(crate) async fn upgrade(
         .max_message_size(MAX_BODY_BYTES)
         .max_frame_size(MAX_BODY_BYTES)
         .on_upgrade(move |socket| async move {
-            connection.serve(socket, protocol).await;
+            let served = sockets_runtime.spawn(connection.serve(socket, protocol));
+            let _ = served.await;
             drop(opened);
         })
 }

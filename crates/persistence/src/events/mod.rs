@@ -3,7 +3,8 @@
 //! the workflow).
 //!
 //! Each change announces its events as part of its transaction:
-//! - on PostgreSQL with `pg_notify`, which the database delivers at commit, and only then,
+//! - on PostgreSQL with one `pg_notify` (a JSON array of its events), which the database
+//!   delivers at commit, and only then,
 //!   to every server listening on the channel — including the one that made the change.
 //!   [`Events::relay`] is that listener: it hands what arrives to this server's
 //!   subscribers;
@@ -136,10 +137,15 @@ impl Events {
         self.0.content_generation.fetch_add(1, Ordering::AcqRel);
     }
 
-    fn deliver(&self, event: ArticleEvent) {
+    /// Hands the events of one change to subscribers, marking what this server keeps out
+    /// of date once for all of them (subscribers who share what they read for an event
+    /// share it for every event of the change).
+    fn deliver(&self, events: &[ArticleEvent]) {
         self.content_changed();
-        // No subscriber is not an error: nobody is watching.
-        let _ = self.0.sender.send(event);
+        for event in events {
+            // No subscriber is not an error: nobody is watching.
+            let _ = self.0.sender.send(*event);
+        }
     }
 }
 
@@ -179,23 +185,21 @@ impl Events {
         events: &[ArticleEvent],
     ) -> StoreResult<()> {
         let dialect = Dialect::of(&txn);
-        if dialect.carries_events() {
-            for event in events {
-                let payload = serde_json::to_string(event)
-                    .map_err(|e| StoreError::Corrupt(format!("event: {e}")))?;
-                txn.execute_raw(dialect.notify(CHANNEL, payload)).await?;
-            }
+        if dialect.carries_events() && !events.is_empty() {
+            // One notice per change, carrying all its events.
+            let payload = serde_json::to_string(events)
+                .map_err(|e| StoreError::Corrupt(format!("event: {e}")))?;
+            txn.execute_raw(dialect.notify(CHANNEL, payload)).await?;
         }
         txn.commit().await?;
+        if events.is_empty() {
+            return Ok(());
+        }
         if dialect.carries_events() {
             // What this server keeps is out of date now, not once its notice comes back.
-            if !events.is_empty() {
-                self.content_changed();
-            }
+            self.content_changed();
         } else {
-            for event in events {
-                self.deliver(*event);
-            }
+            self.deliver(events);
         }
         Ok(())
     }

@@ -105,8 +105,8 @@ impl Events {
             if notification.channel() != CHANNEL {
                 continue;
             }
-            match serde_json::from_str(notification.payload()) {
-                Ok(event) => self.deliver(event),
+            match serde_json::from_str::<Vec<ArticleEvent>>(notification.payload()) {
+                Ok(events) => self.deliver(&events),
                 Err(error) => tracing::warn!(%error, "ignored a malformed event"),
             }
         }
@@ -115,7 +115,7 @@ impl Events {
     /// Tells subscribers that events may have been lost, and marks what this server keeps
     /// out of date.
     fn missed(&self) {
-        self.deliver(ArticleEvent::Missed);
+        self.deliver(&[ArticleEvent::Missed]);
     }
 }
 
