@@ -10,6 +10,11 @@
 //! on a server it starts itself, editors saving drafts (`W1`): each client signs in as an
 //! editor and saves its own draft again and again, each time against the revision the last
 //! save returned, as an editor's autosave does.
+//!
+//! With `--soak DURATION` it runs a mixed workload of these for that long instead, and
+//! reports errors and memory as it goes (see [`soak`]).
+
+mod soak;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -54,6 +59,13 @@ struct Args {
     /// Only run operations whose name contains this text.
     #[arg(long)]
     only: Option<String>,
+    /// Instead of measuring each operation, run a mix of reads, searches and saves for this
+    /// long (`90s`, `10m`, `1h`; a plain number is seconds), reporting errors and memory.
+    #[arg(long, value_parser = soak::parse_duration)]
+    soak: Option<Duration>,
+    /// How often the soak prints a row of its report (`30s`, `1m`, …).
+    #[arg(long, value_parser = soak::parse_duration, default_value = "60s")]
+    soak_report_every: Duration,
 }
 
 struct Operation {
@@ -519,6 +531,9 @@ async fn main() -> anyhow::Result<()> {
             (url, Some(store))
         }
     };
+    if let Some(duration) = args.soak {
+        return soak::run(&args, &url, store.as_ref(), duration).await;
+    }
 
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency)
