@@ -10,6 +10,11 @@
 //! on a server it starts itself, editors saving drafts (`W1`): each client signs in as an
 //! editor and saves its own draft again and again, each time against the revision the last
 //! save returned, as an editor's autosave does.
+//!
+//! With `--soak DURATION` it runs a mixed workload of these for that long instead, and
+//! reports errors and memory as it goes (see [`soak`]).
+
+mod soak;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -54,6 +59,13 @@ struct Args {
     /// Only run operations whose name contains this text.
     #[arg(long)]
     only: Option<String>,
+    /// Instead of measuring each operation, run a mix of reads, searches and saves for this
+    /// long (`90s`, `10m`, `1h`; a plain number is seconds), reporting errors and memory.
+    #[arg(long, value_parser = soak::parse_duration)]
+    soak: Option<Duration>,
+    /// How often the soak prints a row of its report (`30s`, `1m`, …).
+    #[arg(long, value_parser = soak::parse_duration, default_value = "60s")]
+    soak_report_every: Duration,
 }
 
 struct Operation {
@@ -159,6 +171,15 @@ fn operations() -> Vec<Operation> {
 const SAVE: &str = "mutation Save($input: UpdateArticleInput!) { updateArticle(input: $input) { \
                     article { revision } userErrors { code } } }";
 
+/// The request that saves draft `id` against `revision`, with a body that names it.
+fn save_request(id: &Value, revision: i64) -> Value {
+    json!({ "query": SAVE, "variables": { "input": {
+        "id": id,
+        "expectedRevision": revision,
+        "body": format!("<p>Saved at revision {revision}.</p>"),
+    }}})
+}
+
 /// A draft one client keeps saving, and the revision its last save left it at.
 struct Draft {
     id: Value,
@@ -261,11 +282,7 @@ async fn drive_saves(
             let mut latencies = Vec::new();
             let mut failures = 0;
             while Instant::now() < deadline {
-                let body = json!({ "query": SAVE, "variables": { "input": {
-                    "id": id,
-                    "expectedRevision": revision,
-                    "body": format!("<p>Saved at revision {revision}.</p>"),
-                }}});
+                let body = save_request(&id, revision);
                 let sent = Instant::now();
                 let answer = match client
                     .post(&url)
@@ -387,9 +404,11 @@ fn report(name: &str, m: &Measured) {
     );
 }
 
-fn peak_rss_mib() -> Option<f64> {
+/// A memory figure of this process from `/proc/self/status` (`VmHWM:` for the peak,
+/// `VmRSS:` for now), in MiB; `None` where there is no such file.
+fn memory_mib(field: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
 }
@@ -434,22 +453,25 @@ where
     run(Duration::from_secs(args.duration)).await
 }
 
-/// Checks that `op` answers correctly, then measures it and prints its row.
-async fn measure_operation(
-    args: &Args,
+/// The request bodies of `op`, one per entry of its variables.
+fn request_bodies(op: &Operation) -> Vec<String> {
+    op.variables
+        .iter()
+        .map(|variables| json!({ "query": op.query, "variables": variables }).to_string())
+        .collect()
+}
+
+/// Sends `body`, one of `op`'s requests, and fails unless the answer passes `op`'s check.
+async fn check_answer(
     client: &reqwest::Client,
     url: &str,
     op: &Operation,
+    body: &str,
 ) -> anyhow::Result<()> {
-    let bodies: Vec<String> = op
-        .variables
-        .iter()
-        .map(|variables| json!({ "query": op.query, "variables": variables }).to_string())
-        .collect();
     let response: Value = client
         .post(url)
         .header("content-type", "application/json")
-        .body(bodies[0].clone())
+        .body(body.to_owned())
         .send()
         .await?
         .json()
@@ -460,6 +482,18 @@ async fn measure_operation(
             op.name
         );
     }
+    Ok(())
+}
+
+/// Checks that `op` answers correctly, then measures it and prints its row.
+async fn measure_operation(
+    args: &Args,
+    client: &reqwest::Client,
+    url: &str,
+    op: &Operation,
+) -> anyhow::Result<()> {
+    let bodies = request_bodies(op);
+    check_answer(client, url, op, &bodies[0]).await?;
     let m = warm_up_then_measure(args, |run_for| {
         drive(client, url, &bodies, args.concurrency, run_for)
     })
@@ -497,6 +531,9 @@ async fn main() -> anyhow::Result<()> {
             (url, Some(store))
         }
     };
+    if let Some(duration) = args.soak {
+        return soak::run(&args, &url, store.as_ref(), duration).await;
+    }
 
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency)
@@ -525,7 +562,7 @@ async fn main() -> anyhow::Result<()> {
         measure_saves(&args, store, &client, &url, saves).await?;
     }
     if args.target.is_none()
-        && let Some(rss) = peak_rss_mib()
+        && let Some(rss) = memory_mib("VmHWM:")
     {
         println!("\npeak memory of server and load generator together: {rss:.0} MiB");
     }
