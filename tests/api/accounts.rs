@@ -336,3 +336,67 @@ async fn only_admins_and_the_person_themself_see_a_staff_email() {
     let me = app.data_as(&editor, VIEWER, json!({})).await;
     assert_eq!(me["viewer"]["email"], editor.email.as_str());
 }
+
+/// Sets the session of `token` to have expired an hour ago.
+async fn expire(app: &TestApp, token: &str) {
+    use sea_orm::ConnectionTrait;
+    use sha2::Digest;
+    let digest: String = sha2::Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let db = app.store.connection();
+    let sql = if dateline_tests::on_postgres() {
+        "UPDATE sessions SET expires_at = $1 WHERE token_hash = $2"
+    } else {
+        "UPDATE sessions SET expires_at = ? WHERE token_hash = ?"
+    };
+    let past = chrono::Utc::now() - chrono::Duration::hours(1);
+    let done = db
+        .execute_raw(sea_orm::Statement::from_sql_and_values(
+            db.get_database_backend(),
+            sql,
+            [past.into(), digest.into()],
+        ))
+        .await
+        .expect("expire the session");
+    assert_eq!(done.rows_affected(), 1);
+}
+
+/// How many sessions are stored.
+async fn sessions(app: &TestApp) -> i64 {
+    use sea_orm::ConnectionTrait;
+    let db = app.store.connection();
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) FROM sessions",
+        ))
+        .await
+        .expect("count")
+        .expect("a row");
+    row.try_get_by_index(0).expect("a count")
+}
+
+#[tokio::test]
+async fn expired_sessions_are_purged_in_the_background() {
+    let app = spawn_app().await;
+    let kept = app.staff(Role::Editor).await;
+    let gone = app.staff(Role::Author).await;
+    expire(&app, &gone.token).await;
+    assert_eq!(sessions(&app).await, 2);
+    // Housekeeping runs as a server starts, then every hour.
+    let _restarted = dateline_tests::spawn_instance(&app).await;
+    let deadline = Instant::now() + std::time::Duration::from_secs(5);
+    while sessions(&app).await > 1 {
+        assert!(
+            Instant::now() < deadline,
+            "the expired session is still stored"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let me = app.data_as(&kept, VIEWER, json!({})).await;
+    assert_eq!(me["viewer"]["email"], kept.email.as_str());
+    let refused = app.graphql_as(Some(&gone.token), VIEWER, json!({})).await;
+    assert_eq!(error_codes(&refused), ["UNAUTHENTICATED"]);
+}
