@@ -141,8 +141,9 @@ fn router(store: Store, settings: &Settings, websockets: Websockets, restarts: R
 }
 
 /// Serves the application on `listener` until `shutdown` completes, then finishes the
-/// requests in flight. Scheduled articles are published meanwhile, and events from other
-/// servers relayed; both tasks are restarted should they ever panic.
+/// requests in flight (websockets are closed with `1001` as soon as it begins). Scheduled
+/// articles are published meanwhile, expired sessions purged and events from other servers
+/// relayed; these tasks are restarted should they ever panic.
 pub async fn run(
     listener: TcpListener,
     store: Store,
