@@ -166,7 +166,8 @@ pub async fn run(
         )
     });
     let relay = tokio::spawn({
-        let store = store.clone();
+        // Its heartbeats go through the live-update pool, which requests never crowd.
+        let store = store.for_live();
         supervise("event relay", Arc::clone(&restarts.relay), move || {
             let store = store.clone();
             async move { store.relay_events().await }

@@ -5,8 +5,8 @@
 //! its connection for good, and must never wait behind requests for one). A connection can
 //! die without a word (a failover, a firewall dropping idle flows), so the relay checks
 //! itself: every [`HEARTBEAT`] it sends itself a notice on a channel only it listens on,
-//! through the request pool, and a listener that hears nothing at all for
-//! [`HEARTBEAT_DEADLINE`] is given up and opened again. Whenever events may have been lost
+//! through the pool it is given (the live-update pool, when serving), and a listener that
+//! hears nothing at all for [`HEARTBEAT_DEADLINE`] is given up and opened again. Whenever events may have been lost
 //! (the connection dropped, or was given up), subscribers are told with
 //! [`ArticleEvent::Missed`].
 
