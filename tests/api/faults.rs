@@ -21,65 +21,87 @@ use tokio::sync::watch;
 
 use crate::fixtures::{draft, publish, update_article_mutation};
 
-/// A TCP proxy between Dateline and PostgreSQL. [`Proxy::cut`] closes every connection
-/// through it and refuses new ones, as a database restarting does, until
-/// [`Proxy::restore`].
+/// What a [`Proxy`] does with connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Link {
+    /// Pipes them.
+    Open,
+    /// Closes every connection and refuses new ones, as a database restarting does.
+    Cut,
+    /// Keeps every connection open but carries nothing either way, and takes new ones
+    /// without answering, as a network that silently drops everything does.
+    Frozen,
+}
+
+/// A TCP proxy between Dateline and PostgreSQL, whose link a test sets.
 struct Proxy {
     address: SocketAddr,
-    cut: watch::Sender<bool>,
+    link: watch::Sender<Link>,
 }
 
 impl Proxy {
     async fn start(upstream: String) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("address");
-        let (cut, watching) = watch::channel(false);
+        let (link, watching) = watch::channel(Link::Open);
         tokio::spawn(proxy(listener, address, upstream, watching));
-        Self { address, cut }
+        Self { address, link }
     }
 
-    fn cut(&self) {
-        self.cut.send_replace(true);
-    }
-
-    fn restore(&self) {
-        self.cut.send_replace(false);
+    fn set(&self, link: Link) {
+        self.link.send_replace(link);
     }
 }
 
-/// Accepts on `listener` and pipes each connection to `upstream` until `cut`; then closes
-/// them all and the listener (connections are refused) until it is restored.
+/// Accepts on `listener` and pipes each connection to `upstream` while the link is open;
+/// when it is cut, closes them all and the listener (connections are refused) until it is
+/// open again; while it is frozen, holds every connection without carrying anything, then
+/// drops them.
 async fn proxy(
     mut listener: TcpListener,
     address: SocketAddr,
     upstream: String,
-    mut cut: watch::Receiver<bool>,
+    mut link: watch::Receiver<Link>,
 ) {
+    let for_pipes = link.clone();
     loop {
         let mut pipes = tokio::task::JoinSet::new();
         loop {
             tokio::select! {
                 accepted = listener.accept() => {
                     let Ok((client, _)) = accepted else { continue };
-                    let upstream = upstream.clone();
-                    pipes.spawn(async move {
-                        if let Ok(mut server) = TcpStream::connect(upstream).await {
-                            let mut client = client;
-                            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
-                        }
-                    });
+                    pipes.spawn(pipe(client, upstream.clone(), for_pipes.clone()));
                 }
-                _ = cut.wait_for(|cut| *cut) => break,
+                _ = link.wait_for(|link| *link == Link::Cut) => break,
             }
         }
         pipes.abort_all();
         drop(listener);
-        if cut.wait_for(|cut| !*cut).await.is_err() {
+        if link.wait_for(|link| *link != Link::Cut).await.is_err() {
             return;
         }
         listener = TcpListener::bind(address)
             .await
             .expect("bind the proxy again");
+    }
+}
+
+/// Carries `client` to `upstream` while the link is open; holds it silent while frozen.
+async fn pipe(mut client: TcpStream, upstream: String, mut link: watch::Receiver<Link>) {
+    let frozen = |link: &Link| *link == Link::Frozen;
+    if !frozen(&link.borrow()) {
+        let Ok(mut server) = TcpStream::connect(upstream).await else {
+            return;
+        };
+        tokio::select! {
+            _ = tokio::io::copy_bidirectional(&mut client, &mut server) => return,
+            _ = link.wait_for(frozen) => {}
+        }
+        // Held, silent, until the freeze ends; then both ends are dropped.
+        let _ = link.wait_for(|link| !frozen(link)).await;
+        drop(server);
+    } else {
+        let _ = link.wait_for(|link| !frozen(link)).await;
     }
 }
 
@@ -277,13 +299,13 @@ async fn a_database_cut_under_load_is_answered_unavailable_and_recovered_from_un
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let cut_at = started.elapsed();
-    proxy.cut();
+    proxy.set(Link::Cut);
     let mut unready = false;
     while started.elapsed() < cut_at + Duration::from_secs(3) {
         unready |= app.get("/readyz").await.status() == 503;
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    proxy.restore();
+    proxy.set(Link::Open);
     let restored_at = started.elapsed();
     tokio::time::sleep(Duration::from_secs(4)).await;
     stop.store(true, Ordering::Relaxed);
@@ -489,4 +511,61 @@ async fn serving_without_migrating_refuses_a_database_that_needs_migrations() {
         .await
         .expect("serves once migrated");
     assert_eq!(store.pending_migrations().await.expect("pending"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_listener_cut_off_without_a_word_notices_by_its_heartbeat_and_comes_back() {
+    if !on_postgres() {
+        // There is no listener on SQLite.
+        return;
+    }
+    let url = fresh_database_url().await;
+    let direct = Store::connect(&url).await.expect("connect");
+    direct.migrate().await.expect("migrate");
+    direct.load_demo().await.expect("demo");
+    let (_, upstream) = through(&url, "127.0.0.1:1".parse().expect("address"));
+    let proxy = Proxy::start(upstream).await;
+    let (proxied, _) = through(&url, proxy.address);
+    let settings = Settings::default();
+    let statements = Arc::default();
+    let store = serving_store(&proxied, &settings, &statements).await;
+    let app = serve(store, proxied, statements, settings).await;
+    let editor = app.staff(Role::Editor).await;
+    let story = draft(&app, &editor, "Polling stations stay open late").await;
+    let mut live = LiveClient::connect(&app, Protocol::TransportWs, json!({})).await;
+    live.subscribe(
+        "1",
+        "subscription { articlePublished { id title } }",
+        json!({}),
+    )
+    .await;
+    await_subscriptions(&app, 1).await;
+
+    // Nothing is closed, nothing arrives: only the missing heartbeat tells.
+    proxy.set(Link::Frozen);
+    let frozen = Instant::now();
+    while !app.metrics().await.contains("dateline_event_relay_up 0") {
+        assert!(
+            frozen.elapsed() < Duration::from_secs(10),
+            "the relay never noticed its connection went silent"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let unready = app.get("/readyz").await;
+    assert_eq!(unready.status(), 503);
+    let reason = unready.text().await.expect("a reason");
+    assert!(reason.contains("live events"), "{reason}");
+    proxy.set(Link::Open);
+    assert_ready_within(&app, Duration::from_secs(10)).await;
+    match live.next("1", Duration::from_secs(10)).await {
+        Some(Delivery::Errors(errors)) => {
+            assert_eq!(errors[0]["extensions"]["code"], "RESYNC", "{errors}");
+        }
+        other => panic!("expected RESYNC after the silence, got {other:?}"),
+    }
+    publish(&app, &editor, &story).await;
+    assert_eq!(
+        live.next_data("1").await["articlePublished"]["id"],
+        story["id"]
+    );
 }
