@@ -10,8 +10,9 @@
 //! statements however many subscribers receive it.
 //!
 //! When events may have been lost (this server's link to the others' events broke for a
-//! while, or a subscriber fell too far behind), each subscription receives an error coded
-//! `RESYNC` instead of an article, and goes on: what the client shows may be out of date,
+//! while, a subscriber fell too far behind, or an event's article could not be read), each
+//! subscription concerned receives an error coded `RESYNC` instead of an article, and goes
+//! on: what the client shows may be out of date,
 //! and it should read it again.
 
 use std::collections::HashSet;
@@ -192,7 +193,7 @@ impl Subscription {
         let id = decode_kind(&id, NodeKind::Article)?;
         let admitted = live.admit()?;
         let reads = fanout(ctx)?.reads(&live.store, &live.current().await, None);
-        if visible_article(&reads, id).await.is_none() {
+        if visible_article(&reads, id).await?.is_none() {
             return Err(ApiError::NotFound("no article has this id".to_owned()).into());
         }
         Ok(watch(ctx, live, admitted, move |event| match event {
@@ -261,14 +262,22 @@ where
                     let Some(wanted) = pick(event) else { continue };
                     let viewer = live.current().await;
                     let reads = fanout.reads(&live.store, &viewer, wanted.public_from);
-                    let Some(article) = visible_article(&reads, wanted.article_id).await else {
-                        continue;
-                    };
-                    slot.put(Delivery {
-                        reads,
-                        article_id: article.id,
-                    });
-                    Ok(Article(article))
+                    match visible_article(&reads, wanted.article_id).await {
+                        Ok(Some(article)) => {
+                            slot.put(Delivery {
+                                reads,
+                                article_id: article.id,
+                            });
+                            Ok(Article(article))
+                        }
+                        Ok(None) => continue,
+                        // The story could not be read (the database is out of reach, say):
+                        // rather than miss it without a word, the subscriber is told.
+                        Err(error) => {
+                            tracing::warn!(?error, "an event's article could not be read");
+                            Err(resync())
+                        }
+                    }
                 };
                 return Some((item, (events, live, (fanout, slot), pick, admitted)));
             }
@@ -290,16 +299,9 @@ async fn closed(closing: &mut watch::Receiver<bool>) -> bool {
     closing.wait_for(|closing| *closing).await.is_ok()
 }
 
-/// The article, if the subscribers `reads` are shared by may see it now; a failed read is
-/// logged and skipped.
-async fn visible_article(reads: &SharedReads, id: i32) -> Option<model::Article> {
-    match reads.loaders().articles.load_one(id).await {
-        Ok(found) => found,
-        Err(error) => {
-            tracing::error!(%error, article = id, "reading an article for subscribers failed");
-            None
-        }
-    }
+/// The article, if the subscribers `reads` are shared by may see it now.
+async fn visible_article(reads: &SharedReads, id: i32) -> ApiResult<Option<model::Article>> {
+    Ok(reads.loaders().articles.load_one(id).await?)
 }
 
 /// How long one execution on a websocket (a query, a mutation, one subscription event)
