@@ -332,6 +332,12 @@ async fn a_database_cut_under_load_is_answered_unavailable_and_recovered_from_un
         "few requests during the cut: {}",
         during.len()
     );
+    let slowest = during.iter().map(|o| o.took).max().unwrap_or_default();
+    eprintln!(
+        "{} requests in all; {} during the cut, answered 503 within {slowest:?} at most",
+        log.len(),
+        during.len()
+    );
     for outcome in &during {
         assert_eq!(outcome.status, 503, "{outcome:?}");
         assert!(
