@@ -575,3 +575,54 @@ async fn a_listener_cut_off_without_a_word_notices_by_its_heartbeat_and_comes_ba
         story["id"]
     );
 }
+
+#[tokio::test]
+async fn a_serving_role_without_schema_rights_serves_with_no_migrate() {
+    if !on_postgres() {
+        // Roles and their rights are PostgreSQL's.
+        return;
+    }
+    let url = fresh_database_url().await;
+    let owner = Store::connect(&url).await.expect("connect");
+    owner.migrate().await.expect("migrate");
+    owner.load_demo().await.expect("demo");
+    let role = format!(
+        "dateline_app_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    );
+    let (base, database) = url.rsplit_once('/').expect("a database name");
+    let grants = format!(
+        "CREATE ROLE {role} LOGIN; \
+         REVOKE CREATE ON SCHEMA public FROM PUBLIC; \
+         GRANT CONNECT ON DATABASE {database} TO {role}; \
+         GRANT USAGE ON SCHEMA public TO {role}; \
+         GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}; \
+         GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};"
+    );
+    let db = owner.connection();
+    db.execute_unprepared(&grants)
+        .await
+        .expect("a role for serving");
+    let host = base.rsplit_once('@').map_or(base, |(_, host)| host);
+    let scheme = base
+        .split_once("://")
+        .map_or("postgres", |(scheme, _)| scheme);
+    let served_as = format!("{scheme}://{role}@{host}/{database}");
+    let database_settings = |migrate| ServingDatabase {
+        pool: pool_settings(&Settings::default()),
+        live_connections: 1,
+        migrate,
+    };
+    let refused = open_serving_store(&served_as, &database_settings(true)).await;
+    assert!(refused.is_err(), "migrating needs rights this role lacks");
+    let store = open_serving_store(&served_as, &database_settings(false))
+        .await
+        .unwrap_or_else(|e| panic!("--no-migrate serves without schema rights: {e:#}"));
+    let app = serve(store, served_as, Arc::default(), Settings::default()).await;
+    assert_ready_within(&app, Duration::from_secs(10)).await;
+    let data = app.data("{ sections { slug } }", json!({})).await;
+    assert!(!data["sections"].as_array().expect("sections").is_empty());
+    drop(app);
+    let cleanup = format!("DROP OWNED BY {role}; DROP ROLE {role};");
+    let _ = db.execute_unprepared(&cleanup).await;
+}

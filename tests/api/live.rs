@@ -489,3 +489,34 @@ async fn idle_and_silent_websockets_are_closed_and_live_ones_pinged() {
     assert_eq!(open, 1, "only the busy connection is left");
     drop((silent, busy));
 }
+
+#[tokio::test]
+async fn each_field_of_a_subscription_gets_its_own_answer() {
+    let app = spawn_app().await;
+    let editor = app.staff(Role::Editor).await;
+    let article = draft(&app, &editor, "Count resumes at dawn").await;
+    let article = publish(&app, &editor, &article).await;
+    let mut reader = LiveClient::connect(&app, Protocol::TransportWs, json!({})).await;
+    let both = "subscription($id: ID!) { \
+                headline: articleUpdated(id: $id) { title } \
+                notes: articleUpdated(id: $id) { corrections { note } } }";
+    reader
+        .subscribe("1", both, json!({ "id": article["id"] }))
+        .await;
+    // One subscription, two fields, each counted.
+    await_subscriptions(&app, 2).await;
+    correct(
+        &app,
+        &editor,
+        &article,
+        "The count resumed at six, not five.",
+    )
+    .await;
+    let mut answers = [reader.next_data("1").await, reader.next_data("1").await];
+    answers.sort_by_key(|data| data.get("headline").is_none());
+    assert_eq!(answers[0]["headline"]["title"], "Count resumes at dawn");
+    assert_eq!(
+        answers[1]["notes"]["corrections"],
+        json!([{ "note": "The count resumed at six, not five." }])
+    );
+}

@@ -53,8 +53,9 @@ impl Kind {
     }
 }
 
-/// An operation (its text, variables and name) and the article it is answered for.
-type AnswerKey = (Arc<str>, i32);
+/// An operation (its text, variables and name), the subscription field it answers (its
+/// response key: one operation may hold several) and the article it is answered for.
+pub(crate) type AnswerKey = (Arc<str>, Arc<str>, i32);
 
 /// What every subscriber of one kind reads through while the content stays as it is.
 pub(crate) struct SharedReads {
@@ -69,19 +70,18 @@ pub(crate) struct SharedReads {
 }
 
 impl SharedReads {
-    /// The answer to `operation` for `article_id`: `resolve`d by the first subscriber to
-    /// ask, copied for every other.
+    /// The answer for `key`: `resolve`d by the first subscriber to ask, copied for every
+    /// other.
     pub(crate) async fn answer(
         &self,
-        operation: Arc<str>,
-        article_id: i32,
+        key: AnswerKey,
         resolve: impl Future<Output = Response>,
     ) -> Response {
         let answer = Arc::clone(
             self.answers
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .entry((operation, article_id))
+                .entry(key)
                 .or_default(),
         );
         copy(answer.get_or_init(|| resolve).await)
@@ -165,10 +165,13 @@ fn copy(response: &Response) -> Response {
     copy
 }
 
-/// An event's article on its way to one subscription, and what it was read through.
+/// An event's article on its way to one subscription: what it was read through, for whom,
+/// and the subscription field it answers.
 pub(crate) struct Delivery {
     pub(crate) reads: Arc<SharedReads>,
     pub(crate) article_id: i32,
+    pub(crate) field: Arc<str>,
+    pub(crate) viewer: Viewer,
 }
 
 /// Where a subscription's stream leaves the delivery the execution that follows resolves

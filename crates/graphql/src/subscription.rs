@@ -26,14 +26,13 @@ use async_graphql::{
     Context, Data, ErrorExtensions, ID, Response, Subscription as SubscriptionRoot,
 };
 use chrono::{DateTime, Utc};
-use dateline_domain::model;
-use dateline_persistence::Store;
 use dateline_persistence::events::{ArticleEvent, Subscriber};
+use dateline_persistence::{Store, StoreError};
 use futures::Stream;
 use tokio::sync::watch;
 
 use crate::error::{ApiError, ApiResult};
-use crate::fanout::{Delivery, DeliverySlot, Fanout, SharedReads};
+use crate::fanout::{Delivery, DeliverySlot, Fanout};
 use crate::id::{NodeKind, decode_kind};
 use crate::scope::{RequestScope, Staff, Viewer};
 use crate::types::Article;
@@ -88,22 +87,18 @@ impl LiveViewer {
 
     /// Who the connection speaks for now. A member of staff whose session has ended since
     /// the connection signed in (signed out, password changed, account removed, expired)
-    /// is the public from then on; so is anyone whose session cannot be checked.
-    async fn current(&self) -> Viewer {
+    /// is the public from then on; a session that cannot be checked is an error.
+    async fn current(&self) -> Result<Viewer, StoreError> {
         let Viewer::Staff(staff) = &self.viewer else {
-            return Viewer::Anonymous;
+            return Ok(Viewer::Anonymous);
         };
-        match self.store.session_user(&staff.token, Utc::now()).await {
-            Ok(Some(user)) => Viewer::Staff(Staff {
+        let user = self.store.session_user(&staff.token, Utc::now()).await?;
+        Ok(user.map_or(Viewer::Anonymous, |user| {
+            Viewer::Staff(Staff {
                 user,
                 token: staff.token.clone(),
-            }),
-            Ok(None) => Viewer::Anonymous,
-            Err(error) => {
-                tracing::error!(%error, "checking a websocket's session failed");
-                Viewer::Anonymous
-            }
-        }
+            })
+        }))
     }
 
     /// Counts a new subscription against the limits, or refuses it.
@@ -192,8 +187,9 @@ impl Subscription {
         let live = live_viewer(ctx)?;
         let id = decode_kind(&id, NodeKind::Article)?;
         let admitted = live.admit()?;
-        let reads = fanout(ctx)?.reads(&live.store, &live.current().await, None);
-        if visible_article(&reads, id).await?.is_none() {
+        let viewer = live.current().await.map_err(ApiError::from)?;
+        let reads = fanout(ctx)?.reads(&live.store, &viewer, None);
+        if reads.loaders().articles.load_one(id).await?.is_none() {
             return Err(ApiError::NotFound("no article has this id".to_owned()).into());
         }
         Ok(watch(ctx, live, admitted, move |event| match event {
@@ -238,13 +234,16 @@ fn watch<P>(
 where
     P: Fn(ArticleEvent) -> Option<Wanted> + Send + Sync + 'static,
 {
-    let fanout = fanout(ctx)?;
-    let slot = ctx.data::<DeliverySlot>().ok().cloned().unwrap_or_default();
+    let to = Recipient {
+        fanout: fanout(ctx)?,
+        slot: ctx.data::<DeliverySlot>().ok().cloned().unwrap_or_default(),
+        field: Arc::from(ctx.item.node.response_key().node.as_str()),
+    };
     let events: Subscriber = live.store.events().subscribe();
-    let state = (events, live, (fanout, slot), Arc::new(pick), admitted);
+    let state = (events, live, to, Arc::new(pick), admitted);
     Ok(futures::stream::unfold(
         state,
-        |(mut events, mut live, (fanout, slot), pick, admitted)| async move {
+        |(mut events, mut live, to, pick, admitted)| async move {
             loop {
                 let event = tokio::select! {
                     event = events.next() => event?,
@@ -260,29 +259,58 @@ where
                     Err(resync())
                 } else {
                     let Some(wanted) = pick(event) else { continue };
-                    let viewer = live.current().await;
-                    let reads = fanout.reads(&live.store, &viewer, wanted.public_from);
-                    match visible_article(&reads, wanted.article_id).await {
-                        Ok(Some(article)) => {
-                            slot.put(Delivery {
-                                reads,
-                                article_id: article.id,
-                            });
-                            Ok(Article(article))
-                        }
-                        Ok(None) => continue,
-                        // The story could not be read (the database is out of reach, say):
-                        // rather than miss it without a word, the subscriber is told.
-                        Err(error) => {
-                            tracing::warn!(?error, "an event's article could not be read");
-                            Err(resync())
-                        }
+                    match to.deliver(&live, &wanted).await {
+                        Some(item) => item,
+                        None => continue,
                     }
                 };
-                return Some((item, (events, live, (fanout, slot), pick, admitted)));
+                return Some((item, (events, live, to, pick, admitted)));
             }
         },
     ))
+}
+
+/// Where a subscription's events go: what its kind of subscriber shares, the slot its
+/// execution takes them from, and the field (its response key) it answers.
+struct Recipient {
+    fanout: Arc<Fanout>,
+    slot: DeliverySlot,
+    field: Arc<str>,
+}
+
+impl Recipient {
+    /// The article `wanted` names, if the connection's viewer may see it now, left in the
+    /// slot for the execution that answers it; `None` if there is nothing to send. A story
+    /// that cannot be read, or a session that cannot be checked (the database is out of
+    /// reach, say), gives `RESYNC` rather than a story missed without a word.
+    async fn deliver(
+        &self,
+        live: &LiveViewer,
+        wanted: &Wanted,
+    ) -> Option<async_graphql::Result<Article>> {
+        let read = async {
+            let viewer = live.current().await?;
+            let reads = self.fanout.reads(&live.store, &viewer, wanted.public_from);
+            let article = reads.loaders().articles.load_one(wanted.article_id).await?;
+            Ok::<_, StoreError>(article.map(|article| (article, reads, viewer)))
+        };
+        match read.await {
+            Ok(Some((article, reads, viewer))) => {
+                self.slot.put(Delivery {
+                    reads,
+                    article_id: article.id,
+                    field: Arc::clone(&self.field),
+                    viewer,
+                });
+                Some(Ok(Article(article)))
+            }
+            Ok(None) => None,
+            Err(error) => {
+                tracing::warn!(%error, "an event could not be resolved for a subscriber");
+                Some(Err(resync()))
+            }
+        }
+    }
 }
 
 /// The error a subscription receives in place of the events it may have lost.
@@ -297,11 +325,6 @@ fn resync() -> async_graphql::Error {
 /// (`false`).
 async fn closed(closing: &mut watch::Receiver<bool>) -> bool {
     closing.wait_for(|closing| *closing).await.is_ok()
-}
-
-/// The article, if the subscribers `reads` are shared by may see it now.
-async fn visible_article(reads: &SharedReads, id: i32) -> ApiResult<Option<model::Article>> {
-    Ok(reads.loaders().articles.load_one(id).await?)
 }
 
 /// How long one execution on a websocket (a query, a mutation, one subscription event)
@@ -329,13 +352,23 @@ pub(crate) async fn execute_live(
         .as_ref()
         .and_then(|_| ctx.data_opt::<DeliverySlot>())
         .and_then(DeliverySlot::take);
-    let viewer = live.current().await;
     let (scope, delivery) = match (delivery, subscription) {
+        // Answered for the viewer the article was read for.
         (Some(delivery), Some(operation)) => {
-            let scope = delivery.reads.scope(live.store.clone(), viewer);
+            let scope = delivery
+                .reads
+                .scope(live.store.clone(), delivery.viewer.clone());
             (scope, Some((delivery, operation)))
         }
-        _ => (RequestScope::new(live.store.clone(), viewer), None),
+        _ => match live.current().await {
+            Ok(viewer) => (RequestScope::new(live.store.clone(), viewer), None),
+            Err(error) => {
+                let failure = crate::error::request_failure(ApiError::from(error));
+                let mut response = Response::from_errors(vec![failure]);
+                finish(&mut response);
+                return response;
+            }
+        },
     };
     let mut data = Data::default();
     data.insert(scope.from_client(live.client));
@@ -358,8 +391,8 @@ pub(crate) async fn execute_live(
     };
     match delivery {
         Some((delivery, operation)) => {
-            let reads = Arc::clone(&delivery.reads);
-            reads.answer(operation, delivery.article_id, resolve).await
+            let key = (operation, delivery.field, delivery.article_id);
+            delivery.reads.answer(key, resolve).await
         }
         None => resolve.await,
     }

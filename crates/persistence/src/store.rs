@@ -114,7 +114,9 @@ impl Store {
 
     /// How many migrations have not been applied yet.
     pub async fn pending_migrations(&self) -> StoreResult<usize> {
-        Ok(Migrator::get_pending_migrations(&self.db).await?.len())
+        Ok(Migrator::get_pending_migrations_read_only(&self.db)
+            .await?
+            .len())
     }
 
     /// Runs `work` holding the setup lock, so that no other server sets the database up

@@ -166,8 +166,7 @@ pub async fn run(
         )
     });
     let relay = tokio::spawn({
-        // Its heartbeats go through the live-update pool, which requests never crowd.
-        let store = store.for_live();
+        let store = store.clone();
         supervise("event relay", Arc::clone(&restarts.relay), move || {
             let store = store.clone();
             async move { store.relay_events().await }

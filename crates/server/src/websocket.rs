@@ -354,7 +354,7 @@ impl Writer {
             let check = tokio::select! {
                 message = outgoing.next() => match message {
                     Some(message) => {
-                        if to_client.send(message).await.is_err() {
+                        if !self.sent(&mut to_client, message).await {
                             return;
                         }
                         continue;
@@ -381,10 +381,22 @@ impl Writer {
                 })),
             };
             let last = matches!(frame, Message::Close(_));
-            if to_client.send(frame).await.is_err() || last {
+            if !self.sent(&mut to_client, frame).await || last {
                 return;
             }
         }
+    }
+
+    /// Sends `message`, and says whether it went: a client that takes nothing for
+    /// [`WebsocketPolicy::silence_limit`] (it stopped reading, or its network did) is given
+    /// up like a silent one, so that no write waits on it for ever.
+    async fn sent(
+        &self,
+        to_client: &mut futures::stream::SplitSink<WebSocket, Message>,
+        message: Message,
+    ) -> bool {
+        let send = tokio::time::timeout(self.policy.silence_limit, to_client.send(message));
+        matches!(send.await, Ok(Ok(())))
     }
 
     /// What the connection's state calls for at a check.

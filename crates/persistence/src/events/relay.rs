@@ -5,16 +5,16 @@
 //! its connection for good, and must never wait behind requests for one). A connection can
 //! die without a word (a failover, a firewall dropping idle flows), so the relay checks
 //! itself: every [`HEARTBEAT`] it sends itself a notice on a channel only it listens on,
-//! through the pool it is given (the live-update pool, when serving), and a listener that
-//! hears nothing at all for [`HEARTBEAT_DEADLINE`] is given up and opened again. Whenever events may have been lost
+//! through a second connection of its own (no request can crowd it out), and a listener
+//! that hears nothing at all for [`HEARTBEAT_DEADLINE`] is given up and opened again. Whenever events may have been lost
 //! (the connection dropped, or was given up), subscribers are told with
 //! [`ArticleEvent::Missed`].
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use sea_orm::DatabaseConnection;
 use sea_orm::sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use super::{ArticleEvent, CHANNEL, Events};
 use crate::dialect::Dialect;
@@ -45,13 +45,13 @@ impl Events {
             return;
         }
         let heartbeat_channel = format!("dateline_heartbeat_{:016x}", rand::random::<u64>());
-        let _heart = AbortOnDrop(tokio::spawn(beat(db.clone(), heartbeat_channel.clone())));
         let options = db.get_postgres_connection_pool().connect_options();
         loop {
-            // A pool of one, new for every attempt: a connection given up for silent may
-            // never answer again, and must not stand in the way of the next.
+            // A pool of two (the listener's connection and the heartbeat's), new for every
+            // attempt: a connection given up for silent may never answer again, and must not
+            // stand in the way of the next.
             let own = PgPoolOptions::new()
-                .max_connections(1)
+                .max_connections(2)
                 .min_connections(0)
                 .acquire_timeout(HEARTBEAT_DEADLINE)
                 .connect_lazy_with((*options).clone());
@@ -85,6 +85,10 @@ impl Events {
             Ok(Err(error)) => return Lost::Failed(error),
             Err(_) => return Lost::Silent,
         };
+        let _heart = AbortOnDrop(tokio::spawn(beat(
+            own.clone(),
+            heartbeat_channel.to_owned(),
+        )));
         // Changes announced while nobody listened are lost: read everything kept again.
         self.content_changed();
         self.0.relaying.store(true, Ordering::Relaxed);
@@ -119,16 +123,17 @@ impl Events {
     }
 }
 
-/// Sends a heartbeat on `channel` through `db` every [`HEARTBEAT`], for ever. A failure is
+/// Sends a heartbeat on `channel` through `own` every [`HEARTBEAT`], for ever. A failure is
 /// not logged: the relay notices the silence and says so.
-async fn beat(db: DatabaseConnection, channel: String) {
+async fn beat(own: PgPool, channel: String) {
     let mut ticks = tokio::time::interval(HEARTBEAT);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        let mut notify = Dialect::Postgres.notify(&channel, String::new());
-        notify.sql.push_str(crate::BACKGROUND_MARK);
-        let _ = tokio::time::timeout(HEARTBEAT, db.execute_raw(notify)).await;
+        let notify = sea_orm::sqlx::query("SELECT pg_notify($1, '')")
+            .bind(&channel)
+            .execute(&own);
+        let _ = tokio::time::timeout(HEARTBEAT, notify).await;
     }
 }
 
