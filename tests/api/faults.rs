@@ -105,6 +105,23 @@ async fn pipe(mut client: TcpStream, upstream: String, mut link: watch::Receiver
     }
 }
 
+/// A server on a fresh PostgreSQL database holding the demo newsroom, reaching it only
+/// through a [`Proxy`]; and a store on the database directly, for checking what it holds.
+async fn behind_a_proxy() -> (Store, Proxy, TestApp) {
+    let url = fresh_database_url().await;
+    let direct = Store::connect(&url).await.expect("connect");
+    direct.migrate().await.expect("migrate");
+    direct.load_demo().await.expect("demo");
+    let (_, upstream) = through(&url, "127.0.0.1:1".parse().expect("address"));
+    let proxy = Proxy::start(upstream).await;
+    let (proxied, _) = through(&url, proxy.address);
+    let settings = Settings::default();
+    let statements = Arc::default();
+    let store = serving_store(&proxied, &settings, &statements).await;
+    let app = serve(store, proxied, statements, settings).await;
+    (direct, proxy, app)
+}
+
 /// `url` with its host and port replaced by `address`.
 fn through(url: &str, address: SocketAddr) -> (String, String) {
     let start = url
@@ -248,17 +265,8 @@ async fn a_database_cut_under_load_is_answered_unavailable_and_recovered_from_un
         // SQLite lives in the server's own process: there is no connection to cut.
         return;
     }
-    let url = fresh_database_url().await;
-    let direct = Store::connect(&url).await.expect("connect");
-    direct.migrate().await.expect("migrate");
-    direct.load_demo().await.expect("demo");
-    let (_, upstream) = through(&url, "127.0.0.1:1".parse().expect("address"));
-    let proxy = Proxy::start(upstream).await;
-    let (proxied, _) = through(&url, proxy.address);
-    let settings = Settings::default();
-    let statements = Arc::default();
-    let store = serving_store(&proxied, &settings, &statements).await;
-    let app = Arc::new(serve(store, proxied, statements, settings).await);
+    let (direct, proxy, app) = behind_a_proxy().await;
+    let app = Arc::new(app);
     let editor = app.staff(Role::Editor).await;
     let mut drafts = Vec::new();
     for i in 0..4 {
@@ -525,17 +533,7 @@ async fn a_listener_cut_off_without_a_word_notices_by_its_heartbeat_and_comes_ba
         // There is no listener on SQLite.
         return;
     }
-    let url = fresh_database_url().await;
-    let direct = Store::connect(&url).await.expect("connect");
-    direct.migrate().await.expect("migrate");
-    direct.load_demo().await.expect("demo");
-    let (_, upstream) = through(&url, "127.0.0.1:1".parse().expect("address"));
-    let proxy = Proxy::start(upstream).await;
-    let (proxied, _) = through(&url, proxy.address);
-    let settings = Settings::default();
-    let statements = Arc::default();
-    let store = serving_store(&proxied, &settings, &statements).await;
-    let app = serve(store, proxied, statements, settings).await;
+    let (_direct, proxy, app) = behind_a_proxy().await;
     let editor = app.staff(Role::Editor).await;
     let story = draft(&app, &editor, "Polling stations stay open late").await;
     let mut live = LiveClient::connect(&app, Protocol::TransportWs, json!({})).await;
