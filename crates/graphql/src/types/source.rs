@@ -1,9 +1,15 @@
-//! `Source`: the desk or agency a story is credited to.
+//! `Source`: the desk or agency a story is credited to, and its source page.
 
-use async_graphql::{ID, Object};
+use async_graphql::{Context, ID, Object};
 use dateline_domain::model;
+use dateline_domain::route;
+use dateline_persistence::{ArticleFilter, Named, Narrowing};
 
+use crate::error::ApiResult;
 use crate::id::{NodeKind, encode};
+use crate::pagination::Window;
+use crate::types::ArticleOrderInput;
+use crate::types::connection::{ArticleConnection, article_connection};
 
 /// The desk or wire agency a story is credited to ("AT News", "Reuters").
 #[derive(Clone)]
@@ -17,6 +23,11 @@ impl Source {
         encode(NodeKind::Source, self.0.id)
     }
 
+    /// The URL name of the source page.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
     /// The name printed with the story.
     async fn name(&self) -> &str {
         &self.0.name
@@ -25,5 +36,43 @@ impl Source {
     /// The source's own website, if any.
     async fn url(&self) -> Option<&str> {
         self.0.url.as_deref()
+    }
+
+    /// The path of the source page: `/source/<slug>`.
+    async fn uri(&self) -> String {
+        route::source_uri(&self.0.slug)
+    }
+
+    /// Published stories credited to this source.
+    #[allow(clippy::too_many_arguments)] // the four Relay arguments plus order
+    #[graphql(complexity = "crate::pagination::page_complexity(first, last, child_complexity)")]
+    async fn articles(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Return the first N articles (0 to 100; 20 if neither first nor last is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last N articles (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor.")] before: Option<String>,
+        #[graphql(
+            desc = "The order of the list; null means newest first.",
+            default_with = "Some(ArticleOrderInput::NEWEST)"
+        )]
+        order_by: Option<ArticleOrderInput>,
+    ) -> ApiResult<ArticleConnection> {
+        // By id: the source's latest-stories index, read in order.
+        let filter = ArticleFilter::from(Narrowing {
+            sources: Some(Named::id(self.0.id)),
+            ..Narrowing::default()
+        });
+        article_connection(
+            ctx,
+            filter,
+            order_by,
+            Window::new(first, after, last, before),
+        )
+        .await
     }
 }
