@@ -287,7 +287,8 @@ async function main(): Promise<void> {
     }
     throw error;
   } finally {
-    await request(SignOut, {}, { token });
+    // End the session; a failure here must not hide the one that got us here.
+    await request(SignOut, {}, { token }).catch(() => undefined);
   }
 }
 
