@@ -22,7 +22,7 @@ pub use connection::{ArticleConnection, AuthorConnection, TagConnection};
 pub use editorial::{ArticleRevision, Correction, RoleValue, Settings, User};
 pub use node::Node;
 pub use related::{RelatedArticle, RelatedReason, RelatedReasonKind};
-pub use route::Route;
+pub use route::{Route, RouteKind};
 pub(crate) use search::search_connection;
 pub use search::{SearchConnection, SearchFilterInput};
 pub use section::Section;

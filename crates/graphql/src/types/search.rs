@@ -34,9 +34,9 @@ pub struct SearchFilterInput {
     /// Only articles by the author with this slug, as primary author or co-author.
     pub author: Option<String>,
     /// Only articles published at or after this instant.
-    pub published_after: Option<DateTime<Utc>>,
+    pub published_after: Option<crate::scalars::DateTime>,
     /// Only articles published before this instant.
-    pub published_before: Option<DateTime<Utc>>,
+    pub published_before: Option<crate::scalars::DateTime>,
     /// Only articles published in this year (UTC).
     pub year: Option<i32>,
 }
@@ -44,8 +44,8 @@ pub struct SearchFilterInput {
 impl SearchFilterInput {
     async fn resolve(self, ctx: &Context<'_>) -> ApiResult<SearchFilter> {
         let section_ids = section_subtree(ctx, self.section).await?;
-        let mut published_after = self.published_after;
-        let mut published_before = self.published_before;
+        let mut published_after = self.published_after.map(DateTime::from);
+        let mut published_before = self.published_before.map(DateTime::from);
         if let Some(year) = self.year {
             let start = |year: i32| {
                 DateTime::parse_from_rfc3339(&format!("{year:04}-01-01T00:00:00Z"))
@@ -336,7 +336,12 @@ impl SearchHit {
                     .iter()
                     .map(|h| Highlight {
                         field: h.field.into(),
-                        fragments: h.fragments.clone(),
+                        fragments: h
+                            .fragments
+                            .iter()
+                            .cloned()
+                            .map(crate::scalars::Html)
+                            .collect(),
                     })
                     .collect()
             })
@@ -350,7 +355,7 @@ pub struct Highlight {
     /// The field.
     pub field: SearchFieldValue,
     /// HTML-escaped text from the field, with every match wrapped in `<mark>…</mark>`.
-    pub fragments: Vec<String>,
+    pub fragments: Vec<crate::scalars::Html>,
 }
 
 /// The parts of an article search looks at.

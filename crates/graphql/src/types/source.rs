@@ -1,9 +1,12 @@
 //! `Source`: the desk or agency a story is credited to.
 
-use async_graphql::{ID, Object};
-use dateline_domain::model;
+use async_graphql::{Context, ID, Object};
+use dateline_domain::{DeskAction, model};
 
+use crate::error::ApiResult;
 use crate::id::{NodeKind, encode};
+use crate::scalars::Url;
+use crate::scope::scope;
 
 /// The desk or wire agency a story is credited to ("AT News", "Reuters").
 #[derive(Clone)]
@@ -23,7 +26,17 @@ impl Source {
     }
 
     /// The source's own website, if any.
-    async fn url(&self) -> Option<&str> {
-        self.0.url.as_deref()
+    async fn url(&self) -> Option<Url> {
+        self.0.url.clone().map(Url)
+    }
+
+    /// Whether the viewer may change the source (`updateSource`).
+    async fn viewer_can_update(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(scope(ctx)?.may(DeskAction::ManageSources))
+    }
+
+    /// Whether the viewer's role may delete the source (`deleteSource`); one that articles are still credited to is refused with `IN_USE`.
+    async fn viewer_can_delete(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(scope(ctx)?.may(DeskAction::ManageSources))
     }
 }
