@@ -456,6 +456,22 @@ pub fn in_field_order(objects: &[Value], fields: &[&str]) -> String {
     format!("[{}]", objects.join(","))
 }
 
+/// The codes of the `userErrors` a mutation answered with, for a request that ran one
+/// mutation; empty when it answered none (or no payload at all).
+pub fn user_error_codes(response: &Value) -> Vec<String> {
+    response["data"]
+        .as_object()
+        .and_then(|data| data.values().next())
+        .and_then(|payload| payload["userErrors"].as_array())
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| e["code"].as_str().unwrap_or("<none>").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The error codes of a response's errors, in order.
 pub fn error_codes(response: &Value) -> Vec<String> {
     response["errors"]

@@ -6,7 +6,7 @@ use dateline_domain::Role;
 use dateline_tests::{Staff, TestApp, error_codes, spawn_app};
 use serde_json::{Value, json};
 
-const LOGIN: &str = "mutation($input: LoginInput!) { login(input: $input) { token expiresAt viewer { email role } userErrors { field code message } } }";
+const LOGIN: &str = "mutation($input: LoginInput!) { login(input: $input) { token expiresAt viewer { email role } userErrors { path code message } } }";
 const VIEWER: &str = "{ viewer { email role author { slug } } }";
 
 #[tokio::test]
@@ -101,7 +101,7 @@ async fn wrong_credentials_get_one_generic_answer() {
     }
     assert_eq!(
         answers[0],
-        json!([{ "field": null, "code": "INVALID_CREDENTIALS", "message": "The email or password is incorrect." }])
+        json!([{ "path": null, "code": "INVALID_CREDENTIALS", "message": "The email or password is incorrect." }])
     );
     assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
     // An unknown email is checked against a decoy hash, so it is not answered much faster
@@ -130,7 +130,7 @@ async fn wrong_credentials_get_one_generic_answer() {
 async fn create_user(app: &TestApp, admin: &Staff, input: Value) -> Value {
     app.data_as(
         admin,
-        "mutation($input: CreateUserInput!) { createUser(input: $input) { user { email role } userErrors { field code } } }",
+        "mutation($input: CreateUserInput!) { createUser(input: $input) { user { email role } userErrors { path code } } }",
         json!({ "input": input }),
     )
     .await["createUser"]
@@ -159,7 +159,7 @@ async fn admins_create_accounts_and_change_settings() {
     .await;
     assert_eq!(
         again["userErrors"],
-        json!([{ "field": "password", "code": "TOO_SHORT" }])
+        json!([{ "path": ["input", "password"], "code": "TOO_SHORT" }])
     );
     let taken = create_user(
         &app,
@@ -169,7 +169,7 @@ async fn admins_create_accounts_and_change_settings() {
     .await;
     assert_eq!(
         taken["userErrors"],
-        json!([{ "field": "email", "code": "TAKEN" }])
+        json!([{ "path": ["input", "email"], "code": "TAKEN" }])
     );
     app.login("new.desk@example.com", "long enough password")
         .await;
@@ -200,7 +200,7 @@ async fn admins_change_roles_and_remove_accounts_which_signs_them_out() {
         app.data_as(&author, "{ viewer { id } }", json!({})).await["viewer"]["id"].clone();
     let admin_id =
         app.data_as(&admin, "{ viewer { id } }", json!({})).await["viewer"]["id"].clone();
-    let update = "mutation($input: UpdateUserInput!) { updateUser(input: $input) { user { role } userErrors { field code } } }";
+    let update = "mutation($input: UpdateUserInput!) { updateUser(input: $input) { user { role } userErrors { path code } } }";
 
     let promoted = app
         .data_as(
@@ -229,29 +229,46 @@ async fn admins_change_roles_and_remove_accounts_which_signs_them_out() {
         .await;
     assert_eq!(
         demote_self["updateUser"]["userErrors"],
-        json!([{ "field": "role", "code": "INVALID" }])
+        json!([{ "path": ["input", "role"], "code": "INVALID" }])
     );
     let listed = app
-        .data_as(&admin, "{ users { email role } }", json!({}))
+        .data_as(
+            &admin,
+            "{ users(first: 1) { totalCount nodes { email role } pageInfo { hasNextPage endCursor } } }",
+            json!({}),
+        )
         .await;
-    assert_eq!(listed["users"].as_array().map(Vec::len), Some(2));
-    let forbidden = app
-        .graphql_as(Some(&token), "{ users { email } }", json!({}))
+    assert_eq!(listed["users"]["totalCount"], 2);
+    assert_eq!(listed["users"]["nodes"].as_array().map(Vec::len), Some(1));
+    assert_eq!(listed["users"]["pageInfo"]["hasNextPage"], true);
+    let rest = app
+        .data_as(
+            &admin,
+            "query($after: String) { users(after: $after) { nodes { email } pageInfo { hasNextPage } } }",
+            json!({ "after": listed["users"]["pageInfo"]["endCursor"] }),
+        )
         .await;
-    assert_eq!(error_codes(&forbidden), ["FORBIDDEN"]);
+    assert_eq!(rest["users"]["nodes"].as_array().map(Vec::len), Some(1));
+    assert_ne!(rest["users"]["nodes"][0], listed["users"]["nodes"][0]);
+    assert_eq!(rest["users"]["pageInfo"]["hasNextPage"], false);
+    // Anyone but an admin gets null, without an error: the list is not theirs to see.
+    let not_an_admin = app
+        .graphql_as(Some(&token), "{ users { nodes { email } } }", json!({}))
+        .await;
+    assert_eq!(not_an_admin, json!({ "data": { "users": null } }));
 
-    let delete = "mutation($input: DeleteUserInput!) { deleteUser(input: $input) { deletedId userErrors { field code } } }";
+    let delete = "mutation($input: DeleteUserInput!) { deleteUser(input: $input) { deletedUserId userErrors { path code } } }";
     let own = app
         .data_as(&admin, delete, json!({ "input": { "id": admin_id } }))
         .await;
     assert_eq!(
         own["deleteUser"]["userErrors"],
-        json!([{ "field": "id", "code": "INVALID" }])
+        json!([{ "path": ["input", "id"], "code": "INVALID" }])
     );
     let gone = app
         .data_as(&admin, delete, json!({ "input": { "id": author_id } }))
         .await;
-    assert_eq!(gone["deleteUser"]["deletedId"], author_id);
+    assert_eq!(gone["deleteUser"]["deletedUserId"], author_id);
     let after = app.graphql_as(Some(&token), VIEWER, json!({})).await;
     assert_eq!(error_codes(&after), ["UNAUTHENTICATED"]);
 }
@@ -260,7 +277,7 @@ async fn admins_change_roles_and_remove_accounts_which_signs_them_out() {
 async fn staff_change_their_own_password() {
     let app = spawn_app().await;
     let author = app.staff(Role::Author).await;
-    let change = "mutation($input: ChangePasswordInput!) { changePassword(input: $input) { token userErrors { field code } } }";
+    let change = "mutation($input: ChangePasswordInput!) { changePassword(input: $input) { token userErrors { path code } } }";
     let wrong = app
         .data_as(
             &author,
@@ -270,7 +287,7 @@ async fn staff_change_their_own_password() {
         .await;
     assert_eq!(
         wrong["changePassword"]["userErrors"],
-        json!([{ "field": "currentPassword", "code": "INVALID_CREDENTIALS" }])
+        json!([{ "path": ["input", "currentPassword"], "code": "INVALID_CREDENTIALS" }])
     );
     let changed = app
         .data_as(
@@ -303,7 +320,7 @@ async fn only_admins_and_the_person_themself_see_a_staff_email() {
     )
     .await;
     let query = "query($id: ID!) { node(id: $id) { ... on Article { \
-                 owner { name email role } revisions { number editor { email role } } } } }";
+                 owner { name email role } revisions { nodes { number editor { email role } } } } } }";
     let variables = json!({ "id": article["id"] });
 
     // An editor sees who owns and who changed the story, and their roles, but not the
@@ -313,24 +330,24 @@ async fn only_admins_and_the_person_themself_see_a_staff_email() {
         by_editor["node"],
         json!({
             "owner": { "name": "Test author", "email": null, "role": "AUTHOR" },
-            "revisions": [
+            "revisions": { "nodes": [
                 { "number": 2, "editor": { "email": editor.email, "role": "EDITOR" } },
                 { "number": 1, "editor": { "email": null, "role": "AUTHOR" } },
-            ],
+            ] },
         })
     );
     // The author sees their own address and not the editor's.
     let by_author = app.data_as(&author, query, variables.clone()).await;
     assert_eq!(by_author["node"]["owner"]["email"], author.email.as_str());
     assert_eq!(
-        by_author["node"]["revisions"][0]["editor"],
+        by_author["node"]["revisions"]["nodes"][0]["editor"],
         json!({ "email": null, "role": "EDITOR" })
     );
     // Admins, who manage the accounts, see every address.
     let by_admin = app.data_as(&admin, query, variables.clone()).await;
     assert_eq!(by_admin["node"]["owner"]["email"], author.email.as_str());
     assert_eq!(
-        by_admin["node"]["revisions"][0]["editor"]["email"],
+        by_admin["node"]["revisions"]["nodes"][0]["editor"]["email"],
         editor.email.as_str()
     );
     let me = app.data_as(&editor, VIEWER, json!({})).await;

@@ -16,7 +16,7 @@ async fn mutate(
     input: Value,
 ) -> Value {
     let document = format!(
-        "mutation($input: {input_type}!) {{ {name}(input: $input) {{ {selection} userErrors {{ field code }} }} }}"
+        "mutation($input: {input_type}!) {{ {name}(input: $input) {{ {selection} userErrors {{ path code }} }} }}"
     );
     app.data_as(staff, &document, json!({ "input": input }))
         .await[name]
@@ -30,7 +30,7 @@ fn codes(payload: &Value) -> Vec<(String, String)> {
         .iter()
         .map(|e| {
             (
-                e["field"].as_str().unwrap_or_default().to_owned(),
+                crate::fixtures::error_field(e),
                 e["code"].as_str().unwrap_or_default().to_owned(),
             )
         })
@@ -44,15 +44,24 @@ fn pair(field: &str, code: &str) -> Vec<(String, String)> {
 /// Runs deletion `name` (`deleteSection`, `deleteTag`, ...) of `id` as `staff` and returns
 /// its payload.
 async fn delete(app: &TestApp, staff: &Staff, name: &str, id: &Value) -> Value {
-    mutate(
+    let subject = &name["delete".len()..];
+    let payload = mutate(
         app,
         staff,
         name,
-        "DeleteInput",
-        "deletedId",
+        &format!("Delete{subject}Input"),
+        &format!("deleted{subject}Id"),
         json!({ "id": id }),
     )
-    .await
+    .await;
+    // Every delete payload names what went the same way.
+    let mut payload = payload;
+    if let Some(fields) = payload.as_object_mut()
+        && let Some(deleted) = fields.remove(&format!("deleted{subject}Id"))
+    {
+        fields.insert("deletedId".to_owned(), deleted);
+    }
+    payload
 }
 
 /// The section fields the section mutations below answer with.
@@ -200,7 +209,7 @@ async fn merging_tags_moves_their_articles_once() {
         "mergeTags",
         "MergeTagsInput",
         "tag { slug articles(first: 10) { nodes { slug tags { slug } } } }",
-        json!({ "sourceId": kabul_city["id"], "targetId": kabul["id"] }),
+        json!({ "id": kabul_city["id"], "intoId": kabul["id"] }),
     )
     .await;
     assert_eq!(codes(&merged), vec![]);
@@ -230,10 +239,10 @@ async fn merging_tags_moves_their_articles_once() {
         "mergeTags",
         "MergeTagsInput",
         "tag { slug }",
-        json!({ "sourceId": kabul["id"], "targetId": kabul["id"] }),
+        json!({ "id": kabul["id"], "intoId": kabul["id"] }),
     )
     .await;
-    assert_eq!(codes(&into_itself), pair("targetId", "INVALID"));
+    assert_eq!(codes(&into_itself), pair("intoId", "INVALID"));
 }
 
 #[tokio::test]

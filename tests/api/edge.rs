@@ -629,7 +629,7 @@ async fn a_preview_is_never_cached_even_over_get() {
         .data_as(
             &author,
             "mutation($input: CreatePreviewLinkInput!) { createPreviewLink(input: $input) { token } }",
-            json!({ "input": { "articleId": article["id"], "expiresIn": 3600 } }),
+            json!({ "input": { "id": article["id"], "expiresIn": 3600 } }),
         )
         .await;
     let token = link["createPreviewLink"]["token"].as_str().expect("token");

@@ -13,6 +13,7 @@ use dateline_server::{ServingDatabase, open_serving_store};
 use dateline_tests::websocket::{Delivery, LiveClient, Protocol, await_subscriptions};
 use dateline_tests::{
     Settings, Staff, TestApp, fresh_database_url, on_postgres, pool_settings, serve, serving_store,
+    user_error_codes,
 };
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
@@ -171,7 +172,8 @@ async fn attempt(
     let response = request.send().await.expect("the server answers");
     let status = response.status().as_u16();
     let body: Value = response.json().await.unwrap_or(Value::Null);
-    let codes = body["errors"]
+    // The errors' codes, then those of a mutation's user errors (`CONFLICT`).
+    let mut codes: Vec<String> = body["errors"]
         .as_array()
         .map(|errors| {
             errors
@@ -185,6 +187,7 @@ async fn attempt(
                 .collect()
         })
         .unwrap_or_default();
+    codes.extend(user_error_codes(&body));
     let outcome = Outcome {
         write: token.is_some(),
         sent,
@@ -237,9 +240,15 @@ async fn keep_saving(
                 .push((id.clone(), revision, title));
         } else if outcome.codes.iter().any(|c| c == "CONFLICT") {
             // A save whose answer was lost in the cut may have landed: go on from it.
-            revision = body["errors"][0]["extensions"]["currentRevision"]
-                .as_i64()
-                .expect("currentRevision");
+            let (_, now) = attempt(
+                &app,
+                Some(&editor.token),
+                "query($id: ID!) { node(id: $id) { ... on Article { revision } } }",
+                json!({ "id": id }),
+                started,
+            )
+            .await;
+            revision = now["data"]["node"]["revision"].as_i64().unwrap_or(revision);
         }
         log.lock().expect("lock").push(outcome);
         tokio::time::sleep(Duration::from_millis(20)).await;

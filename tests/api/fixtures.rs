@@ -13,7 +13,7 @@ pub const ARTICLE_FIELDS: &str =
 pub fn article_mutation(name: &str, input_type: &str) -> String {
     format!(
         "mutation($input: {input_type}!) {{ {name}(input: $input) {{ \
-         article {{ {ARTICLE_FIELDS} }} userErrors {{ field code message }} }} }}"
+         article {{ {ARTICLE_FIELDS} }} userErrors {{ path code message }} }} }}"
     )
 }
 
@@ -67,4 +67,27 @@ pub async fn update_article(app: &TestApp, staff: &Staff, input: Value) -> Value
     app.data_as(staff, &update_article_mutation(), json!({ "input": input }))
         .await["updateArticle"]
         .clone()
+}
+
+/// The input field a user error points at, written the way messages name it
+/// (`featuredImage.url`, `tagIds.3`): its `path` without the leading `input`. Empty for a
+/// problem with the input as a whole.
+pub fn error_field(error: &Value) -> String {
+    error["path"]
+        .as_array()
+        .map(|path| {
+            path.iter()
+                .skip(1)
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(".")
+        })
+        .unwrap_or_default()
+}
+
+/// The input type of `mutation`: `UnpublishArticleInput` for `unpublishArticle`.
+pub fn input_type(mutation: &str) -> String {
+    let mut name = mutation.to_owned();
+    name[..1].make_ascii_uppercase();
+    format!("{name}Input")
 }

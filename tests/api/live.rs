@@ -19,8 +19,7 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 use crate::fixtures::{article_mutation, draft, publish, update_article, update_article_mutation};
 
 const PUBLISHED: &str = "subscription($section: String) { articlePublished(section: $section) { id title status section { slug } } }";
-const UPDATED: &str =
-    "subscription($id: ID!) { articleUpdated(id: $id) { id title status corrections { note } } }";
+const UPDATED: &str = "subscription($id: ID!) { articleUpdated(id: $id) { id title status corrections { nodes { note } } } }";
 
 async fn correct(app: &TestApp, editor: &Staff, article: &Value, note: &str) {
     let data = app
@@ -114,7 +113,7 @@ async fn readers_see_corrections_and_never_an_unpublished_version() {
     .await;
     let data = reader.next_data("page").await;
     assert_eq!(
-        data["articleUpdated"]["corrections"],
+        data["articleUpdated"]["corrections"]["nodes"],
         json!([{ "note": "An earlier version gave the wrong date." }])
     );
 
@@ -123,7 +122,7 @@ async fn readers_see_corrections_and_never_an_unpublished_version() {
     let unpublished = app
         .data_as(
             &editor,
-            &article_mutation("unpublishArticle", "ArticleRefInput"),
+            &article_mutation("unpublishArticle", "UnpublishArticleInput"),
             json!({ "input": { "id": article["id"] } }),
         )
         .await["unpublishArticle"]["article"]
@@ -292,7 +291,7 @@ async fn a_slow_client_does_not_hold_up_the_others() {
     .await["article"]
         .clone();
     let article = publish(&app, &editor, &article).await;
-    let watch = "subscription($id: ID!) { articleUpdated(id: $id) { body corrections { note } } }";
+    let watch = "subscription($id: ID!) { articleUpdated(id: $id) { body corrections(first: 100) { nodes { note } } } }";
 
     let mut stalled = LiveClient::connect(&app, Protocol::TransportWs, json!({})).await;
     stalled
@@ -311,7 +310,7 @@ async fn a_slow_client_does_not_hold_up_the_others() {
         // The reader keeps up as it goes; the stalled client reads nothing.
         let data = reader.next_data("1").await;
         assert_eq!(
-            data["articleUpdated"]["corrections"]
+            data["articleUpdated"]["corrections"]["nodes"]
                 .as_array()
                 .map(Vec::len),
             Some(n)
@@ -499,7 +498,7 @@ async fn each_field_of_a_subscription_gets_its_own_answer() {
     let mut reader = LiveClient::connect(&app, Protocol::TransportWs, json!({})).await;
     let both = "subscription($id: ID!) { \
                 headline: articleUpdated(id: $id) { title } \
-                notes: articleUpdated(id: $id) { corrections { note } } }";
+                notes: articleUpdated(id: $id) { corrections { nodes { note } } } }";
     reader
         .subscribe("1", both, json!({ "id": article["id"] }))
         .await;
@@ -516,7 +515,7 @@ async fn each_field_of_a_subscription_gets_its_own_answer() {
     answers.sort_by_key(|data| data.get("headline").is_none());
     assert_eq!(answers[0]["headline"]["title"], "Count resumes at dawn");
     assert_eq!(
-        answers[1]["notes"]["corrections"],
+        answers[1]["notes"]["corrections"]["nodes"],
         json!([{ "note": "The count resumed at six, not five." }])
     );
 }

@@ -4,6 +4,7 @@
 mod accounts;
 mod article_page;
 mod cli;
+mod contract;
 mod desk;
 mod edge;
 mod editorial;

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::fixtures::{draft, publish};
 
-const PIN: &str = "mutation($input: SetRelatedArticlesInput!) { setRelatedArticles(input: $input) { article { id } userErrors { field code } } }";
+const PIN: &str = "mutation($input: SetRelatedArticlesInput!) { setRelatedArticles(input: $input) { article { id } userErrors { path code } } }";
 const RELATED: &str = "query($slug: String!) { article(slug: $slug) { related(first: 5) { article { slug } reasons { kind label } } } }";
 
 /// The ids and slugs of the first 30 public stories, newest first.
@@ -53,11 +53,11 @@ fn related_slugs(data: &Value) -> Vec<String> {
 async fn assert_bad_picks_are_refused(app: &TestApp, editor: &Staff, id: &Value) {
     assert_eq!(
         pin(app, editor, id, json!([id])).await,
-        json!([{ "field": "relatedIds", "code": "INVALID" }])
+        json!([{ "path": ["input", "relatedIds"], "code": "INVALID" }])
     );
     assert_eq!(
         pin(app, editor, id, json!(["QXJ0aWNsZTo5OTk5OTk"])).await,
-        json!([{ "field": "relatedIds", "code": "NOT_FOUND" }])
+        json!([{ "path": ["input", "relatedIds", "0"], "code": "NOT_FOUND" }])
     );
     let author = app.staff(Role::Author).await;
     let refused = app
@@ -388,7 +388,7 @@ async fn kept_rankings_give_way_to_changes_made_on_any_server() {
     let archived = app
         .data_as(
             &editor,
-            "mutation($input: ArticleRefInput!) { archiveArticle(input: $input) { userErrors { code } } }",
+            "mutation($input: ArchiveArticleInput!) { archiveArticle(input: $input) { userErrors { code } } }",
             json!({ "input": { "id": gone_id } }),
         )
         .await;

@@ -122,7 +122,7 @@ fn unique(prefix: &str) -> String {
 }
 
 /// The fields every mutation's payload below ends with.
-const USER_ERRORS: &str = "userErrors { field code message }";
+const USER_ERRORS: &str = "userErrors { path code message }";
 
 /// The document of `mutation`, taking an `input_type` input and answering with `fields`,
 /// and its variables.
@@ -194,10 +194,10 @@ async fn article_request(app: &TestApp, mutation: &str, article: &Value) -> (Str
             mutation,
             "CreatePreviewLinkInput",
             &format!("token {USER_ERRORS}"),
-            json!({ "articleId": id }),
+            json!({ "id": id }),
         ),
         _ => (
-            article_mutation(mutation, "ArticleRefInput"),
+            article_mutation(mutation, &crate::fixtures::input_type(mutation)),
             json!({ "input": { "id": id } }),
         ),
     }
@@ -234,7 +234,7 @@ async fn catalogue_request(app: &TestApp, mutation: &str, id: &Value) -> Option<
             mutation,
             "MergeTagsInput",
             &named("tag"),
-            json!({ "sourceId": id, "targetId": app.tag_ids(1).await[0] }),
+            json!({ "id": id, "intoId": app.tag_ids(1).await[0] }),
         ),
         "updateSource" => document(
             mutation,
@@ -250,8 +250,8 @@ async fn catalogue_request(app: &TestApp, mutation: &str, id: &Value) -> Option<
         ),
         "deleteSection" | "deleteTag" | "deleteSource" | "deleteAuthor" => document(
             mutation,
-            "DeleteInput",
-            &format!("deletedId {USER_ERRORS}"),
+            &crate::fixtures::input_type(mutation),
+            &format!("deleted{}Id {USER_ERRORS}", &mutation["delete".len()..]),
             json!({ "id": id }),
         ),
         _ => return None,
@@ -283,7 +283,7 @@ fn account_request(mutation: &str, id: &Value) -> Option<(String, Value)> {
         "deleteUser" => document(
             mutation,
             "DeleteUserInput",
-            &format!("deletedId {USER_ERRORS}"),
+            &format!("deletedUserId {USER_ERRORS}"),
             json!({ "id": id }),
         ),
         "updateSettings" => document(
@@ -374,7 +374,7 @@ async fn prepare(
         Target::Trashed => app
             .data_as(
                 editor,
-                &article_mutation("deleteArticle", "ArticleRefInput"),
+                &article_mutation("deleteArticle", "DeleteArticleInput"),
                 json!({ "input": { "id": article["id"] } }),
             )
             .await["deleteArticle"]["article"]

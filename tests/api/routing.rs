@@ -62,17 +62,34 @@ async fn former_slugs_and_stale_paths_redirect_to_the_canonical_page() {
 }
 
 #[tokio::test]
+async fn the_front_page_is_a_route_of_its_own() {
+    let app = spawn_app().await;
+    let home =
+        "query($path: String!) { route(path: $path) { kind canonicalUri isRedirect node { id } } }";
+    let data = app.data(home, json!({ "path": "/" })).await;
+    assert_eq!(
+        data["route"],
+        json!({ "kind": "HOME", "canonicalUri": "/", "isRedirect": false, "node": null })
+    );
+    let article = app
+        .data(
+            home,
+            json!({ "path": "/latest-updates/envoy-embarks-on-regional-peace-mission" }),
+        )
+        .await;
+    assert_eq!(article["route"]["kind"], "ARTICLE", "{article}");
+}
+
+#[tokio::test]
 async fn paths_that_name_nothing_visible_resolve_to_null() {
     let app = spawn_app().await;
     for path in [
-        "/",
         "/no-such-section",
         "/latest-updates/no-such-story",
         "/politics/budget-leak-inquiry-widens", // a draft
         "/tag/no-such-tag",
         "/a/b/c/d",
         "/'; DROP TABLE articles; --",
-        "",
     ] {
         let data = app.data(ROUTE, json!({ "path": path })).await;
         assert!(data["route"].is_null(), "{path}: {data}");

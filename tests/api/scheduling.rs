@@ -82,12 +82,12 @@ async fn a_scheduled_story_publishes_itself() {
     let revisions = app
         .data_as(
             &editor,
-            "query($slug: String!) { article(slug: $slug) { revisions { status editor { email } } } }",
+            "query($slug: String!) { article(slug: $slug) { revisions { nodes { status editor { email } } } } }",
             json!({ "slug": slug }),
         )
         .await;
     assert_eq!(
-        revisions["article"]["revisions"][0],
+        revisions["article"]["revisions"]["nodes"][0],
         json!({ "status": "PUBLISHED", "editor": null }),
         "the scheduler's publication is a revision of its own"
     );
@@ -136,11 +136,11 @@ async fn several_servers_publish_each_scheduled_story_once() {
         let data = app
             .data_as(
                 &editor,
-                "query($slug: String!) { article(slug: $slug) { revisions { status } } }",
+                "query($slug: String!) { article(slug: $slug) { revisions { nodes { status } } } }",
                 json!({ "slug": slug }),
             )
             .await;
-        let publications = data["article"]["revisions"]
+        let publications = data["article"]["revisions"]["nodes"]
             .as_array()
             .expect("revisions")
             .iter()

@@ -84,7 +84,7 @@ async fn the_index_follows_every_change_to_a_story() {
 
     app.data_as(
         &editor,
-        &article_mutation("unpublishArticle", "ArticleRefInput"),
+        &article_mutation("unpublishArticle", "UnpublishArticleInput"),
         json!({ "input": { "id": edited["id"] } }),
     )
     .await;

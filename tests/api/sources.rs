@@ -21,7 +21,7 @@ query SourcePage($slug: String!) {
 
 const ROUTE: &str = r#"
 query Route($path: String!) {
-  route(path: $path) { canonicalUri isRedirect node { __typename id ... on Source { slug } } }
+  route(path: $path) { kind canonicalUri isRedirect node { __typename id ... on Source { slug } } }
 }"#;
 
 const SOURCES: &str = r#"
@@ -93,6 +93,7 @@ async fn a_source_page_lists_the_public_stories_credited_to_it() {
     assert_eq!(
         routed["route"],
         json!({
+            "kind": "SOURCE",
             "canonicalUri": "/source/courier-desk",
             "isRedirect": false,
             "node": { "__typename": "Source", "id": source["id"], "slug": "courier-desk" },
@@ -393,4 +394,32 @@ async fn migrating_gives_existing_sources_slugs_and_frees_the_word_source() {
         json!([{ "code": "TAKEN" }]),
         "slugs stay unique"
     );
+
+    // A story of the section keeps its old path, which no source now has.
+    let story = app
+        .data_as(
+            &editor,
+            &crate::fixtures::create_article_mutation(),
+            json!({ "input": {
+                "title": "Where our stories come from",
+                "body": "<p>A note on the agencies we work with.</p>",
+                "sectionId": app.section_id("source-section").await,
+                "tagIds": [],
+            }}),
+        )
+        .await["createArticle"]["article"]
+        .clone();
+    crate::fixtures::publish(&app, &editor, &story).await;
+    let old_path = app
+        .data(
+            ROUTE,
+            json!({ "path": "/source/where-our-stories-come-from" }),
+        )
+        .await;
+    assert_eq!(old_path["route"]["kind"], "ARTICLE");
+    assert_eq!(
+        old_path["route"]["canonicalUri"],
+        "/source-section/where-our-stories-come-from"
+    );
+    assert_eq!(old_path["route"]["isRedirect"], true);
 }

@@ -354,7 +354,7 @@ try {
     if (!found.viewer.author) input.authorId = found.authors.nodes[0]?.id;
     const created = payloadErrors(
       (await graphql(
-        'mutation($input: CreateArticleInput!) { createArticle(input: $input) { article { id status } userErrors { field code message } } }',
+        'mutation($input: CreateArticleInput!) { createArticle(input: $input) { article { id status } userErrors { path code message } } }',
         { input },
       )).createArticle,
       'createArticle',
@@ -362,7 +362,7 @@ try {
     articleId = created.article.id;
     const published = payloadErrors(
       (await graphql(
-        'mutation($id: ID!) { publishArticle(input: { id: $id }) { article { status publishedAt } userErrors { field code message } } }',
+        'mutation($id: ID!) { publishArticle(input: { id: $id }) { article { status publishedAt } userErrors { path code message } } }',
         { id: articleId },
       )).publishArticle,
       'publishArticle',
@@ -388,7 +388,7 @@ try {
     // Best effort: leave the newsroom as it was (the article goes to the trash).
     try {
       payloadErrors(
-        (await graphql('mutation($id: ID!) { deleteArticle(input: { id: $id }) { userErrors { field code message } } }', { id: articleId })).deleteArticle,
+        (await graphql('mutation($id: ID!) { deleteArticle(input: { id: $id }) { userErrors { path code message } } }', { id: articleId })).deleteArticle,
         'deleteArticle',
       );
     } catch (error) {

@@ -30,11 +30,6 @@ pub enum ApiError {
         message: String,
         retry_after_seconds: u64,
     },
-    /// The article changed since the revision the editor started from.
-    Conflict {
-        message: String,
-        current_revision: i32,
-    },
     /// Something failed on our side; the cause is logged, never returned.
     Internal(StoreError),
 }
@@ -46,7 +41,6 @@ pub mod code {
     pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
     pub const FORBIDDEN: &str = "FORBIDDEN";
     pub const NOT_FOUND: &str = "NOT_FOUND";
-    pub const CONFLICT: &str = "CONFLICT";
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
     pub const TIMEOUT: &str = "TIMEOUT";
     pub const INTERNAL: &str = "INTERNAL";
@@ -107,15 +101,6 @@ impl From<ApiError> for async_graphql::Error {
                 return async_graphql::Error::new(message).extend_with(|_, e| {
                     e.set("code", code::RATE_LIMITED);
                     e.set("retryAfter", retry_after_seconds);
-                });
-            }
-            ApiError::Conflict {
-                message,
-                current_revision,
-            } => {
-                return async_graphql::Error::new(message).extend_with(|_, e| {
-                    e.set("code", code::CONFLICT);
-                    e.set("currentRevision", current_revision);
                 });
             }
             ApiError::Internal(cause) if cause.is_unavailable() => {

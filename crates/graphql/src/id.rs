@@ -13,18 +13,24 @@ pub enum NodeKind {
     Section,
     Source,
     Tag,
-    /// A staff account: its id is opaque like the others, but `node` does not return it.
+    /// A staff account: `node` returns it to staff only.
     User,
+    /// One recorded revision of an article.
+    ArticleRevision,
+    /// One public correction of an article.
+    Correction,
 }
 
 impl NodeKind {
-    const ALL: [Self; 6] = [
+    const ALL: [Self; 8] = [
         Self::Article,
         Self::Author,
         Self::Section,
         Self::Source,
         Self::Tag,
         Self::User,
+        Self::ArticleRevision,
+        Self::Correction,
     ];
 
     fn name(self) -> &'static str {
@@ -35,6 +41,8 @@ impl NodeKind {
             Self::Source => "Source",
             Self::Tag => "Tag",
             Self::User => "User",
+            Self::ArticleRevision => "ArticleRevision",
+            Self::Correction => "Correction",
         }
     }
 }

@@ -43,11 +43,13 @@ mod id;
 pub mod limits;
 mod loaders;
 pub mod mutation;
+mod nulls;
 mod order;
 pub mod pagination;
 pub mod persisted;
 mod pipeline;
 mod query;
+pub mod scalars;
 pub mod scope;
 pub mod sign_in;
 mod subscription;
@@ -66,7 +68,7 @@ use futures::FutureExt;
 use error::{code, request_error};
 use gate::Gate;
 pub use mutation::Mutation;
-use order::FieldOrder;
+use order::Shape;
 pub use query::Query;
 pub use scope::{RequestScope, Staff, Viewer};
 pub use subscription::{LiveViewer, Subscription};
@@ -123,8 +125,13 @@ fn build_schema(
     }
 }
 
+/// The schema in SDL, as `schema.graphql` holds it: with `@specifiedBy` on the scalars
+/// that have a specification.
 pub fn sdl() -> String {
-    Api::new(&Options::default()).schema.sdl()
+    let options = async_graphql::SDLExportOptions::new().include_specified_by();
+    Api::new(&Options::default())
+        .schema
+        .sdl_with_options(options)
 }
 
 /// The API a transport serves: the schema, and the gate its requests pass.
@@ -189,14 +196,14 @@ impl Api {
         };
         let persist = gate::to_persist(&request);
         let operation_name = request.operation_name.clone();
-        let order = request
+        let shape = request
             .parsed_query()
             .ok()
-            .and_then(|document| FieldOrder::of(document, operation_name.as_deref()));
+            .and_then(|document| Shape::of(document, operation_name.as_deref()));
         match caught(self.direct.execute(request)).await {
             Some(mut response) => {
-                if let Some(order) = order {
-                    order.apply(&mut response.data);
+                if let Some(shape) = shape {
+                    shape.finish(&mut response);
                 }
                 if operation.is_none() {
                     // No operation to run (an unknown name, or several and none named): a

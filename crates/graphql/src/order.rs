@@ -20,32 +20,80 @@ const MAX_DEPTH: usize = 64;
 /// spread where they stand, a key asked for twice placed where it first appears), each with
 /// the order of its own selection.
 #[derive(Debug, Default)]
-pub(crate) struct FieldOrder(Vec<(Name, FieldOrder)>);
+pub(crate) struct FieldOrder(Vec<(Name, FieldOrder)>, Vec<Asked>);
+
+/// What a response key asks for: the field's name, and the type condition of the fragment
+/// it was first asked in, if any (where an interface's field is looked up on the object).
+#[derive(Debug, Clone)]
+pub(crate) struct Asked {
+    pub(crate) field: Name,
+    pub(crate) on: Option<Name>,
+}
+
+/// An operation's shape: what type its root is, and its [`FieldOrder`].
+#[derive(Debug)]
+pub(crate) struct Shape {
+    pub(crate) root: &'static str,
+    pub(crate) order: FieldOrder,
+}
+
+impl Shape {
+    /// The shape of the operation `operation_name` chooses in `document`, if one does.
+    pub(crate) fn of(document: &ExecutableDocument, operation_name: Option<&str>) -> Option<Self> {
+        use async_graphql::parser::types::OperationType;
+        let operation = operation(document, operation_name)?;
+        let root = match operation.ty {
+            OperationType::Query => "Query",
+            OperationType::Mutation => "Mutation",
+            OperationType::Subscription => "Subscription",
+        };
+        Some(Self {
+            root,
+            order: FieldOrder::of_sets(document, &[&operation.selection_set.node], 0),
+        })
+    }
+
+    /// Puts nulls where errors struck ([`crate::nulls`]), then every object of the answer
+    /// in the order its fields were asked for.
+    pub(crate) fn finish(&self, response: &mut async_graphql::Response) {
+        if !response.errors.is_empty() {
+            crate::nulls::propagate(self, response);
+        }
+        self.order.apply(&mut response.data);
+    }
+}
 
 impl FieldOrder {
-    /// The order of the operation `operation_name` chooses in `document`, if one does.
-    pub(crate) fn of(document: &ExecutableDocument, operation_name: Option<&str>) -> Option<Self> {
-        let operation = operation(document, operation_name)?;
-        Some(Self::of_sets(document, &[&operation.selection_set.node], 0))
+    #[cfg(test)]
+    fn of(document: &ExecutableDocument, operation_name: Option<&str>) -> Option<Self> {
+        Shape::of(document, operation_name).map(|shape| shape.order)
     }
 
     fn of_sets(document: &ExecutableDocument, sets: &[&SelectionSet], depth: usize) -> Self {
-        let mut keys: Vec<(&Name, Vec<&SelectionSet>)> = Vec::new();
+        let mut keys: Vec<Collected<'_>> = Vec::new();
         for set in sets {
-            collect(document, set, &mut keys, depth);
+            collect(document, set, None, &mut keys, depth);
         }
-        Self(
-            keys.into_iter()
-                .map(|(key, sets)| {
-                    let inner = if sets.is_empty() || depth >= MAX_DEPTH {
-                        Self::default()
-                    } else {
-                        Self::of_sets(document, &sets, depth + 1)
-                    };
-                    (key.clone(), inner)
-                })
-                .collect(),
-        )
+        let mut asked = Vec::with_capacity(keys.len());
+        let order = keys
+            .into_iter()
+            .map(|(key, what, sets)| {
+                let inner = if sets.is_empty() || depth >= MAX_DEPTH {
+                    Self::default()
+                } else {
+                    Self::of_sets(document, &sets, depth + 1)
+                };
+                asked.push(what);
+                (key.clone(), inner)
+            })
+            .collect();
+        Self(order, asked)
+    }
+
+    /// What `key` asks for at this level, and the order of its selection.
+    pub(crate) fn asked(&self, key: &str) -> Option<(&Asked, &FieldOrder)> {
+        let at = self.0.iter().position(|(name, _)| name.as_str() == key)?;
+        Some((&self.1[at], &self.0[at].1))
     }
 
     /// Puts every object in `value` (and in the lists it holds) in this order.
@@ -82,11 +130,16 @@ impl FieldOrder {
     }
 }
 
-/// Adds the response keys `set` selects to `keys`, with the selection sets under each.
+/// A response key, what it asks for, and the selection sets under it.
+type Collected<'d> = (&'d Name, Asked, Vec<&'d SelectionSet>);
+
+/// Adds the response keys `set` selects to `keys`, with the selection sets under each; `on`
+/// is the type condition of the fragment `set` belongs to.
 fn collect<'d>(
     document: &'d ExecutableDocument,
     set: &'d SelectionSet,
-    keys: &mut Vec<(&'d Name, Vec<&'d SelectionSet>)>,
+    on: Option<&'d Name>,
+    keys: &mut Vec<Collected<'d>>,
     depth: usize,
 ) {
     if depth > MAX_DEPTH {
@@ -97,24 +150,42 @@ fn collect<'d>(
             Selection::Field(field) => {
                 let key = &field.node.response_key().node;
                 let inner = &field.node.selection_set.node;
-                let at = match keys.iter().position(|(known, _)| *known == key) {
+                let at = match keys.iter().position(|(known, _, _)| *known == key) {
                     Some(at) => at,
                     None => {
-                        keys.push((key, Vec::new()));
+                        let asked = Asked {
+                            field: field.node.name.node.clone(),
+                            on: on.cloned(),
+                        };
+                        keys.push((key, asked, Vec::new()));
                         keys.len() - 1
                     }
                 };
                 if !inner.items.is_empty() {
-                    keys[at].1.push(inner);
+                    keys[at].2.push(inner);
                 }
             }
             Selection::FragmentSpread(spread) => {
                 if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node) {
-                    collect(document, &fragment.node.selection_set.node, keys, depth + 1);
+                    let on = &fragment.node.type_condition.node.on.node;
+                    let set = &fragment.node.selection_set.node;
+                    collect(document, set, Some(on), keys, depth + 1);
                 }
             }
             Selection::InlineFragment(fragment) => {
-                collect(document, &fragment.node.selection_set.node, keys, depth + 1);
+                let on = fragment
+                    .node
+                    .type_condition
+                    .as_ref()
+                    .map(|condition| &condition.node.on.node)
+                    .or(on);
+                collect(
+                    document,
+                    &fragment.node.selection_set.node,
+                    on,
+                    keys,
+                    depth + 1,
+                );
             }
         }
     }

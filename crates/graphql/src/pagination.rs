@@ -8,7 +8,7 @@ use async_graphql::SimpleObject;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Datelike};
-use dateline_persistence::page::{NameKey, Page, PageArgs, TimeKey};
+use dateline_persistence::page::{NameKey, NumberKey, Page, PageArgs, TimeKey};
 use dateline_persistence::{ArticleOrder, ArticleSort};
 
 use crate::error::{ApiError, ApiResult};
@@ -155,6 +155,65 @@ pub fn parse_name_cursor(list: &str, cursor: &str) -> Option<NameKey> {
         name: name.to_owned(),
         id: id.parse().ok()?,
     })
+}
+
+/// The cursor of a revision in its article's list, newest first.
+pub fn revision_cursor(key: NumberKey) -> String {
+    encode(format!("r:{}:{}", key.number, key.id))
+}
+
+/// Reads a revision cursor.
+pub fn parse_revision_cursor(cursor: &str) -> Option<NumberKey> {
+    let raw = decode(cursor)?;
+    let (number, id) = raw.strip_prefix("r:")?.split_once(':')?;
+    Some(NumberKey {
+        number: number.parse().ok()?,
+        id: id.parse().ok()?,
+    })
+}
+
+/// The cursor of an item of a list held whole (an article's corrections), by its id.
+pub fn id_cursor(list: &str, id: i32) -> String {
+    encode(format!("i:{list}:{id}"))
+}
+
+/// Reads an id cursor of the list `list`.
+pub fn parse_id_cursor(list: &str, cursor: &str) -> Option<i32> {
+    decode(cursor)?
+        .strip_prefix("i:")?
+        .strip_prefix(list)?
+        .strip_prefix(':')?
+        .parse()
+        .ok()
+}
+
+/// The page `args` asks for of `items`, a whole list already in its order, whose items
+/// `id` tells apart. A cursor naming an item no longer in the list matches nothing, so the
+/// page is empty rather than wrong.
+pub fn page_of<T>(items: Vec<T>, id: impl Fn(&T) -> i32, args: &PageArgs<i32>) -> Page<T> {
+    let place = |cursor: i32| items.iter().position(|item| id(item) == cursor);
+    let start = match args.after {
+        Some(after) => place(after).map_or(items.len(), |at| at + 1),
+        None => 0,
+    };
+    let end = match args.before {
+        Some(before) => place(before).unwrap_or(0),
+        None => items.len(),
+    }
+    .max(start);
+    let limit = usize::try_from(args.limit).unwrap_or(usize::MAX);
+    let (from, to) = if args.from_end {
+        (end.saturating_sub(limit).max(start), end)
+    } else {
+        (start, start.saturating_add(limit).min(end))
+    };
+    let has_previous = from > 0;
+    let has_next = to < items.len();
+    Page {
+        items: items.into_iter().skip(from).take(to - from).collect(),
+        has_previous,
+        has_next,
+    }
 }
 
 /// The complexity of a field that returns up to `items` objects of `child_complexity` each,
@@ -318,6 +377,38 @@ mod tests {
         assert!(window(Some(1), Some(1)).page_args(|_| Some(())).is_err());
         let args = window(None, None).page_args(|_| Some(())).ok();
         assert_eq!(args.map(|a| a.limit), Some(DEFAULT_PAGE_SIZE));
+    }
+
+    #[test]
+    fn lists_held_whole_page_forwards_and_backwards() {
+        let args = |after, before, limit, from_end| PageArgs {
+            after,
+            before,
+            limit,
+            from_end,
+        };
+        let ids = |page: Page<i32>| (page.items, page.has_previous, page.has_next);
+        let list = || vec![1, 2, 3, 4, 5];
+        assert_eq!(
+            ids(page_of(list(), |i| *i, &args(None, None, 2, false))),
+            (vec![1, 2], false, true)
+        );
+        assert_eq!(
+            ids(page_of(list(), |i| *i, &args(Some(2), None, 2, false))),
+            (vec![3, 4], true, true)
+        );
+        assert_eq!(
+            ids(page_of(list(), |i| *i, &args(None, Some(5), 2, true))),
+            (vec![3, 4], true, true)
+        );
+        assert_eq!(
+            ids(page_of(list(), |i| *i, &args(None, None, 2, true))),
+            (vec![4, 5], true, false)
+        );
+        assert_eq!(
+            ids(page_of(list(), |i| *i, &args(Some(9), None, 2, false))),
+            (vec![], true, false)
+        );
     }
 
     #[test]

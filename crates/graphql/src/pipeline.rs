@@ -20,7 +20,7 @@ use async_graphql::{Request, Response, ServerError, ServerResult, ValidationResu
 use crate::error;
 use crate::fanout::DeliverySlot;
 use crate::gate;
-use crate::order::FieldOrder;
+use crate::order::Shape;
 use crate::subscription;
 
 /// The extension every request passes.
@@ -41,7 +41,7 @@ struct Passage {
     source: OnceLock<String>,
     /// The order of its operation, and for a subscription what identifies it among others
     /// (text, variables, operation name), read once for all of a subscription's events.
-    order: OnceLock<(Option<FieldOrder>, Option<Arc<str>>)>,
+    order: OnceLock<(Option<Shape>, Option<Arc<str>>)>,
 }
 
 #[async_graphql::async_trait::async_trait]
@@ -103,7 +103,7 @@ impl Extension for Passage {
                 .unwrap_or_else(PoisonError::into_inner)
                 .take();
             document.map_or((None, None), |document| {
-                let order = FieldOrder::of(&document, operation_name);
+                let order = Shape::of(&document, operation_name);
                 let source = self.source.get().map_or("", String::as_str);
                 let key = is_subscription(&document, operation_name)
                     .then(|| Arc::from(format!("{source}\u{0}{operation_name:?}")));
@@ -112,8 +112,8 @@ impl Extension for Passage {
         });
         // Done once for an answer shared by many subscribers.
         let finish = |response: &mut Response| {
-            if let Some(order) = order {
-                order.apply(&mut response.data);
+            if let Some(shape) = order {
+                shape.finish(response);
             }
             error::code_execution_errors(response);
         };

@@ -5,15 +5,16 @@ use dateline_domain::{DeskAction, RoutePath, Slug, route};
 
 use crate::error::{ApiError, ApiResult};
 use crate::id::{self, NodeKind};
-use crate::pagination::{Window, name_cursor};
+use crate::pagination::{Window, name_cursor, parse_name_cursor};
 use crate::scope::{RequestScope, scope};
 use crate::types::connection::{
-    ArticleConnection, AuthorConnection, SourceConnection, TagConnection, Total,
+    ArticleConnection, AuthorConnection, SourceConnection, TagConnection, Total, UserConnection,
     article_connection, name_list,
 };
 use crate::types::{
-    Article, ArticleFilterInput, ArticleOrderInput, Author, Node, Route, SearchConnection,
-    SearchFilterInput, Section, Settings, Source, Tag, User, search_connection,
+    Article, ArticleFilterInput, ArticleOrderInput, ArticleRevision, Author, Correction, Node,
+    Route, RouteKind, SearchConnection, SearchFilterInput, Section, Settings, Source, Tag, User,
+    search_connection,
 };
 
 /// Whether `slug` could name anything; no stored slug fails this, so a lookup by such a
@@ -28,8 +29,12 @@ pub const MAX_NODES: usize = 100;
 /// Everything a reader can look up.
 pub struct Query;
 
-/// The visible article with this slug or former slug, and its canonical path.
-async fn resolve_article(scope: &RequestScope, slug: &str) -> ApiResult<Option<(String, Node)>> {
+/// The visible article with this slug or former slug, as `route` answers it: its kind, its
+/// canonical path and itself.
+async fn resolve_article(
+    scope: &RequestScope,
+    slug: &str,
+) -> ApiResult<Option<(RouteKind, String, Option<Node>)>> {
     let store = &scope.store;
     let article = match store.article_by_slug(scope.visibility(), slug).await? {
         Some(article) => Some(article),
@@ -49,8 +54,9 @@ async fn resolve_article(scope: &RequestScope, slug: &str) -> ApiResult<Option<(
             ApiError::inconsistent(format!("article {} points at missing section", article.id))
         })?;
     Ok(Some((
+        RouteKind::Article,
         route::article_uri(&section, &article.slug),
-        Node::Article(Article(article)),
+        Some(Node::Article(Article(article))),
     )))
 }
 
@@ -84,7 +90,31 @@ async fn load_node(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ApiResult<Opti
             .load_one(id)
             .await?
             .map(|t| Node::Tag(Tag(t))),
+        // Staff accounts are for staff to see, as `viewer`, owners and editors show them.
+        NodeKind::User if scope.staff().is_ok() => loaders
+            .users
+            .load_one(id)
+            .await?
+            .map(|u| Node::User(User(u))),
         NodeKind::User => None,
+        NodeKind::ArticleRevision => match scope.store.revision_by_id(id).await? {
+            Some(revision) => match scope.store.article_for_desk(revision.article_id).await? {
+                Some(article) if scope.sees_editorial_fields(&article).await? => {
+                    Some(Node::ArticleRevision(ArticleRevision(revision)))
+                }
+                _ => None,
+            },
+            None => None,
+        },
+        NodeKind::Correction => match scope.store.correction_by_id(id).await? {
+            // A correction shows wherever its article does.
+            Some(correction) => loaders
+                .articles
+                .load_one(correction.article_id)
+                .await?
+                .map(|_| Node::Correction(Correction(correction))),
+            None => None,
+        },
     })
 }
 
@@ -374,24 +404,42 @@ impl Query {
         Ok(scope(ctx)?.staff().ok().cloned().map(User))
     }
 
-    /// Every staff account, by name (admins only).
-    async fn users(&self, ctx: &Context<'_>) -> ApiResult<Vec<User>> {
+    /// Every staff account, by name. Null unless the viewer is an admin.
+    #[graphql(complexity = "crate::pagination::page_complexity(first, last, child_complexity)")]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Return the first N accounts (0 to 100; 20 if neither first nor last is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last N accounts (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor.")] before: Option<String>,
+    ) -> ApiResult<Option<UserConnection>> {
         let scope = scope(ctx)?;
-        scope.require(DeskAction::ManageStaff)?;
-        Ok(scope
-            .store
-            .all_users()
-            .await?
-            .into_iter()
-            .map(User)
-            .collect())
+        if scope.require(DeskAction::ManageStaff).is_err() {
+            return Ok(None);
+        }
+        let args = Window::new(first, after, last, before)
+            .page_args(|cursor| parse_name_cursor("user", cursor))?;
+        scope.charge_list_read()?;
+        let page = scope.store.users_page(&args).await?;
+        Ok(Some(UserConnection::from_page(
+            page,
+            |u| name_cursor("user", &u.name, u.id),
+            User,
+            Total::Users,
+        )))
     }
 
-    /// The newsroom's settings (staff only).
-    async fn settings(&self, ctx: &Context<'_>) -> ApiResult<Settings> {
+    /// The newsroom's settings. Null unless the viewer is staff.
+    async fn settings(&self, ctx: &Context<'_>) -> ApiResult<Option<Settings>> {
         let scope = scope(ctx)?;
-        scope.staff()?;
-        Ok(scope.policy().await?.into())
+        if scope.staff().is_err() {
+            return Ok(None);
+        }
+        Ok(Some(scope.policy().await?.into()))
     }
 
     /// The article a preview link (from `createPreviewLink`) shows, to anyone holding it,
@@ -414,10 +462,9 @@ impl Query {
             .map(Article))
     }
 
-    /// Resolves a URL path of the site (`/<section>/<article>`, `/<section>`, `/tag/<slug>`,
-    /// `/author/<slug>`, `/source/<slug>`) to what it shows. Former slugs resolve to the
-    /// current page with `isRedirect: true`. Null when the path names nothing (or the home
-    /// page).
+    /// Resolves a URL path of the site (`/`, `/<section>/<article>`, `/<section>`,
+    /// `/tag/<slug>`, `/author/<slug>`, `/source/<slug>`) to what it shows. Former slugs
+    /// resolve to the current page with `isRedirect: true`. Null when the path names nothing.
     async fn route(
         &self,
         ctx: &Context<'_>,
@@ -429,7 +476,7 @@ impl Query {
         let scope = scope(ctx)?;
         let store = &scope.store;
         let found = match parsed {
-            RoutePath::Home => None,
+            RoutePath::Home => Some((RouteKind::Home, "/".to_owned(), None)),
             RoutePath::Section(slug) => {
                 let tree = scope.sections().await?;
                 let section = match tree.by_slug(&slug) {
@@ -439,7 +486,10 @@ impl Query {
                         .await?
                         .and_then(|id| tree.get(id).cloned()),
                 };
-                section.map(|s| (route::section_uri(&s.slug), Node::Section(Section(s))))
+                section.map(|s| {
+                    let uri = route::section_uri(&s.slug);
+                    (RouteKind::Section, uri, Some(Node::Section(Section(s))))
+                })
             }
             RoutePath::Article { slug, .. } => resolve_article(scope, &slug).await?,
             RoutePath::Tag(slug) => {
@@ -448,7 +498,10 @@ impl Query {
                     Some(tag) => Some(tag),
                     None => store.tag_by_former_slug(visibility, &slug).await?,
                 };
-                tag.map(|t| (route::tag_uri(&t.slug), Node::Tag(Tag(t))))
+                tag.map(|t| {
+                    let uri = route::tag_uri(&t.slug);
+                    (RouteKind::Tag, uri, Some(Node::Tag(Tag(t))))
+                })
             }
             RoutePath::Author(slug) => {
                 let visibility = scope.catalog_visibility();
@@ -456,7 +509,10 @@ impl Query {
                     Some(author) => Some(author),
                     None => store.author_by_former_slug(visibility, &slug).await?,
                 };
-                author.map(|a| (route::author_uri(&a.slug), Node::Author(Author(a))))
+                author.map(|a| {
+                    let uri = route::author_uri(&a.slug);
+                    (RouteKind::Author, uri, Some(Node::Author(Author(a))))
+                })
             }
             RoutePath::Source(slug) => {
                 let visibility = scope.catalog_visibility();
@@ -465,7 +521,10 @@ impl Query {
                     None => store.source_by_former_slug(visibility, &slug).await?,
                 };
                 match source {
-                    Some(s) => Some((route::source_uri(&s.slug), Node::Source(Source(s)))),
+                    Some(s) => {
+                        let uri = route::source_uri(&s.slug);
+                        Some((RouteKind::Source, uri, Some(Node::Source(Source(s)))))
+                    }
                     // Before `source` was reserved a section could have it as slug: the old
                     // paths of its stories (`/source/<article>`) still lead to them.
                     None => resolve_article(scope, &slug).await?,
@@ -473,7 +532,8 @@ impl Query {
             }
         };
         let asked = path.split(['?', '#']).next().unwrap_or_default();
-        Ok(found.map(|(canonical_uri, node)| Route {
+        Ok(found.map(|(kind, canonical_uri, node)| Route {
+            kind,
             is_redirect: canonical_uri != asked,
             canonical_uri,
             node,

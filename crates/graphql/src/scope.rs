@@ -203,11 +203,26 @@ impl RequestScope {
     /// Whether the viewer may read `article`'s editorial fields (who owns it, when review was
     /// asked for, when it was trashed): staff whose role lets them read it unpublished.
     pub async fn sees_editorial_fields(&self, article: &model::Article) -> ApiResult<bool> {
-        match self.require_on_article(ArticleAction::Read, article).await {
+        self.may_on_article(ArticleAction::Read, article).await
+    }
+
+    /// Whether the viewer's role allows `action` on `article` under the newsroom's
+    /// settings (the `viewerCan…` fields); the public may do nothing.
+    pub async fn may_on_article(
+        &self,
+        action: ArticleAction,
+        article: &model::Article,
+    ) -> ApiResult<bool> {
+        match self.require_on_article(action, article).await {
             Ok(_) => Ok(true),
             Err(ApiError::Unauthenticated(_) | ApiError::Forbidden(_)) => Ok(false),
             Err(e) => Err(e),
         }
+    }
+
+    /// Whether the viewer's role allows `action` on the catalogue or the accounts.
+    pub fn may(&self, action: DeskAction) -> bool {
+        self.require(action).is_ok()
     }
 
     /// Whether the viewer may read the private details (the email address) of staff account

@@ -69,6 +69,19 @@ impl Key for NameKey {
     }
 }
 
+/// The position of a row in a list ordered by a number (an article's revisions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NumberKey {
+    pub number: i32,
+    pub id: i32,
+}
+
+impl Key for NumberKey {
+    fn values(&self) -> (Value, Value) {
+        (self.number.into(), self.id.into())
+    }
+}
+
 /// Restricts `select` to the requested window of the list ordered by `(sort, id)` and orders
 /// it so that the first `limit + 1` rows are the ones wanted (reversed when reading from the
 /// end). The extra row tells whether more exist; [`finish`] removes it.

@@ -148,6 +148,7 @@ impl TryFrom<entity::article_revision::Model> for Revision {
             row.featured_image_credit,
         );
         Ok(Self {
+            id: row.id,
             article_id: row.article_id,
             number: row.revision,
             user_id: row.user_id,

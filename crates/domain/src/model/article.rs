@@ -57,6 +57,8 @@ pub struct FeaturedImage {
 /// An article as one change left it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Revision {
+    /// The revision's own id, unique across every article's revisions.
+    pub id: i32,
     pub article_id: i32,
     pub number: i32,
     /// Who made the change; `None` for the scheduler or a deleted account.

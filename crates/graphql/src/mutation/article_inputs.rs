@@ -1,7 +1,6 @@
 //! The inputs and payloads of the article mutations.
 
 use async_graphql::{Enum, ID, InputObject, MaybeUndefined, SimpleObject};
-use chrono::{DateTime, Utc};
 use dateline_domain::BodyFormat;
 use dateline_domain::input::{self, MAX_SHORT_TEXT_CHARS};
 use dateline_domain::model;
@@ -34,7 +33,7 @@ impl From<BodyFormatValue> for BodyFormat {
 #[derive(InputObject)]
 pub struct FeaturedImageInput {
     /// Where the image is served from (http or https).
-    pub url: String,
+    pub url: crate::scalars::Url,
     /// Text for readers who cannot see the image.
     pub alt_text: Option<String>,
     /// The caption printed under the image.
@@ -119,8 +118,11 @@ pub struct CreateArticleInput {
 pub struct UpdateArticleInput {
     /// The article.
     pub id: ID,
-    /// The `revision` the editor started from.
-    pub expected_revision: i32,
+    /// The `revision` the editor started from. Editors' forms should always send it: the
+    /// save is then refused with a `CONFLICT` user error if anyone saved in between, and
+    /// nobody's work is overwritten. Left out, the save applies to the revision the server
+    /// reads.
+    pub expected_revision: Option<i32>,
     /// A new headline.
     pub title: Option<String>,
     /// A new standfirst.
@@ -152,15 +154,62 @@ pub struct UpdateArticleInput {
     pub featured_image: MaybeUndefined<FeaturedImageInput>,
 }
 
-/// An article, and optionally the revision the editor last saw.
-#[derive(InputObject)]
-pub struct ArticleRefInput {
-    /// The article.
+/// Declares the input of a mutation that moves an article through the workflow: the
+/// article and, optionally, the revision the editor last saw.
+macro_rules! article_ref_input {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(InputObject)]
+        pub struct $name {
+            /// The article.
+            pub id: ID,
+            /// The `revision` the editor last saw. When given, the change is refused with a
+            /// `CONFLICT` user error if the article is at another revision. Left out, the
+            /// change applies to the revision the server reads, and is still refused if
+            /// someone changes the article in the instant between.
+            pub expected_revision: Option<i32>,
+        }
+
+        impl From<$name> for ArticleRef {
+            fn from(input: $name) -> Self {
+                Self {
+                    id: input.id,
+                    expected_revision: input.expected_revision,
+                }
+            }
+        }
+    };
+}
+
+/// What every workflow move names: the article and the revision the editor last saw.
+pub struct ArticleRef {
     pub id: ID,
-    /// When given, the change is refused with `CONFLICT` if the article is at another
-    /// revision. Left out, the change applies to the revision the server reads, and is
-    /// still refused with `CONFLICT` if someone changes the article in the instant between.
     pub expected_revision: Option<i32>,
+}
+
+article_ref_input! {
+    /// The draft to send to an editor for review.
+    SubmitArticleForReviewInput
+}
+
+article_ref_input! {
+    /// The article to take back to draft.
+    UnpublishArticleInput
+}
+
+article_ref_input! {
+    /// The article to take down.
+    ArchiveArticleInput
+}
+
+article_ref_input! {
+    /// The article to move to the trash.
+    DeleteArticleInput
+}
+
+article_ref_input! {
+    /// The article to bring back from the trash.
+    RestoreArticleInput
 }
 
 /// Publishing now or later.
@@ -170,9 +219,9 @@ pub struct PublishArticleInput {
     pub id: ID,
     /// When to publish: left out, now; a time to come schedules the article, which then
     /// publishes itself. A time in the past is refused.
-    pub at: Option<DateTime<Utc>>,
-    /// When given, the change is refused with `CONFLICT` if the article is at another
-    /// revision.
+    pub at: Option<crate::scalars::DateTime>,
+    /// The `revision` the editor last saw. When given, the change is refused with a
+    /// `CONFLICT` user error if the article is at another revision.
     pub expected_revision: Option<i32>,
 }
 
@@ -183,8 +232,8 @@ pub struct RestoreArticleRevisionInput {
     pub id: ID,
     /// The revision number to bring back (see `Article.revisions`).
     pub revision: i32,
-    /// When given, the change is refused with `CONFLICT` if the article is at another
-    /// revision.
+    /// The `revision` the editor last saw. When given, the change is refused with a
+    /// `CONFLICT` user error if the article is at another revision.
     pub expected_revision: Option<i32>,
 }
 
@@ -196,6 +245,9 @@ pub struct SetRelatedArticlesInput {
     /// Up to 10 articles, in the order to show them, before the ranked ones; an empty list
     /// removes every pick. Unpublished stories may be pinned: they show once they are public.
     pub related_ids: Vec<ID>,
+    /// The `revision` the editor last saw. When given, the change is refused with a
+    /// `CONFLICT` user error if the article is at another revision.
+    pub expected_revision: Option<i32>,
 }
 
 /// A public correction.
@@ -205,35 +257,99 @@ pub struct AddArticleCorrectionInput {
     pub id: ID,
     /// What was wrong and what is right now (1 to 2,000 characters).
     pub note: String,
+    /// The `revision` the editor last saw. When given, the correction is refused with a
+    /// `CONFLICT` user error if the article is at another revision.
+    pub expected_revision: Option<i32>,
 }
 
 /// A preview link for an unpublished article.
 #[derive(InputObject)]
 pub struct CreatePreviewLinkInput {
     /// The article.
-    pub article_id: ID,
+    pub id: ID,
     /// How long the link works, in seconds (60 to 2,592,000; a day when left out).
     #[graphql(default = 86400)]
     pub expires_in: i32,
 }
 
-payload! {
-    /// The outcome of an article mutation.
-    ArticlePayload {
-        /// The article as it now stands; null when nothing was changed.
-        article: Article(model::Article);
-        /// What was wrong with the input. When there is any, nothing was written.
-        user_errors
-    }
+/// Declares the payload of an article mutation: the article as it now stands, and
+/// `userErrors`.
+macro_rules! article_payload {
+    ($(#[$meta:meta])* $name:ident) => {
+        payload! {
+            $(#[$meta])*
+            $name {
+                /// The article as it now stands; null when nothing was changed.
+                article: Article(model::Article);
+                /// What was wrong with the input. When there is any, nothing was written.
+                user_errors
+            }
+        }
+    };
+}
+
+article_payload! {
+    /// The outcome of `createArticle`.
+    CreateArticlePayload
+}
+
+article_payload! {
+    /// The outcome of `updateArticle`.
+    UpdateArticlePayload
+}
+
+article_payload! {
+    /// The outcome of `submitArticleForReview`.
+    SubmitArticleForReviewPayload
+}
+
+article_payload! {
+    /// The outcome of `publishArticle`.
+    PublishArticlePayload
+}
+
+article_payload! {
+    /// The outcome of `unpublishArticle`.
+    UnpublishArticlePayload
+}
+
+article_payload! {
+    /// The outcome of `archiveArticle`.
+    ArchiveArticlePayload
+}
+
+article_payload! {
+    /// The outcome of `deleteArticle`.
+    DeleteArticlePayload
+}
+
+article_payload! {
+    /// The outcome of `restoreArticle`.
+    RestoreArticlePayload
+}
+
+article_payload! {
+    /// The outcome of `restoreArticleRevision`.
+    RestoreArticleRevisionPayload
+}
+
+article_payload! {
+    /// The outcome of `setRelatedArticles`.
+    SetRelatedArticlesPayload
+}
+
+article_payload! {
+    /// The outcome of `addArticleCorrection`.
+    AddArticleCorrectionPayload
 }
 
 /// The outcome of `createPreviewLink`.
 #[derive(SimpleObject, Default)]
-pub struct PreviewLinkPayload {
+pub struct CreatePreviewLinkPayload {
     /// Pass it to `preview(token:)`, e.g. from a frontend's `/preview?token=…` page.
     pub token: Option<String>,
     /// When the link stops working. It also stops when the article changes status.
-    pub expires_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<crate::scalars::DateTime>,
     /// What was wrong with the input.
     pub user_errors: Vec<UserError>,
 }

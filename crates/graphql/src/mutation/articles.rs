@@ -14,12 +14,16 @@ use dateline_persistence::{ArticleChanges, ArticleContent, Record, StoreError};
 use crate::error::ApiResult;
 use crate::id::{self, NodeKind};
 use crate::mutation::article_inputs::{
-    AddArticleCorrectionInput, ArticlePayload, ArticleRefInput, CreateArticleInput,
-    CreatePreviewLinkInput, PreviewLinkPayload, PublishArticleInput, RestoreArticleRevisionInput,
-    SetRelatedArticlesInput, UpdateArticleInput,
+    AddArticleCorrectionInput, AddArticleCorrectionPayload, ArchiveArticleInput,
+    ArchiveArticlePayload, ArticleRef, CreateArticleInput, CreateArticlePayload,
+    CreatePreviewLinkInput, CreatePreviewLinkPayload, DeleteArticleInput, DeleteArticlePayload,
+    PublishArticleInput, PublishArticlePayload, RestoreArticleInput, RestoreArticlePayload,
+    RestoreArticleRevisionInput, RestoreArticleRevisionPayload, SetRelatedArticlesInput,
+    SetRelatedArticlesPayload, SubmitArticleForReviewInput, SubmitArticleForReviewPayload,
+    UnpublishArticleInput, UnpublishArticlePayload, UpdateArticleInput, UpdateArticlePayload,
 };
 use crate::mutation::payload::Payload;
-use crate::mutation::refusal::{conflict, settle};
+use crate::mutation::refusal::{conflict, refuse, settle, settle_in_lists};
 use crate::mutation::user_error::{Problems, UserError, UserErrorCode, clearable};
 use crate::scope::{RequestScope, forbidden, scope};
 
@@ -53,11 +57,21 @@ async fn article_for(
 /// The revision a change must apply to: the one the viewer's permissions were just checked
 /// against. An editor who started from another gets `CONFLICT` here, before anything is
 /// claimed, so no change lands on a version of the article other than the one checked.
-fn pinned_revision(article: &model::Article, expected: Option<i32>) -> ApiResult<i32> {
+fn pinned_revision(article: &model::Article, expected: Option<i32>) -> Result<i32, UserError> {
     match expected {
         Some(expected) if expected != article.revision => Err(conflict(expected, article.revision)),
         _ => Ok(article.revision),
     }
+}
+
+/// Unwraps a check's value, or answers the mutation with its user error.
+macro_rules! or_refuse {
+    ($checked:expr) => {
+        match $checked {
+            Ok(value) => value,
+            Err(error) => return refuse(vec![error]),
+        }
+    };
 }
 
 /// The byline a draft gets: the author profile asked for, else the viewer's own; `None`,
@@ -142,19 +156,13 @@ fn optional(
 /// The co-author ids in `globals`, noting a malformed one or too many.
 fn co_author_ids(problems: &mut Problems, globals: &[ID]) -> Vec<i32> {
     problems.check("coAuthorIds", input::at_most(globals, MAX_CO_AUTHORS));
-    globals
-        .iter()
-        .filter_map(|g| problems.id("coAuthorIds", NodeKind::Author, g))
-        .collect()
+    problems.ids("coAuthorIds", NodeKind::Author, globals)
 }
 
 /// The tag ids in `globals`, noting a malformed one or too many.
 fn tag_ids(problems: &mut Problems, globals: &[ID]) -> Vec<i32> {
     problems.check("tagIds", input::at_most(globals, MAX_TAGS));
-    globals
-        .iter()
-        .filter_map(|g| problems.id("tagIds", NodeKind::Tag, g))
-        .collect()
+    problems.ids("tagIds", NodeKind::Tag, globals)
 }
 
 #[Object]
@@ -164,7 +172,7 @@ impl ArticleMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The new draft.")] input: CreateArticleInput,
-    ) -> ApiResult<ArticlePayload> {
+    ) -> ApiResult<Option<CreateArticlePayload>> {
         let scope = scope(ctx)?;
         let user = scope.require_new_article().await?;
         let mut problems = Problems::default();
@@ -210,7 +218,7 @@ impl ArticleMutation {
             author_id,
             problems.is_empty(),
         ) else {
-            return Ok(ArticlePayload::refused(problems.0));
+            return refuse(problems.0);
         };
         let content = ArticleContent {
             slug,
@@ -227,7 +235,11 @@ impl ArticleMutation {
             featured: input.featured,
             featured_image,
         };
-        settle(scope.store.create_article(content, user.id).await)
+        let (tags, co_authors) = (content.tag_ids.clone(), content.co_author_ids.clone());
+        settle_in_lists(
+            scope.store.create_article(content, user.id).await,
+            &[("tagIds", &tags), ("coAuthorIds", &co_authors)],
+        )
     }
 
     /// Saves changes to an article if nobody saved it since `expectedRevision`; otherwise
@@ -237,12 +249,9 @@ impl ArticleMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The article, the revision the editor started from, and the changes.")]
         input: UpdateArticleInput,
-    ) -> ApiResult<ArticlePayload> {
+    ) -> ApiResult<Option<UpdateArticlePayload>> {
         let scope = scope(ctx)?;
-        let article = match article_for(scope, &input.id, ArticleAction::Edit).await? {
-            Ok(article) => article,
-            Err(error) => return Ok(ArticlePayload::refused(vec![error])),
-        };
+        let article = or_refuse!(article_for(scope, &input.id, ArticleAction::Edit).await?);
         let mut problems = Problems::default();
         let author_id = input
             .author_id
@@ -287,15 +296,18 @@ impl ArticleMutation {
             featured_image: clearable(input.featured_image, |i| i.parse(&mut problems).map(Some)),
         };
         if !problems.is_empty() {
-            return Ok(ArticlePayload::refused(problems.0));
+            return refuse(problems.0);
         }
-        let expected = pinned_revision(&article, Some(input.expected_revision))?;
+        let expected = or_refuse!(pinned_revision(&article, input.expected_revision));
         let editor = scope.staff()?.id;
-        settle(
+        let tags = changes.tag_ids.clone().unwrap_or_default();
+        let co_authors = changes.co_author_ids.clone().unwrap_or_default();
+        settle_in_lists(
             scope
                 .store
                 .update_article(article.id, expected, changes, editor)
                 .await,
+            &[("tagIds", &tags), ("coAuthorIds", &co_authors)],
         )
     }
 
@@ -304,11 +316,11 @@ impl ArticleMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The article, and optionally the revision the editor last saw.")]
-        input: ArticleRefInput,
-    ) -> ApiResult<ArticlePayload> {
+        input: SubmitArticleForReviewInput,
+    ) -> ApiResult<Option<SubmitArticleForReviewPayload>> {
         move_article(
             ctx,
-            input,
+            input.into(),
             ArticleAction::SubmitForReview,
             Transition::SubmitForReview,
         )
@@ -321,24 +333,21 @@ impl ArticleMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The article and when to publish it.")] input: PublishArticleInput,
-    ) -> ApiResult<ArticlePayload> {
+    ) -> ApiResult<Option<PublishArticlePayload>> {
         let scope = scope(ctx)?;
-        let article = match article_for(scope, &input.id, ArticleAction::Publish).await? {
-            Ok(article) => article,
-            Err(error) => return Ok(ArticlePayload::refused(vec![error])),
-        };
-        let transition = match input.at {
+        let article = or_refuse!(article_for(scope, &input.id, ArticleAction::Publish).await?);
+        let transition = match input.at.map(chrono::DateTime::from) {
             None => Transition::Publish,
             Some(at) if at > scope.now => Transition::Schedule(at),
             Some(_) => {
-                return Ok(ArticlePayload::refused(vec![UserError::new(
+                return refuse(vec![UserError::new(
                     "at",
                     UserErrorCode::InPast,
                     "a scheduled time must be in the future; leave `at` out to publish now",
-                )]));
+                )]);
             }
         };
-        let expected = pinned_revision(&article, input.expected_revision)?;
+        let expected = or_refuse!(pinned_revision(&article, input.expected_revision));
         let editor = scope.staff()?.id;
         settle(
             scope
@@ -353,9 +362,15 @@ impl ArticleMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The article, and optionally the revision the editor last saw.")]
-        input: ArticleRefInput,
-    ) -> ApiResult<ArticlePayload> {
-        move_article(ctx, input, ArticleAction::Publish, Transition::Unpublish).await
+        input: UnpublishArticleInput,
+    ) -> ApiResult<Option<UnpublishArticlePayload>> {
+        move_article(
+            ctx,
+            input.into(),
+            ArticleAction::Publish,
+            Transition::Unpublish,
+        )
+        .await
     }
 
     /// Takes an article down and keeps it for the record.
@@ -363,9 +378,15 @@ impl ArticleMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The article, and optionally the revision the editor last saw.")]
-        input: ArticleRefInput,
-    ) -> ApiResult<ArticlePayload> {
-        move_article(ctx, input, ArticleAction::Publish, Transition::Archive).await
+        input: ArchiveArticleInput,
+    ) -> ApiResult<Option<ArchiveArticlePayload>> {
+        move_article(
+            ctx,
+            input.into(),
+            ArticleAction::Publish,
+            Transition::Archive,
+        )
+        .await
     }
 
     /// Moves an article to the trash (as a draft); `restoreArticle` brings it back.
@@ -373,9 +394,9 @@ impl ArticleMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The article, and optionally the revision the editor last saw.")]
-        input: ArticleRefInput,
-    ) -> ApiResult<ArticlePayload> {
-        move_article(ctx, input, ArticleAction::Delete, Transition::Trash).await
+        input: DeleteArticleInput,
+    ) -> ApiResult<Option<DeleteArticlePayload>> {
+        move_article(ctx, input.into(), ArticleAction::Delete, Transition::Trash).await
     }
 
     /// Brings an article back from the trash, as a draft.
@@ -383,9 +404,15 @@ impl ArticleMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The article, and optionally the revision the editor last saw.")]
-        input: ArticleRefInput,
-    ) -> ApiResult<ArticlePayload> {
-        move_article(ctx, input, ArticleAction::Delete, Transition::Restore).await
+        input: RestoreArticleInput,
+    ) -> ApiResult<Option<RestoreArticlePayload>> {
+        move_article(
+            ctx,
+            input.into(),
+            ArticleAction::Delete,
+            Transition::Restore,
+        )
+        .await
     }
 
     /// Brings back the content of an earlier revision, saved as a new revision. Bylines
@@ -396,13 +423,10 @@ impl ArticleMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The article and the revision to bring back.")]
         input: RestoreArticleRevisionInput,
-    ) -> ApiResult<ArticlePayload> {
+    ) -> ApiResult<Option<RestoreArticleRevisionPayload>> {
         let scope = scope(ctx)?;
-        let article = match article_for(scope, &input.id, ArticleAction::Edit).await? {
-            Ok(article) => article,
-            Err(error) => return Ok(ArticlePayload::refused(vec![error])),
-        };
-        let expected = pinned_revision(&article, input.expected_revision)?;
+        let article = or_refuse!(article_for(scope, &input.id, ArticleAction::Edit).await?);
+        let expected = or_refuse!(pinned_revision(&article, input.expected_revision));
         // Bringing back a revision's bylines is changing them, as an edit naming them would.
         // The store restores only onto `expected`, the revision checked here. A revision with
         // no row is either missing (the store refuses it) or the one the article is at but
@@ -429,16 +453,16 @@ impl ArticleMutation {
             .await?;
         }
         let editor = scope.staff()?.id;
-        let mut payload: ArticlePayload = settle(
+        let mut payload: Option<RestoreArticleRevisionPayload> = settle(
             scope
                 .store
                 .restore_revision(article.id, expected, input.revision, editor)
                 .await,
         )?;
         // What the revision names is at fault, and the input names only the revision.
-        for error in &mut payload.user_errors {
+        for error in payload.iter_mut().flat_map(|p| p.user_errors.iter_mut()) {
             if error.code == UserErrorCode::NotFound {
-                error.field = Some("revision".to_owned());
+                *error = error.clone().blame("revision");
             }
         }
         Ok(payload)
@@ -450,12 +474,9 @@ impl ArticleMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The article and the stories to pin.")] input: SetRelatedArticlesInput,
-    ) -> ApiResult<ArticlePayload> {
+    ) -> ApiResult<Option<SetRelatedArticlesPayload>> {
         let scope = scope(ctx)?;
-        let article = match article_for(scope, &input.id, ArticleAction::Edit).await? {
-            Ok(article) => article,
-            Err(error) => return Ok(ArticlePayload::refused(vec![error])),
-        };
+        let article = or_refuse!(article_for(scope, &input.id, ArticleAction::Edit).await?);
         let mut problems = Problems::default();
         if input.related_ids.len() > MAX_PINNED {
             problems.push(UserError::new(
@@ -464,19 +485,17 @@ impl ArticleMutation {
                 format!("at most {MAX_PINNED} stories may be pinned"),
             ));
         }
-        let related: Vec<i32> = input
-            .related_ids
-            .iter()
-            .filter_map(|g| problems.id("relatedIds", NodeKind::Article, g))
-            .collect();
+        let related = problems.ids("relatedIds", NodeKind::Article, &input.related_ids);
         if !problems.is_empty() {
-            return Ok(ArticlePayload::refused(problems.0));
+            return refuse(problems.0);
         }
-        settle(
+        let expected = or_refuse!(pinned_revision(&article, input.expected_revision));
+        settle_in_lists(
             scope
                 .store
-                .set_related_pins(article.id, article.revision, &related)
+                .set_related_pins(article.id, expected, &related)
                 .await,
+            &[("relatedIds", &related)],
         )
     }
 
@@ -485,19 +504,17 @@ impl ArticleMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The article and the correction note.")] input: AddArticleCorrectionInput,
-    ) -> ApiResult<ArticlePayload> {
+    ) -> ApiResult<Option<AddArticleCorrectionPayload>> {
         let scope = scope(ctx)?;
-        let article = match article_for(scope, &input.id, ArticleAction::Correct).await? {
-            Ok(article) => article,
-            Err(error) => return Ok(ArticlePayload::refused(vec![error])),
-        };
+        let article = or_refuse!(article_for(scope, &input.id, ArticleAction::Correct).await?);
         let mut problems = Problems::default();
         let Some(note) = problems.check(
             "note",
             input::required_text(&input.note, MAX_SHORT_TEXT_CHARS),
         ) else {
-            return Ok(ArticlePayload::refused(problems.0));
+            return refuse(problems.0);
         };
+        or_refuse!(pinned_revision(&article, input.expected_revision));
         let editor = scope.staff()?.id;
         if let Err(error) = scope.store.add_correction(article.id, note, editor).await {
             return settle(Err(error));
@@ -512,52 +529,47 @@ impl ArticleMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The article and how long the link works.")] input: CreatePreviewLinkInput,
-    ) -> ApiResult<PreviewLinkPayload> {
+    ) -> ApiResult<Option<CreatePreviewLinkPayload>> {
         let scope = scope(ctx)?;
-        let article = match article_for(scope, &input.article_id, ArticleAction::Read).await? {
+        let article = match article_for(scope, &input.id, ArticleAction::Read).await? {
             Ok(article) => article,
-            Err(mut error) => {
-                error.field = Some("articleId".to_owned());
-                return Ok(PreviewLinkPayload {
+            Err(error) => {
+                return Ok(Some(CreatePreviewLinkPayload {
                     user_errors: vec![error],
-                    ..PreviewLinkPayload::default()
-                });
+                    ..CreatePreviewLinkPayload::default()
+                }));
             }
         };
         if !(60..=2_592_000).contains(&input.expires_in) {
-            return Ok(PreviewLinkPayload {
+            return Ok(Some(CreatePreviewLinkPayload {
                 user_errors: vec![UserError::new(
                     "expiresIn",
                     UserErrorCode::Invalid,
                     "`expiresIn` is between 60 seconds and 30 days",
                 )],
-                ..PreviewLinkPayload::default()
-            });
+                ..CreatePreviewLinkPayload::default()
+            }));
         }
         let expires_at = scope.now + Duration::seconds(i64::from(input.expires_in));
         let token = scope.store.preview_token(&article, expires_at).await?;
-        Ok(PreviewLinkPayload {
+        Ok(Some(CreatePreviewLinkPayload {
             token: Some(token),
-            expires_at: Some(expires_at),
+            expires_at: Some(expires_at.into()),
             user_errors: Vec::new(),
-        })
+        }))
     }
 }
 
 /// Moves the article `input` names through the workflow, if the viewer may.
-async fn move_article(
+async fn move_article<P: Payload<Done = model::Article>>(
     ctx: &Context<'_>,
-
-    input: ArticleRefInput,
+    input: ArticleRef,
     action: ArticleAction,
     transition: Transition,
-) -> ApiResult<ArticlePayload> {
+) -> ApiResult<Option<P>> {
     let scope = scope(ctx)?;
-    let article = match article_for(scope, &input.id, action).await? {
-        Ok(article) => article,
-        Err(error) => return Ok(ArticlePayload::refused(vec![error])),
-    };
-    let expected = pinned_revision(&article, input.expected_revision)?;
+    let article = or_refuse!(article_for(scope, &input.id, action).await?);
+    let expected = or_refuse!(pinned_revision(&article, input.expected_revision));
     let editor = scope.staff()?.id;
     settle(
         scope

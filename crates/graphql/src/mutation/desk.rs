@@ -12,8 +12,9 @@ use dateline_persistence::{
 use crate::error::ApiResult;
 use crate::id::NodeKind;
 use crate::mutation::payload::{Payload, payload};
-use crate::mutation::refusal::settle;
+use crate::mutation::refusal::{refuse, settle};
 use crate::mutation::user_error::{Problems, UserError, UserErrorCode, clearable};
+use crate::scalars::Url;
 use crate::scope::scope;
 use crate::types::{Author, Section, Source, Tag};
 
@@ -78,10 +79,10 @@ pub struct UpdateTagInput {
 /// Two tags to make one.
 #[derive(InputObject)]
 pub struct MergeTagsInput {
-    /// The tag that goes away; its articles move to `targetId`.
-    pub source_id: ID,
+    /// The tag that goes away; its articles move to `intoId`.
+    pub id: ID,
     /// The tag that stays.
-    pub target_id: ID,
+    pub into_id: ID,
 }
 
 /// A new source.
@@ -92,7 +93,7 @@ pub struct CreateSourceInput {
     /// The URL name of the source page; made from the name when left out.
     pub slug: Option<String>,
     /// The source's own website, an `http://` or `https://` address.
-    pub url: Option<String>,
+    pub url: Option<Url>,
 }
 
 /// Changes to a source. Fields left out stay as they are.
@@ -105,7 +106,7 @@ pub struct UpdateSourceInput {
     /// A new slug; the old source page URL keeps redirecting to the source.
     pub slug: Option<String>,
     /// A new website; `null` removes it.
-    pub url: MaybeUndefined<String>,
+    pub url: MaybeUndefined<Url>,
 }
 
 /// A new author profile.
@@ -118,7 +119,7 @@ pub struct CreateAuthorInput {
     /// A short biography for the author box (at most 2,000 characters).
     pub bio: Option<String>,
     /// The author's picture, an `http://` or `https://` address.
-    pub avatar_url: Option<String>,
+    pub avatar_url: Option<Url>,
 }
 
 /// Changes to an author profile. Fields left out stay as they are.
@@ -133,64 +134,173 @@ pub struct UpdateAuthorInput {
     /// A new biography; `null` removes it.
     pub bio: MaybeUndefined<String>,
     /// A new picture; `null` removes it.
-    pub avatar_url: MaybeUndefined<String>,
+    pub avatar_url: MaybeUndefined<Url>,
 }
 
-/// Something to delete.
-#[derive(InputObject)]
-pub struct DeleteInput {
-    /// Its id.
-    pub id: ID,
+/// Declares the input of a delete: the id of what goes.
+macro_rules! delete_input {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(InputObject)]
+        pub struct $name {
+            /// Its id.
+            pub id: ID,
+        }
+    };
 }
 
-payload! {
-    /// The outcome of a section mutation.
-    SectionPayload {
+delete_input! {
+    /// The section to delete.
+    DeleteSectionInput
+}
+
+delete_input! {
+    /// The tag to delete.
+    DeleteTagInput
+}
+
+delete_input! {
+    /// The source to delete.
+    DeleteSourceInput
+}
+
+delete_input! {
+    /// The author profile to delete.
+    DeleteAuthorInput
+}
+
+/// Declares the payload of a desk mutation that changes one `$object`.
+macro_rules! desk_payload {
+    ($(#[$meta:meta])* $name:ident { $(#[$field_meta:meta])* $field:ident: $object:ident($done:ty) }) => {
+        payload! {
+            $(#[$meta])*
+            $name {
+                $(#[$field_meta])*
+                $field: $object($done);
+                /// What was wrong with the input. When there is any, nothing was written.
+                user_errors
+            }
+        }
+    };
+}
+
+/// Declares the payload of a delete.
+macro_rules! delete_payload {
+    ($(#[$meta:meta])* $name:ident { $(#[$field_meta:meta])* $field:ident }) => {
+        payload! {
+            $(#[$meta])*
+            $name {
+                $(#[$field_meta])*
+                $field: ID;
+                /// What was wrong with the input, or what still uses the record. When there
+                /// is any, nothing was deleted.
+                user_errors
+            }
+        }
+    };
+}
+
+desk_payload! {
+    /// The outcome of `createSection`.
+    CreateSectionPayload {
+        /// The new section; null when nothing was created.
+        section: Section(model::Section)
+    }
+}
+
+desk_payload! {
+    /// The outcome of `updateSection`.
+    UpdateSectionPayload {
         /// The section as it now stands; null when nothing was changed.
-        section: Section(model::Section);
-        /// What was wrong with the input. When there is any, nothing was written.
-        user_errors
+        section: Section(model::Section)
     }
 }
 
-payload! {
-    /// The outcome of a tag mutation.
-    TagPayload {
-        /// The tag as it now stands (for `mergeTags`, the target); null when nothing was changed.
-        tag: Tag(model::Tag);
-        /// What was wrong with the input. When there is any, nothing was written.
-        user_errors
+delete_payload! {
+    /// The outcome of `deleteSection`.
+    DeleteSectionPayload {
+        /// The id of the deleted section; null when nothing was deleted.
+        deleted_section_id
     }
 }
 
-payload! {
-    /// The outcome of a source mutation.
-    SourcePayload {
+desk_payload! {
+    /// The outcome of `createTag`.
+    CreateTagPayload {
+        /// The new tag; null when nothing was created.
+        tag: Tag(model::Tag)
+    }
+}
+
+desk_payload! {
+    /// The outcome of `updateTag`.
+    UpdateTagPayload {
+        /// The tag as it now stands; null when nothing was changed.
+        tag: Tag(model::Tag)
+    }
+}
+
+delete_payload! {
+    /// The outcome of `deleteTag`.
+    DeleteTagPayload {
+        /// The id of the deleted tag; null when nothing was deleted.
+        deleted_tag_id
+    }
+}
+
+desk_payload! {
+    /// The outcome of `mergeTags`.
+    MergeTagsPayload {
+        /// The tag that stays, as it now stands; null when nothing was merged.
+        tag: Tag(model::Tag)
+    }
+}
+
+desk_payload! {
+    /// The outcome of `createSource`.
+    CreateSourcePayload {
+        /// The new source; null when nothing was created.
+        source: Source(model::Source)
+    }
+}
+
+desk_payload! {
+    /// The outcome of `updateSource`.
+    UpdateSourcePayload {
         /// The source as it now stands; null when nothing was changed.
-        source: Source(model::Source);
-        /// What was wrong with the input. When there is any, nothing was written.
-        user_errors
+        source: Source(model::Source)
     }
 }
 
-payload! {
-    /// The outcome of an author profile mutation.
-    AuthorPayload {
+delete_payload! {
+    /// The outcome of `deleteSource`.
+    DeleteSourcePayload {
+        /// The id of the deleted source; null when nothing was deleted.
+        deleted_source_id
+    }
+}
+
+desk_payload! {
+    /// The outcome of `createAuthor`.
+    CreateAuthorPayload {
+        /// The new author profile; null when nothing was created.
+        author: Author(model::Author)
+    }
+}
+
+desk_payload! {
+    /// The outcome of `updateAuthor`.
+    UpdateAuthorPayload {
         /// The author profile as it now stands; null when nothing was changed.
-        author: Author(model::Author);
-        /// What was wrong with the input. When there is any, nothing was written.
-        user_errors
+        author: Author(model::Author)
     }
 }
 
-payload! {
-    /// The outcome of a delete.
-    DeletePayload {
-        /// The id of what was deleted; null when nothing was.
-        deleted_id: ID;
-        /// What was wrong with the input, or what still uses the record. When there is any,
-        /// nothing was deleted.
-        user_errors
+delete_payload! {
+    /// The outcome of `deleteAuthor`.
+    DeleteAuthorPayload {
+        /// The id of the deleted author profile; null when nothing was deleted.
+        deleted_author_id
     }
 }
 
@@ -254,7 +364,7 @@ impl DeskMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The new section.")] input: CreateSectionInput,
-    ) -> ApiResult<SectionPayload> {
+    ) -> ApiResult<Option<CreateSectionPayload>> {
         let scope = scope(ctx)?;
         scope.require(DeskAction::ManageSections)?;
         let mut problems = Problems::default();
@@ -270,7 +380,7 @@ impl DeskMutation {
             .map(|g| problems.id("parentId", NodeKind::Section, g));
         let position = position(&mut problems, input.position);
         let (Some(name), Some(slug), true) = (name, slug, problems.is_empty()) else {
-            return Ok(SectionPayload::refused(problems.0));
+            return refuse(problems.0);
         };
         let new = NewSection {
             slug,
@@ -289,7 +399,7 @@ impl DeskMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The section and its changes.")] input: UpdateSectionInput,
-    ) -> ApiResult<SectionPayload> {
+    ) -> ApiResult<Option<UpdateSectionPayload>> {
         let scope = scope(ctx)?;
         scope.require(DeskAction::ManageSections)?;
         let mut problems = Problems::default();
@@ -306,7 +416,7 @@ impl DeskMutation {
             position: position(&mut problems, input.position),
         };
         let (Some(id), true) = (id, problems.is_empty()) else {
-            return Ok(SectionPayload::refused(problems.0));
+            return refuse(problems.0);
         };
         settle(scope.store.update_section(id, changes).await)
     }
@@ -316,9 +426,9 @@ impl DeskMutation {
     async fn delete_section(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The section to delete.")] input: DeleteInput,
-    ) -> ApiResult<DeletePayload> {
-        delete(ctx, input, Subject::Section).await
+        #[graphql(desc = "The section to delete.")] input: DeleteSectionInput,
+    ) -> ApiResult<Option<DeleteSectionPayload>> {
+        delete(ctx, &input.id, Subject::Section).await
     }
 
     /// Creates a tag (editors and admins).
@@ -326,14 +436,14 @@ impl DeskMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The new tag.")] input: CreateTagInput,
-    ) -> ApiResult<TagPayload> {
+    ) -> ApiResult<Option<CreateTagPayload>> {
         let scope = scope(ctx)?;
         scope.require(DeskAction::ManageTags)?;
         let mut problems = Problems::default();
         let name = name(&mut problems, &input.name);
         let slug = problems.new_slug(input.slug.as_deref(), name.as_deref(), "name");
         let (Some(name), Some(slug), true) = (name, slug, problems.is_empty()) else {
-            return Ok(TagPayload::refused(problems.0));
+            return refuse(problems.0);
         };
         settle(scope.store.create_tag(slug, name).await)
     }
@@ -343,7 +453,7 @@ impl DeskMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The tag and its changes.")] input: UpdateTagInput,
-    ) -> ApiResult<TagPayload> {
+    ) -> ApiResult<Option<UpdateTagPayload>> {
         let scope = scope(ctx)?;
         scope.require(DeskAction::ManageTags)?;
         let mut problems = Problems::default();
@@ -353,7 +463,7 @@ impl DeskMutation {
             name: input.name.as_deref().and_then(|n| name(&mut problems, n)),
         };
         let (Some(id), true) = (id, problems.is_empty()) else {
-            return Ok(TagPayload::refused(problems.0));
+            return refuse(problems.0);
         };
         settle(scope.store.update_tag(id, changes).await)
     }
@@ -363,9 +473,9 @@ impl DeskMutation {
     async fn delete_tag(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The tag to delete.")] input: DeleteInput,
-    ) -> ApiResult<DeletePayload> {
-        delete(ctx, input, Subject::Tag).await
+        #[graphql(desc = "The tag to delete.")] input: DeleteTagInput,
+    ) -> ApiResult<Option<DeleteTagPayload>> {
+        delete(ctx, &input.id, Subject::Tag).await
     }
 
     /// Moves every article of one tag to another and deletes the first (editors and
@@ -374,14 +484,14 @@ impl DeskMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The tag that goes and the tag that stays.")] input: MergeTagsInput,
-    ) -> ApiResult<TagPayload> {
+    ) -> ApiResult<Option<MergeTagsPayload>> {
         let scope = scope(ctx)?;
         scope.require(DeskAction::ManageTags)?;
         let mut problems = Problems::default();
-        let source = problems.id("sourceId", NodeKind::Tag, &input.source_id);
-        let target = problems.id("targetId", NodeKind::Tag, &input.target_id);
+        let source = problems.id("id", NodeKind::Tag, &input.id);
+        let target = problems.id("intoId", NodeKind::Tag, &input.into_id);
         let (Some(source), Some(target)) = (source, target) else {
-            return Ok(TagPayload::refused(problems.0));
+            return refuse(problems.0);
         };
         settle(scope.store.merge_tags(source, target).await)
     }
@@ -391,7 +501,7 @@ impl DeskMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The new source.")] input: CreateSourceInput,
-    ) -> ApiResult<SourcePayload> {
+    ) -> ApiResult<Option<CreateSourcePayload>> {
         let scope = scope(ctx)?;
         scope.require(DeskAction::ManageSources)?;
         let mut problems = Problems::default();
@@ -402,7 +512,7 @@ impl DeskMutation {
             .as_deref()
             .and_then(|u| problems.check("url", input::web_url(u)));
         let (Some(name), Some(slug), true) = (name, slug, problems.is_empty()) else {
-            return Ok(SourcePayload::refused(problems.0));
+            return refuse(problems.0);
         };
         let new = NewSource {
             slug,
@@ -418,7 +528,7 @@ impl DeskMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The source and its changes.")] input: UpdateSourceInput,
-    ) -> ApiResult<SourcePayload> {
+    ) -> ApiResult<Option<UpdateSourcePayload>> {
         let scope = scope(ctx)?;
         scope.require(DeskAction::ManageSources)?;
         let mut problems = Problems::default();
@@ -429,7 +539,7 @@ impl DeskMutation {
             url: clearable(input.url, |u| problems.check("url", input::web_url(&u))),
         };
         let (Some(id), true) = (id, problems.is_empty()) else {
-            return Ok(SourcePayload::refused(problems.0));
+            return refuse(problems.0);
         };
         settle(scope.store.update_source(id, changes).await)
     }
@@ -439,9 +549,9 @@ impl DeskMutation {
     async fn delete_source(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The source to delete.")] input: DeleteInput,
-    ) -> ApiResult<DeletePayload> {
-        delete(ctx, input, Subject::Source).await
+        #[graphql(desc = "The source to delete.")] input: DeleteSourceInput,
+    ) -> ApiResult<Option<DeleteSourcePayload>> {
+        delete(ctx, &input.id, Subject::Source).await
     }
 
     /// Creates an author profile (editors and admins).
@@ -449,7 +559,7 @@ impl DeskMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The new author profile.")] input: CreateAuthorInput,
-    ) -> ApiResult<AuthorPayload> {
+    ) -> ApiResult<Option<CreateAuthorPayload>> {
         let scope = scope(ctx)?;
         scope.require(DeskAction::ManageAuthors)?;
         let mut problems = Problems::default();
@@ -464,7 +574,7 @@ impl DeskMutation {
             .as_deref()
             .and_then(|u| problems.check("avatarUrl", input::web_url(u)));
         let (Some(name), Some(slug), true) = (name, slug, problems.is_empty()) else {
-            return Ok(AuthorPayload::refused(problems.0));
+            return refuse(problems.0);
         };
         let new = NewAuthor {
             slug,
@@ -480,7 +590,7 @@ impl DeskMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The author profile and its changes.")] input: UpdateAuthorInput,
-    ) -> ApiResult<AuthorPayload> {
+    ) -> ApiResult<Option<UpdateAuthorPayload>> {
         let scope = scope(ctx)?;
         scope.require(DeskAction::ManageAuthors)?;
         let mut problems = Problems::default();
@@ -494,7 +604,7 @@ impl DeskMutation {
             }),
         };
         let (Some(id), true) = (id, problems.is_empty()) else {
-            return Ok(AuthorPayload::refused(problems.0));
+            return refuse(problems.0);
         };
         settle(scope.store.update_author(id, changes).await)
     }
@@ -504,23 +614,23 @@ impl DeskMutation {
     async fn delete_author(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The author profile to delete.")] input: DeleteInput,
-    ) -> ApiResult<DeletePayload> {
-        delete(ctx, input, Subject::Author).await
+        #[graphql(desc = "The author profile to delete.")] input: DeleteAuthorInput,
+    ) -> ApiResult<Option<DeleteAuthorPayload>> {
+        delete(ctx, &input.id, Subject::Author).await
     }
 }
 
 /// Deletes the `subject` that `input` names, if the viewer's role allows it.
-async fn delete(
+async fn delete<P: Payload<Done = ID>>(
     ctx: &Context<'_>,
-    input: DeleteInput,
+    global: &ID,
     subject: Subject,
-) -> ApiResult<DeletePayload> {
+) -> ApiResult<Option<P>> {
     let scope = scope(ctx)?;
     scope.require(subject.action())?;
     let mut problems = Problems::default();
-    let Some(id) = problems.id("id", subject.kind(), &input.id) else {
-        return Ok(DeletePayload::refused(problems.0));
+    let Some(id) = problems.id("id", subject.kind(), global) else {
+        return refuse(problems.0);
     };
     let store = &scope.store;
     let deleted = match subject {
@@ -529,5 +639,5 @@ async fn delete(
         Subject::Source => store.delete_source(id).await,
         Subject::Author => store.delete_author(id).await,
     };
-    settle(deleted.map(|()| input.id))
+    settle(deleted.map(|()| global.clone()))
 }

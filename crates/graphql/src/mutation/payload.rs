@@ -12,6 +12,8 @@ pub(crate) trait Payload {
     fn done(value: Self::Done) -> Self;
     /// The payload of a change refused for `errors`; nothing was written.
     fn refused(errors: Vec<UserError>) -> Self;
+    /// Its user errors, to point them at the right place of the input.
+    fn user_errors_mut(&mut self) -> &mut Vec<UserError>;
 }
 
 /// Declares a payload type, a GraphQL object with one optional field and `userErrors`,
@@ -75,6 +77,10 @@ macro_rules! payload {
                     $field: None,
                     user_errors: errors,
                 }
+            }
+
+            fn user_errors_mut(&mut self) -> &mut Vec<$crate::mutation::user_error::UserError> {
+                &mut self.user_errors
             }
         }
     };

@@ -1,40 +1,64 @@
 //! The one place the store's refusals become what a client sees: `userErrors` with the
-//! field to blame, or — for a revision conflict and for failures — a GraphQL error.
+//! path of the input field to blame (a revision conflict included), or — for failures — a
+//! GraphQL error.
 
 use dateline_persistence::{Record, Reference, StoreError, StoreResult};
 
 use super::payload::Payload;
 use super::user_error::{UserError, UserErrorCode};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 
 /// The payload for what the store did: the changed object, or the refusal as user errors.
-pub(crate) fn settle<P: Payload>(result: StoreResult<P::Done>) -> ApiResult<P> {
+pub(crate) fn settle<P: Payload>(result: StoreResult<P::Done>) -> ApiResult<Option<P>> {
     match result {
-        Ok(value) => Ok(P::done(value)),
-        Err(error) => Ok(P::refused(vec![user_error(error)?])),
+        Ok(value) => Ok(Some(P::done(value))),
+        Err(error) => refuse(vec![user_error(error)?]),
     }
+}
+
+/// [`settle`], with an id the store could not find pointed at its place in the input's
+/// lists: `lists` holds each list's field and its ids in the order the input gave them.
+pub(crate) fn settle_in_lists<P: Payload>(
+    result: StoreResult<P::Done>,
+    lists: &[(&str, &[i32])],
+) -> ApiResult<Option<P>> {
+    let mut payload = settle::<P>(result)?;
+    if let Some(payload) = &mut payload {
+        for error in payload.user_errors_mut() {
+            for (field, ids) in lists {
+                error.locate(field, ids);
+            }
+        }
+    }
+    Ok(payload)
+}
+
+/// The payload of a change refused for `errors`; nothing was written.
+pub(crate) fn refuse<P: Payload>(errors: Vec<UserError>) -> ApiResult<Option<P>> {
+    Ok(Some(P::refused(errors)))
 }
 
 /// `CONFLICT`: the article moved on from the revision the editor started from.
-pub(crate) fn conflict(expected: i32, current: i32) -> ApiError {
-    ApiError::Conflict {
-        message: format!(
+pub(crate) fn conflict(expected: i32, current: i32) -> UserError {
+    UserError::new(
+        "expectedRevision",
+        UserErrorCode::Conflict,
+        format!(
             "the article was changed by someone else: it is at revision {current}, not \
              {expected}; reload it and apply your changes again"
         ),
-        current_revision: current,
-    }
+    )
 }
 
-/// What a refusal tells the person who asked. A conflict, and anything that is not a
-/// refusal, is an error instead.
+/// What a refusal tells the person who asked. Anything that is not a refusal is an error
+/// instead.
 fn user_error(error: StoreError) -> ApiResult<UserError> {
     use UserErrorCode::{Cycle, InUse, Invalid, InvalidTransition, NotFound, Taken};
     Ok(match error {
         StoreError::NotFound(record) => {
             UserError::new("id", NotFound, format!("there is no such {}", noun(record)))
         }
-        StoreError::Conflict { expected, current } => return Err(conflict(expected, current)),
+        StoreError::Conflict { expected, current } => conflict(expected, current),
         StoreError::InTrash => UserError::general(
             InvalidTransition,
             "the article is in the trash: restore it first",
@@ -77,7 +101,7 @@ fn user_error(error: StoreError) -> ApiResult<UserError> {
             "a section cannot move under itself or one of its subsections",
         ),
         StoreError::SameTag => {
-            UserError::new("targetId", Invalid, "a tag cannot be merged into itself")
+            UserError::new("intoId", Invalid, "a tag cannot be merged into itself")
         }
         StoreError::InUse {
             record,
@@ -110,8 +134,8 @@ fn unknown(reference: Reference, id: i32) -> UserError {
         Reference::Tag => ("tagIds", None),
         Reference::Related => ("relatedIds", None),
         Reference::Parent => ("parentId", Some("section")),
-        Reference::MergedTag => ("sourceId", Some("tag")),
-        Reference::MergeTarget => ("targetId", Some("tag")),
+        Reference::MergedTag => ("id", Some("tag")),
+        Reference::MergeTarget => ("intoId", Some("tag")),
         Reference::AccountAuthor => {
             return UserError::new(
                 "authorId",
@@ -124,7 +148,10 @@ fn unknown(reference: Reference, id: i32) -> UserError {
         Some(what) => format!("`{field}` names no {what}"),
         None => format!("`{field}` names nothing (id {id})"),
     };
-    UserError::new(field, UserErrorCode::NotFound, message)
+    UserError {
+        culprit: Some(id),
+        ..UserError::new(field, UserErrorCode::NotFound, message)
+    }
 }
 
 /// Why a record cannot be deleted yet.

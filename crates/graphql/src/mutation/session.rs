@@ -3,15 +3,14 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 use dateline_domain::model;
 use dateline_domain::{DeskAction, Email, NewPassword, Policy, Role, input};
 use dateline_persistence::{NewUser, UserChanges};
 
 use crate::error::{ApiError, ApiResult};
 use crate::id::NodeKind;
-use crate::mutation::payload::{Payload, payload};
-use crate::mutation::refusal::settle;
+use crate::mutation::payload::payload;
+use crate::mutation::refusal::{refuse, settle};
 use crate::mutation::user_error::{Problems, UserError, UserErrorCode, clearable};
 use crate::scope::{Viewer, scope};
 use crate::sign_in::{AddressThrottle, SignInGuard};
@@ -36,7 +35,7 @@ pub struct LoginPayload {
     /// The bearer token: send it as `Authorization: Bearer <token>` with every request.
     pub token: Option<String>,
     /// When the token stops working.
-    pub expires_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<crate::scalars::DateTime>,
     /// The signed-in account.
     pub viewer: Option<User>,
     /// Why signing in failed; one generic error for a wrong email or password alike.
@@ -48,6 +47,9 @@ pub struct LoginPayload {
 pub struct LogoutPayload {
     /// Whether a session was ended.
     pub ended: bool,
+    /// Problems with the request. Signing out cannot be refused today, so this is empty;
+    /// it is here so that every payload has the same shape.
+    pub user_errors: Vec<UserError>,
 }
 
 /// A new staff account.
@@ -66,11 +68,21 @@ pub struct CreateUserInput {
 }
 
 payload! {
-    /// The outcome of `createUser` and `updateUser`.
-    UserPayload {
-        /// The new account.
+    /// The outcome of `createUser`.
+    CreateUserPayload {
+        /// The new account; null when nothing was created.
         user: User(model::User);
-        /// What was wrong with the input.
+        /// What was wrong with the input. When there is any, nothing was written.
+        user_errors
+    }
+}
+
+payload! {
+    /// The outcome of `updateUser`.
+    UpdateUserPayload {
+        /// The account as it now stands; null when nothing was changed.
+        user: User(model::User);
+        /// What was wrong with the input. When there is any, nothing was written.
         user_errors
     }
 }
@@ -90,7 +102,7 @@ pub struct ChangePasswordPayload {
     /// A new bearer token: every session of the account, this one included, was ended.
     pub token: Option<String>,
     /// When the new token stops working.
-    pub expires_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<crate::scalars::DateTime>,
     /// What was wrong with the input.
     pub user_errors: Vec<UserError>,
 }
@@ -121,8 +133,8 @@ payload! {
     /// The outcome of `deleteUser`.
     DeleteUserPayload {
         /// The id of the deleted account; null when nothing was deleted.
-        deleted_id: ID;
-        /// What was wrong with the input.
+        deleted_user_id: ID;
+        /// What was wrong with the input. When there is any, nothing was deleted.
         user_errors
     }
 }
@@ -136,9 +148,12 @@ pub struct UpdateSettingsInput {
 
 /// The outcome of `updateSettings`.
 #[derive(SimpleObject)]
-pub struct SettingsPayload {
+pub struct UpdateSettingsPayload {
     /// The settings now.
-    pub settings: Settings,
+    pub settings: Option<Settings>,
+    /// Problems with the input. Every value of the settings is valid today, so this is
+    /// empty; it is here so that every payload has the same shape.
+    pub user_errors: Vec<UserError>,
 }
 
 #[Object]
@@ -152,7 +167,7 @@ impl SessionMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The account's email and password.")] input: LoginInput,
-    ) -> ApiResult<LoginPayload> {
+    ) -> ApiResult<Option<LoginPayload>> {
         let scope = scope(ctx)?;
         let guard = SignInGuard::begin(
             scope,
@@ -170,27 +185,27 @@ impl SessionMutation {
         };
         let Some(user) = user else {
             guard.failed();
-            return Ok(LoginPayload {
+            return Ok(Some(LoginPayload {
                 user_errors: vec![UserError::general(
                     UserErrorCode::InvalidCredentials,
                     "The email or password is incorrect.",
                 )],
                 ..LoginPayload::default()
-            });
+            }));
         };
         guard.succeeded().await?;
         scope.signed_in_as(user.id);
         let (token, expires_at) = scope.store.open_session(user.id).await?;
-        Ok(LoginPayload {
+        Ok(Some(LoginPayload {
             token: Some(token),
-            expires_at: Some(expires_at),
+            expires_at: Some(expires_at.into()),
             viewer: Some(User(user)),
             user_errors: Vec::new(),
-        })
+        }))
     }
 
     /// Ends the session of the bearer token this request carries.
-    async fn logout(&self, ctx: &Context<'_>) -> ApiResult<LogoutPayload> {
+    async fn logout(&self, ctx: &Context<'_>) -> ApiResult<Option<LogoutPayload>> {
         let scope = scope(ctx)?;
         let Viewer::Staff(staff) = &scope.viewer else {
             return Err(ApiError::Unauthenticated(
@@ -198,7 +213,10 @@ impl SessionMutation {
             ));
         };
         scope.store.close_session(&staff.token).await?;
-        Ok(LogoutPayload { ended: true })
+        Ok(Some(LogoutPayload {
+            ended: true,
+            user_errors: Vec::new(),
+        }))
     }
 
     /// Changes the signed-in person's own password, given the current one. Every session
@@ -208,7 +226,7 @@ impl SessionMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The current and the new password.")] input: ChangePasswordInput,
-    ) -> ApiResult<ChangePasswordPayload> {
+    ) -> ApiResult<Option<ChangePasswordPayload>> {
         let scope = scope(ctx)?;
         let user = scope.staff()?;
         let guard = SignInGuard::begin(
@@ -236,10 +254,10 @@ impl SessionMutation {
         }
         let new = problems.check("newPassword", NewPassword::parse(&input.new_password));
         let (Some(new), true) = (new, problems.is_empty()) else {
-            return Ok(ChangePasswordPayload {
+            return Ok(Some(ChangePasswordPayload {
                 user_errors: problems.0,
                 ..ChangePasswordPayload::default()
-            });
+            }));
         };
         let (token, expires_at) = match scope.store.replace_password(user.id, &new).await {
             Ok(session) => session,
@@ -250,11 +268,11 @@ impl SessionMutation {
                 ));
             }
         };
-        Ok(ChangePasswordPayload {
+        Ok(Some(ChangePasswordPayload {
             token: Some(token),
-            expires_at: Some(expires_at),
+            expires_at: Some(expires_at.into()),
             user_errors: Vec::new(),
-        })
+        }))
     }
 
     /// Creates a staff account (admins only).
@@ -262,7 +280,7 @@ impl SessionMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The new account.")] input: CreateUserInput,
-    ) -> ApiResult<UserPayload> {
+    ) -> ApiResult<Option<CreateUserPayload>> {
         let scope = scope(ctx)?;
         scope.require(DeskAction::ManageStaff)?;
         let mut problems = Problems::default();
@@ -279,7 +297,7 @@ impl SessionMutation {
         let (Some(email), Some(name), Some(password), true) =
             (email, name, password, problems.is_empty())
         else {
-            return Ok(UserPayload::refused(problems.0));
+            return refuse(problems.0);
         };
         let created = scope
             .store
@@ -300,7 +318,7 @@ impl SessionMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The account and its changes.")] input: UpdateUserInput,
-    ) -> ApiResult<UserPayload> {
+    ) -> ApiResult<Option<UpdateUserPayload>> {
         let scope = scope(ctx)?;
         let admin = scope.require(DeskAction::ManageStaff)?;
         let mut problems = Problems::default();
@@ -325,7 +343,7 @@ impl SessionMutation {
             ));
         }
         let (Some(id), true) = (id, problems.is_empty()) else {
-            return Ok(UserPayload::refused(problems.0));
+            return refuse(problems.0);
         };
         let changes = UserChanges {
             name: name.as_deref(),
@@ -342,7 +360,7 @@ impl SessionMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The account to delete.")] input: DeleteUserInput,
-    ) -> ApiResult<DeleteUserPayload> {
+    ) -> ApiResult<Option<DeleteUserPayload>> {
         let scope = scope(ctx)?;
         let admin = scope.require(DeskAction::ManageStaff)?;
         let mut problems = Problems::default();
@@ -355,7 +373,7 @@ impl SessionMutation {
             ));
         }
         let (Some(id), true) = (id, problems.is_empty()) else {
-            return Ok(DeleteUserPayload::refused(problems.0));
+            return refuse(problems.0);
         };
         settle(scope.store.delete_user(id).await.map(|()| input.id))
     }
@@ -365,7 +383,7 @@ impl SessionMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The settings to change.")] input: UpdateSettingsInput,
-    ) -> ApiResult<SettingsPayload> {
+    ) -> ApiResult<Option<UpdateSettingsPayload>> {
         let scope = scope(ctx)?;
         scope.require(DeskAction::ManageStaff)?;
         let mut policy: Policy = scope.store.policy().await?;
@@ -373,8 +391,9 @@ impl SessionMutation {
             policy.authors_can_publish = allowed;
         }
         scope.store.set_policy(policy).await?;
-        Ok(SettingsPayload {
-            settings: policy.into(),
-        })
+        Ok(Some(UpdateSettingsPayload {
+            settings: Some(policy.into()),
+            user_errors: Vec::new(),
+        }))
     }
 }

@@ -34,35 +34,55 @@ pub enum UserErrorCode {
     InvalidTransition,
     /// The email or password is wrong.
     InvalidCredentials,
+    /// Someone changed the article since the revision the change was made from
+    /// (`expectedRevision`): reload it and apply the change again.
+    Conflict,
 }
 
 /// One problem with a mutation's input. Nothing of the mutation was written.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct UserError {
-    /// The input field at fault (`title`, `tagIds`…), or null when it is the input as a whole.
-    pub field: Option<String>,
+    /// Where the problem is, from the mutation's arguments down: `["input", "title"]`,
+    /// `["input", "featuredImage", "url"]`, `["input", "tagIds", "3"]` for the fourth tag.
+    /// Null when it is the input as a whole.
+    pub path: Option<Vec<String>>,
     /// What kind of problem it is.
     pub code: UserErrorCode,
     /// A sentence to show the user.
     pub message: String,
+    /// The database id a `NotFound` from the store names, until [`UserError::locate`] turns
+    /// it into a place in a list of the input.
+    #[graphql(skip)]
+    pub(crate) culprit: Option<i32>,
+}
+
+/// The path of an input field written the way messages name it: `featuredImage.url`,
+/// `tagIds.3`.
+fn input_path(field: &str) -> Vec<String> {
+    std::iter::once("input")
+        .chain(field.split('.'))
+        .map(str::to_owned)
+        .collect()
 }
 
 impl UserError {
-    /// A problem with `field`.
+    /// A problem with `field` of the input (`title`, `featuredImage.url`, `tagIds.3`).
     pub fn new(field: &str, code: UserErrorCode, message: impl Into<String>) -> Self {
         Self {
-            field: Some(field.to_owned()),
+            path: Some(input_path(field)),
             code,
             message: message.into(),
+            culprit: None,
         }
     }
 
     /// A problem with the input as a whole.
     pub fn general(code: UserErrorCode, message: impl Into<String>) -> Self {
         Self {
-            field: None,
+            path: None,
             code,
             message: message.into(),
+            culprit: None,
         }
     }
 
@@ -75,7 +95,27 @@ impl UserError {
             InputError::TooShort(_) => UserErrorCode::TooShort,
             InputError::NotAnEmail | InputError::NotAWebAddress => UserErrorCode::Invalid,
         };
-        Self::new(field, code, format!("`{field}` {error}"))
+        let name = field.split('.').next_back().unwrap_or(field);
+        Self::new(field, code, format!("`{name}` {error}"))
+    }
+
+    /// The same problem blamed on `field` instead.
+    pub fn blame(mut self, field: &str) -> Self {
+        self.path = Some(input_path(field));
+        self
+    }
+
+    /// Points a problem the store found with one id of the list `field` at that id's
+    /// place in `ids`, the list as the input gave it.
+    pub fn locate(&mut self, field: &str, ids: &[i32]) {
+        let Some(culprit) = self.culprit else {
+            return;
+        };
+        if self.path.as_deref() == Some(&input_path(field)[..])
+            && let Some(at) = ids.iter().position(|id| *id == culprit)
+        {
+            self.path = Some(input_path(&format!("{field}.{at}")));
+        }
     }
 }
 
@@ -95,6 +135,16 @@ impl Problems {
     /// Notes a problem.
     pub fn push(&mut self, error: UserError) {
         self.0.push(error);
+    }
+
+    /// The database ids in the global ids of `kind` of the list `field`, each problem noted
+    /// at its place in the list.
+    pub fn ids(&mut self, field: &str, kind: NodeKind, globals: &[async_graphql::ID]) -> Vec<i32> {
+        globals
+            .iter()
+            .enumerate()
+            .filter_map(|(at, global)| self.id(&format!("{field}.{at}"), kind, global))
+            .collect()
     }
 
     /// The database id in a global id of `kind`, or `None` with a problem noted.

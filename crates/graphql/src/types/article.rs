@@ -3,15 +3,20 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 use dateline_domain::model;
-use dateline_domain::{ArticleAction, ArticleStatus, route, text};
+use dateline_domain::{ArticleAction, ArticleStatus, Transition, route, text, workflow};
 use dateline_persistence::RelatedRequest;
+use dateline_persistence::page::NumberKey;
 
 use crate::error::{ApiError, ApiResult};
 use crate::id::{NodeKind, encode};
 use crate::loaders::RelatedKey;
+use crate::pagination::{
+    Window, id_cursor, page_of, parse_id_cursor, parse_revision_cursor, revision_cursor,
+};
+use crate::scalars::{DateTime, Html, Url};
 use crate::scope::scope;
+use crate::types::connection::{ArticleRevisionConnection, CorrectionConnection, Total};
 use crate::types::{
     ArticleRevision, Author, Correction, RelatedArticle, Section, Source, Tag, User,
 };
@@ -75,7 +80,7 @@ pub struct Dateline {
 #[derive(SimpleObject)]
 pub struct FeaturedImage {
     /// Where the image is served from.
-    pub url: String,
+    pub url: Url,
     /// Text for readers who cannot see the image.
     pub alt_text: Option<String>,
     /// The caption printed under the image.
@@ -110,6 +115,27 @@ pub(crate) fn section_trail<'a>(
 }
 
 impl Article {
+    /// Whether the viewer's role allows `action` on the article and, for a move through the
+    /// workflow, whether the workflow allows `transition` from where the article stands
+    /// (only restoring applies in the trash, and nothing else does).
+    async fn viewer_can(
+        &self,
+        ctx: &Context<'_>,
+        action: ArticleAction,
+        transition: Option<Transition>,
+    ) -> ApiResult<bool> {
+        let scope = scope(ctx)?;
+        let in_trash = self.0.deleted_at.is_some();
+        let allowed = match transition {
+            Some(transition) => {
+                transition.from_trash() == in_trash
+                    && transition.decide(self.0.status, scope.now).is_ok()
+            }
+            None => !in_trash,
+        };
+        Ok(allowed && scope.may_on_article(action, &self.0).await?)
+    }
+
     async fn body_of(&self, ctx: &Context<'_>) -> ApiResult<model::ArticleBody> {
         let scope = scope(ctx)?;
         scope.charge_text(self.0.word_count)?;
@@ -157,8 +183,8 @@ impl Article {
     }
 
     /// The body as sanitised HTML: safe to insert into a page as it is.
-    async fn body(&self, ctx: &Context<'_>) -> ApiResult<String> {
-        Ok(self.body_of(ctx).await?.html)
+    async fn body(&self, ctx: &Context<'_>) -> ApiResult<Html> {
+        Ok(Html(self.body_of(ctx).await?.html))
     }
 
     /// The body as plain text, paragraphs separated by blank lines.
@@ -243,13 +269,13 @@ impl Article {
     }
 
     /// When the story was (or will be) published.
-    async fn published_at(&self) -> Option<DateTime<Utc>> {
-        self.0.published_at
+    async fn published_at(&self) -> Option<DateTime> {
+        self.0.published_at.map(DateTime)
     }
 
     /// When the story was last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> DateTime {
+        DateTime(self.0.updated_at)
     }
 
     /// Whether editors feature the story (for a front-page lead or carousel).
@@ -260,7 +286,7 @@ impl Article {
     /// The lead picture, if the story has one.
     async fn featured_image(&self) -> Option<FeaturedImage> {
         self.0.featured_image.clone().map(|i| FeaturedImage {
-            url: i.url,
+            url: Url(i.url),
             alt_text: i.alt_text,
             caption: i.caption,
             credit: i.credit,
@@ -275,53 +301,139 @@ impl Article {
     }
 
     /// Dated public notes correcting the article, oldest first.
-    async fn corrections(&self, ctx: &Context<'_>) -> ApiResult<Vec<Correction>> {
+    #[graphql(complexity = "crate::pagination::page_complexity(first, last, child_complexity)")]
+    async fn corrections(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Return the first N corrections (0 to 100; 20 if neither first nor last is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last N corrections (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor.")] before: Option<String>,
+    ) -> ApiResult<CorrectionConnection> {
+        let args = Window::new(first, after, last, before)
+            .page_args(|cursor| parse_id_cursor("correction", cursor))?;
+        // An article has a handful of corrections: the page's articles have theirs read in
+        // one statement, and each list is paged here.
         let corrections = scope(ctx)?
             .loaders
             .corrections
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        Ok(corrections.into_iter().map(Correction).collect())
+        let total = Total::Known(corrections.len());
+        Ok(CorrectionConnection::from_page(
+            page_of(corrections, |c| c.id, &args),
+            |c| id_cursor("correction", c.id),
+            Correction,
+            total,
+        ))
     }
 
     /// When the article was last submitted for review, while it waits for one. Null unless
     /// the viewer is staff who may read the article unpublished.
-    async fn review_requested_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime<Utc>>> {
+    async fn review_requested_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
         let shown = scope(ctx)?.sees_editorial_fields(&self.0).await?;
-        Ok(self.0.review_requested_at.filter(|_| shown))
+        Ok(self.0.review_requested_at.filter(|_| shown).map(DateTime))
     }
 
     /// When the article was moved to the trash, while it is there. Null unless the viewer
     /// is staff who may read the article unpublished.
-    async fn deleted_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime<Utc>>> {
+    async fn deleted_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
         let shown = scope(ctx)?.sees_editorial_fields(&self.0).await?;
-        Ok(self.0.deleted_at.filter(|_| shown))
+        Ok(self.0.deleted_at.filter(|_| shown).map(DateTime))
     }
 
-    /// Every saved version of the article, newest first. Staff who may read the article
-    /// unpublished only: others get `UNAUTHENTICATED` or `FORBIDDEN`.
+    /// Every saved version of the article, newest first. Null unless the viewer is staff
+    /// who may read the article unpublished.
+    #[graphql(complexity = "crate::pagination::page_complexity(first, last, child_complexity)")]
     async fn revisions(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many revisions, newest first (1 to 100).", default = 20)] first: i32,
-    ) -> ApiResult<Vec<ArticleRevision>> {
+        #[graphql(
+            desc = "Return the first N revisions (0 to 100; 20 if neither first nor last is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last N revisions (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor.")] before: Option<String>,
+    ) -> ApiResult<Option<ArticleRevisionConnection>> {
         let scope = scope(ctx)?;
-        scope
-            .require_on_article(ArticleAction::Read, &self.0)
-            .await?;
-        if !(1..=100).contains(&first) {
-            return Err(ApiError::bad_input("`first` must be between 1 and 100"));
+        if !scope.sees_editorial_fields(&self.0).await? {
+            return Ok(None);
         }
+        let args = Window::new(first, after, last, before).page_args(parse_revision_cursor)?;
         scope.charge_list_read()?;
         // Each revision carries a body about as long as the article's.
         let words = usize::try_from(self.0.word_count).unwrap_or(usize::MAX);
-        scope.charge_text(words.saturating_mul(usize::try_from(first).unwrap_or(0)))?;
-        let revisions = scope
-            .store
-            .revisions_of(self.0.id, u64::try_from(first).unwrap_or_default())
-            .await?;
-        Ok(revisions.into_iter().map(ArticleRevision).collect())
+        scope.charge_text(words.saturating_mul(usize::try_from(args.limit).unwrap_or(0)))?;
+        let page = scope.store.revisions_page(self.0.id, &args).await?;
+        Ok(Some(ArticleRevisionConnection::from_page(
+            page,
+            |r| {
+                revision_cursor(NumberKey {
+                    number: r.number,
+                    id: r.id,
+                })
+            },
+            ArticleRevision,
+            Total::Revisions(self.0.id),
+        )))
+    }
+
+    /// Whether the viewer may save changes to the article (`updateArticle`,
+    /// `restoreArticleRevision`, `setRelatedArticles`). False in the trash.
+    async fn viewer_can_update(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        self.viewer_can(ctx, ArticleAction::Edit, None).await
+    }
+
+    /// Whether the viewer may send the draft to an editor (`submitArticleForReview`).
+    async fn viewer_can_submit_for_review(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        let submit = Some(Transition::SubmitForReview);
+        self.viewer_can(ctx, ArticleAction::SubmitForReview, submit)
+            .await
+    }
+
+    /// Whether the viewer may publish or schedule the article (`publishArticle`) from
+    /// where it stands.
+    async fn viewer_can_publish(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        self.viewer_can(ctx, ArticleAction::Publish, Some(Transition::Publish))
+            .await
+    }
+
+    /// Whether the viewer may take the article back to draft (`unpublishArticle`).
+    async fn viewer_can_unpublish(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        self.viewer_can(ctx, ArticleAction::Publish, Some(Transition::Unpublish))
+            .await
+    }
+
+    /// Whether the viewer may take the article down (`archiveArticle`).
+    async fn viewer_can_archive(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        self.viewer_can(ctx, ArticleAction::Publish, Some(Transition::Archive))
+            .await
+    }
+
+    /// Whether the viewer may move the article to the trash (`deleteArticle`).
+    async fn viewer_can_delete(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        self.viewer_can(ctx, ArticleAction::Delete, Some(Transition::Trash))
+            .await
+    }
+
+    /// Whether the viewer may bring the article back from the trash (`restoreArticle`).
+    async fn viewer_can_restore(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        self.viewer_can(ctx, ArticleAction::Delete, Some(Transition::Restore))
+            .await
+    }
+
+    /// Whether the viewer may add a public correction (`addArticleCorrection`): to a
+    /// published or archived article.
+    async fn viewer_can_correct(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        if !workflow::takes_corrections(self.0.status) {
+            return Ok(false);
+        }
+        self.viewer_can(ctx, ArticleAction::Correct, None).await
     }
 
     /// The member of staff who created the article. Null unless the viewer is staff who may

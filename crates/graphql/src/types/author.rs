@@ -1,13 +1,15 @@
 //! `Author`: a byline and its author page.
 
 use async_graphql::{Context, ID, Object};
-use dateline_domain::model;
 use dateline_domain::route;
+use dateline_domain::{DeskAction, model};
 use dateline_persistence::{ArticleFilter, Named, Narrowing};
 
 use crate::error::ApiResult;
 use crate::id::{NodeKind, encode};
 use crate::pagination::Window;
+use crate::scalars::Url;
+use crate::scope::scope;
 use crate::types::ArticleOrderInput;
 use crate::types::connection::{ArticleConnection, article_connection};
 
@@ -39,8 +41,8 @@ impl Author {
     }
 
     /// The author's picture.
-    async fn avatar_url(&self) -> Option<&str> {
-        self.0.avatar_url.as_deref()
+    async fn avatar_url(&self) -> Option<Url> {
+        self.0.avatar_url.clone().map(Url)
     }
 
     /// The path of the author page: `/author/<slug>`.
@@ -78,5 +80,15 @@ impl Author {
             Window::new(first, after, last, before),
         )
         .await
+    }
+
+    /// Whether the viewer may change the author profile (`updateAuthor`).
+    async fn viewer_can_update(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(scope(ctx)?.may(DeskAction::ManageAuthors))
+    }
+
+    /// Whether the viewer's role may delete the author profile (`deleteAuthor`); one that articles or accounts still use is refused with `IN_USE`.
+    async fn viewer_can_delete(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(scope(ctx)?.may(DeskAction::ManageAuthors))
     }
 }

@@ -13,7 +13,10 @@ use crate::pagination::{
     Edges, PageInfo, Window, article_cursor, edge, parse_article_cursor, parse_name_cursor,
 };
 use crate::scope::scope;
-use crate::types::{Article, ArticleOrderField, ArticleOrderInput, Author, Source, Tag};
+use crate::types::{
+    Article, ArticleOrderField, ArticleOrderInput, ArticleRevision, Author, Correction, Source,
+    Tag, User,
+};
 
 /// What a connection counts when `totalCount` is asked for.
 pub enum Total {
@@ -24,6 +27,11 @@ pub enum Total {
     Authors(CatalogVisibility),
     Sources(CatalogVisibility),
     Tags(CatalogVisibility),
+    Users,
+    /// The recorded revisions of the article with this id.
+    Revisions(i32),
+    /// A list held whole, whose length is known.
+    Known(usize),
 }
 
 impl Total {
@@ -38,6 +46,9 @@ impl Total {
             Self::Authors(visibility) => store.count_authors(*visibility).await?,
             Self::Sources(visibility) => store.count_sources(*visibility).await?,
             Self::Tags(visibility) => store.count_tags(*visibility).await?,
+            Self::Users => store.count_users().await?,
+            Self::Revisions(article) => store.count_revisions(*article).await?,
+            Self::Known(n) => u64::try_from(*n).unwrap_or(u64::MAX),
         };
         Ok(i32::try_from(n).unwrap_or(i32::MAX))
     }
@@ -131,6 +142,31 @@ connection!(
     "A page of tags, by name.",
     "A tag in a list, with its cursor.",
     "The tag."
+);
+
+connection!(
+    UserConnection,
+    UserEdge,
+    User,
+    "A page of staff accounts, by name.",
+    "A staff account in a list, with its cursor.",
+    "The account."
+);
+connection!(
+    ArticleRevisionConnection,
+    ArticleRevisionEdge,
+    ArticleRevision,
+    "A page of an article's revisions, newest first.",
+    "A revision in a list, with its cursor.",
+    "The revision."
+);
+connection!(
+    CorrectionConnection,
+    CorrectionEdge,
+    Correction,
+    "A page of an article's corrections, oldest first.",
+    "A correction in a list, with its cursor.",
+    "The correction."
 );
 
 /// The page arguments of a catalogue list ordered by name (`list`: `tag`, `author` or

@@ -2,12 +2,12 @@
 //! corrections and the newsroom's settings.
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 use dateline_domain::model;
 use dateline_domain::{Policy, Role};
 
 use crate::error::ApiResult;
 use crate::id::{NodeKind, encode};
+use crate::scalars::{DateTime, Html};
 use crate::scope::scope;
 use crate::types::{ArticleStatusValue, Author};
 
@@ -55,7 +55,7 @@ pub struct User(pub(crate) model::User);
 #[Object]
 impl User {
     /// The account's global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         encode(NodeKind::User, self.0.id)
     }
 
@@ -87,8 +87,8 @@ impl User {
     }
 
     /// When the account was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
     }
 }
 
@@ -98,14 +98,19 @@ pub struct Correction(pub(crate) model::Correction);
 /// A dated public note correcting a published article, shown with it.
 #[Object]
 impl Correction {
+    /// The correction's global id.
+    pub async fn id(&self) -> ID {
+        encode(NodeKind::Correction, self.0.id)
+    }
+
     /// What was wrong and what is right now.
     async fn note(&self) -> &str {
         &self.0.note
     }
 
     /// When the correction was made.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
     }
 }
 
@@ -115,14 +120,19 @@ pub struct ArticleRevision(pub(crate) model::Revision);
 /// An article as one change left it. Restore any revision with `restoreArticleRevision`.
 #[Object]
 impl ArticleRevision {
+    /// The revision's global id.
+    pub async fn id(&self) -> ID {
+        encode(NodeKind::ArticleRevision, self.0.id)
+    }
+
     /// The revision number: 1 for the first draft, one more for every change since.
     async fn number(&self) -> i32 {
         self.0.number
     }
 
     /// When the change was made.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
     }
 
     /// Who made the change; null for scheduled publishing or a deleted account.
@@ -159,8 +169,8 @@ impl ArticleRevision {
     }
 
     /// The body then, as sanitised HTML.
-    async fn body(&self) -> &str {
-        &self.0.body_html
+    async fn body(&self) -> Html {
+        Html(self.0.body_html.clone())
     }
 
     /// The dateline place then.

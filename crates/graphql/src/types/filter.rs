@@ -2,12 +2,13 @@
 //! struct, flattened into each), read into the store's [`Narrowing`] in one place.
 
 use async_graphql::{Context, ID, InputObject};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use dateline_domain::{ArticleStatus, Slug};
 use dateline_persistence::{ArticleFilter, Named, Narrowing};
 
 use crate::error::{ApiError, ApiResult};
 use crate::id::{self, NodeKind};
+use crate::scalars::DateTime;
 use crate::scope::scope;
 use crate::types::ArticleStatusValue;
 
@@ -38,9 +39,9 @@ pub struct NarrowingInput {
     /// shows, such as its lead story.
     pub exclude_ids: Option<Vec<ID>>,
     /// Only articles published at or after this instant.
-    pub published_after: Option<DateTime<Utc>>,
+    pub published_after: Option<DateTime>,
     /// Only articles published before this instant.
-    pub published_before: Option<DateTime<Utc>>,
+    pub published_before: Option<DateTime>,
     /// Only articles published in this year (UTC, 1 to 9998); combines with
     /// `publishedAfter` and `publishedBefore`.
     pub year: Option<i32>,
@@ -135,7 +136,7 @@ fn excluded(ids: Option<Vec<ID>>) -> ApiResult<Vec<i32>> {
 }
 
 /// `[from, to)`: the instants of `year`, UTC.
-fn year_window(year: i32) -> ApiResult<(DateTime<Utc>, DateTime<Utc>)> {
+fn year_window(year: i32) -> ApiResult<(chrono::DateTime<Utc>, chrono::DateTime<Utc>)> {
     let start = |year: i32| {
         chrono::NaiveDate::from_ymd_opt(year, 1, 1)
             .and_then(|day| day.and_hms_opt(0, 0, 0))
@@ -163,8 +164,8 @@ impl NarrowingInput {
         let authors = slugs("authors", self.authors)?;
         let sources = slugs("sources", self.sources)?;
         let exclude_ids = excluded(self.exclude_ids)?;
-        let mut published_after = self.published_after;
-        let mut published_before = self.published_before;
+        let mut published_after = self.published_after.map(chrono::DateTime::from);
+        let mut published_before = self.published_before.map(chrono::DateTime::from);
         if let Some(year) = self.year {
             let (from, to) = year_window(year)?;
             published_after = Some(published_after.map_or(from, |t| t.max(from)));

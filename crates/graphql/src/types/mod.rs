@@ -23,7 +23,7 @@ pub use editorial::{ArticleRevision, Correction, RoleValue, Settings, User};
 pub use filter::{ArticleFilterInput, SearchFilterInput};
 pub use node::Node;
 pub use related::{RelatedArticle, RelatedReason, RelatedReasonKind};
-pub use route::Route;
+pub use route::{Route, RouteKind};
 pub use search::SearchConnection;
 pub(crate) use search::search_connection;
 pub use section::Section;

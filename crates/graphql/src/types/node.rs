@@ -2,7 +2,7 @@
 
 use async_graphql::{ID, Interface};
 
-use crate::types::{Article, Author, Section, Source, Tag};
+use crate::types::{Article, ArticleRevision, Author, Correction, Section, Source, Tag, User};
 
 /// An object with a global id that `node(id:)` can fetch again.
 // Nodes live for one response only; boxing articles would cost an allocation for no gain.
@@ -19,4 +19,7 @@ pub enum Node {
     Section(Section),
     Source(Source),
     Tag(Tag),
+    User(User),
+    ArticleRevision(ArticleRevision),
+    Correction(Correction),
 }

@@ -288,7 +288,12 @@ impl SearchHit {
                     .iter()
                     .map(|h| Highlight {
                         field: h.field.into(),
-                        fragments: h.fragments.clone(),
+                        fragments: h
+                            .fragments
+                            .iter()
+                            .cloned()
+                            .map(crate::scalars::Html)
+                            .collect(),
                     })
                     .collect()
             })
@@ -302,7 +307,7 @@ pub struct Highlight {
     /// The field.
     pub field: SearchFieldValue,
     /// HTML-escaped text from the field, with every match wrapped in `<mark>…</mark>`.
-    pub fragments: Vec<String>,
+    pub fragments: Vec<crate::scalars::Html>,
 }
 
 /// The parts of an article search looks at.

@@ -1,8 +1,8 @@
 //! `Section`: a node of the section tree and its section page.
 
 use async_graphql::{Context, ID, Object};
-use dateline_domain::model;
 use dateline_domain::route;
+use dateline_domain::{DeskAction, model};
 use dateline_persistence::{ArticleFilter, Narrowing};
 
 use crate::error::ApiResult;
@@ -126,5 +126,15 @@ impl Section {
             Window::new(first, after, last, before),
         )
         .await
+    }
+
+    /// Whether the viewer may change the section (`updateSection`).
+    async fn viewer_can_update(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(scope(ctx)?.may(DeskAction::ManageSections))
+    }
+
+    /// Whether the viewer's role may delete the section (`deleteSection`); one that articles or subsections still use is refused with `IN_USE`.
+    async fn viewer_can_delete(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(scope(ctx)?.may(DeskAction::ManageSections))
     }
 }

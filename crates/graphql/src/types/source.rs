@@ -1,13 +1,14 @@
 //! `Source`: the desk or agency a story is credited to, and its source page.
 
 use async_graphql::{Context, ID, Object};
-use dateline_domain::model;
-use dateline_domain::route;
+use dateline_domain::{DeskAction, model, route};
 use dateline_persistence::{ArticleFilter, Named, Narrowing};
 
 use crate::error::ApiResult;
 use crate::id::{NodeKind, encode};
 use crate::pagination::Window;
+use crate::scalars::Url;
+use crate::scope::scope;
 use crate::types::ArticleOrderInput;
 use crate::types::connection::{ArticleConnection, article_connection};
 
@@ -34,8 +35,18 @@ impl Source {
     }
 
     /// The source's own website, if any.
-    async fn url(&self) -> Option<&str> {
-        self.0.url.as_deref()
+    async fn url(&self) -> Option<Url> {
+        self.0.url.clone().map(Url)
+    }
+
+    /// Whether the viewer may change the source (`updateSource`).
+    async fn viewer_can_update(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(scope(ctx)?.may(DeskAction::ManageSources))
+    }
+
+    /// Whether the viewer's role may delete the source (`deleteSource`); one that articles are still credited to is refused with `IN_USE`.
+    async fn viewer_can_delete(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(scope(ctx)?.may(DeskAction::ManageSources))
     }
 
     /// The path of the source page: `/source/<slug>`.

@@ -1,13 +1,14 @@
 //! `Tag`: a topic label and its tag page.
 
 use async_graphql::{Context, ID, Object};
-use dateline_domain::model;
 use dateline_domain::route;
+use dateline_domain::{DeskAction, model};
 use dateline_persistence::{ArticleFilter, Named, Narrowing};
 
 use crate::error::ApiResult;
 use crate::id::{NodeKind, encode};
 use crate::pagination::Window;
+use crate::scope::scope;
 use crate::types::ArticleOrderInput;
 use crate::types::connection::{ArticleConnection, article_connection};
 
@@ -68,5 +69,15 @@ impl Tag {
             Window::new(first, after, last, before),
         )
         .await
+    }
+
+    /// Whether the viewer may change the tag (`updateTag`).
+    async fn viewer_can_update(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(scope(ctx)?.may(DeskAction::ManageTags))
+    }
+
+    /// Whether the viewer's role may delete the tag (`deleteTag`); one that articles still carry is refused with `IN_USE` (merge it with `mergeTags`).
+    async fn viewer_can_delete(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(scope(ctx)?.may(DeskAction::ManageTags))
     }
 }

@@ -13,11 +13,14 @@ use dateline_domain::{Email, NewPassword, Role};
 use passwords::{DECOY_HASH, hash_in_background, hashing, password_matches};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, NotSet, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
 use sessions::insert_session;
 
 use crate::entity::{article, session, user};
 use crate::error::{Record, Reference, StoreError, StoreResult};
+use crate::page::{NameKey, Page, PageArgs, finish, window};
 use crate::store::{Store, stored_time};
 use dateline_domain::model::User;
 
@@ -165,6 +168,28 @@ impl Store {
         }
         txn.commit().await?;
         Ok(())
+    }
+
+    /// A page of the staff accounts, by name.
+    pub async fn users_page(&self, page: &PageArgs<NameKey>) -> StoreResult<Page<User>> {
+        let select = window(
+            user::Entity::find(),
+            user::Column::Name,
+            user::Column::Id,
+            false,
+            page,
+        );
+        let rows = select.all(self.connection()).await?;
+        let users = rows
+            .into_iter()
+            .map(User::try_from)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(finish(users, page))
+    }
+
+    /// How many staff accounts there are.
+    pub async fn count_users(&self) -> StoreResult<u64> {
+        Ok(user::Entity::find().count(self.connection()).await?)
     }
 
     /// Every staff account, by name.

@@ -10,7 +10,7 @@ use dateline_domain::{ArticleStatus, Slug};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, EntityTrait, NotSet, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ColumnTrait, EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 
 use super::change::{Trash, claim};
@@ -19,6 +19,7 @@ use crate::entity::{article, article_correction, article_revision, author, tag};
 use crate::error::{Record, StoreError, StoreResult};
 use crate::events::ArticleEvent;
 use crate::ids::unique;
+use crate::page::{NumberKey, Page, PageArgs, finish, window};
 use crate::store::{Store, stored_time};
 use dateline_domain::model::{Article, Correction, Revision};
 
@@ -142,16 +143,49 @@ impl Store {
             .transpose()
     }
 
-    /// The article's latest `limit` revisions, newest first.
-    pub async fn revisions_of(&self, id: i32, limit: u64) -> Result<Vec<Revision>, StoreError> {
-        article_revision::Entity::find()
-            .filter(article_revision::Column::ArticleId.eq(id))
-            .order_by_desc(article_revision::Column::Revision)
-            .limit(limit)
-            .all(self.connection())
-            .await?
+    /// A page of the article's revisions, newest first.
+    pub async fn revisions_page(
+        &self,
+        id: i32,
+        page: &PageArgs<NumberKey>,
+    ) -> StoreResult<Page<Revision>> {
+        let select = window(
+            article_revision::Entity::find().filter(article_revision::Column::ArticleId.eq(id)),
+            article_revision::Column::Revision,
+            article_revision::Column::Id,
+            true,
+            page,
+        );
+        let rows = select.all(self.connection()).await?;
+        let revisions = rows
             .into_iter()
             .map(Revision::try_from)
-            .collect()
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(finish(revisions, page))
+    }
+
+    /// How many revisions of the article were recorded.
+    pub async fn count_revisions(&self, id: i32) -> StoreResult<u64> {
+        Ok(article_revision::Entity::find()
+            .filter(article_revision::Column::ArticleId.eq(id))
+            .count(self.connection())
+            .await?)
+    }
+
+    /// The recorded revision with this row id, whichever article it belongs to.
+    pub async fn revision_by_id(&self, id: i32) -> StoreResult<Option<Revision>> {
+        article_revision::Entity::find_by_id(id)
+            .one(self.connection())
+            .await?
+            .map(Revision::try_from)
+            .transpose()
+    }
+
+    /// The correction with this id, whichever article it belongs to.
+    pub async fn correction_by_id(&self, id: i32) -> StoreResult<Option<Correction>> {
+        Ok(article_correction::Entity::find_by_id(id)
+            .one(self.connection())
+            .await?
+            .map(Correction::from))
     }
 }

@@ -104,24 +104,34 @@ impl Desk {
         let input_type = format!("{}{}Input", name[..1].to_uppercase(), &name[1..]);
         let document = format!(
             "mutation($input: {input_type}!) {{ {name}(input: $input) {{ \
-             article {{ {ARTICLE} }} userErrors {{ field code message }} }} }}"
+             article {{ {ARTICLE} }} userErrors {{ path code message }} }} }}"
         );
         let sent = Instant::now();
         let Ok(response) = self.send(&document, json!({ "input": input })).await else {
             return Outcome::Cut(sent);
         };
-        if let Some(errors) = response["errors"].as_array() {
-            let current = errors
-                .iter()
-                .find(|e| e["extensions"]["code"] == "CONFLICT")
-                .and_then(|e| e["extensions"]["currentRevision"].as_i64())
-                .and_then(|r| i32::try_from(r).ok());
-            match current {
-                Some(current) if errors.len() == 1 => return Outcome::Conflict(current),
-                _ => panic!("{name} failed: {response:#}"),
-            }
-        }
+        assert!(
+            response.get("errors").is_none(),
+            "{name} failed: {response:#}"
+        );
         let payload = &response["data"][name];
+        if payload["userErrors"][0]["code"] == "CONFLICT" {
+            // The article moved on: read the revision it is at now.
+            let Ok(now) = self
+                .send(
+                    "query($id: ID!) { node(id: $id) { ... on Article { revision } } }",
+                    json!({ "id": input["id"] }),
+                )
+                .await
+            else {
+                return Outcome::Cut(sent);
+            };
+            let current = now["data"]["node"]["revision"]
+                .as_i64()
+                .and_then(|r| i32::try_from(r).ok())
+                .unwrap_or_else(|| panic!("no revision after a CONFLICT: {now:#}"));
+            return Outcome::Conflict(current);
+        }
         assert_eq!(
             payload["userErrors"],
             json!([]),
