@@ -11,8 +11,8 @@
 //! - tags, authors and sources named by slug are one subquery each, resolved by the
 //!   database in the same statement (no statement of their own to look the slugs up); one
 //!   source is read first, so that its own index serves the page (see `narrow`);
-//! - one value is written `= ?`, not `IN (?)`, so a page of one section, tag or author reads
-//!   exactly as it did before lists existed.
+//! - one slug is written `slug = ?`, not `slug IN (?)`, and sections as before, so a page
+//!   of one section, tag or author is the same statement as before filters took lists.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement, UnionType};
