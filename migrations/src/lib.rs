@@ -11,6 +11,7 @@ mod m20261129_000002_editorial;
 mod m20261129_000003_related_pins;
 mod m20261129_000004_search;
 mod m20261202_000005_sign_in_failures;
+mod m20261210_000006_source_slugs;
 
 /// Runs Dateline's migrations.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_related_pins::Migration),
             Box::new(m20261129_000004_search::Migration),
             Box::new(m20261202_000005_sign_in_failures::Migration),
+            Box::new(m20261210_000006_source_slugs::Migration),
         ]
     }
 }

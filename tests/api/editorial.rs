@@ -138,13 +138,13 @@ async fn the_trash_hides_an_article_until_it_is_restored() {
     assert_eq!(deleted["deleteArticle"]["article"]["status"], "DRAFT");
     assert_eq!(public_article(&app, slug).await, Value::Null);
 
-    let trash_query = "{ articles(filter: { inTrash: true }, orderBy: UPDATED_AT_DESC, first: 10) { nodes { slug } } }";
+    let trash_query = "{ articles(filter: { inTrash: true }, orderBy: { field: UPDATED_AT, direction: DESC }, first: 10) { nodes { slug } } }";
     let trash = app.data_as(&editor, trash_query, json!({})).await;
     assert_eq!(trash["articles"]["nodes"], json!([{ "slug": slug }]));
     let drafts = app
         .data_as(
             &editor,
-            "{ articles(filter: { status: DRAFT }, orderBy: UPDATED_AT_DESC, first: 100) { nodes { slug } } }",
+            "{ articles(filter: { status: DRAFT }, orderBy: { field: UPDATED_AT, direction: DESC }, first: 100) { nodes { slug } } }",
             json!({}),
         )
         .await;
@@ -449,7 +449,7 @@ async fn invalid_input_is_reported_field_by_field() {
     let count = app
         .data_as(
             &editor,
-            "{ articles(filter: { status: DRAFT }, orderBy: UPDATED_AT_DESC, first: 100) { totalCount } }",
+            "{ articles(filter: { status: DRAFT }, orderBy: { field: UPDATED_AT, direction: DESC }, first: 100) { totalCount } }",
             json!({}),
         )
         .await;
@@ -685,7 +685,7 @@ async fn editors_work_through_the_review_queue() {
         json!({ "input": { "id": article["id"] } }),
     )
     .await;
-    let queue = "{ articles(filter: { awaitingReview: true }, orderBy: UPDATED_AT_DESC, first: 20) { nodes { title reviewRequestedAt } } }";
+    let queue = "{ articles(filter: { awaitingReview: true }, orderBy: { field: UPDATED_AT, direction: DESC }, first: 20) { nodes { title reviewRequestedAt } } }";
     let waiting = app.data_as(&editor, queue, json!({})).await;
     let nodes = waiting["articles"]["nodes"].as_array().expect("nodes");
     assert_eq!(nodes.len(), 1, "{waiting}");
@@ -748,7 +748,7 @@ async fn staff_list_unpublished_articles_within_their_role() {
     let editor = app.staff(Role::Editor).await;
     draft(&app, &author, "Mine").await;
     draft(&app, &other, "Theirs").await;
-    let query = "{ articles(filter: { status: DRAFT }, orderBy: UPDATED_AT_DESC, first: 50) { nodes { title } } }";
+    let query = "{ articles(filter: { status: DRAFT }, orderBy: { field: UPDATED_AT, direction: DESC }, first: 50) { nodes { title } } }";
     let anonymous = app.graphql(query, json!({})).await;
     assert_eq!(error_codes(&anonymous), ["UNAUTHENTICATED"]);
     let titles = |data: Value| -> Vec<String> {
@@ -788,7 +788,7 @@ async fn staff_list_unpublished_articles_within_their_role() {
     let wrong_order = app
         .graphql_as(
             Some(&editor.token),
-            "{ articles(filter: { status: DRAFT }, orderBy: PUBLISHED_AT_DESC, first: 5) { nodes { title } } }",
+            "{ articles(filter: { status: DRAFT }, orderBy: { field: PUBLISHED_AT, direction: DESC }, first: 5) { nodes { title } } }",
             json!({}),
         )
         .await;

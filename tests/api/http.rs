@@ -182,7 +182,7 @@ async fn malformed_slugs_find_nothing_and_malformed_filters_are_user_errors() {
     );
     let response = app
         .graphql(
-            "{ articles(filter: { tag: \"Bad Tag\u{0}\" }) { nodes { slug } } }",
+            "{ articles(filter: { tags: [\"Bad Tag\u{0}\"] }) { nodes { slug } } }",
             json!({}),
         )
         .await;

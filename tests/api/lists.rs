@@ -151,7 +151,7 @@ async fn filters_narrow_the_article_list() {
     let sport = app
         .data(
             query,
-            json!({ "filter": { "section": "sport", "tag": "records" } }),
+            json!({ "filter": { "sections": ["sport"], "tags": ["records"] } }),
         )
         .await;
     let slugs: Vec<&str> = sport["articles"]["nodes"]
@@ -167,7 +167,10 @@ async fn filters_narrow_the_article_list() {
     );
 
     let unknown = app
-        .data(query, json!({ "filter": { "section": "no-such-section" } }))
+        .data(
+            query,
+            json!({ "filter": { "sections": ["no-such-section"] } }),
+        )
         .await;
     assert_eq!(unknown["articles"]["totalCount"], 0);
 

@@ -2,17 +2,45 @@
 
 use std::collections::HashSet;
 
-use dateline_tests::{error_codes, spawn_app};
+use dateline_domain::Role;
+use dateline_tests::{TestApp, error_codes, spawn_app};
 use serde_json::{Value, json};
 
 const PAGE: &str = r#"
-query Page($first: Int, $after: String, $last: Int, $before: String, $order: ArticleOrderBy) {
+query Page($first: Int, $after: String, $last: Int, $before: String, $order: ArticleOrder) {
   articles(first: $first, after: $after, last: $last, before: $before, orderBy: $order) {
     totalCount
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-    edges { cursor node { slug } }
+    edges { cursor node { slug publishedAt updatedAt } }
   }
 }"#;
+
+/// The same page of the stories of the `list` (`section`, `tag`, `author` or `source`) with
+/// this slug.
+fn nested_page(list: &str, slug: &str) -> String {
+    format!(
+        r#"
+query Page($first: Int, $after: String, $last: Int, $before: String, $order: ArticleOrder) {{
+  {list}(slug: "{slug}") {{
+    articles(first: $first, after: $after, last: $last, before: $before, orderBy: $order) {{
+      totalCount
+      pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }}
+      edges {{ cursor node {{ slug publishedAt updatedAt }} }}
+    }}
+  }}
+}}"#
+    )
+}
+
+/// The four orders, as `orderBy` values.
+fn orders() -> [Value; 4] {
+    [
+        json!({ "field": "PUBLISHED_AT", "direction": "DESC" }),
+        json!({ "field": "PUBLISHED_AT", "direction": "ASC" }),
+        json!({ "field": "UPDATED_AT", "direction": "DESC" }),
+        json!({ "field": "UPDATED_AT", "direction": "ASC" }),
+    ]
+}
 
 fn slugs(connection: &Value) -> Vec<String> {
     connection["edges"]
@@ -23,58 +51,152 @@ fn slugs(connection: &Value) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn paging_forwards_and_backwards_visits_every_article_once() {
-    let app = spawn_app().await;
-    for order in ["PUBLISHED_AT_DESC", "PUBLISHED_AT_ASC", "UPDATED_AT_DESC"] {
-        let everything = app
-            .data(PAGE, json!({ "first": 100, "order": order }))
-            .await;
-        let expected = slugs(&everything["articles"]);
-        assert_eq!(
-            everything["articles"]["totalCount"].as_u64(),
-            Some(expected.len() as u64)
-        );
+/// The times `order` sorts `connection`'s articles by, in list order.
+fn sort_times(connection: &Value, order: &Value) -> Vec<chrono::DateTime<chrono::Utc>> {
+    let field = match order["field"].as_str() {
+        Some("UPDATED_AT") => "updatedAt",
+        _ => "publishedAt",
+    };
+    connection["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| {
+            e["node"][field]
+                .as_str()
+                .expect("a time")
+                .parse()
+                .expect("RFC 3339")
+        })
+        .collect()
+}
 
+/// Walks the list `query` answers at `path` (the keys down to the connection) in pages of
+/// 7, forwards with `after` and backwards with `last` and `before`, and checks that both
+/// walks visit exactly the articles of one page of 100, in the same order, and that the
+/// order is `order`'s.
+async fn walk(app: &TestApp, query: &str, path: &[&str], order: &Value) {
+    let at = |data: &Value| path.iter().fold(data.clone(), |v, key| v[key].clone());
+    let everything = at(&app
+        .data(query, json!({ "first": 100, "order": order }))
+        .await);
+    let expected = slugs(&everything);
+    assert!(expected.len() > 7, "{path:?} spans pages: {expected:?}");
+    assert_eq!(
+        everything["totalCount"].as_u64(),
+        Some(expected.len() as u64)
+    );
+    assert_eq!(
+        expected.iter().collect::<HashSet<_>>().len(),
+        expected.len()
+    );
+    let times = sort_times(&everything, order);
+    let in_order = if order["direction"] == "DESC" {
+        times.windows(2).all(|w| w[0] >= w[1])
+    } else {
+        times.windows(2).all(|w| w[0] <= w[1])
+    };
+    assert!(in_order, "{path:?} in {order}: {times:?}");
+
+    let mut forwards = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let page = app
+            .data(query, json!({ "first": 7, "after": after, "order": order }))
+            .await;
+        let connection = at(&page);
+        forwards.extend(slugs(&connection));
+        assert_eq!(connection["pageInfo"]["hasPreviousPage"], !after.is_null());
+        if connection["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = connection["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(
+        forwards, expected,
+        "{path:?} forwards in {order}: no gap, no duplicate"
+    );
+
+    let mut backwards = Vec::new();
+    let mut before = Value::Null;
+    loop {
+        let page = app
+            .data(
+                query,
+                json!({ "last": 7, "before": before, "order": order }),
+            )
+            .await;
+        let connection = at(&page);
+        let mut chunk = slugs(&connection);
+        chunk.extend(backwards);
+        backwards = chunk;
+        assert_eq!(connection["pageInfo"]["hasNextPage"], !before.is_null());
+        if connection["pageInfo"]["hasPreviousPage"] != true {
+            break;
+        }
+        before = connection["pageInfo"]["startCursor"].clone();
+    }
+    assert_eq!(backwards, expected, "{path:?} backwards in {order}");
+}
+
+#[tokio::test]
+async fn paging_forwards_and_backwards_visits_every_article_once_in_every_order() {
+    let app = spawn_app().await;
+    for order in orders() {
+        walk(&app, PAGE, &["articles"], &order).await;
+        for (list, slug) in [
+            ("section", "news"),
+            ("tag", "afghanistan"),
+            ("author", "priya-natarajan"),
+            ("source", "courier-desk"),
+        ] {
+            walk(&app, &nested_page(list, slug), &[list, "articles"], &order).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn drafts_page_in_either_direction_of_their_last_change_only() {
+    let app = spawn_app().await;
+    let editor = app.staff(Role::Editor).await;
+    for i in 0..9 {
+        crate::fixtures::draft(&app, &editor, &format!("Draft number {i}")).await;
+    }
+    let drafts = r#"
+      query($first: Int, $after: String, $last: Int, $before: String, $order: ArticleOrder) {
+        drafts: articles(filter: { status: DRAFT }, first: $first, after: $after, last: $last, before: $before, orderBy: $order) {
+          totalCount
+          pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+          edges { cursor node { slug publishedAt updatedAt } }
+        }
+      }"#;
+    let token = Some(editor.token.as_str());
+    for order in &orders()[2..] {
         let mut forwards = Vec::new();
         let mut after = Value::Null;
         loop {
-            let page = app
-                .data(PAGE, json!({ "first": 7, "after": after, "order": order }))
-                .await;
-            let connection = &page["articles"];
+            let variables = json!({ "first": 4, "after": after, "order": order });
+            let page = app.graphql_as(token, drafts, variables).await;
+            let connection = &page["data"]["drafts"];
             forwards.extend(slugs(connection));
-            assert_eq!(connection["pageInfo"]["hasPreviousPage"], !after.is_null());
             if connection["pageInfo"]["hasNextPage"] != true {
                 break;
             }
             after = connection["pageInfo"]["endCursor"].clone();
         }
+        let variables = json!({ "first": 100, "order": order });
+        let all = app.graphql_as(token, drafts, variables).await;
+        assert_eq!(forwards, slugs(&all["data"]["drafts"]), "{order}");
         assert_eq!(
-            forwards, expected,
-            "forwards in {order}: no gap, no duplicate"
+            forwards.len(),
+            11,
+            "the demo's two drafts and nine new ones"
         );
-
-        let mut backwards = Vec::new();
-        let mut before = Value::Null;
-        loop {
-            let page = app
-                .data(PAGE, json!({ "last": 7, "before": before, "order": order }))
-                .await;
-            let connection = &page["articles"];
-            let mut chunk = slugs(connection);
-            chunk.extend(backwards);
-            backwards = chunk;
-            if connection["pageInfo"]["hasPreviousPage"] != true {
-                break;
-            }
-            before = connection["pageInfo"]["startCursor"].clone();
-        }
-        assert_eq!(backwards, expected, "backwards in {order}");
-        assert_eq!(
-            expected.iter().collect::<HashSet<_>>().len(),
-            expected.len()
-        );
+    }
+    for order in &orders()[..2] {
+        let variables = json!({ "first": 4, "order": order });
+        let refused = app.graphql_as(token, drafts, variables).await;
+        assert_eq!(error_codes(&refused), ["BAD_USER_INPUT"], "{order}");
     }
 }
 
@@ -121,7 +243,7 @@ async fn out_of_range_page_sizes_and_bad_cursors_are_user_errors() {
     let response = app
         .graphql(
             PAGE,
-            json!({ "first": 1, "after": cursor, "order": "UPDATED_AT_DESC" }),
+            json!({ "first": 1, "after": cursor, "order": orders()[2] }),
         )
         .await;
     assert_eq!(error_codes(&response), ["BAD_USER_INPUT"]);

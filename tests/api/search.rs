@@ -344,7 +344,7 @@ async fn pages_totals_and_facets_cover_the_whole_result_set() {
     let world = app
         .data(
             faceted,
-            json!({ "q": "said", "filter": { "section": "world" } }),
+            json!({ "q": "said", "filter": { "sections": ["world"] } }),
         )
         .await;
     let world_total = world["search"]["totalCount"].as_i64().expect("total");
@@ -397,7 +397,7 @@ async fn any_text_is_searched_or_refused_as_bad_input() {
     let slug = app
         .graphql(
             SEARCH,
-            json!({ "q": "peace", "filter": { "tag": "Not a slug!" } }),
+            json!({ "q": "peace", "filter": { "tags": ["Not a slug!"] } }),
         )
         .await;
     assert_eq!(error_codes(&slug), ["BAD_USER_INPUT"]);

@@ -7,13 +7,15 @@
 //! | article | `/<section-slug>/<slug>`    |
 //! | tag     | `/tag/<slug>`               |
 //! | author  | `/author/<slug>`            |
+//! | source  | `/source/<slug>`            |
 //!
 //! Section slugs are unique across the whole tree, so a section's path does not repeat its
 //! ancestors, and an article's path changes only when its slug or primary section does.
 
 /// The first path segments that belong to other pages, so no section may take them as slug.
-pub const RESERVED_SECTION_SLUGS: [&str; 9] = [
-    "tag", "author", "search", "graphql", "graphiql", "healthz", "readyz", "metrics", "section",
+pub const RESERVED_SECTION_SLUGS: [&str; 10] = [
+    "tag", "author", "source", "search", "graphql", "graphiql", "healthz", "readyz", "metrics",
+    "section",
 ];
 
 /// The longest path `RoutePath::parse` looks at.
@@ -39,6 +41,11 @@ pub fn author_uri(slug: &str) -> String {
     format!("/author/{slug}")
 }
 
+/// The path of a source page.
+pub fn source_uri(slug: &str) -> String {
+    format!("/source/{slug}")
+}
+
 /// What a URL path names, before anything is looked up. Segments are lowercased, so a
 /// path in the wrong case still resolves (as a redirect to the canonical one).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +61,8 @@ pub enum RoutePath {
     Tag(String),
     /// `/author/<slug>`
     Author(String),
+    /// `/source/<slug>`
+    Source(String),
 }
 
 impl RoutePath {
@@ -77,6 +86,7 @@ impl RoutePath {
             [section] => Some(Self::Section(section.clone())),
             [kind, slug] if kind == "tag" => Some(Self::Tag(slug.clone())),
             [kind, slug] if kind == "author" => Some(Self::Author(slug.clone())),
+            [kind, slug] if kind == "source" => Some(Self::Source(slug.clone())),
             [section, slug] => Some(Self::Article {
                 section: section.clone(),
                 slug: slug.clone(),
@@ -112,6 +122,10 @@ mod tests {
             RoutePath::parse("/author/admin"),
             Some(RoutePath::Author("admin".into()))
         );
+        assert_eq!(
+            RoutePath::parse("/source/courier-desk"),
+            Some(RoutePath::Source("courier-desk".into()))
+        );
     }
 
     #[test]
@@ -127,5 +141,6 @@ mod tests {
         assert_eq!(section_uri("world"), "/world");
         assert_eq!(tag_uri("t"), "/tag/t");
         assert_eq!(author_uri("a"), "/author/a");
+        assert_eq!(source_uri("s"), "/source/s");
     }
 }

@@ -19,8 +19,10 @@
 //!   `userErrors` or errors) and [`mutation::user_error`].
 //! * [`types`]: the schema's object types, one file per family (`Article`, `Author`,
 //!   `Section`, `Tag`, `Source`, the editorial types, `Node`, `Route`, related stories,
-//!   search). `types/connection.rs` holds the article, author and tag connections and
-//!   `article_connection`, through which every `articles` field is answered.
+//!   search). `types/connection.rs` holds the article, author, source and tag connections
+//!   and `article_connection`, through which every `articles` field is answered;
+//!   `types/filter.rs` the filter inputs lists and search share, `types/article_order.rs`
+//!   their order.
 //! * [`pagination`]: the machinery every connection is built on: the Relay arguments
 //!   (`Window`), cursors, page-size limits, the complexity of a connection field, `PageInfo`
 //!   and the page of edges (`Edges`, `edge!`).

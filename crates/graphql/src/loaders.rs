@@ -24,7 +24,10 @@ pub struct Loaders {
     pub listed_authors: DataLoader<ListedAuthorLoader, HashMapCache>,
     pub co_authors: DataLoader<CoAuthorsLoader, HashMapCache>,
     pub corrections: DataLoader<CorrectionsLoader, HashMapCache>,
+    /// Sources by id, whatever they are credited with: for the sources of what was read.
     pub sources: DataLoader<SourceLoader, HashMapCache>,
+    /// Sources by id, as far as the reader may find them: for lookups by id.
+    pub listed_sources: DataLoader<ListedSourceLoader, HashMapCache>,
     /// Tags by id, whatever carries them: for the tags of what was read.
     pub tags: DataLoader<TagLoader, HashMapCache>,
     /// Tags by id, as far as the reader may find them: for lookups by id.
@@ -51,7 +54,7 @@ fn fed<L>(loader: L) -> DataLoader<L, HashMapCache> {
 
 impl Loaders {
     /// A fresh set for one request answered as of `now`, by a reader with `visibility` of
-    /// articles and `catalog` of tags and authors.
+    /// articles and `catalog` of tags, sources and authors.
     pub fn new(
         store: &Store,
         now: DateTime<Utc>,
@@ -101,6 +104,13 @@ impl Loaders {
             co_authors: spawned(CoAuthorsLoader(store()), keep),
             corrections: spawned(CorrectionsLoader(store()), keep),
             sources: spawned(SourceLoader(store()), keep),
+            listed_sources: spawned(
+                ListedSourceLoader {
+                    store: store(),
+                    visibility: catalog,
+                },
+                keep,
+            ),
             tags: spawned(TagLoader(store()), keep),
             listed_tags: spawned(
                 ListedTagLoader {
@@ -187,6 +197,9 @@ store_loaders! {
     CoAuthorsLoader => Vec<Author>, |store, keys| store.co_authors_of_articles(keys);
     /// Sources by id.
     SourceLoader => Source, |store, keys| store.sources_by_ids(keys);
+    /// Sources by id, as far as the reader may find them.
+    ListedSourceLoader(visibility: CatalogVisibility) => Source,
+        |store, keys, visibility| store.listed_sources_by_ids(visibility, keys);
     /// Tags by id.
     TagLoader => Tag, |store, keys| store.tags_by_ids(keys);
     /// Tags by id, as far as the reader may find them.

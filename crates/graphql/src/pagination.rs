@@ -8,8 +8,8 @@ use async_graphql::SimpleObject;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Datelike};
-use dateline_persistence::ArticleOrder;
 use dateline_persistence::page::{NameKey, NumberKey, Page, PageArgs, TimeKey};
+use dateline_persistence::{ArticleOrder, ArticleSort};
 
 use crate::error::{ApiError, ApiResult};
 
@@ -89,10 +89,11 @@ fn decode(cursor: &str) -> Option<String> {
 }
 
 fn order_tag(order: ArticleOrder) -> &'static str {
-    match order {
-        ArticleOrder::PublishedDesc => "pd",
-        ArticleOrder::PublishedAsc => "pa",
-        ArticleOrder::UpdatedDesc => "ud",
+    match (order.by, order.descending) {
+        (ArticleSort::Published, true) => "pd",
+        (ArticleSort::Published, false) => "pa",
+        (ArticleSort::Updated, true) => "ud",
+        (ArticleSort::Updated, false) => "ua",
     }
 }
 
@@ -133,7 +134,7 @@ pub fn parse_article_cursor(order: ArticleOrder, cursor: &str) -> Option<TimeKey
     })
 }
 
-/// The cursor of a row in the list `list` (`tag` or `author`), ordered by name.
+/// The cursor of a row in the list `list` (`tag`, `author` or `source`), ordered by name.
 pub fn name_cursor(list: &str, name: &str, id: i32) -> String {
     encode(format!("n:{list}:{id}:{name}"))
 }
@@ -347,19 +348,21 @@ mod tests {
             at: DateTime::from_timestamp_micros(Utc::now().timestamp_micros()).unwrap_or_default(),
             id: 7,
         };
-        let cursor = article_cursor(ArticleOrder::PublishedDesc, key);
+        let cursor = article_cursor(ArticleOrder::NEWEST, key);
         assert_eq!(
-            parse_article_cursor(ArticleOrder::PublishedDesc, &cursor),
+            parse_article_cursor(ArticleOrder::NEWEST, &cursor),
             Some(key)
         );
-        assert_eq!(
-            parse_article_cursor(ArticleOrder::UpdatedDesc, &cursor),
-            None
-        );
-        assert_eq!(
-            parse_article_cursor(ArticleOrder::PublishedDesc, "garbage"),
-            None
-        );
+        for other in [
+            ArticleOrder::RECENTLY_UPDATED,
+            ArticleOrder {
+                descending: false,
+                ..ArticleOrder::NEWEST
+            },
+        ] {
+            assert_eq!(parse_article_cursor(other, &cursor), None);
+        }
+        assert_eq!(parse_article_cursor(ArticleOrder::NEWEST, "garbage"), None);
     }
 
     #[test]

@@ -6,14 +6,14 @@ use dateline_domain::{DeskAction, RoutePath, Slug, route};
 use crate::error::{ApiError, ApiResult};
 use crate::id::{self, NodeKind};
 use crate::pagination::{Window, name_cursor, parse_name_cursor};
-use crate::scope::scope;
+use crate::scope::{RequestScope, scope};
 use crate::types::connection::{
-    ArticleConnection, AuthorConnection, TagConnection, Total, UserConnection, article_connection,
-    name_list,
+    ArticleConnection, AuthorConnection, SourceConnection, TagConnection, Total, UserConnection,
+    article_connection, name_list,
 };
 use crate::types::{
-    Article, ArticleFilterInput, ArticleOrderBy, ArticleRevision, Author, Correction, Node, Route,
-    RouteKind, SearchConnection, SearchFilterInput, Section, Settings, Source, Tag, User,
+    Article, ArticleFilterInput, ArticleOrderInput, ArticleRevision, Author, Correction, Node,
+    Route, RouteKind, SearchConnection, SearchFilterInput, Section, Settings, Source, Tag, User,
     search_connection,
 };
 
@@ -28,6 +28,37 @@ pub const MAX_NODES: usize = 100;
 
 /// Everything a reader can look up.
 pub struct Query;
+
+/// The visible article with this slug or former slug, as `route` answers it: its kind, its
+/// canonical path and itself.
+async fn resolve_article(
+    scope: &RequestScope,
+    slug: &str,
+) -> ApiResult<Option<(RouteKind, String, Option<Node>)>> {
+    let store = &scope.store;
+    let article = match store.article_by_slug(scope.visibility(), slug).await? {
+        Some(article) => Some(article),
+        None => match store.article_id_by_former_slug(slug).await? {
+            Some(id) => scope.loaders.articles.load_one(id).await?,
+            None => None,
+        },
+    };
+    let Some(article) = article else {
+        return Ok(None);
+    };
+    let tree = scope.sections().await?;
+    let section = tree
+        .get(article.section_id)
+        .map(|s| s.slug.clone())
+        .ok_or_else(|| {
+            ApiError::inconsistent(format!("article {} points at missing section", article.id))
+        })?;
+    Ok(Some((
+        RouteKind::Article,
+        route::article_uri(&section, &article.slug),
+        Some(Node::Article(Article(article))),
+    )))
+}
 
 async fn load_node(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ApiResult<Option<Node>> {
     let scope = scope(ctx)?;
@@ -50,7 +81,7 @@ async fn load_node(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ApiResult<Opti
             .cloned()
             .map(|s| Node::Section(Section(s))),
         NodeKind::Source => loaders
-            .sources
+            .listed_sources
             .load_one(id)
             .await?
             .map(|s| Node::Source(Source(s))),
@@ -176,9 +207,9 @@ impl Query {
         #[graphql(desc = "End before this cursor.")] before: Option<String>,
         #[graphql(desc = "Which articles to list.")] filter: Option<ArticleFilterInput>,
         #[graphql(
-            desc = "The order of the list. Left out: newest first, or most recently changed first for drafts, archived articles, the review queue and the trash."
+            desc = "The order of the list. Left out: newest first, or most recently changed first for drafts, archived articles, the review queue and the trash (which are ordered by `UPDATED_AT` only)."
         )]
-        order_by: Option<ArticleOrderBy>,
+        order_by: Option<ArticleOrderInput>,
     ) -> ApiResult<ArticleConnection> {
         let filter = filter.unwrap_or_default().resolve(ctx).await?;
         article_connection(
@@ -325,6 +356,49 @@ impl Query {
         ))
     }
 
+    /// The source with this slug. The public finds the sources credited by published
+    /// stories only; staff find every source.
+    async fn source(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The source's slug.")] slug: String,
+    ) -> ApiResult<Option<Source>> {
+        if !is_slug(&slug) {
+            return Ok(None);
+        }
+        let scope = scope(ctx)?;
+        Ok(scope
+            .store
+            .listed_source_by_slug(scope.catalog_visibility(), &slug)
+            .await?
+            .map(Source))
+    }
+
+    /// Sources, by name: for the public, those credited by published stories; for staff,
+    /// every source (an editor's source picker).
+    #[graphql(complexity = "crate::pagination::page_complexity(first, last, child_complexity)")]
+    async fn sources(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Return the first N sources (0 to 100; 20 if neither first nor last is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last N sources (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor.")] before: Option<String>,
+    ) -> ApiResult<SourceConnection> {
+        let window = Window::new(first, after, last, before);
+        let (args, visibility) = name_list(ctx, window, "source")?;
+        let page = scope(ctx)?.store.sources_page(visibility, &args).await?;
+        Ok(SourceConnection::from_page(
+            page,
+            |s| name_cursor("source", &s.name, s.id),
+            Source,
+            Total::Sources(visibility),
+        ))
+    }
+
     /// The signed-in member of staff; null for the public.
     async fn viewer(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
         Ok(scope(ctx)?.staff().ok().cloned().map(User))
@@ -389,8 +463,8 @@ impl Query {
     }
 
     /// Resolves a URL path of the site (`/`, `/<section>/<article>`, `/<section>`,
-    /// `/tag/<slug>`, `/author/<slug>`) to what it shows. Former slugs resolve to the
-    /// current page with `isRedirect: true`. Null when the path names nothing.
+    /// `/tag/<slug>`, `/author/<slug>`, `/source/<slug>`) to what it shows. Former slugs
+    /// resolve to the current page with `isRedirect: true`. Null when the path names nothing.
     async fn route(
         &self,
         ctx: &Context<'_>,
@@ -417,35 +491,7 @@ impl Query {
                     (RouteKind::Section, uri, Some(Node::Section(Section(s))))
                 })
             }
-            RoutePath::Article { slug, .. } => {
-                let article = match store.article_by_slug(scope.visibility(), &slug).await? {
-                    Some(article) => Some(article),
-                    None => match store.article_id_by_former_slug(&slug).await? {
-                        Some(id) => scope.loaders.articles.load_one(id).await?,
-                        None => None,
-                    },
-                };
-                match article {
-                    Some(article) => {
-                        let tree = scope.sections().await?;
-                        let section = tree
-                            .get(article.section_id)
-                            .map(|s| s.slug.clone())
-                            .ok_or_else(|| {
-                                ApiError::inconsistent(format!(
-                                    "article {} points at missing section",
-                                    article.id
-                                ))
-                            })?;
-                        Some((
-                            RouteKind::Article,
-                            route::article_uri(&section, &article.slug),
-                            Some(Node::Article(Article(article))),
-                        ))
-                    }
-                    None => None,
-                }
-            }
+            RoutePath::Article { slug, .. } => resolve_article(scope, &slug).await?,
             RoutePath::Tag(slug) => {
                 let visibility = scope.catalog_visibility();
                 let tag = match store.listed_tag_by_slug(visibility, &slug).await? {
@@ -467,6 +513,22 @@ impl Query {
                     let uri = route::author_uri(&a.slug);
                     (RouteKind::Author, uri, Some(Node::Author(Author(a))))
                 })
+            }
+            RoutePath::Source(slug) => {
+                let visibility = scope.catalog_visibility();
+                let source = match store.listed_source_by_slug(visibility, &slug).await? {
+                    Some(source) => Some(source),
+                    None => store.source_by_former_slug(visibility, &slug).await?,
+                };
+                match source {
+                    Some(s) => {
+                        let uri = route::source_uri(&s.slug);
+                        Some((RouteKind::Source, uri, Some(Node::Source(Source(s)))))
+                    }
+                    // Before `source` was reserved a section could have it as slug: the old
+                    // paths of its stories (`/source/<article>`) still lead to them.
+                    None => resolve_article(scope, &slug).await?,
+                }
             }
         };
         let asked = path.split(['?', '#']).next().unwrap_or_default();

@@ -25,6 +25,7 @@
 //!   statements assembled from typed parts. Nothing else matches on the backend.
 //! - `store`: opening, migrating and the [`Store`] handle itself; `kept`: what a server
 //!   keeps between requests (the section tree, "Check Also" rankings).
+//! - [`narrowing`]: what readers narrow lists and searches by, for both.
 //! - [`error`]: the one error type; [`page`]: keyset pagination; `records`: rows mapped to
 //!   the domain's records; `rows`: decoding joined rows; `entity`: the SeaORM entities
 //!   (private); `slug_history`: free slugs and former ones; [`demo`] and [`seed`]: sample
@@ -40,6 +41,7 @@ pub mod error;
 pub mod events;
 mod ids;
 mod kept;
+pub mod narrowing;
 pub mod page;
 mod records;
 mod rows;
@@ -50,16 +52,17 @@ mod store;
 
 pub use accounts::{NewUser, UserChanges};
 pub use articles::{
-    ArticleChanges, ArticleContent, ArticleFilter, ArticleOrder, ArticlePage, NewArticle,
-    RelatedRequest,
+    ArticleChanges, ArticleContent, ArticleFilter, ArticleOrder, ArticlePage, ArticleSort,
+    NewArticle, RelatedRequest,
 };
 pub use catalogue::{
     AuthorChanges, NewAuthor, NewSection, NewSource, SectionChanges, SourceChanges, TagChanges,
 };
 pub use dialect::PoolSettings;
 pub use error::{Record, Reference, StoreError, StoreResult};
+pub use narrowing::{Named, Narrowing};
 pub use sea_orm::DatabaseConnection;
-pub use search::{Facet, Highlight, SearchFilter, SearchHit, SearchKey};
+pub use search::{Facet, Highlight, SearchHit, SearchKey};
 pub use store::{CatalogVisibility, Store, Visibility, connect, connect_with};
 
 /// A comment ending the statements every server runs on its own whatever the traffic (the

@@ -95,6 +95,7 @@ impl From<entity::source::Model> for Source {
     fn from(row: entity::source::Model) -> Self {
         Self {
             id: row.id,
+            slug: Slug::from_stored(row.slug),
             name: row.name,
             url: row.url,
         }

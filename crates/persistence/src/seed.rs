@@ -33,6 +33,8 @@ pub const SECTIONS: usize = 30;
 pub const TAGS: usize = 1000;
 /// The source seeded articles are credited to.
 const SEED_SOURCE: &str = "Seed Wire";
+/// Its slug.
+const SEED_SOURCE_SLUG: &str = "seed-wire";
 /// Articles written per transaction.
 const CHUNK: usize = 2000;
 
@@ -317,6 +319,7 @@ impl Store {
             None => {
                 let row = source::ActiveModel {
                     id: NotSet,
+                    slug: Set(SEED_SOURCE_SLUG.to_owned()),
                     name: Set(SEED_SOURCE.to_owned()),
                     url: Set(None),
                 };

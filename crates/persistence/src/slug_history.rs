@@ -1,4 +1,4 @@
-//! Slugs of articles, sections, tags and authors: whether one is free, and the former slugs
+//! Slugs of articles, sections, tags, sources and authors: whether one is free, and the former slugs
 //! that keep old URLs redirecting.
 
 use chrono::{DateTime, Utc};
@@ -9,7 +9,7 @@ use sea_orm::{
     NotSet, PaginatorTrait, QueryFilter,
 };
 
-use crate::entity::{article, author, section, slug_redirect, tag};
+use crate::entity::{article, author, section, slug_redirect, source, tag};
 use crate::error::{Record, StoreError, StoreResult};
 
 /// A table whose rows are named by a unique slug.
@@ -30,7 +30,7 @@ macro_rules! slugged {
     )*};
 }
 
-slugged!(article: Article, section: Section, tag: Tag, author: Author);
+slugged!(article: Article, section: Section, tag: Tag, source: Source, author: Author);
 
 /// Refuses a slug another row of `E` (not row `except`) has.
 pub(crate) async fn slug_free<E, C>(db: &C, slug: &Slug, except: Option<i32>) -> StoreResult<()>

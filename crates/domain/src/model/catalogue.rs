@@ -35,6 +35,7 @@ pub struct Tag {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
     pub id: i32,
+    pub slug: Slug,
     pub name: String,
     pub url: Option<String>,
 }

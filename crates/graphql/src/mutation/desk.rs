@@ -28,7 +28,7 @@ pub struct CreateSectionInput {
     /// The name shown in navigation (1 to 120 characters).
     pub name: String,
     /// The URL name, unique across the whole tree; made from the name when left out. Words
-    /// that name other pages of the site (`tag`, `author`, `search`…) are refused.
+    /// that name other pages of the site (`tag`, `author`, `source`, `search`…) are refused.
     pub slug: Option<String>,
     /// A sentence about what the section covers.
     pub description: Option<String>,
@@ -90,6 +90,8 @@ pub struct MergeTagsInput {
 pub struct CreateSourceInput {
     /// The name printed with stories (1 to 120 characters).
     pub name: String,
+    /// The URL name of the source page; made from the name when left out.
+    pub slug: Option<String>,
     /// The source's own website, an `http://` or `https://` address.
     pub url: Option<Url>,
 }
@@ -101,6 +103,8 @@ pub struct UpdateSourceInput {
     pub id: ID,
     /// A new name.
     pub name: Option<String>,
+    /// A new slug; the old source page URL keeps redirecting to the source.
+    pub slug: Option<String>,
     /// A new website; `null` removes it.
     pub url: MaybeUndefined<Url>,
 }
@@ -502,21 +506,24 @@ impl DeskMutation {
         scope.require(DeskAction::ManageSources)?;
         let mut problems = Problems::default();
         let name = name(&mut problems, &input.name);
+        let slug = problems.new_slug(input.slug.as_deref(), name.as_deref(), "name");
         let url = input
             .url
             .as_deref()
             .and_then(|u| problems.check("url", input::web_url(u)));
-        let (Some(name), true) = (name, problems.is_empty()) else {
+        let (Some(name), Some(slug), true) = (name, slug, problems.is_empty()) else {
             return refuse(problems.0);
         };
         let new = NewSource {
+            slug,
             name,
             url: url.flatten(),
         };
         settle(scope.store.create_source(new).await)
     }
 
-    /// Changes a source's name or website (editors and admins).
+    /// Changes a source's name, slug or website (editors and admins). A new slug leaves the
+    /// old one redirecting to the source page.
     async fn update_source(
         &self,
         ctx: &Context<'_>,
@@ -527,6 +534,7 @@ impl DeskMutation {
         let mut problems = Problems::default();
         let id = problems.id("id", NodeKind::Source, &input.id);
         let changes = SourceChanges {
+            slug: input.slug.as_deref().and_then(|s| problems.slug(s)),
             name: input.name.as_deref().and_then(|n| name(&mut problems, n)),
             url: clearable(input.url, |u| problems.check("url", input::web_url(&u))),
         };

@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use dateline_domain::model;
-use dateline_domain::{ArticleAction, ArticleStatus, Slug, Transition, route, text, workflow};
+use dateline_domain::{ArticleAction, ArticleStatus, Transition, route, text, workflow};
+use dateline_persistence::RelatedRequest;
 use dateline_persistence::page::NumberKey;
-use dateline_persistence::{ArticleFilter, ArticleOrder, RelatedRequest};
 
 use crate::error::{ApiError, ApiResult};
 use crate::id::{NodeKind, encode};
@@ -112,100 +112,6 @@ pub(crate) fn section_trail<'a>(
             uri: route::section_uri(&s.slug),
         }))
         .collect()
-}
-
-/// Narrows an article list. Every field left out does not filter.
-#[derive(InputObject, Default)]
-pub struct ArticleFilterInput {
-    /// Only articles filed under the section with this slug or any of its subsections.
-    pub section: Option<String>,
-    /// Only articles carrying the tag with this slug.
-    pub tag: Option<String>,
-    /// Only articles by the author with this slug, as primary author or co-author.
-    pub author: Option<String>,
-    /// Only articles published at or after this instant.
-    pub published_after: Option<DateTime>,
-    /// Only articles published before this instant.
-    pub published_before: Option<DateTime>,
-    /// Only featured articles (`true`) or only the others (`false`).
-    pub featured: Option<bool>,
-    /// Only articles in this workflow status (published when left out). Other statuses are
-    /// for signed-in staff: editors and admins see every article, authors and contributors
-    /// their own. Drafts and archived articles are listed by `UPDATED_AT_DESC`.
-    pub status: Option<ArticleStatusValue>,
-    /// Only articles in the trash (staff only, listed by `UPDATED_AT_DESC`).
-    #[graphql(default)]
-    pub in_trash: bool,
-    /// Only drafts submitted for review: an editor's queue (staff only, listed by
-    /// `UPDATED_AT_DESC`).
-    #[graphql(default)]
-    pub awaiting_review: bool,
-}
-
-/// The orders article lists can come in.
-#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ArticleOrderBy {
-    /// Newest first (the default).
-    #[default]
-    PublishedAtDesc,
-    /// Oldest first.
-    PublishedAtAsc,
-    /// Most recently updated first.
-    UpdatedAtDesc,
-}
-
-impl From<ArticleOrderBy> for ArticleOrder {
-    fn from(order: ArticleOrderBy) -> Self {
-        match order {
-            ArticleOrderBy::PublishedAtDesc => Self::PublishedDesc,
-            ArticleOrderBy::PublishedAtAsc => Self::PublishedAsc,
-            ArticleOrderBy::UpdatedAtDesc => Self::UpdatedDesc,
-        }
-    }
-}
-
-/// The ids of the section with slug `slug` and of its subsections, for a filter; no ids at
-/// all for an unknown section, so the list is empty rather than unfiltered.
-pub(crate) async fn section_subtree(
-    ctx: &Context<'_>,
-    slug: Option<String>,
-) -> ApiResult<Option<Vec<i32>>> {
-    let Some(slug) = slug else {
-        return Ok(None);
-    };
-    let tree = scope(ctx)?.sections().await?;
-    Ok(Some(
-        tree.by_slug(&slug)
-            .map(|s| tree.subtree_ids(s.id))
-            .unwrap_or_default(),
-    ))
-}
-
-/// `value` if it is a well-formed slug, else a `BAD_USER_INPUT` naming the `field`.
-pub(crate) fn checked_slug(field: &str, value: String) -> ApiResult<String> {
-    match Slug::parse(&value) {
-        Ok(_) => Ok(value),
-        Err(e) => Err(ApiError::bad_input(format!("`filter.{field}`: {e}"))),
-    }
-}
-
-impl ArticleFilterInput {
-    /// The store's filter; a section slug becomes the ids of that section's subtree (no ids at
-    /// all for an unknown section, so the list is empty rather than unfiltered).
-    pub(crate) async fn resolve(self, ctx: &Context<'_>) -> ApiResult<ArticleFilter> {
-        let section_ids = section_subtree(ctx, self.section).await?;
-        Ok(ArticleFilter {
-            section_ids,
-            tag_slug: self.tag.map(|s| checked_slug("tag", s)).transpose()?,
-            author_slug: self.author.map(|s| checked_slug("author", s)).transpose()?,
-            published_after: self.published_after.map(Into::into),
-            published_before: self.published_before.map(Into::into),
-            featured: self.featured,
-            status: self.status.map(ArticleStatus::from),
-            in_trash: self.in_trash,
-            awaiting_review: self.awaiting_review,
-        })
-    }
 }
 
 impl Article {

@@ -3,14 +3,14 @@
 use async_graphql::{Context, ID, Object};
 use dateline_domain::route;
 use dateline_domain::{DeskAction, model};
-use dateline_persistence::ArticleFilter;
+use dateline_persistence::{ArticleFilter, Named, Narrowing};
 
 use crate::error::ApiResult;
 use crate::id::{NodeKind, encode};
 use crate::pagination::Window;
 use crate::scalars::Url;
 use crate::scope::scope;
-use crate::types::ArticleOrderBy;
+use crate::types::ArticleOrderInput;
 use crate::types::connection::{ArticleConnection, article_connection};
 
 /// A writer whose name appears on stories.
@@ -65,14 +65,14 @@ impl Author {
         #[graphql(desc = "End before this cursor.")] before: Option<String>,
         #[graphql(
             desc = "The order of the list; null means newest first.",
-            default_with = "Some(ArticleOrderBy::PublishedAtDesc)"
+            default_with = "Some(ArticleOrderInput::NEWEST)"
         )]
-        order_by: Option<ArticleOrderBy>,
+        order_by: Option<ArticleOrderInput>,
     ) -> ApiResult<ArticleConnection> {
-        let filter = ArticleFilter {
-            author_slug: Some(self.0.slug.to_string()),
-            ..ArticleFilter::default()
-        };
+        let filter = ArticleFilter::from(Narrowing {
+            authors: Some(Named::Slugs(vec![self.0.slug.to_string()])),
+            ..Narrowing::default()
+        });
         article_connection(
             ctx,
             filter,

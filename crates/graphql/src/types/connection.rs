@@ -1,7 +1,7 @@
-//! The connections of articles, authors and tags (`ArticleConnection`, …) and
+//! The connections of articles, authors, sources and tags (`ArticleConnection`, …) and
 //! [`article_connection`], the one place an `articles(first, after, last, before, orderBy)`
 //! field is answered, whichever type it sits on (the query root, `Author`, `Section`,
-//! `Tag`). The paging machinery they are built on is [`crate::pagination`]'s.
+//! `Source`, `Tag`). The paging machinery they are built on is [`crate::pagination`]'s.
 
 use async_graphql::{Context, Object};
 use dateline_domain::ArticleStatus;
@@ -13,7 +13,10 @@ use crate::pagination::{
     Edges, PageInfo, Window, article_cursor, edge, parse_article_cursor, parse_name_cursor,
 };
 use crate::scope::scope;
-use crate::types::{Article, ArticleOrderBy, ArticleRevision, Author, Correction, Tag, User};
+use crate::types::{
+    Article, ArticleOrderField, ArticleOrderInput, ArticleRevision, Author, Correction, Source,
+    Tag, User,
+};
 
 /// What a connection counts when `totalCount` is asked for.
 pub enum Total {
@@ -22,6 +25,7 @@ pub enum Total {
         filter: ArticleFilter,
     },
     Authors(CatalogVisibility),
+    Sources(CatalogVisibility),
     Tags(CatalogVisibility),
     Users,
     /// The recorded revisions of the article with this id.
@@ -40,6 +44,7 @@ impl Total {
                 store.count_articles(*visibility, filter).await?
             }
             Self::Authors(visibility) => store.count_authors(*visibility).await?,
+            Self::Sources(visibility) => store.count_sources(*visibility).await?,
             Self::Tags(visibility) => store.count_tags(*visibility).await?,
             Self::Users => store.count_users().await?,
             Self::Revisions(article) => store.count_revisions(*article).await?,
@@ -123,6 +128,14 @@ connection!(
     "The author."
 );
 connection!(
+    SourceConnection,
+    SourceEdge,
+    Source,
+    "A page of sources, by name.",
+    "A source in a list, with its cursor.",
+    "The source."
+);
+connection!(
     TagConnection,
     TagEdge,
     Tag,
@@ -156,7 +169,8 @@ connection!(
     "The correction."
 );
 
-/// The page arguments of a catalogue list ordered by name (`list`: `tag` or `author`) and
+/// The page arguments of a catalogue list ordered by name (`list`: `tag`, `author` or
+/// `source`) and
 /// how much of the catalogue the reader may find, once the read is charged.
 pub(crate) fn name_list(
     ctx: &Context<'_>,
@@ -173,11 +187,11 @@ pub(crate) fn name_list(
 pub(crate) async fn article_connection(
     ctx: &Context<'_>,
     filter: ArticleFilter,
-    order_by: Option<ArticleOrderBy>,
+    order_by: Option<ArticleOrderInput>,
     window: Window,
 ) -> ApiResult<ArticleConnection> {
     // Drafts may have no publication time to order by: lists that hold them are ordered by
-    // their last change unless asked otherwise, and cannot be ordered by publication.
+    // their last change, most recent first unless asked otherwise.
     let timeless = filter.in_trash
         || filter.awaiting_review
         || matches!(
@@ -185,15 +199,15 @@ pub(crate) async fn article_connection(
             Some(ArticleStatus::Draft | ArticleStatus::Archived)
         );
     let order = match order_by {
+        Some(order_by) if timeless && order_by.field == ArticleOrderField::PublishedAt => {
+            return Err(ApiError::bad_input(
+                "drafts, archived articles, the review queue and the trash are ordered by `UPDATED_AT` only",
+            ));
+        }
         Some(order_by) => ArticleOrder::from(order_by),
-        None if timeless => ArticleOrder::UpdatedDesc,
-        None => ArticleOrder::PublishedDesc,
+        None if timeless => ArticleOrder::RECENTLY_UPDATED,
+        None => ArticleOrder::NEWEST,
     };
-    if timeless && order != ArticleOrder::UpdatedDesc {
-        return Err(ApiError::bad_input(
-            "drafts, archived articles, the review queue and the trash are listed by `UPDATED_AT_DESC`",
-        ));
-    }
     let args = window.page_args(|cursor| parse_article_cursor(order, cursor))?;
     let scope = scope(ctx)?;
     scope.charge_list_read()?;

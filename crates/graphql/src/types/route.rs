@@ -17,6 +17,8 @@ pub enum RouteKind {
     Tag,
     /// An author page (`/author/<slug>`).
     Author,
+    /// A source page (`/source/<slug>`).
+    Source,
 }
 
 /// The page a URL path leads to.
@@ -24,8 +26,8 @@ pub enum RouteKind {
 pub struct Route {
     /// What kind of page it is.
     pub kind: RouteKind,
-    /// The article, section, tag or author the path names; null for the front page, which
-    /// is no object of its own.
+    /// The article, section, tag, author or source the path names; null for the front page,
+    /// which is no object of its own.
     pub node: Option<Node>,
     /// The path the page lives at now.
     pub canonical_uri: String,

@@ -3,73 +3,25 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, Object, SimpleObject};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use dateline_domain::search::SearchField;
 use dateline_domain::search::SearchQuery;
 use dateline_persistence::page::Page;
-use dateline_persistence::{Facet, SearchFilter, SearchHit as Hit, SearchKey};
+use dateline_persistence::{Facet, Narrowing, SearchHit as Hit, SearchKey};
 use tokio::sync::OnceCell;
 
 use crate::error::{ApiError, ApiResult};
 use crate::pagination::{Edges, PageInfo, Window, edge};
 use crate::scope::scope;
-use crate::types::article::{checked_slug, section_subtree};
-use crate::types::{Article, Section, Tag};
+use crate::types::{Article, SearchFilterInput, Section, Tag};
 
 /// The most facet values of one kind a search returns.
 pub const MAX_FACETS: i32 = 50;
 /// How far `totalCount` counts.
 pub const MAX_TOTAL_COUNT: u64 = 10_000;
-
-/// Narrows a search.
-#[derive(InputObject, Default)]
-pub struct SearchFilterInput {
-    /// Only articles filed under the section with this slug or any of its subsections.
-    pub section: Option<String>,
-    /// Only articles carrying the tag with this slug.
-    pub tag: Option<String>,
-    /// Only articles by the author with this slug, as primary author or co-author.
-    pub author: Option<String>,
-    /// Only articles published at or after this instant.
-    pub published_after: Option<crate::scalars::DateTime>,
-    /// Only articles published before this instant.
-    pub published_before: Option<crate::scalars::DateTime>,
-    /// Only articles published in this year (UTC).
-    pub year: Option<i32>,
-}
-
-impl SearchFilterInput {
-    async fn resolve(self, ctx: &Context<'_>) -> ApiResult<SearchFilter> {
-        let section_ids = section_subtree(ctx, self.section).await?;
-        let mut published_after = self.published_after.map(DateTime::from);
-        let mut published_before = self.published_before.map(DateTime::from);
-        if let Some(year) = self.year {
-            let start = |year: i32| {
-                DateTime::parse_from_rfc3339(&format!("{year:04}-01-01T00:00:00Z"))
-                    .map(|t| t.with_timezone(&Utc))
-                    .map_err(|_| ApiError::bad_input("`filter.year` must be between 1 and 9998"))
-            };
-            if !(1..=9998).contains(&year) {
-                return Err(ApiError::bad_input(
-                    "`filter.year` must be between 1 and 9998",
-                ));
-            }
-            let (from, to) = (start(year)?, start(year + 1)?);
-            published_after = Some(published_after.map_or(from, |t| t.max(from)));
-            published_before = Some(published_before.map_or(to, |t| t.min(to)));
-        }
-        Ok(SearchFilter {
-            section_ids,
-            tag_slug: self.tag.map(|s| checked_slug("tag", s)).transpose()?,
-            author_slug: self.author.map(|s| checked_slug("author", s)).transpose()?,
-            published_after,
-            published_before,
-        })
-    }
-}
 
 /// Runs `search` for the query root.
 pub(crate) async fn search_connection(
@@ -119,7 +71,7 @@ pub(crate) async fn search_connection(
 /// What every hit and facet of one search shares.
 struct Shared {
     query: SearchQuery,
-    filter: SearchFilter,
+    filter: Narrowing,
     now: DateTime<Utc>,
     /// The ids of the page's hits, whose highlights are read together.
     ids: Vec<i32>,

@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, Object};
 use dateline_domain::route;
 use dateline_domain::{DeskAction, model};
-use dateline_persistence::ArticleFilter;
+use dateline_persistence::{ArticleFilter, Narrowing};
 
 use crate::error::ApiResult;
 use crate::id::{NodeKind, encode};
@@ -11,7 +11,7 @@ use crate::pagination::Window;
 use crate::scope::scope;
 use crate::types::article::section_trail;
 use crate::types::connection::{ArticleConnection, article_connection};
-use crate::types::{ArticleOrderBy, Breadcrumb};
+use crate::types::{ArticleOrderInput, Breadcrumb};
 
 /// A section of the site ("World", "Latest Updates").
 #[derive(Clone)]
@@ -101,9 +101,9 @@ impl Section {
         #[graphql(desc = "End before this cursor.")] before: Option<String>,
         #[graphql(
             desc = "The order of the list; null means newest first.",
-            default_with = "Some(ArticleOrderBy::PublishedAtDesc)"
+            default_with = "Some(ArticleOrderInput::NEWEST)"
         )]
-        order_by: Option<ArticleOrderBy>,
+        order_by: Option<ArticleOrderInput>,
         #[graphql(
             desc = "Include stories filed under subsections, at any depth (null means true).",
             default_with = "Some(true)"
@@ -115,10 +115,10 @@ impl Section {
         } else {
             vec![self.0.id]
         };
-        let filter = ArticleFilter {
+        let filter = ArticleFilter::from(Narrowing {
             section_ids: Some(section_ids),
-            ..ArticleFilter::default()
-        };
+            ..Narrowing::default()
+        });
         article_connection(
             ctx,
             filter,

@@ -23,7 +23,7 @@ use crate::store::Visibility;
 
 pub use edit::ArticleChanges;
 pub use insert::{ArticleContent, NewArticle};
-pub use read::{ArticleFilter, ArticleOrder, ArticlePage};
+pub use read::{ArticleFilter, ArticleOrder, ArticlePage, ArticleSort};
 pub use related::RelatedRequest;
 
 /// The rows of `articles` a reader with `visibility` may see. Columns are qualified with the

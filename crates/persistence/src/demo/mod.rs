@@ -33,7 +33,7 @@ struct Newsroom {
 
 #[derive(Deserialize)]
 struct DemoSource {
-    key: String,
+    slug: String,
     name: String,
     url: Option<String>,
 }
@@ -192,11 +192,12 @@ async fn load_sources<C: ConnectionTrait>(
     for s in sources {
         let row = source::ActiveModel {
             id: NotSet,
+            slug: Set(slug(&s.slug)?.to_string()),
             name: Set(s.name),
             url: Set(s.url),
         };
         let id = source::Entity::insert(row).exec(db).await?.last_insert_id;
-        ids.insert(s.key, id);
+        ids.insert(s.slug, id);
     }
     Ok(ids)
 }

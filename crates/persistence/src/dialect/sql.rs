@@ -61,6 +61,21 @@ impl Sql {
         self
     }
 
+    /// Appends a placeholder for each of `values`, comma-separated, for inside `IN (…)`. An
+    /// empty list is written `NULL`, as in [`Sql::id_list`].
+    pub(crate) fn bind_list<V: Into<Value> + Clone>(&mut self, values: &[V]) -> &mut Self {
+        if values.is_empty() {
+            return self.push("NULL");
+        }
+        for (i, value) in values.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(value.clone());
+        }
+        self
+    }
+
     /// Appends a placeholder for `value`.
     pub(crate) fn bind(&mut self, value: impl Into<Value>) -> &mut Self {
         self.values.push(value.into());
@@ -89,11 +104,11 @@ mod tests {
         for (dialect, expected) in [
             (
                 Dialect::Sqlite,
-                "x = ? AND y IN (1, -2) AND z IN (NULL) AND w = ?",
+                "x = ? AND y IN (1, -2) AND z IN (NULL) AND w = ? AND v IN (?, ?)",
             ),
             (
                 Dialect::Postgres,
-                "x = $1 AND y IN (1, -2) AND z IN (NULL) AND w = $2",
+                "x = $1 AND y IN (1, -2) AND z IN (NULL) AND w = $2 AND v IN ($3, $4)",
             ),
         ] {
             let mut sql = Sql::new(dialect);
@@ -104,10 +119,13 @@ mod tests {
                 .push(") AND z IN (")
                 .id_list(&[])
                 .push(") AND w = ")
-                .bind(7);
+                .bind(7)
+                .push(" AND v IN (")
+                .bind_list(&["b", "c"])
+                .push(")");
             let statement = sql.statement();
             assert_eq!(statement.sql, expected);
-            assert_eq!(statement.values.map(|v| v.0.len()), Some(2));
+            assert_eq!(statement.values.map(|v| v.0.len()), Some(4));
         }
     }
 }

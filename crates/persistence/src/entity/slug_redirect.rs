@@ -1,4 +1,5 @@
-//! `slug_redirects`: former slugs of articles and sections, so old URLs keep working.
+//! `slug_redirects`: former slugs of articles, sections, tags, authors and sources, so old
+//! URLs keep working.
 
 use sea_orm::entity::prelude::*;
 
@@ -7,7 +8,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
-    /// What the slug named: `article` or `section`.
+    /// What the slug named: `article`, `section`, `tag`, `author` or `source`.
     pub kind: String,
     pub old_slug: String,
     pub target_id: i32,

@@ -22,23 +22,9 @@ use sea_orm::ConnectionTrait;
 
 use crate::dialect::Sql;
 use crate::error::StoreResult;
+use crate::narrowing::Narrowing;
 use crate::page::{Page, PageArgs, finish};
 use crate::store::Store;
-
-/// Narrows a search. Every field left `None` does not filter.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SearchFilter {
-    /// Primary section is one of these (a section and its subsections).
-    pub section_ids: Option<Vec<i32>>,
-    /// Carries the tag with this slug.
-    pub tag_slug: Option<String>,
-    /// Written by the author with this slug, as primary author or co-author.
-    pub author_slug: Option<String>,
-    /// Published at or after this instant.
-    pub published_after: Option<DateTime<Utc>>,
-    /// Published before this instant.
-    pub published_before: Option<DateTime<Utc>>,
-}
 
 /// A hit's place in the ranking: its score, then its id to break ties.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -78,7 +64,7 @@ pub struct Highlight {
 fn matches(
     sql: &mut Sql,
     query: &SearchQuery,
-    filter: &SearchFilter,
+    filter: &Narrowing,
     now: DateTime<Utc>,
     join: &'static str,
 ) {
@@ -87,33 +73,7 @@ fn matches(
         .bind(ArticleStatus::Published.as_str())
         .push(" AND a.published_at <= ")
         .bind(now);
-    if let Some(ids) = &filter.section_ids {
-        sql.push(" AND a.section_id IN (").id_list(ids).push(")");
-    }
-    if let Some(slug) = &filter.tag_slug {
-        sql.push(
-            " AND a.id IN (SELECT x.article_id FROM article_tags x \
-             JOIN tags t ON t.id = x.tag_id WHERE t.slug = ",
-        )
-        .bind(slug.as_str())
-        .push(")");
-    }
-    if let Some(slug) = &filter.author_slug {
-        sql.push(" AND (a.author_id = (SELECT id FROM authors WHERE slug = ")
-            .bind(slug.as_str())
-            .push(
-                ") OR a.id IN (SELECT c.article_id FROM article_co_authors c \
-                 JOIN authors au ON au.id = c.author_id WHERE au.slug = ",
-            )
-            .bind(slug.as_str())
-            .push("))");
-    }
-    if let Some(after) = filter.published_after {
-        sql.push(" AND a.published_at >= ").bind(after);
-    }
-    if let Some(before) = filter.published_before {
-        sql.push(" AND a.published_at < ").bind(before);
-    }
+    filter.write(sql);
 }
 
 /// How much more a story weighs when its title holds every word searched for (SQL text:
@@ -130,7 +90,7 @@ pub const MAX_RANKED: u64 = 2000;
 fn ranked(
     sql: &mut Sql,
     query: &SearchQuery,
-    filter: &SearchFilter,
+    filter: &Narrowing,
     now: DateTime<Utc>,
     as_of: DateTime<Utc>,
 ) {
@@ -160,7 +120,7 @@ impl Store {
     pub async fn search(
         &self,
         query: &SearchQuery,
-        filter: &SearchFilter,
+        filter: &Narrowing,
         now: DateTime<Utc>,
         as_of: DateTime<Utc>,
         page: &PageArgs<SearchKey>,
@@ -209,7 +169,7 @@ impl Store {
     pub async fn count_search(
         &self,
         query: &SearchQuery,
-        filter: &SearchFilter,
+        filter: &Narrowing,
         now: DateTime<Utc>,
         cap: u64,
     ) -> StoreResult<u64> {
@@ -232,7 +192,7 @@ impl Store {
     pub async fn search_facet(
         &self,
         query: &SearchQuery,
-        filter: &SearchFilter,
+        filter: &Narrowing,
         now: DateTime<Utc>,
         facet: Facet,
         limit: u64,
