@@ -168,7 +168,7 @@ export function renderHtml(article: Article): string {
 <article>
 <h1>${escape(article.title)}</h1>
 ${article.subtitle ? `<p class="standfirst">${escape(article.subtitle)}</p>` : ''}
-${article.source ? `<p class="source">${escape(article.source.name)}</p>` : ''}
+${article.source ? `<p class="source"><a href="${escape(article.source.uri)}">${escape(article.source.name)}</a></p>` : ''}
 ${image}
 ${article.dateline ? `<p class="dateline">${escape(article.dateline.place)}:</p>` : ''}
 ${article.body}
