@@ -161,6 +161,7 @@ impl Api {
             options.anonymous_introspection,
         ));
         let throttle = Arc::new(sign_in::AddressThrottle::default());
+        std::sync::LazyLock::force(&nulls::FIELD_TYPES);
         Self {
             schema: build_schema(Arc::clone(&gate), Arc::clone(&throttle), true),
             direct: build_schema(Arc::clone(&gate), throttle, false),

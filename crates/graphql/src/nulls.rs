@@ -18,7 +18,7 @@ use async_graphql::{PathSegment, Response, Value};
 use crate::order::{FieldOrder, Shape};
 
 /// The declared type of every field of every object and interface, by type and field name.
-struct FieldTypes(HashMap<String, HashMap<String, Type>>);
+pub(crate) struct FieldTypes(HashMap<String, HashMap<String, Type>>);
 
 impl FieldTypes {
     fn of_sdl(sdl: &str) -> Self {
@@ -49,7 +49,17 @@ impl FieldTypes {
     }
 }
 
-static FIELD_TYPES: LazyLock<FieldTypes> = LazyLock::new(|| FieldTypes::of_sdl(&crate::sdl()));
+/// The schema's field types, read once from its SDL; [`crate::Api::new`] reads them at
+/// start-up, so no request waits for it.
+pub(crate) static FIELD_TYPES: LazyLock<FieldTypes> = LazyLock::new(|| {
+    let schema = async_graphql::Schema::build(
+        crate::query::Query,
+        crate::mutation::Mutation::default(),
+        crate::subscription::Subscription,
+    )
+    .finish();
+    FieldTypes::of_sdl(&schema.sdl())
+});
 
 /// Puts `null` where each error of `response` struck, moved up past every non-null type.
 pub(crate) fn propagate(shape: &Shape, response: &mut Response) {
@@ -59,6 +69,12 @@ pub(crate) fn propagate(shape: &Shape, response: &mut Response) {
         .filter(|e| !e.path.is_empty())
         .map(|e| e.path.clone())
         .collect();
+    // async-graphql answers `null` for an object whose every selected field failed, the
+    // root included. A null on the way to an error can only be such an object: it is one
+    // again, so the nulls below land on the fields that failed.
+    for path in &paths {
+        reopen(&mut response.data, path);
+    }
     for path in paths {
         match nullable_prefix(&FIELD_TYPES, shape, &path) {
             Some(Some(len)) => set_null(&mut response.data, &path[..len]),
@@ -104,6 +120,25 @@ fn nullable_prefix(
         current = Some(ty);
     }
     Some(nullable.iter().rposition(|n| *n).map(|at| at + 1))
+}
+
+/// Makes every `null` on the way to the last segment of `path` an empty object.
+fn reopen(value: &mut Value, path: &[PathSegment]) {
+    let mut at = value;
+    for segment in path {
+        if *at == Value::Null {
+            *at = Value::Object(Default::default());
+        }
+        let next = match (segment, at) {
+            (PathSegment::Field(key), Value::Object(fields)) => fields.get_mut(key.as_str()),
+            (PathSegment::Index(index), Value::List(items)) => items.get_mut(*index),
+            _ => None,
+        };
+        match next {
+            Some(next) => at = next,
+            None => return,
+        }
+    }
 }
 
 /// The named type inside any lists.
@@ -162,6 +197,9 @@ mod tests {
         let document = async_graphql::parser::parse_query(query).expect("valid document");
         let shape = Shape::of(&document, None).expect("an operation");
         let mut data: Value = serde_json::from_str(data).expect("json");
+        for path in paths {
+            reopen(&mut data, path);
+        }
         for path in paths {
             match nullable_prefix(&types, &shape, path) {
                 Some(Some(len)) => set_null(&mut data, &path[..len]),
@@ -222,6 +260,30 @@ mod tests {
                 &[&path]
             ),
             "null"
+        );
+    }
+
+    #[test]
+    fn an_object_whose_every_field_failed_is_an_object_again() {
+        // async-graphql answers `null` for the root when its only field failed.
+        let root = [field("maybe")];
+        assert_eq!(
+            answer("{ maybe { title } }", "null", &[&root]),
+            r#"{"maybe":null}"#
+        );
+        let inner = [field("maybe"), field("note")];
+        assert_eq!(
+            answer("{ maybe { note } }", r#"{"maybe":null}"#, &[&inner]),
+            r#"{"maybe":{"note":null}}"#
+        );
+        let item = [field("items"), PathSegment::Index(0), field("name")];
+        assert_eq!(
+            answer(
+                "{ items { name } }",
+                r#"{"items":[null,{"name":"b"}]}"#,
+                &[&item]
+            ),
+            r#"{"items":[null,{"name":"b"}]}"#
         );
     }
 
