@@ -104,6 +104,13 @@ impl MigrationTrait for Migration {
         manager
             .create_index(index("sources", "slug", &["slug"]).unique().take())
             .await?;
+        // The default was only for adding the column; PostgreSQL can drop it, so that an
+        // insert without a slug fails rather than writing an empty one. (SQLite cannot drop
+        // a column default; the unique index refuses a second empty slug there.)
+        if manager.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+            db.execute_unprepared("ALTER TABLE sources ALTER COLUMN slug DROP DEFAULT")
+                .await?;
+        }
         manager
             .create_index(index("sources", "name", &["name", "id"]))
             .await?;

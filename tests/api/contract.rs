@@ -68,6 +68,23 @@ async fn a_refused_mutation_is_null_and_keeps_its_key() {
         json!({ "createTag": null, "other": { "ended": true } }),
         "the refusal nulls its own field; the next mutation still runs"
     );
+
+    // Alone in its request, a refused mutation is still a null field, not a null `data`.
+    let editor = app.staff(Role::Editor).await;
+    let alone = app
+        .graphql_as(
+            Some(&editor.token),
+            "mutation { createSection(input: { name: \"Refused\" }) { section { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_codes(&alone), ["FORBIDDEN"]);
+    assert_eq!(alone["data"], json!({ "createSection": null }));
+    let signed_out = app
+        .graphql("mutation { logout { ended } }", json!({}))
+        .await;
+    assert_eq!(error_codes(&signed_out), ["UNAUTHENTICATED"]);
+    assert_eq!(signed_out["data"], json!({ "logout": null }));
 }
 
 #[tokio::test]
@@ -82,6 +99,10 @@ async fn an_error_under_a_non_null_field_nulls_the_nearest_nullable_one() {
         .await;
     assert_eq!(error_codes(&response), ["BAD_USER_INPUT"]);
     assert_eq!(response["data"]["broken"], Value::Null);
+    let alone = app
+        .graphql("{ node(id: \"not-an-id\") { id } }", json!({}))
+        .await;
+    assert_eq!(alone["data"], json!({ "node": null }), "{alone}");
     assert_eq!(
         response["data"]["articles"]["nodes"]
             .as_array()
@@ -271,6 +292,48 @@ async fn revisions_and_corrections_come_in_pages_and_have_ids() {
     );
     let hidden = app.data(fetch, json!({ "id": revision_id })).await;
     assert_eq!(hidden["node"], Value::Null, "revisions are for staff");
+
+    // Many ids cost what one does: corrections and their articles are read in batches.
+    let ids: Vec<&Value> = corrections["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|c| &c["id"])
+        .collect();
+    let many = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }";
+    let (one, one_cost) = app
+        .data_counting_statements(many, json!({ "ids": [ids[0]] }))
+        .await;
+    let (both, both_cost) = app
+        .data_counting_statements(many, json!({ "ids": ids }))
+        .await;
+    assert_eq!(one["nodes"].as_array().map(Vec::len), Some(1));
+    assert_eq!(both["nodes"].as_array().map(Vec::len), Some(2));
+    assert_eq!(both_cost, one_cost, "{both}");
+    let (_, public_revisions) = app
+        .data_counting_statements(many, json!({ "ids": [revision_id, revision_id] }))
+        .await;
+    assert_eq!(
+        public_revisions, 0,
+        "the public is refused revisions without a statement"
+    );
+
+    // A correction made from a stale revision is refused, and not written.
+    let stale = app
+        .graphql_as(
+            Some(&editor.token),
+            "mutation($input: AddArticleCorrectionInput!) { addArticleCorrection(input: $input) { article { id } userErrors { path code } } }",
+            json!({ "input": { "id": article["id"], "note": "Too late.", "expectedRevision": 1 } }),
+        )
+        .await;
+    assert_eq!(
+        stale["data"]["addArticleCorrection"],
+        json!({ "article": null, "userErrors": [{ "path": ["input", "expectedRevision"], "code": "CONFLICT" }] })
+    );
+    let count = app
+        .data_as(&editor, page, json!({ "id": article["id"] }))
+        .await;
+    assert_eq!(count["node"]["corrections"]["totalCount"], 3);
 }
 
 #[tokio::test]

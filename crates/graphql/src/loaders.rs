@@ -8,7 +8,9 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use chrono::{DateTime, Utc};
 use dateline_domain::RelatedArticle;
-use dateline_domain::model::{Article, ArticleBody, Author, Correction, Source, Tag, User};
+use dateline_domain::model::{
+    Article, ArticleBody, Author, Correction, Revision, Source, Tag, User,
+};
 use dateline_persistence::{CatalogVisibility, RelatedRequest, Store, StoreError, Visibility};
 
 /// Every loader a request may use.
@@ -24,6 +26,10 @@ pub struct Loaders {
     pub listed_authors: DataLoader<ListedAuthorLoader, HashMapCache>,
     pub co_authors: DataLoader<CoAuthorsLoader, HashMapCache>,
     pub corrections: DataLoader<CorrectionsLoader, HashMapCache>,
+    /// Corrections by id, for `node(id:)`.
+    pub correction: DataLoader<CorrectionLoader, HashMapCache>,
+    /// Recorded revisions by id, for `node(id:)`.
+    pub revision: DataLoader<RevisionLoader, HashMapCache>,
     /// Sources by id, whatever they are credited with: for the sources of what was read.
     pub sources: DataLoader<SourceLoader, HashMapCache>,
     /// Sources by id, as far as the reader may find them: for lookups by id.
@@ -103,6 +109,8 @@ impl Loaders {
             ),
             co_authors: spawned(CoAuthorsLoader(store()), keep),
             corrections: spawned(CorrectionsLoader(store()), keep),
+            correction: spawned(CorrectionLoader(store()), keep),
+            revision: spawned(RevisionLoader(store()), keep),
             sources: spawned(SourceLoader(store()), keep),
             listed_sources: spawned(
                 ListedSourceLoader {
@@ -209,6 +217,10 @@ store_loaders! {
     TagsOfArticleLoader => Vec<Tag>, |store, keys| store.tags_of_articles(keys);
     /// An article's corrections, oldest first, by article id.
     CorrectionsLoader => Vec<Correction>, |store, keys| store.corrections_of(keys);
+    /// Corrections by id.
+    CorrectionLoader => Correction, |store, keys| store.corrections_by_ids(keys);
+    /// Recorded revisions by id.
+    RevisionLoader => Revision, |store, keys| store.revisions_by_ids(keys);
     /// Staff accounts by id (for revision and ownership fields, which only staff read).
     UserLoader => User, |store, keys| store.users_by_ids(keys);
 }

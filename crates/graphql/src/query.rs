@@ -97,8 +97,11 @@ async fn load_node(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ApiResult<Opti
             .await?
             .map(|u| Node::User(User(u))),
         NodeKind::User => None,
-        NodeKind::ArticleRevision => match scope.store.revision_by_id(id).await? {
-            Some(revision) => match scope.store.article_for_desk(revision.article_id).await? {
+        // Revisions are for staff who may read their article unpublished: the public is
+        // answered without a statement.
+        NodeKind::ArticleRevision if scope.staff().is_err() => None,
+        NodeKind::ArticleRevision => match loaders.revision.load_one(id).await? {
+            Some(revision) => match loaders.articles.load_one(revision.article_id).await? {
                 Some(article) if scope.sees_editorial_fields(&article).await? => {
                     Some(Node::ArticleRevision(ArticleRevision(revision)))
                 }
@@ -106,7 +109,7 @@ async fn load_node(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ApiResult<Opti
             },
             None => None,
         },
-        NodeKind::Correction => match scope.store.correction_by_id(id).await? {
+        NodeKind::Correction => match loaders.correction.load_one(id).await? {
             // A correction shows wherever its article does.
             Some(correction) => loaders
                 .articles
@@ -526,8 +529,16 @@ impl Query {
                         Some((RouteKind::Source, uri, Some(Node::Source(Source(s)))))
                     }
                     // Before `source` was reserved a section could have it as slug: the old
-                    // paths of its stories (`/source/<article>`) still lead to them.
-                    None => resolve_article(scope, &slug).await?,
+                    // paths of its stories (`/source/<article>`) still lead to them, and to
+                    // nothing else.
+                    None => match store.section_id_by_former_slug("source").await? {
+                        Some(section) => {
+                            resolve_article(scope, &slug).await?.filter(|(_, _, node)| {
+                                matches!(node, Some(Node::Article(a)) if a.0.section_id == section)
+                            })
+                        }
+                        None => None,
+                    },
                 }
             }
         };

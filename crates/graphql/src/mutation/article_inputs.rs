@@ -246,7 +246,9 @@ pub struct SetRelatedArticlesInput {
     /// removes every pick. Unpublished stories may be pinned: they show once they are public.
     pub related_ids: Vec<ID>,
     /// The `revision` the editor last saw. When given, the change is refused with a
-    /// `CONFLICT` user error if the article is at another revision.
+    /// `CONFLICT` user error if the article is at another revision. Pins and corrections
+    /// do not make a new revision: this guards against saves and workflow moves made
+    /// meanwhile, not against another editor's pins.
     pub expected_revision: Option<i32>,
 }
 
@@ -258,7 +260,8 @@ pub struct AddArticleCorrectionInput {
     /// What was wrong and what is right now (1 to 2,000 characters).
     pub note: String,
     /// The `revision` the editor last saw. When given, the correction is refused with a
-    /// `CONFLICT` user error if the article is at another revision.
+    /// `CONFLICT` user error if the article is at another revision (a correction does not
+    /// make a new one).
     pub expected_revision: Option<i32>,
 }
 

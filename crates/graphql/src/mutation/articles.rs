@@ -514,9 +514,13 @@ impl ArticleMutation {
         ) else {
             return refuse(problems.0);
         };
-        or_refuse!(pinned_revision(&article, input.expected_revision));
+        let expected = or_refuse!(pinned_revision(&article, input.expected_revision));
         let editor = scope.staff()?.id;
-        if let Err(error) = scope.store.add_correction(article.id, note, editor).await {
+        if let Err(error) = scope
+            .store
+            .add_correction(article.id, expected, note, editor)
+            .await
+        {
             return settle(Err(error));
         }
         let corrected = scope.store.article_for_desk(article.id).await?;

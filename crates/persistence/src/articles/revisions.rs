@@ -66,11 +66,13 @@ impl Store {
         Article::try_from(row)
     }
 
-    /// Adds a dated public correction to a published (or archived) article. The article's
-    /// row is claimed first, so it cannot be unpublished while the note is added.
+    /// Adds a dated public correction to a published (or archived) article that is still
+    /// at revision `expected`. The article's row is claimed first, so it cannot be
+    /// unpublished or saved while the note is added.
     pub async fn add_correction(
         &self,
         id: i32,
+        expected: i32,
         note: String,
         editor: i32,
     ) -> StoreResult<Correction> {
@@ -83,6 +85,7 @@ impl Store {
         let claimed = article::Entity::update_many()
             .col_expr(article::Column::UpdatedAt, Expr::value(now))
             .filter(article::Column::Id.eq(id))
+            .filter(article::Column::Revision.eq(expected))
             .filter(article::Column::Status.is_in(public))
             .filter(article::Column::DeletedAt.is_null())
             .exec(&txn)
@@ -91,6 +94,10 @@ impl Store {
             let article = article::Entity::find_by_id(id).one(&txn).await?;
             return Err(match article {
                 None => StoreError::NotFound(Record::Article),
+                Some(a) if a.revision != expected => StoreError::Conflict {
+                    expected,
+                    current: a.revision,
+                },
                 Some(a) if a.deleted_at.is_some() => StoreError::InTrash,
                 Some(_) => StoreError::Workflow(WorkflowError::CorrectionOfUnpublished),
             });
@@ -172,20 +179,25 @@ impl Store {
             .await?)
     }
 
-    /// The recorded revision with this row id, whichever article it belongs to.
-    pub async fn revision_by_id(&self, id: i32) -> StoreResult<Option<Revision>> {
-        article_revision::Entity::find_by_id(id)
-            .one(self.connection())
+    /// Recorded revisions by their row ids, whichever articles they belong to, keyed by id.
+    pub async fn revisions_by_ids(&self, ids: &[i32]) -> StoreResult<HashMap<i32, Revision>> {
+        article_revision::Entity::find()
+            .filter(article_revision::Column::Id.is_in(unique(ids)))
+            .all(self.connection())
             .await?
-            .map(Revision::try_from)
-            .transpose()
+            .into_iter()
+            .map(|row| Revision::try_from(row).map(|revision| (revision.id, revision)))
+            .collect()
     }
 
-    /// The correction with this id, whichever article it belongs to.
-    pub async fn correction_by_id(&self, id: i32) -> StoreResult<Option<Correction>> {
-        Ok(article_correction::Entity::find_by_id(id)
-            .one(self.connection())
+    /// Corrections by id, whichever articles they belong to, keyed by id.
+    pub async fn corrections_by_ids(&self, ids: &[i32]) -> StoreResult<HashMap<i32, Correction>> {
+        Ok(article_correction::Entity::find()
+            .filter(article_correction::Column::Id.is_in(unique(ids)))
+            .all(self.connection())
             .await?
-            .map(Correction::from))
+            .into_iter()
+            .map(|row| (row.id, Correction::from(row)))
+            .collect())
     }
 }
