@@ -34,6 +34,15 @@ export const EditorArticle = graphql(`
   }
 `);
 
+/** One problem with a form's input: where it is (`path`), what kind, and what to show. */
+export const FormError = graphql(`
+  fragment FormError on UserError {
+    path
+    code
+    message
+  }
+`);
+
 export const SignIn = graphql(`
   mutation SignIn($input: LoginInput!) {
     login(input: $input) {
@@ -44,9 +53,7 @@ export const SignIn = graphql(`
         role
       }
       userErrors {
-        path
-        code
-        message
+        ...FormError
       }
     }
   }
@@ -72,9 +79,7 @@ export const CreateDraft = graphql(`
         ...EditorArticle
       }
       userErrors {
-        path
-        code
-        message
+        ...FormError
       }
     }
   }
@@ -87,9 +92,7 @@ export const SaveArticle = graphql(`
         ...EditorArticle
       }
       userErrors {
-        path
-        code
-        message
+        ...FormError
       }
     }
   }
@@ -113,9 +116,7 @@ export const PublishNow = graphql(`
         ...EditorArticle
       }
       userErrors {
-        path
-        code
-        message
+        ...FormError
       }
     }
   }
