@@ -485,7 +485,7 @@ impl Article {
         let scope = scope(ctx)?;
         let site = site(ctx)?;
         let article = &self.0;
-        let (section, ancestors) = self.primary_section(ctx).await?;
+        let (section, _) = self.primary_section(ctx).await?;
         let loaders = &scope.loaders;
         let source = async {
             match article.source_id {
@@ -515,11 +515,6 @@ impl Article {
         });
         let public = article.is_public_at(scope.now);
         let uri = route::article_uri(&section.slug, &article.slug);
-        let mut trail: Vec<(String, String)> = section_trail(ancestors.iter().chain([&section]))
-            .into_iter()
-            .map(|crumb| (crumb.name, crumb.uri))
-            .collect();
-        trail.push((article.title.clone(), uri.clone()));
         let facts = ArticleFacts {
             published_time: article.published_at.map(DateTime),
             modified_time: Some(DateTime(article.updated_at)),
@@ -556,7 +551,6 @@ impl Article {
                 "author": authors.iter().map(|a| seo::person(site, a)).collect::<Vec<_>>(),
                 "publisher": seo::publisher(site),
                 "isPartOf": seo::website(site),
-                "breadcrumb": seo::breadcrumbs(site, &trail),
                 "dateModified": DateTime(article.updated_at).to_string(),
             });
             if let Some(description) = description {
