@@ -102,7 +102,7 @@ pub struct ServeArgs {
 
     /// The publication's logo, an absolute `https://` address: the publisher's logo in
     /// search-engine metadata and the feeds' image.
-    #[arg(long, env = "DATELINE_SITE_LOGO_URL")]
+    #[arg(long, env = "DATELINE_SITE_LOGO_URL", value_parser = parse_web_url)]
     pub site_logo_url: Option<String>,
 
     /// Load the demo newsroom when the database has no articles yet.
@@ -174,6 +174,16 @@ pub struct ServeArgs {
     /// The most websockets one client address may hold open at once.
     #[arg(long, env = "DATELINE_MAX_WEBSOCKETS_PER_CLIENT", default_value_t = 16)]
     pub max_websockets_per_client: usize,
+}
+
+/// An absolute `http(s)://` address, as `--site-logo-url` takes it.
+pub fn parse_web_url(text: &str) -> Result<String, String> {
+    match dateline_domain::input::web_url(text) {
+        Ok(Some(url)) => Ok(url),
+        _ => Err(format!(
+            "`{text}` is not an absolute http:// or https:// address"
+        )),
+    }
 }
 
 /// An address or a network, as `--trusted-proxy` takes it.
