@@ -268,21 +268,24 @@ async fn sources_and_authors_in_use_cannot_be_deleted() {
         &editor,
         "createSource",
         "CreateSourceInput",
-        "source { id name url }",
-        json!({ "name": "Wire Desk", "url": "https://wire.example" }),
+        "source { id name website }",
+        json!({ "name": "Wire Desk", "website": "https://wire.example" }),
     )
     .await;
-    assert_eq!(wire["source"]["url"], "https://wire.example");
+    assert_eq!(wire["source"]["website"], "https://wire.example");
     let renamed = mutate(
         &app,
         &editor,
         "updateSource",
         "UpdateSourceInput",
-        "source { name url }",
-        json!({ "id": wire["source"]["id"], "name": "Wire", "url": null }),
+        "source { name website }",
+        json!({ "id": wire["source"]["id"], "name": "Wire", "website": null }),
     )
     .await;
-    assert_eq!(renamed["source"], json!({ "name": "Wire", "url": null }));
+    assert_eq!(
+        renamed["source"],
+        json!({ "name": "Wire", "website": null })
+    );
     let deleted = delete(&app, &editor, "deleteSource", &wire["source"]["id"]).await;
     assert_eq!(deleted["deletedId"], wire["source"]["id"]);
 }

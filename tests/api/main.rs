@@ -20,6 +20,7 @@ mod roles;
 mod routing;
 mod scheduling;
 mod search;
+mod seo;
 mod sign_in;
 mod sources;
 mod statements;

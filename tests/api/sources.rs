@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 const SOURCE_PAGE: &str = r#"
 query SourcePage($slug: String!) {
   source(slug: $slug) {
-    id slug name url uri
+    id slug name website url uri
     articles(first: 100) { totalCount nodes { slug source { slug } } }
   }
 }"#;
@@ -62,8 +62,13 @@ async fn a_source_page_lists_the_public_stories_credited_to_it() {
         .await;
     let source = &data["source"];
     assert_eq!(source["name"], "Courier News Desk");
-    assert_eq!(source["url"], "https://courier.example/desk");
+    assert_eq!(source["website"], "https://courier.example/desk");
     assert_eq!(source["uri"], "/source/courier-desk");
+    assert_eq!(
+        source["url"],
+        format!("{}/source/courier-desk", app.address),
+        "the page's absolute address, on the server's own address when no public URL is set"
+    );
     assert_eq!(
         source["articles"]["totalCount"], 13,
         "its 13 published stories, not its draft"
@@ -173,7 +178,7 @@ async fn the_public_finds_a_new_source_once_a_public_story_credits_it() {
         &editor,
         "createSource",
         "source { id slug uri }",
-        json!({ "name": "Kabul Evening Post", "url": "https://evening-post.example" }),
+        json!({ "name": "Kabul Evening Post", "website": "https://evening-post.example" }),
     )
     .await;
     assert_eq!(created["userErrors"], json!([]));

@@ -26,6 +26,7 @@ pub mod related;
 pub mod role;
 pub mod route;
 pub mod search;
+pub mod seo;
 pub mod sign_in;
 pub mod slug;
 pub mod status;

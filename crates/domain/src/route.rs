@@ -21,6 +21,87 @@ pub const RESERVED_SECTION_SLUGS: [&str; 10] = [
 /// The longest path `RoutePath::parse` looks at.
 pub const MAX_PATH_LEN: usize = 2048;
 
+/// The address the public site is served at (`https://news.example.org`, or with a path
+/// prefix such as `https://example.org/news`): a page's absolute URL is this followed by
+/// its path. Parsed once, at start-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl(String);
+
+/// Why a public URL was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "expected an absolute http:// or https:// address without a query or fragment, such as https://news.example.org"
+)]
+pub struct NotAPublicUrl;
+
+impl PublicUrl {
+    /// Parses `http(s)://host[:port][/prefix]`; a trailing slash is dropped.
+    pub fn parse(text: &str) -> Result<Self, NotAPublicUrl> {
+        let text = text.trim();
+        let rest = text
+            .strip_prefix("https://")
+            .or_else(|| text.strip_prefix("http://"))
+            .ok_or(NotAPublicUrl)?;
+        let host = rest.split('/').next().unwrap_or_default();
+        let bad_char = |c: char| {
+            c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '"' | '<' | '>' | '\\')
+        };
+        if host.is_empty() || host.contains('@') || text.len() > 512 || text.chars().any(bad_char) {
+            return Err(NotAPublicUrl);
+        }
+        Ok(Self(lowercase_host(text.trim_end_matches('/'))))
+    }
+
+    /// The absolute URL of the page at `path` (which starts with `/`).
+    pub fn join(&self, path: &str) -> String {
+        if path == "/" {
+            format!("{}/", self.0)
+        } else {
+            format!("{}{path}", self.0)
+        }
+    }
+
+    /// The address itself, without a trailing slash.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for PublicUrl {
+    /// A server on this machine's port 8080.
+    fn default() -> Self {
+        Self("http://localhost:8080".to_owned())
+    }
+}
+
+impl std::str::FromStr for PublicUrl {
+    type Err = NotAPublicUrl;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::parse(text)
+    }
+}
+
+impl std::fmt::Display for PublicUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// `url` with its scheme and host in lower case (they are case-insensitive), its path as
+/// given.
+fn lowercase_host(url: &str) -> String {
+    let after_scheme = url.find("://").map_or(0, |at| at + 3);
+    let host_end = url[after_scheme..]
+        .find('/')
+        .map_or(url.len(), |at| after_scheme + at);
+    format!(
+        "{}{}",
+        url[..host_end].to_ascii_lowercase(),
+        &url[host_end..]
+    )
+}
+
 /// The path of an article page.
 pub fn article_uri(section_slug: &str, slug: &str) -> String {
     format!("/{section_slug}/{slug}")
@@ -133,6 +214,28 @@ mod tests {
         assert_eq!(RoutePath::parse("/a/b/c"), None);
         assert_eq!(RoutePath::parse("/%27;drop"), None);
         assert_eq!(RoutePath::parse(&"/a".repeat(2000)), None);
+    }
+
+    #[test]
+    fn joins_paths_to_the_public_url() {
+        let site = PublicUrl::parse("https://News.Example.org/").expect("valid");
+        assert_eq!(site.join("/world/x"), "https://news.example.org/world/x");
+        assert_eq!(site.join("/"), "https://news.example.org/");
+        let prefixed = PublicUrl::parse("http://example.org:8080/News").expect("valid");
+        assert_eq!(
+            prefixed.join("/tag/t"),
+            "http://example.org:8080/News/tag/t"
+        );
+        for bad in [
+            "news.example.org",
+            "ftp://x.org",
+            "https://",
+            "https://x.org/?a",
+            "https://a@b.org",
+            "https://x y.org",
+        ] {
+            assert_eq!(PublicUrl::parse(bad), Err(NotAPublicUrl), "{bad}");
+        }
     }
 
     #[test]

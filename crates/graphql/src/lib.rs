@@ -52,6 +52,7 @@ mod query;
 pub mod scalars;
 pub mod scope;
 pub mod sign_in;
+pub mod site;
 mod subscription;
 pub mod types;
 
@@ -65,12 +66,14 @@ use async_graphql::{Request, Response, Schema};
 use dateline_persistence::Store;
 use futures::FutureExt;
 
+pub use dateline_domain::route::PublicUrl;
 use error::{code, request_error};
 use gate::Gate;
 pub use mutation::Mutation;
 use order::Shape;
 pub use query::Query;
 pub use scope::{RequestScope, Staff, Viewer};
+use site::Site;
 pub use subscription::{LiveViewer, Subscription};
 
 /// The deepest selection a query may nest.
@@ -90,6 +93,15 @@ pub struct Options {
     pub anonymous_introspection: bool,
     /// The bytes of documents the persisted-query cache holds.
     pub persisted_query_bytes: usize,
+    /// Where the public site is, for the absolute `url` fields; the server fills in its
+    /// own address when none is configured.
+    pub public_url: Option<PublicUrl>,
+    /// The publication's name (feeds, news sitemap, the publisher in metadata).
+    pub site_name: String,
+    /// The language the publication writes in, as a BCP 47 tag.
+    pub site_language: String,
+    /// The publication's logo, an absolute address.
+    pub site_logo_url: Option<String>,
 }
 
 impl Default for Options {
@@ -97,6 +109,10 @@ impl Default for Options {
         Self {
             anonymous_introspection: true,
             persisted_query_bytes: persisted::DEFAULT_CAPACITY_BYTES,
+            public_url: None,
+            site_name: "Dateline".to_owned(),
+            site_language: "en".to_owned(),
+            site_logo_url: None,
         }
     }
 }
@@ -110,11 +126,13 @@ impl Default for Options {
 fn build_schema(
     gate: Arc<Gate>,
     throttle: Arc<sign_in::AddressThrottle>,
+    site: Site,
     pipeline: bool,
 ) -> DatelineSchema {
     let builder = Schema::build(Query, Mutation::default(), Subscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
+        .data(site)
         .data(gate)
         .data(throttle)
         .data(Arc::new(fanout::Fanout::default()));
@@ -162,9 +180,10 @@ impl Api {
         ));
         let throttle = Arc::new(sign_in::AddressThrottle::default());
         std::sync::LazyLock::force(&nulls::FIELD_TYPES);
+        let site = Site::new(options);
         Self {
-            schema: build_schema(Arc::clone(&gate), Arc::clone(&throttle), true),
-            direct: build_schema(Arc::clone(&gate), throttle, false),
+            schema: build_schema(Arc::clone(&gate), Arc::clone(&throttle), site.clone(), true),
+            direct: build_schema(Arc::clone(&gate), throttle, site, false),
             gate,
         }
     }

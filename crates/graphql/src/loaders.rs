@@ -11,6 +11,7 @@ use dateline_domain::RelatedArticle;
 use dateline_domain::model::{
     Article, ArticleBody, Author, Correction, Revision, Source, Tag, User,
 };
+use dateline_domain::seo::{PageKind, SeoOverride};
 use dateline_persistence::{CatalogVisibility, RelatedRequest, Store, StoreError, Visibility};
 
 /// Every loader a request may use.
@@ -42,6 +43,8 @@ pub struct Loaders {
     pub users: DataLoader<UserLoader, HashMapCache>,
     /// "Check Also" rankings, for every article of a page at once.
     pub related: DataLoader<RelatedLoader, HashMapCache>,
+    /// What editors set for search engines, by page.
+    pub seo: DataLoader<SeoLoader, HashMapCache>,
 }
 
 /// A loader whose batches run on the runtime, keeping what it read only if `keep` (else
@@ -136,6 +139,7 @@ impl Loaders {
                 },
                 keep,
             ),
+            seo: spawned(SeoLoader(store()), keep),
         }
     }
 }
@@ -223,6 +227,21 @@ store_loaders! {
     RevisionLoader => Revision, |store, keys| store.revisions_by_ids(keys);
     /// Staff accounts by id (for revision and ownership fields, which only staff read).
     UserLoader => User, |store, keys| store.users_by_ids(keys);
+}
+
+/// The SEO titles and descriptions editors set, for every page of a request at once.
+pub struct SeoLoader(Store);
+
+impl Loader<(PageKind, i32)> for SeoLoader {
+    type Value = SeoOverride;
+    type Error = StoreError;
+
+    async fn load(
+        &self,
+        keys: &[(PageKind, i32)],
+    ) -> Result<HashMap<(PageKind, i32), SeoOverride>, StoreError> {
+        self.0.seo_overrides(keys).await
+    }
 }
 
 /// What to rank related stories for: one article (with its tags and section name) and how

@@ -60,7 +60,11 @@ async fn resolve_article(
     )))
 }
 
-async fn load_node(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ApiResult<Option<Node>> {
+pub(crate) async fn load_node(
+    ctx: &Context<'_>,
+    kind: NodeKind,
+    id: i32,
+) -> ApiResult<Option<Node>> {
     let scope = scope(ctx)?;
     let loaders = &scope.loaders;
     Ok(match kind {

@@ -35,6 +35,13 @@ impl ScalarType for DateTime {
     }
 }
 
+impl std::fmt::Display for DateTime {
+    /// As the API writes it: RFC 3339 in UTC.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+    }
+}
+
 impl From<chrono::DateTime<Utc>> for DateTime {
     fn from(at: chrono::DateTime<Utc>) -> Self {
         Self(at)

@@ -28,7 +28,8 @@
 //! - [`narrowing`]: what readers narrow lists and searches by, for both.
 //! - [`error`]: the one error type; [`page`]: keyset pagination; `records`: rows mapped to
 //!   the domain's records; `rows`: decoding joined rows; `entity`: the SeaORM entities
-//!   (private); `slug_history`: free slugs and former ones; [`demo`] and [`seed`]: sample
+//!   (private); `slug_history`: free slugs and former ones; [`seo`]: the search-engine titles and
+//!   descriptions editors set; [`demo`] and [`seed`]: sample
 //!   newsrooms.
 
 pub mod accounts;
@@ -47,6 +48,7 @@ mod records;
 mod rows;
 pub mod search;
 pub mod seed;
+pub mod seo;
 mod slug_history;
 mod store;
 
@@ -63,6 +65,7 @@ pub use error::{Record, Reference, StoreError, StoreResult};
 pub use narrowing::{Named, Narrowing};
 pub use sea_orm::DatabaseConnection;
 pub use search::{Facet, Highlight, SearchHit, SearchKey};
+pub use seo::SeoChanges;
 pub use store::{CatalogVisibility, Store, Visibility, connect, connect_with};
 
 /// A comment ending the statements every server runs on its own whatever the traffic (the

@@ -84,6 +84,27 @@ pub struct ServeArgs {
     #[arg(long, env = "DATELINE_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
+    /// The address readers reach the public site at (`https://news.example.org`): the
+    /// absolute `url` fields, feeds, sitemaps and search-engine metadata are written
+    /// with it. The server's own address when left out.
+    #[arg(long, env = "DATELINE_PUBLIC_URL")]
+    pub public_url: Option<dateline_domain::route::PublicUrl>,
+
+    /// The publication's name, as feeds, the Google News sitemap and the publisher in
+    /// search-engine metadata give it.
+    #[arg(long, env = "DATELINE_SITE_NAME", default_value = "Dateline")]
+    pub site_name: String,
+
+    /// The language the publication writes in (a BCP 47 tag such as `en` or `fa-AF`), for
+    /// feeds, the Google News sitemap and metadata.
+    #[arg(long, env = "DATELINE_SITE_LANGUAGE", default_value = "en")]
+    pub site_language: String,
+
+    /// The publication's logo, an absolute `https://` address: the publisher's logo in
+    /// search-engine metadata and the feeds' image.
+    #[arg(long, env = "DATELINE_SITE_LOGO_URL")]
+    pub site_logo_url: Option<String>,
+
     /// Load the demo newsroom when the database has no articles yet.
     #[arg(long, env = "DATELINE_DEMO")]
     pub demo: bool,

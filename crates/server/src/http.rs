@@ -16,7 +16,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use dateline_graphql::error::{INTERNAL_MESSAGE, code};
-use dateline_graphql::{Api, Options, panic_message};
+use dateline_graphql::{Api, Options, PublicUrl, panic_message};
 use dateline_persistence::Store;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -65,6 +65,10 @@ impl From<&crate::cli::ServeArgs> for Settings {
             graphiql: !args.no_graphiql,
             api: Options {
                 anonymous_introspection: !args.no_anonymous_introspection,
+                public_url: args.public_url.clone(),
+                site_name: args.site_name.clone(),
+                site_language: args.site_language.clone(),
+                site_logo_url: args.site_logo_url.clone(),
                 ..Options::default()
             },
             trusted_proxies: TrustedProxies::new(args.trusted_proxies.clone()),
@@ -150,6 +154,10 @@ pub async fn run(
     settings: Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let mut settings = settings;
+    if settings.api.public_url.is_none() {
+        settings.api.public_url = Some(own_address(&listener)?);
+    }
     let restarts = Restarts::default();
     let scheduler = tokio::spawn({
         let store = store.clone();
@@ -199,6 +207,20 @@ pub async fn run(
     relay.abort();
     drop(live);
     served
+}
+
+/// The public URL of a server given none: its own address, which is right for a demo on
+/// this machine and nowhere else.
+fn own_address(listener: &TcpListener) -> std::io::Result<PublicUrl> {
+    let address = listener.local_addr()?;
+    if address.ip().is_unspecified() {
+        tracing::warn!(
+            %address,
+            "no --public-url: absolute URLs, feeds and sitemaps name this unspecified address"
+        );
+    }
+    PublicUrl::parse(&format!("http://{address}"))
+        .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidInput, error))
 }
 
 /// How long a server shutting down waits for its websockets' close frames to go out.

@@ -36,6 +36,16 @@ pub struct Article {
     pub status_changed_at: Option<DateTime<Utc>>,
 }
 
+impl Article {
+    /// Whether readers who are not signed in see the article at `now`: published, its
+    /// publication time reached, and not in the trash.
+    pub fn is_public_at(&self, now: DateTime<Utc>) -> bool {
+        self.status == ArticleStatus::Published
+            && self.deleted_at.is_none()
+            && self.published_at.is_some_and(|at| at <= now)
+    }
+}
+
 /// An article's body, read only when a page shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArticleBody {

@@ -36,7 +36,7 @@ pub const MAX_PINNED: usize = 10;
 
 /// The article `global` names, if the viewer may do `action` to it. An id that names no
 /// article is a user error; a role that does not allow the action is `FORBIDDEN`.
-async fn article_for(
+pub(super) async fn article_for(
     scope: &RequestScope,
     global: &ID,
     action: ArticleAction,

@@ -93,7 +93,7 @@ pub struct CreateSourceInput {
     /// The URL name of the source page; made from the name when left out.
     pub slug: Option<String>,
     /// The source's own website, an `http://` or `https://` address.
-    pub url: Option<Url>,
+    pub website: Option<Url>,
 }
 
 /// Changes to a source. Fields left out stay as they are.
@@ -106,7 +106,7 @@ pub struct UpdateSourceInput {
     /// A new slug; the old source page URL keeps redirecting to the source.
     pub slug: Option<String>,
     /// A new website; `null` removes it.
-    pub url: MaybeUndefined<Url>,
+    pub website: MaybeUndefined<Url>,
 }
 
 /// A new author profile.
@@ -508,9 +508,9 @@ impl DeskMutation {
         let name = name(&mut problems, &input.name);
         let slug = problems.new_slug(input.slug.as_deref(), name.as_deref(), "name");
         let url = input
-            .url
+            .website
             .as_deref()
-            .and_then(|u| problems.check("url", input::web_url(u)));
+            .and_then(|u| problems.check("website", input::web_url(u)));
         let (Some(name), Some(slug), true) = (name, slug, problems.is_empty()) else {
             return refuse(problems.0);
         };
@@ -536,7 +536,9 @@ impl DeskMutation {
         let changes = SourceChanges {
             slug: input.slug.as_deref().and_then(|s| problems.slug(s)),
             name: input.name.as_deref().and_then(|n| name(&mut problems, n)),
-            url: clearable(input.url, |u| problems.check("url", input::web_url(&u))),
+            url: clearable(input.website, |u| {
+                problems.check("website", input::web_url(&u))
+            }),
         };
         let (Some(id), true) = (id, problems.is_empty()) else {
             return refuse(problems.0);

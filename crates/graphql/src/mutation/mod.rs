@@ -8,6 +8,7 @@ mod articles;
 mod desk;
 mod payload;
 mod refusal;
+mod seo;
 mod session;
 pub mod user_error;
 
@@ -15,9 +16,10 @@ use async_graphql::MergedObject;
 
 pub use articles::ArticleMutation;
 pub use desk::DeskMutation;
+pub use seo::SeoMutation;
 pub use session::SessionMutation;
 pub use user_error::{UserError, UserErrorCode};
 
 /// Everything the editorial desk can change.
 #[derive(MergedObject, Default)]
-pub struct Mutation(SessionMutation, ArticleMutation, DeskMutation);
+pub struct Mutation(SessionMutation, ArticleMutation, DeskMutation, SeoMutation);

@@ -16,10 +16,14 @@ use crate::pagination::{
 };
 use crate::scalars::{DateTime, Html, Url};
 use crate::scope::scope;
+use crate::site::site;
 use crate::types::connection::{ArticleRevisionConnection, CorrectionConnection, Total};
+use crate::types::seo::{self, ArticleFacts, Seo, SeoImage};
 use crate::types::{
     ArticleRevision, Author, Correction, RelatedArticle, Section, Source, Tag, User,
 };
+use dateline_domain::seo::PageKind;
+use serde_json::json;
 
 /// The most related stories one article returns.
 pub const MAX_RELATED: i32 = 20;
@@ -96,6 +100,17 @@ pub struct Breadcrumb {
     pub name: String,
     /// The path the label links to.
     pub uri: String,
+}
+
+/// A headline as schema.org wants it: at most 110 characters, cut at a word.
+fn headline(title: &str) -> String {
+    const MAX: usize = 110;
+    if title.chars().count() <= MAX {
+        return title.to_owned();
+    }
+    let cut: String = title.chars().take(MAX - 1).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{}…", cut.trim_end())
 }
 
 /// Home, then each section of `path` (the root first), as a breadcrumb trail.
@@ -453,6 +468,129 @@ impl Article {
     async fn uri(&self, ctx: &Context<'_>) -> ApiResult<String> {
         let (section, _) = self.primary_section(ctx).await?;
         Ok(route::article_uri(&section.slug, &self.0.slug))
+    }
+
+    /// The absolute address of the article page: the site's public URL (`--public-url`)
+    /// followed by `uri`.
+    async fn url(&self, ctx: &Context<'_>) -> ApiResult<Url> {
+        let (section, _) = self.primary_section(ctx).await?;
+        Ok(site(ctx)?.url(&route::article_uri(&section.slug, &self.0.slug)))
+    }
+
+    /// What the article page tells search engines and social previews: title,
+    /// description, canonical URL, Open Graph and Twitter fields, and a schema.org
+    /// `NewsArticle` as JSON-LD. Editors set the title and description with `updateSeo`;
+    /// else they are the headline and the excerpt.
+    async fn seo(&self, ctx: &Context<'_>) -> ApiResult<Seo> {
+        let scope = scope(ctx)?;
+        let site = site(ctx)?;
+        let article = &self.0;
+        let (section, ancestors) = self.primary_section(ctx).await?;
+        let loaders = &scope.loaders;
+        let source = async {
+            match article.source_id {
+                Some(id) => loaders.sources.load_one(id).await,
+                None => Ok(None),
+            }
+        };
+        let (custom, author, co_authors, tags, source) = futures::try_join!(
+            seo::custom(scope, PageKind::Article, article.id),
+            async { Ok(loaders.authors.load_one(article.author_id).await?) },
+            async { Ok(loaders.co_authors.load_one(article.id).await?) },
+            async { Ok(loaders.tags_of_article.load_one(article.id).await?) },
+            async { Ok::<_, ApiError>(source.await?) },
+        )?;
+        let authors: Vec<model::Author> = author
+            .into_iter()
+            .chain(co_authors.unwrap_or_default())
+            .collect();
+        let tag_names: Vec<String> = tags
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
+        let image = article.featured_image.as_ref().map(|i| SeoImage {
+            url: Url(i.url.clone()),
+            alt: i.alt_text.clone(),
+        });
+        let public = article.is_public_at(scope.now);
+        let uri = route::article_uri(&section.slug, &article.slug);
+        let mut trail: Vec<(String, String)> = section_trail(ancestors.iter().chain([&section]))
+            .into_iter()
+            .map(|crumb| (crumb.name, crumb.uri))
+            .collect();
+        trail.push((article.title.clone(), uri.clone()));
+        let facts = ArticleFacts {
+            published_time: article.published_at.map(DateTime),
+            modified_time: Some(DateTime(article.updated_at)),
+            section: Some(section.name.clone()),
+            tags: tag_names.clone(),
+            authors: authors
+                .iter()
+                .map(|a| site.url(&route::author_uri(&a.slug)))
+                .collect(),
+        };
+        let page = seo::Page {
+            site,
+            custom,
+            title: article.title.clone(),
+            summary: Some(article.excerpt.clone()),
+            uri,
+            public,
+            og_type: "article",
+            image: image.clone(),
+        };
+        Ok(page.seo(Some(facts), |title, description, url| {
+            let mut data = json!({
+                "@context": "https://schema.org",
+                "@type": "NewsArticle",
+                "@id": format!("{}#article", url.0),
+                "mainEntityOfPage": { "@type": "WebPage", "@id": url.0 },
+                "url": url.0,
+                "headline": headline(title),
+                "inLanguage": site.language,
+                "articleSection": section.name,
+                "keywords": tag_names,
+                "wordCount": article.word_count,
+                "isAccessibleForFree": true,
+                "author": authors.iter().map(|a| seo::person(site, a)).collect::<Vec<_>>(),
+                "publisher": seo::publisher(site),
+                "isPartOf": seo::website(site),
+                "breadcrumb": seo::breadcrumbs(site, &trail),
+                "dateModified": DateTime(article.updated_at).to_string(),
+            });
+            if let Some(description) = description {
+                data["description"] = json!(description);
+            }
+            if let Some(subtitle) = &article.subtitle {
+                data["alternativeHeadline"] = json!(subtitle);
+            }
+            if let Some(at) = article.published_at {
+                data["datePublished"] = json!(DateTime(at).to_string());
+            }
+            if let Some(image) = &article.featured_image {
+                let mut object = json!({ "@type": "ImageObject", "url": image.url });
+                if let Some(caption) = image.caption.as_ref().or(image.alt_text.as_ref()) {
+                    object["caption"] = json!(caption);
+                }
+                if let Some(credit) = &image.credit {
+                    object["creditText"] = json!(credit);
+                }
+                data["image"] = json!([object]);
+            }
+            if let Some(place) = &article.dateline_place {
+                data["dateline"] = json!(place);
+                data["locationCreated"] = json!({ "@type": "Place", "name": place });
+            }
+            if let Some(source) = &source {
+                let mut organization = json!({ "@type": "Organization", "name": source.name });
+                if let Some(website) = &source.url {
+                    organization["url"] = json!(website);
+                }
+                data["sourceOrganization"] = organization;
+            }
+            data
+        }))
     }
 
     /// Home, the primary section's ancestors, the section, and the article itself last.

@@ -10,8 +10,12 @@ use crate::id::{NodeKind, encode};
 use crate::pagination::Window;
 use crate::scalars::Url;
 use crate::scope::scope;
+use crate::site::site;
 use crate::types::ArticleOrderInput;
 use crate::types::connection::{ArticleConnection, article_connection};
+use crate::types::seo::{self, Seo};
+use dateline_domain::seo::PageKind;
+use serde_json::json;
 
 /// A writer whose name appears on stories.
 #[derive(Clone)]
@@ -48,6 +52,59 @@ impl Author {
     /// The path of the author page: `/author/<slug>`.
     async fn uri(&self) -> String {
         route::author_uri(&self.0.slug)
+    }
+
+    /// The absolute address of the author page: the site's public URL (`--public-url`)
+    /// followed by `uri`.
+    async fn url(&self, ctx: &Context<'_>) -> ApiResult<Url> {
+        Ok(site(ctx)?.url(&route::author_uri(&self.0.slug)))
+    }
+
+    /// What the author page tells search engines and social previews, with a schema.org
+    /// `ProfilePage` of the `Person` as JSON-LD. Editors set the title and description
+    /// with `updateSeo`; else they are the name and the bio.
+    async fn seo(&self, ctx: &Context<'_>) -> ApiResult<Seo> {
+        let scope = scope(ctx)?;
+        let site = site(ctx)?;
+        let author = &self.0;
+        let image = author.avatar_url.clone().map(|url| seo::SeoImage {
+            url: Url(url),
+            alt: Some(author.name.clone()),
+        });
+        let page = seo::Page {
+            site,
+            custom: seo::custom(scope, PageKind::Author, author.id).await?,
+            title: author.name.clone(),
+            summary: Some(
+                author
+                    .bio
+                    .clone()
+                    .unwrap_or_else(|| format!("Stories by {} for {}.", author.name, site.name)),
+            ),
+            uri: route::author_uri(&author.slug),
+            public: true,
+            og_type: "profile",
+            image,
+        };
+        Ok(page.seo(None, |title, description, url| {
+            let mut person = seo::person(site, author);
+            if let Some(bio) = &author.bio {
+                person["description"] = json!(bio);
+            }
+            let mut data = json!({
+                "@context": "https://schema.org",
+                "@type": "ProfilePage",
+                "url": url.0,
+                "name": title,
+                "inLanguage": site.language,
+                "isPartOf": seo::website(site),
+                "mainEntity": person,
+            });
+            if let Some(description) = description {
+                data["description"] = json!(description);
+            }
+            data
+        }))
     }
 
     /// Published stories by this author, as primary author or co-author.

@@ -12,6 +12,7 @@ mod related;
 mod route;
 mod search;
 mod section;
+pub(crate) mod seo;
 mod source;
 mod tag;
 
@@ -27,5 +28,6 @@ pub use route::{Route, RouteKind};
 pub use search::SearchConnection;
 pub(crate) use search::search_connection;
 pub use section::Section;
+pub use seo::{OpenGraph, Seo, SeoImage, TwitterCard};
 pub use source::Source;
 pub use tag::Tag;

@@ -8,10 +8,14 @@ use dateline_persistence::{ArticleFilter, Narrowing};
 use crate::error::ApiResult;
 use crate::id::{NodeKind, encode};
 use crate::pagination::Window;
+use crate::scalars::Url;
 use crate::scope::scope;
+use crate::site::site;
 use crate::types::article::section_trail;
 use crate::types::connection::{ArticleConnection, article_connection};
+use crate::types::seo::{self, Seo};
 use crate::types::{ArticleOrderInput, Breadcrumb};
+use dateline_domain::seo::PageKind;
 
 /// A section of the site ("World", "Latest Updates").
 #[derive(Clone)]
@@ -43,6 +47,48 @@ impl Section {
     /// The path of the section page: `/<slug>`.
     async fn uri(&self) -> String {
         route::section_uri(&self.0.slug)
+    }
+
+    /// The absolute address of the section page: the site's public URL (`--public-url`)
+    /// followed by `uri`.
+    async fn url(&self, ctx: &Context<'_>) -> ApiResult<Url> {
+        Ok(site(ctx)?.url(&route::section_uri(&self.0.slug)))
+    }
+
+    /// What the section page tells search engines and social previews, with a schema.org
+    /// `CollectionPage` and its breadcrumbs as JSON-LD. Editors set the title and
+    /// description with `updateSeo`; else they are the name and the description.
+    async fn seo(&self, ctx: &Context<'_>) -> ApiResult<Seo> {
+        let scope = scope(ctx)?;
+        let site = site(ctx)?;
+        let tree = scope.sections().await?;
+        let section = &self.0;
+        let trail: Vec<(String, String)> =
+            section_trail(tree.ancestors(section.id).into_iter().chain([section]))
+                .into_iter()
+                .map(|crumb| (crumb.name, crumb.uri))
+                .collect();
+        let page = seo::Page {
+            site,
+            custom: seo::custom(scope, PageKind::Section, section.id).await?,
+            title: section.name.clone(),
+            summary: Some(section.description.clone().unwrap_or_else(|| {
+                format!("The latest {} stories from {}.", section.name, site.name)
+            })),
+            uri: route::section_uri(&section.slug),
+            public: true,
+            og_type: "website",
+            image: None,
+        };
+        Ok(page.seo(None, |title, description, url| {
+            seo::collection_page(
+                site,
+                title,
+                description,
+                url,
+                Some(seo::breadcrumbs(site, &trail)),
+            )
+        }))
     }
 
     /// The section this one sits under; null for a top-level section.

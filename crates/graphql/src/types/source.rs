@@ -9,8 +9,12 @@ use crate::id::{NodeKind, encode};
 use crate::pagination::Window;
 use crate::scalars::Url;
 use crate::scope::scope;
+use crate::site::site;
 use crate::types::ArticleOrderInput;
 use crate::types::connection::{ArticleConnection, article_connection};
+use crate::types::seo::{self, Seo};
+use dateline_domain::seo::PageKind;
+use serde_json::json;
 
 /// The desk or wire agency a story is credited to ("AT News", "Reuters").
 #[derive(Clone)]
@@ -35,7 +39,7 @@ impl Source {
     }
 
     /// The source's own website, if any.
-    async fn url(&self) -> Option<Url> {
+    async fn website(&self) -> Option<Url> {
         self.0.url.clone().map(Url)
     }
 
@@ -52,6 +56,40 @@ impl Source {
     /// The path of the source page: `/source/<slug>`.
     async fn uri(&self) -> String {
         route::source_uri(&self.0.slug)
+    }
+
+    /// The absolute address of the source page: the site's public URL (`--public-url`)
+    /// followed by `uri`.
+    async fn url(&self, ctx: &Context<'_>) -> ApiResult<Url> {
+        Ok(site(ctx)?.url(&route::source_uri(&self.0.slug)))
+    }
+
+    /// What the source page tells search engines and social previews, with a schema.org
+    /// `CollectionPage` about the source as JSON-LD. Editors set the title and description
+    /// with `updateSeo`.
+    async fn seo(&self, ctx: &Context<'_>) -> ApiResult<Seo> {
+        let scope = scope(ctx)?;
+        let site = site(ctx)?;
+        let source = &self.0;
+        let page = seo::Page {
+            site,
+            custom: seo::custom(scope, PageKind::Source, source.id).await?,
+            title: source.name.clone(),
+            summary: Some(format!("Stories from {} on {}.", source.name, site.name)),
+            uri: route::source_uri(&source.slug),
+            public: true,
+            og_type: "website",
+            image: None,
+        };
+        Ok(page.seo(None, |title, description, url| {
+            let mut data = seo::collection_page(site, title, description, url, None);
+            let mut about = json!({ "@type": "Organization", "name": source.name });
+            if let Some(website) = &source.url {
+                about["url"] = json!(website);
+            }
+            data["about"] = about;
+            data
+        }))
     }
 
     /// Published stories credited to this source.

@@ -8,9 +8,13 @@ use dateline_persistence::{ArticleFilter, Named, Narrowing};
 use crate::error::ApiResult;
 use crate::id::{NodeKind, encode};
 use crate::pagination::Window;
+use crate::scalars::Url;
 use crate::scope::scope;
+use crate::site::site;
 use crate::types::ArticleOrderInput;
 use crate::types::connection::{ArticleConnection, article_connection};
+use crate::types::seo::{self, Seo};
+use dateline_domain::seo::PageKind;
 
 /// A topic stories are labelled with ("Peace talks").
 #[derive(Clone)]
@@ -37,6 +41,34 @@ impl Tag {
     /// The path of the tag page: `/tag/<slug>`.
     async fn uri(&self) -> String {
         route::tag_uri(&self.0.slug)
+    }
+
+    /// The absolute address of the tag page: the site's public URL (`--public-url`)
+    /// followed by `uri`.
+    async fn url(&self, ctx: &Context<'_>) -> ApiResult<Url> {
+        Ok(site(ctx)?.url(&route::tag_uri(&self.0.slug)))
+    }
+
+    /// What the tag page tells search engines and social previews, with a schema.org
+    /// `CollectionPage` as JSON-LD. Editors set the title and description with
+    /// `updateSeo`.
+    async fn seo(&self, ctx: &Context<'_>) -> ApiResult<Seo> {
+        let scope = scope(ctx)?;
+        let site = site(ctx)?;
+        let tag = &self.0;
+        let page = seo::Page {
+            site,
+            custom: seo::custom(scope, PageKind::Tag, tag.id).await?,
+            title: tag.name.clone(),
+            summary: Some(format!("Stories about {} from {}.", tag.name, site.name)),
+            uri: route::tag_uri(&tag.slug),
+            public: true,
+            og_type: "website",
+            image: None,
+        };
+        Ok(page.seo(None, |title, description, url| {
+            seo::collection_page(site, title, description, url, None)
+        }))
     }
 
     /// Published stories carrying this tag.

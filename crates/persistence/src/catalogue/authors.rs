@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use dateline_domain::Slug;
+use dateline_domain::seo::PageKind;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, UnionType};
 use sea_orm::{
@@ -21,6 +22,7 @@ use crate::ids::unique;
 use crate::page::{NameKey, Page, PageArgs, finish, window};
 use crate::rows::{Joined, also_related};
 use crate::search::index::{Reindex, reindex};
+use crate::seo::forget_seo;
 use crate::slug_history::slug_free;
 use crate::slug_history::{drop_slug_history, record_former_slug};
 use crate::store::{CatalogVisibility, Store, Visibility, stored_time};
@@ -270,6 +272,7 @@ impl Store {
             .await?;
         refuse_in_use(Record::Author, articles, accounts)?;
         drop_slug_history(&txn, slug_redirect_kind::AUTHOR, id).await?;
+        forget_seo(&txn, PageKind::Author, id).await?;
         author::Entity::delete_by_id(id).exec(&txn).await?;
         txn.commit().await?;
         Ok(())

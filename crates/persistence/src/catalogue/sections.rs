@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use dateline_domain::Slug;
+use dateline_domain::seo::PageKind;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -19,6 +20,7 @@ use crate::articles::read::slug_redirect_kind;
 use crate::entity::{article, section};
 use crate::error::{Record, Reference, StoreError, StoreResult, is_foreign_key_violation};
 use crate::events::ArticleEvent;
+use crate::seo::forget_seo;
 use crate::slug_history::slug_free;
 use crate::slug_history::{drop_slug_history, forget_former_slug, record_former_slug};
 use crate::store::{Store, stored_time};
@@ -149,6 +151,7 @@ impl Store {
             .await?;
         refuse_in_use(Record::Section, articles, children)?;
         drop_slug_history(&txn, slug_redirect_kind::SECTION, id).await?;
+        forget_seo(&txn, PageKind::Section, id).await?;
         section::Entity::delete_by_id(id).exec(&txn).await?;
         self.commit_announcing(txn, &[ArticleEvent::SectionsChanged])
             .await?;

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use dateline_domain::Slug;
+use dateline_domain::seo::PageKind;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
 use sea_orm::{
@@ -20,6 +21,7 @@ use crate::entity::{article, source};
 use crate::error::{Record, StoreResult};
 use crate::ids::unique;
 use crate::page::{NameKey, Page, PageArgs, finish, window};
+use crate::seo::forget_seo;
 use crate::slug_history::{drop_slug_history, record_former_slug, slug_free};
 use crate::store::{CatalogVisibility, Store, Visibility, stored_time};
 use dateline_domain::model::Source;
@@ -189,6 +191,7 @@ impl Store {
             .await?;
         refuse_in_use(Record::Source, articles, 0)?;
         drop_slug_history(&txn, slug_redirect_kind::SOURCE, id).await?;
+        forget_seo(&txn, PageKind::Source, id).await?;
         source::Entity::delete_by_id(id).exec(&txn).await?;
         txn.commit().await?;
         Ok(())

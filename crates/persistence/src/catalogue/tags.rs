@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use dateline_domain::Slug;
+use dateline_domain::seo::PageKind;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
 use sea_orm::{
@@ -20,6 +21,7 @@ use crate::ids::unique;
 use crate::page::{NameKey, Page, PageArgs, finish, window};
 use crate::rows::{Joined, also_related};
 use crate::search::index::{Reindex, reindex};
+use crate::seo::forget_seo;
 use crate::slug_history::slug_free;
 use crate::slug_history::{drop_slug_history, move_slug_history, record_former_slug};
 use crate::store::{CatalogVisibility, Store, stored_time};
@@ -207,6 +209,7 @@ impl Store {
             .await?;
         refuse_in_use(Record::Tag, articles, 0)?;
         drop_slug_history(&txn, slug_redirect_kind::TAG, id).await?;
+        forget_seo(&txn, PageKind::Tag, id).await?;
         tag::Entity::delete_by_id(id).exec(&txn).await?;
         txn.commit().await?;
         Ok(())
@@ -270,6 +273,7 @@ impl Store {
             .map_err(|_| StoreError::Corrupt(format!("tag {target_id} has a bad slug")))?;
         let now = stored_time(Utc::now());
         record_former_slug(&txn, kind, target_id, &source.slug, &target_slug, now).await?;
+        forget_seo(&txn, PageKind::Tag, source_id).await?;
         tag::Entity::delete_by_id(source_id).exec(&txn).await?;
         reindex(&txn, Reindex::ByTag(target_id)).await?;
         txn.commit().await?;

@@ -10,6 +10,7 @@ pub mod article_tag;
 pub mod author;
 pub mod related_pin;
 pub mod section;
+pub mod seo_override;
 pub mod session;
 pub mod setting;
 pub mod sign_in_failure;
