@@ -113,9 +113,10 @@ impl Store {
         size: i32,
     ) -> StoreResult<Vec<SitemapBucket>> {
         let size = Ord::max(size, 1);
-        let bucket = Expr::col((article::Entity, article::Column::Id))
-            .sub(1)
-            .div(size);
+        // The size as a literal (an integer, so no SQL can ride on it), not a bound value:
+        // PostgreSQL matches the grouped expression with the selected one by its text, and
+        // two placeholders would not match.
+        let bucket = Expr::cust(format!("(articles.id - 1) / {size}"));
         let rows: Vec<(i32, DateTime<Utc>)> = article::Entity::find()
             .select_only()
             .expr(bucket.clone())
