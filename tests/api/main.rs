@@ -9,6 +9,7 @@ mod desk;
 mod edge;
 mod editorial;
 mod faults;
+mod feeds;
 mod filters;
 mod fixtures;
 mod http;

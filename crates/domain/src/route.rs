@@ -12,10 +12,11 @@
 //! Section slugs are unique across the whole tree, so a section's path does not repeat its
 //! ancestors, and an article's path changes only when its slug or primary section does.
 
-/// The first path segments that belong to other pages, so no section may take them as slug.
-pub const RESERVED_SECTION_SLUGS: [&str; 10] = [
+/// The first path segments that belong to other pages, so no section may take them as slug
+/// (`feed` and `sitemaps` are the front page's feeds and the sitemaps).
+pub const RESERVED_SECTION_SLUGS: [&str; 12] = [
     "tag", "author", "source", "search", "graphql", "graphiql", "healthz", "readyz", "metrics",
-    "section",
+    "section", "feed", "sitemaps",
 ];
 
 /// The longest path `RoutePath::parse` looks at.

@@ -14,7 +14,7 @@
 //! - [`articles`]: pages, lookups and related stories (`read`, `related`), new drafts and
 //!   edits (`edit`, `insert`), the workflow and scheduler (`workflow`), revisions and
 //!   corrections (`revisions`), what every change shares (`change`), pinned related stories
-//!   (`pins`), preview links (`previews`).
+//!   (`pins`), preview links (`previews`), what feeds and sitemaps list (`listing`).
 //! - [`catalogue`]: sections (and the section tree), tags, sources and author profiles.
 //! - [`accounts`]: staff accounts, passwords, sessions, sign-in throttling, settings.
 //! - [`search`]: full-text search, facets and highlights, and the index every write keeps.
@@ -55,7 +55,7 @@ mod store;
 pub use accounts::{NewUser, UserChanges};
 pub use articles::{
     ArticleChanges, ArticleContent, ArticleFilter, ArticleOrder, ArticlePage, ArticleSort,
-    NewArticle, RelatedRequest,
+    FeedItems, NewArticle, RelatedRequest, SitemapBucket, SitemapEntry,
 };
 pub use catalogue::{
     AuthorChanges, NewAuthor, NewSection, NewSource, SectionChanges, SourceChanges, TagChanges,

@@ -7,6 +7,8 @@ use std::str::FromStr;
 
 use clap::{Parser, Subcommand};
 
+use crate::syndication::FeedContent;
+
 /// Dateline: a GraphQL backend for news sites.
 #[derive(Parser)]
 #[command(name = "dateline", version)]
@@ -104,6 +106,15 @@ pub struct ServeArgs {
     /// search-engine metadata and the feeds' image.
     #[arg(long, env = "DATELINE_SITE_LOGO_URL", value_parser = parse_web_url)]
     pub site_logo_url: Option<String>,
+
+    /// How many of the latest stories each RSS and Atom feed lists (1 to 100).
+    #[arg(long, env = "DATELINE_FEED_ITEMS", default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=i64::from(crate::syndication::MAX_FEED_ITEMS)))]
+    pub feed_items: u16,
+
+    /// What a feed item carries: `full`, the story's whole (sanitised) body with its excerpt
+    /// as summary, or `excerpt`, the excerpt alone.
+    #[arg(long, env = "DATELINE_FEED_CONTENT", value_enum, default_value_t = FeedContent::Full)]
+    pub feed_content: FeedContent,
 
     /// Load the demo newsroom when the database has no articles yet.
     #[arg(long, env = "DATELINE_DEMO")]

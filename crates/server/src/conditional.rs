@@ -4,12 +4,22 @@
 //! This layer sits outside compression, so it sees each response as it goes out. A strong
 //! `ETag` names one representation, so a compressed body gets its own (`"…-gzip"`), and a
 //! `304` is answered only when `If-None-Match` names the very representation this request
-//! would get. The body of a `304` is never compressed or sent.
+//! would get. The body of a `304` is never compressed or sent. Handlers tag what they answer
+//! with [`entity_tag`].
 
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+
+/// A strong entity tag for a body: its SHA-256, shortened.
+pub(crate) fn entity_tag(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    format!("\"{}\"", URL_SAFE_NO_PAD.encode(&digest[..18]))
+}
 
 /// Gives compressed responses their own entity tag and answers `304` where it can.
 pub async fn conditional(request: Request, next: Next) -> Response {

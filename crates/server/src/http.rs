@@ -1,8 +1,11 @@
 //! The HTTP surface: GraphQL over POST and GET at `/graphql` ([`crate::graphql_http`]),
 //! subscriptions over websockets at the same address ([`crate::websocket`]), GraphiQL at
 //! `/graphiql` ([`crate::graphiql`]), liveness at `/healthz`, readiness at `/readyz` and
-//! Prometheus metrics at `/metrics`; and the server's lifecycle, with its supervised
-//! background tasks.
+//! Prometheus metrics at `/metrics`; RSS and Atom feeds at `/feed`, `/feed/atom` and
+//! `<page path>/feed[/atom]` for every section, tag, author and source page, the sitemap
+//! index at `/sitemap.xml` with its sitemaps under `/sitemaps/`, and `/robots.txt`
+//! ([`crate::syndication`]); and the server's lifecycle, with its supervised background
+//! tasks.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -29,6 +32,7 @@ use tower_http::trace::TraceLayer;
 use crate::client::TrustedProxies;
 use crate::graphql_http::{self, Endpoint, HttpPolicy};
 use crate::supervise::{Restarts, supervise};
+use crate::syndication::{self, FeedPolicy, Listings, Site};
 use crate::websocket::{self, WebsocketPolicy, Websockets};
 use crate::{conditional, graphiql, scheduler};
 
@@ -45,6 +49,8 @@ pub struct Settings {
     pub http: HttpPolicy,
     /// Limits on websockets.
     pub websockets: WebsocketPolicy,
+    /// How long feeds are and what their items carry.
+    pub feeds: FeedPolicy,
 }
 
 impl Default for Settings {
@@ -55,6 +61,7 @@ impl Default for Settings {
             trusted_proxies: TrustedProxies::default(),
             http: HttpPolicy::default(),
             websockets: WebsocketPolicy::default(),
+            feeds: FeedPolicy::default(),
         }
     }
 }
@@ -82,6 +89,10 @@ impl From<&crate::cli::ServeArgs> for Settings {
                 per_client: args.max_websockets_per_client,
                 ..WebsocketPolicy::default()
             },
+            feeds: FeedPolicy {
+                items: args.feed_items,
+                content: args.feed_content,
+            },
         }
     }
 }
@@ -102,6 +113,12 @@ impl FromRef<AppState> for Endpoint {
 
 /// The application's routes over `store`, with its `websockets`.
 fn router(store: Store, settings: &Settings, websockets: Websockets, restarts: Restarts) -> Router {
+    let listings = Listings {
+        store: store.clone(),
+        site: Arc::new(Site::new(&settings.api)),
+        feeds: settings.feeds.clone(),
+        http: settings.http.clone(),
+    };
     let state = AppState {
         endpoint: Endpoint {
             api: Api::new(&settings.api),
@@ -133,6 +150,7 @@ fn router(store: Store, settings: &Settings, websockets: Websockets, restarts: R
     let backstop = settings.http.request_timeout + Duration::from_secs(5);
     routes
         .with_state(state)
+        .merge(syndication::router(listings))
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn(conditional::conditional))
         .layer(cors)

@@ -12,6 +12,7 @@
 //!   writing the answer (`answer`: status, caching headers, size cap); `conditional`: ETags
 //!   and `304`s; `graphiql`: the explorer and its assets.
 //! - [`websocket`]: GraphQL over websockets, with keepalive, idle and per-client limits.
+//! - [`syndication`]: RSS and Atom feeds of every list page, sitemaps and `robots.txt`.
 //! - [`scheduler`]: scheduled publishing; [`supervise`]: restarting background tasks;
 //!   [`staff`]: creating accounts from the command line; [`client`]: a small HTTP client
 //!   for tests and the benchmark.
@@ -25,6 +26,7 @@ pub mod http;
 pub mod scheduler;
 pub mod staff;
 pub mod supervise;
+pub mod syndication;
 pub mod websocket;
 
 pub use http::{Settings, run};

@@ -1,5 +1,6 @@
 //! Articles: reading them (pages, by slug, by id, related stories, previews), writing them
-//! (new drafts, edits), the workflow, revisions and corrections.
+//! (new drafts, edits), the workflow, revisions and corrections, and the public listings of
+//! feeds and sitemaps.
 //!
 //! Each write is one transaction. A change to an existing article claims its row first (see
 //! [`workflow`]); new drafts are inserted, their references checked first and by the
@@ -8,6 +9,7 @@
 mod change;
 mod edit;
 pub(crate) mod insert;
+mod listing;
 mod pins;
 mod previews;
 pub(crate) mod read;
@@ -23,6 +25,7 @@ use crate::store::Visibility;
 
 pub use edit::ArticleChanges;
 pub use insert::{ArticleContent, NewArticle};
+pub use listing::{FeedItems, SitemapBucket, SitemapEntry};
 pub use read::{ArticleFilter, ArticleOrder, ArticlePage, ArticleSort};
 pub use related::RelatedRequest;
 

@@ -6,13 +6,11 @@ use std::collections::BTreeMap;
 use async_graphql::ServerError;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use dateline_graphql::error::{self, INTERNAL_MESSAGE, code, request_error};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::Endpoint;
+use crate::conditional::entity_tag;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
 const JSON: &str = "application/json; charset=utf-8";
@@ -259,12 +257,6 @@ fn insert_cache_headers(headers: &mut HeaderMap, state: &Endpoint, etag: Option<
             headers.insert(header::CACHE_CONTROL, private());
         }
     }
-}
-
-/// A strong entity tag for a body: its SHA-256, shortened.
-fn entity_tag(body: &[u8]) -> String {
-    let digest = Sha256::digest(body);
-    format!("\"{}\"", URL_SAFE_NO_PAD.encode(&digest[..18]))
 }
 
 fn private() -> HeaderValue {
