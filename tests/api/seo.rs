@@ -98,6 +98,10 @@ async fn an_article_page_gives_search_engines_what_it_shows() {
     assert_eq!(og["url"], url);
     assert_eq!(og["siteName"], "Kabul Courier");
     assert_eq!(og["locale"], "en_GB");
+    assert_eq!(
+        article["source"]["url"],
+        format!("{SITE}/source/courier-desk")
+    );
     assert_eq!(og["image"]["url"], article["featuredImage"]["url"]);
     assert_eq!(og["publishedTime"], article["publishedAt"]);
     assert_eq!(og["modifiedTime"], article["updatedAt"]);
@@ -238,7 +242,66 @@ async fn seo_changes_are_checked_like_any_other() {
     assert_eq!(error_codes(&refused), ["FORBIDDEN"]);
     assert_eq!(refused["data"]["updateSeo"], Value::Null);
 
+    let tag = app
+        .data(r#"{ tag(slug: "diplomacy") { id } }"#, json!({}))
+        .await["tag"]["id"]
+        .clone();
+    let refused = app
+        .graphql_as(
+            Some(&author.token),
+            UPDATE_SEO,
+            json!({ "input": { "id": tag, "title": "Mine" } }),
+        )
+        .await;
+    assert_eq!(error_codes(&refused), ["FORBIDDEN"], "tags are for editors");
     let editor = app.staff(Role::Editor).await;
+    let section = app.section_id("world").await;
+    let refused = app
+        .graphql_as(
+            Some(&editor.token),
+            UPDATE_SEO,
+            json!({ "input": { "id": section, "title": "Mine" } }),
+        )
+        .await;
+    assert_eq!(
+        error_codes(&refused),
+        ["FORBIDDEN"],
+        "sections are for admins"
+    );
+
+    // A stale revision is a conflict, and nothing is written.
+    let revision = app
+        .data(
+            r#"query($slug: String!) { article(slug: $slug) { revision } }"#,
+            json!({ "slug": SAMPLE }),
+        )
+        .await["article"]["revision"]
+        .as_i64()
+        .expect("revision");
+    let stale = app
+        .data_as(
+            &editor,
+            UPDATE_SEO,
+            json!({ "input": { "id": id, "title": "Late", "expectedRevision": revision - 1 } }),
+        )
+        .await;
+    assert_eq!(
+        stale["updateSeo"]["userErrors"][0]["code"], "CONFLICT",
+        "{stale}"
+    );
+    assert_eq!(
+        stale["updateSeo"]["userErrors"][0]["path"],
+        json!(["input", "expectedRevision"])
+    );
+    let current = app
+        .data_as(
+            &editor,
+            UPDATE_SEO,
+            json!({ "input": { "id": id, "description": "Now.", "expectedRevision": revision } }),
+        )
+        .await;
+    assert_eq!(current["updateSeo"]["userErrors"], json!([]), "{current}");
+
     let too_long = app
         .data_as(&editor, UPDATE_SEO, json!({ "input": { "id": id, "title": "x".repeat(201), "description": "y".repeat(501) } }))
         .await;
@@ -250,6 +313,7 @@ async fn seo_changes_are_checked_like_any_other() {
     assert_eq!(fields, ["title", "description"], "{errors:?}");
     let seo = &app.data(ARTICLE_SEO, json!({ "slug": SAMPLE })).await["article"]["seo"];
     assert_eq!(seo["customTitle"], Value::Null, "nothing was written");
+    assert_eq!(seo["customDescription"], "Now.");
 
     let not_a_page = app
         .data_as(
@@ -326,7 +390,7 @@ async fn sections_tags_authors_and_sources_describe_themselves() {
 
     let source = &data["source"];
     assert_eq!(source["url"], format!("{SITE}/source/courier-desk"));
-    assert_ne!(source["url"], source["website"]);
+    assert_eq!(source["website"], "https://courier.example/desk");
     assert_eq!(json_ld(&source["seo"])["about"]["name"], source["name"]);
 
     // An editor's words replace the derived ones on a tag too.

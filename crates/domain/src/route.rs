@@ -36,21 +36,29 @@ pub struct PublicUrl(String);
 pub struct NotAPublicUrl;
 
 impl PublicUrl {
-    /// Parses `http(s)://host[:port][/prefix]`; a trailing slash is dropped.
+    /// Parses `http(s)://host[:port][/prefix]` (a bracketed IPv6 address for a host); a
+    /// trailing slash is dropped, the scheme and host are written in lower case.
     pub fn parse(text: &str) -> Result<Self, NotAPublicUrl> {
         let text = text.trim();
-        let rest = text
-            .strip_prefix("https://")
-            .or_else(|| text.strip_prefix("http://"))
-            .ok_or(NotAPublicUrl)?;
-        let host = rest.split('/').next().unwrap_or_default();
-        let bad_char = |c: char| {
-            c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '"' | '<' | '>' | '\\')
-        };
-        if host.is_empty() || host.contains('@') || text.len() > 512 || text.chars().any(bad_char) {
+        let (scheme, rest) = text.split_once("://").ok_or(NotAPublicUrl)?;
+        let scheme = scheme.to_ascii_lowercase();
+        if !matches!(scheme.as_str(), "http" | "https") || text.len() > 512 {
             return Err(NotAPublicUrl);
         }
-        Ok(Self(lowercase_host(text.trim_end_matches('/'))))
+        let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let bad_char = |c: char| {
+            c.is_whitespace()
+                || c.is_control()
+                || matches!(c, '?' | '#' | '"' | '<' | '>' | '\\' | '@')
+        };
+        if !valid_authority(authority) || path.chars().any(bad_char) {
+            return Err(NotAPublicUrl);
+        }
+        Ok(Self(format!(
+            "{scheme}://{}{}",
+            authority.to_ascii_lowercase(),
+            path.trim_end_matches('/')
+        )))
     }
 
     /// The absolute URL of the page at `path` (which starts with `/`).
@@ -89,18 +97,37 @@ impl std::fmt::Display for PublicUrl {
     }
 }
 
-/// `url` with its scheme and host in lower case (they are case-insensitive), its path as
-/// given.
-fn lowercase_host(url: &str) -> String {
-    let after_scheme = url.find("://").map_or(0, |at| at + 3);
-    let host_end = url[after_scheme..]
-        .find('/')
-        .map_or(url.len(), |at| after_scheme + at);
-    format!(
-        "{}{}",
-        url[..host_end].to_ascii_lowercase(),
-        &url[host_end..]
-    )
+/// Whether `authority` is `host[:port]`: a DNS name or IPv4 address, or an IPv6 address in
+/// brackets, and a port from 1 to 65535.
+fn valid_authority(authority: &str) -> bool {
+    let (host, port) = if let Some(inner) = authority.strip_prefix('[') {
+        let Some((address, after)) = inner.split_once(']') else {
+            return false;
+        };
+        if address.parse::<std::net::Ipv6Addr>().is_err() {
+            return false;
+        }
+        match after {
+            "" => return true,
+            _ => match after.strip_prefix(':') {
+                Some(port) => ("", Some(port)),
+                None => return false,
+            },
+        }
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
+    };
+    let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|p| p > 0));
+    let host_ok = authority.starts_with('[')
+        || (!host.is_empty()
+            && host.len() <= 253
+            && host.split('.').all(|label| {
+                !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            }));
+    port_ok && host_ok
 }
 
 /// The path of an article page.

@@ -83,12 +83,27 @@ pub fn meta_description(text: &str) -> Option<String> {
         }
         cut.push_str(word);
     }
-    if cut.is_empty() {
-        // One word longer than the whole allowance.
+    if cut.chars().count() < DERIVED_DESCRIPTION_CHARS / 2 {
+        // A word longer than half the allowance (or text without spaces, as Chinese or
+        // Thai is written): cut inside it rather than keep next to nothing.
         cut = whole.chars().take(DERIVED_DESCRIPTION_CHARS - 1).collect();
     }
     let cut = cut.trim_end_matches([',', ';', ':', '.', '-']);
     Some(format!("{cut}…"))
+}
+
+/// The Open Graph locale (`ll_TT`) of a BCP 47 language tag that names a language and a
+/// region (`en-GB` → `en_GB`); `None` for any other tag, which Open Graph has no form for.
+pub fn open_graph_locale(language: &str) -> Option<String> {
+    let (lang, region) = language.split_once(['-', '_'])?;
+    let letters = |s: &str, n: usize| s.len() == n && s.chars().all(|c| c.is_ascii_alphabetic());
+    (letters(lang, 2) && letters(region, 2)).then(|| {
+        format!(
+            "{}_{}",
+            lang.to_ascii_lowercase(),
+            region.to_ascii_uppercase()
+        )
+    })
 }
 
 #[cfg(test)]
@@ -113,6 +128,23 @@ mod tests {
         let one_word = "x".repeat(400);
         let description = meta_description(&one_word).expect("text");
         assert_eq!(description.chars().count(), DERIVED_DESCRIPTION_CHARS);
+    }
+
+    #[test]
+    fn text_without_spaces_is_cut_inside_a_word() {
+        let text = format!("北京 {}", "中".repeat(300));
+        let description = meta_description(&text).expect("text");
+        assert_eq!(description.chars().count(), DERIVED_DESCRIPTION_CHARS);
+        assert!(description.starts_with("北京 中中"), "{description}");
+    }
+
+    /// The Open Graph locale of a BCP 47 language tag.
+    #[test]
+    fn open_graph_locales_need_a_region() {
+        assert_eq!(open_graph_locale("en-GB"), Some("en_GB".to_owned()));
+        assert_eq!(open_graph_locale("fa-af"), Some("fa_AF".to_owned()));
+        assert_eq!(open_graph_locale("en"), None);
+        assert_eq!(open_graph_locale("sr-Latn-RS"), None);
     }
 
     #[test]

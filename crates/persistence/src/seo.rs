@@ -5,13 +5,13 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use dateline_domain::seo::{PageKind, SeoOverride};
-use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Condition, OnConflict};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sea_query::{Condition, Expr, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait,
 };
 
+use crate::catalogue::claim;
 use crate::entity::{article, author, section, seo_override, source, tag};
 use crate::error::{Record, StoreError, StoreResult};
 use crate::ids::unique;
@@ -68,75 +68,115 @@ impl Store {
     }
 
     /// Sets or clears the SEO title and description of page `id` of `kind`, and returns
-    /// what is set now.
+    /// what is set now. An article must still be at revision `expected` (the one its
+    /// editor's permission was checked against) and out of the trash; a catalogue page must
+    /// exist. The page is claimed first, so a concurrent delete or edit waits, and only
+    /// the fields asked for are written, so two editors setting one each lose neither.
     pub async fn set_seo(
         &self,
         kind: PageKind,
         id: i32,
+        expected: Option<i32>,
         changes: SeoChanges,
     ) -> StoreResult<SeoOverride> {
         let txn = self.connection().begin().await?;
-        require_page(&txn, kind, id).await?;
-        let current = seo_override::Entity::find_by_id((kind.as_str().to_owned(), id))
-            .one(&txn)
-            .await?;
-        let (title, description) = current.map_or((None, None), |row| (row.title, row.description));
-        let set = SeoOverride {
-            title: changes.title.unwrap_or(title),
-            description: changes.description.unwrap_or(description),
+        claim_page(&txn, kind, id, expected).await?;
+        let mut updated = Vec::new();
+        let mut row = seo_override::ActiveModel {
+            kind: Set(kind.as_str().to_owned()),
+            target_id: Set(id),
+            title: NotSet,
+            description: NotSet,
+            updated_at: Set(stored_time(Utc::now())),
         };
-        if set == SeoOverride::default() {
-            forget_seo(&txn, kind, id).await?;
-        } else {
-            seo_override::Entity::insert(seo_override::ActiveModel {
-                kind: Set(kind.as_str().to_owned()),
-                target_id: Set(id),
-                title: Set(set.title.clone()),
-                description: Set(set.description.clone()),
-                updated_at: Set(stored_time(Utc::now())),
-            })
-            .on_conflict(
-                OnConflict::columns([seo_override::Column::Kind, seo_override::Column::TargetId])
-                    .update_columns([
-                        seo_override::Column::Title,
-                        seo_override::Column::Description,
-                        seo_override::Column::UpdatedAt,
+        if let Some(title) = changes.title {
+            row.title = Set(title);
+            updated.push(seo_override::Column::Title);
+        }
+        if let Some(description) = changes.description {
+            row.description = Set(description);
+            updated.push(seo_override::Column::Description);
+        }
+        if !updated.is_empty() {
+            updated.push(seo_override::Column::UpdatedAt);
+            seo_override::Entity::insert(row)
+                .on_conflict(
+                    OnConflict::columns([
+                        seo_override::Column::Kind,
+                        seo_override::Column::TargetId,
                     ])
+                    .update_columns(updated)
                     .to_owned(),
-            )
+                )
+                .exec(&txn)
+                .await?;
+        }
+        // A page with nothing set keeps no row.
+        seo_override::Entity::delete_many()
+            .filter(seo_override::Column::Kind.eq(kind.as_str()))
+            .filter(seo_override::Column::TargetId.eq(id))
+            .filter(seo_override::Column::Title.is_null())
+            .filter(seo_override::Column::Description.is_null())
             .exec(&txn)
             .await?;
-        }
+        let set = seo_override::Entity::find_by_id((kind.as_str().to_owned(), id))
+            .one(&txn)
+            .await?
+            .map(|row| SeoOverride {
+                title: row.title,
+                description: row.description,
+            })
+            .unwrap_or_default();
         txn.commit().await?;
         Ok(set)
     }
 }
 
-/// Refuses a page that does not exist.
-async fn require_page(txn: &DatabaseTransaction, kind: PageKind, id: i32) -> StoreResult<()> {
-    let (found, record) = match kind {
-        PageKind::Article => (
-            article::Entity::find_by_id(id).count(txn).await?,
-            Record::Article,
-        ),
-        PageKind::Section => (
-            section::Entity::find_by_id(id).count(txn).await?,
-            Record::Section,
-        ),
-        PageKind::Tag => (tag::Entity::find_by_id(id).count(txn).await?, Record::Tag),
-        PageKind::Author => (
-            author::Entity::find_by_id(id).count(txn).await?,
-            Record::Author,
-        ),
-        PageKind::Source => (
-            source::Entity::find_by_id(id).count(txn).await?,
-            Record::Source,
-        ),
-    };
-    if found == 0 {
-        return Err(StoreError::NotFound(record));
+/// Claims the page for this transaction: refuses one that does not exist, and an article
+/// that moved on from revision `expected` or is in the trash.
+async fn claim_page(
+    txn: &DatabaseTransaction,
+    kind: PageKind,
+    id: i32,
+    expected: Option<i32>,
+) -> StoreResult<()> {
+    match kind {
+        PageKind::Article => claim_article(txn, id, expected).await,
+        PageKind::Section => claim::<section::Entity>(txn, id).await.map(drop),
+        PageKind::Tag => claim::<tag::Entity>(txn, id).await.map(drop),
+        PageKind::Author => claim::<author::Entity>(txn, id).await.map(drop),
+        PageKind::Source => claim::<source::Entity>(txn, id).await.map(drop),
     }
-    Ok(())
+}
+
+/// Claims article `id` without changing it: its revision stays, since its metadata is not
+/// part of what revisions keep.
+async fn claim_article(
+    txn: &DatabaseTransaction,
+    id: i32,
+    expected: Option<i32>,
+) -> StoreResult<()> {
+    let mut claim = article::Entity::update_many()
+        .col_expr(
+            article::Column::Revision,
+            Expr::col(article::Column::Revision),
+        )
+        .filter(article::Column::Id.eq(id))
+        .filter(article::Column::DeletedAt.is_null());
+    if let Some(expected) = expected {
+        claim = claim.filter(article::Column::Revision.eq(expected));
+    }
+    if claim.exec(txn).await?.rows_affected == 1 {
+        return Ok(());
+    }
+    match article::Entity::find_by_id(id).one(txn).await? {
+        None => Err(StoreError::NotFound(Record::Article)),
+        Some(row) if row.deleted_at.is_some() => Err(StoreError::InTrash),
+        Some(row) => Err(StoreError::Conflict {
+            expected: expected.unwrap_or(row.revision),
+            current: row.revision,
+        }),
+    }
 }
 
 /// Forgets what was set on a page that is going away.

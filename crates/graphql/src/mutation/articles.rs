@@ -57,7 +57,10 @@ pub(super) async fn article_for(
 /// The revision a change must apply to: the one the viewer's permissions were just checked
 /// against. An editor who started from another gets `CONFLICT` here, before anything is
 /// claimed, so no change lands on a version of the article other than the one checked.
-fn pinned_revision(article: &model::Article, expected: Option<i32>) -> Result<i32, UserError> {
+pub(super) fn pinned_revision(
+    article: &model::Article,
+    expected: Option<i32>,
+) -> Result<i32, UserError> {
     match expected {
         Some(expected) if expected != article.revision => Err(conflict(expected, article.revision)),
         _ => Ok(article.revision),

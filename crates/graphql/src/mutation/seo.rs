@@ -6,7 +6,7 @@ use dateline_domain::seo::{MAX_SEO_DESCRIPTION_CHARS, MAX_SEO_TITLE_CHARS, PageK
 use dateline_domain::{ArticleAction, DeskAction, input};
 use dateline_persistence::SeoChanges;
 
-use super::articles::article_for;
+use super::articles::{article_for, pinned_revision};
 use crate::error::ApiResult;
 use crate::id::{self, NodeKind};
 use crate::mutation::payload::payload;
@@ -30,6 +30,10 @@ pub struct UpdateSeoInput {
     pub title: MaybeUndefined<String>,
     /// The meta description (up to 500 characters; search engines show about 160).
     pub description: MaybeUndefined<String>,
+    /// For an article, the revision the editor started from: if someone changed the
+    /// article since, nothing is written and a `CONFLICT` user error says so. Ignored for
+    /// other pages.
+    pub expected_revision: Option<i32>,
 }
 
 payload! {
@@ -64,12 +68,19 @@ impl SeoMutation {
             scope.staff()?;
             return refuse(vec![not_a_page()]);
         };
-        let kind = match node_kind {
+        // The article's permission is checked against the revision the write then claims:
+        // a change that lands after someone else's is refused, not applied to a story the
+        // viewer might no longer be allowed to edit.
+        let (kind, expected) = match node_kind {
             NodeKind::Article => {
-                if let Err(error) = article_for(scope, &input.id, ArticleAction::Edit).await? {
-                    return refuse(vec![error]);
+                let article = match article_for(scope, &input.id, ArticleAction::Edit).await? {
+                    Ok(article) => article,
+                    Err(error) => return refuse(vec![error]),
+                };
+                match pinned_revision(&article, input.expected_revision) {
+                    Ok(revision) => (PageKind::Article, Some(revision)),
+                    Err(error) => return refuse(vec![error]),
                 }
-                PageKind::Article
             }
             NodeKind::Section => desk(scope, DeskAction::ManageSections, PageKind::Section)?,
             NodeKind::Tag => desk(scope, DeskAction::ManageTags, PageKind::Tag)?,
@@ -95,7 +106,7 @@ impl SeoMutation {
         if !problems.is_empty() {
             return refuse(problems.0);
         }
-        if let Err(error) = scope.store.set_seo(kind, id, changes).await {
+        if let Err(error) = scope.store.set_seo(kind, id, expected, changes).await {
             return settle(Err(error));
         }
         // The page was just found; a reader the change is not visible to (a section's
@@ -112,7 +123,7 @@ fn desk(
     scope: &crate::scope::RequestScope,
     action: DeskAction,
     kind: PageKind,
-) -> ApiResult<PageKind> {
+) -> ApiResult<(PageKind, Option<i32>)> {
     scope.require(action)?;
-    Ok(kind)
+    Ok((kind, None))
 }

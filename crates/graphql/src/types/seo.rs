@@ -31,8 +31,9 @@ pub struct Seo {
     /// The one address search engines should index the page under (`<link
     /// rel="canonical">`).
     pub canonical_url: Url,
-    /// The `<meta name="robots">` directive: indexed for public pages, `noindex` for
-    /// what only staff see.
+    /// The `<meta name="robots">` directive: `index, follow, max-image-preview:large`, or
+    /// `noindex, nofollow` for an article that is not public yet (or any more), as staff
+    /// and preview links see it.
     pub robots: String,
     /// Open Graph (`og:*`) properties, for link previews.
     pub open_graph: OpenGraph,
@@ -59,8 +60,9 @@ pub struct OpenGraph {
     pub url: Url,
     /// `og:site_name`.
     pub site_name: String,
-    /// `og:locale`, such as `en` or `fa_AF`.
-    pub locale: String,
+    /// `og:locale`, such as `en_GB` or `fa_AF`: from `--site-language` when it names a
+    /// region; else null (Open Graph then assumes `en_US`).
+    pub locale: Option<String>,
     /// `og:image`, with its alt text.
     pub image: Option<SeoImage>,
     /// `article:published_time`.
@@ -78,7 +80,8 @@ pub struct OpenGraph {
 /// Twitter card properties.
 #[derive(SimpleObject)]
 pub struct TwitterCard {
-    /// `twitter:card`: `summary_large_image` when there is an image, else `summary`.
+    /// `twitter:card`: `summary_large_image` for an article with a lead picture, else
+    /// `summary`.
     pub card: String,
     /// `twitter:title`.
     pub title: String,
@@ -141,6 +144,7 @@ impl Page<'_> {
             .or_else(|| self.summary.as_deref().and_then(seo::meta_description));
         let url = self.site.url(&self.uri);
         let data = json_ld(&title, description.as_deref(), &url);
+        let article_page = article.is_some();
         let article = article.unwrap_or_default();
         Seo {
             open_graph: OpenGraph {
@@ -149,7 +153,7 @@ impl Page<'_> {
                 description: description.clone(),
                 url: url.clone(),
                 site_name: self.site.name.clone(),
-                locale: self.site.language.replace('-', "_"),
+                locale: seo::open_graph_locale(&self.site.language),
                 image: self.image.clone(),
                 published_time: article.published_time,
                 modified_time: article.modified_time,
@@ -158,7 +162,7 @@ impl Page<'_> {
                 authors: article.authors,
             },
             twitter: TwitterCard {
-                card: if self.image.is_some() {
+                card: if self.image.is_some() && article_page {
                     "summary_large_image"
                 } else {
                     "summary"

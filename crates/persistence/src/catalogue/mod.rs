@@ -29,7 +29,7 @@ pub use sources::{NewSource, SourceChanges};
 pub use tags::TagChanges;
 
 /// The catalogue's tables, for the helpers they share.
-pub(super) trait Catalogue: EntityTrait {
+pub(crate) trait Catalogue: EntityTrait {
     /// What errors call it.
     const RECORD: Record;
     /// The primary key.
@@ -68,7 +68,7 @@ pub(super) fn refusal<E: Catalogue>(error: DbErr) -> StoreError {
 }
 
 /// Claims row `id` of `E` for this transaction (see the module's notes) and returns it.
-pub(super) async fn claim<E: Catalogue>(
+pub(crate) async fn claim<E: Catalogue>(
     txn: &DatabaseTransaction,
     id: i32,
 ) -> StoreResult<E::Model> {
