@@ -70,6 +70,19 @@ impl PublicUrl {
         }
     }
 
+    /// A name for record `id` of `kind` that never changes while the site keeps its host:
+    /// a `tag:` URI (RFC 4151), `tag:news.example.org,2026:article:42`, for feed GUIDs and
+    /// Atom ids.
+    pub fn tag_uri(&self, kind: &str, id: i32) -> String {
+        let authority = self.0.split_once("://").map_or("", |(_, rest)| rest);
+        let authority = authority.split('/').next().unwrap_or_default();
+        let host = match authority.strip_prefix('[') {
+            Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+            None => authority.split(':').next().unwrap_or_default(),
+        };
+        format!("tag:{host},2026:{kind}:{id}")
+    }
+
     /// The address itself, without a trailing slash.
     pub fn as_str(&self) -> &str {
         &self.0

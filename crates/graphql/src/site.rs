@@ -34,7 +34,12 @@ impl Site {
 
     /// The absolute URL of the page at `path`.
     pub fn url(&self, path: &str) -> Url {
-        Url(self.public_url.join(path))
+        Url(self.address(path))
+    }
+
+    /// The absolute URL of the page at `path`, as text.
+    pub fn address(&self, path: &str) -> String {
+        self.public_url.join(path)
     }
 
     /// The site's address.

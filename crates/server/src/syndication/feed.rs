@@ -133,8 +133,8 @@ async fn answer(
         sections: &sections,
         title,
         description,
-        link: site.url(&path),
-        self_link: site.url(&feed_path),
+        link: site.address(&path),
+        self_link: site.address(&feed_path),
         items: &items,
     };
     Ok(Some(render::write(&channel, format)))

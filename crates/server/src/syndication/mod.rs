@@ -25,8 +25,6 @@ use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use dateline_domain::route::PublicUrl;
-use dateline_graphql::Options;
 use dateline_persistence::{Store, StoreError};
 
 use crate::conditional::entity_tag;
@@ -65,35 +63,7 @@ impl Default for FeedPolicy {
     }
 }
 
-/// The site the feeds and sitemaps describe: where it is and what it is called.
-#[derive(Debug, Clone)]
-pub(crate) struct Site {
-    public_url: PublicUrl,
-    /// The site's name, for feed titles and the news sitemap.
-    pub(crate) name: String,
-    /// The site's language (`en`, `fa-AF`).
-    pub(crate) language: String,
-    /// The site's logo, for feed images.
-    pub(crate) logo_url: Option<String>,
-}
-
-impl Site {
-    /// The site the API's options describe ([`crate::run`] fills in the public URL when
-    /// none is configured).
-    pub(crate) fn new(options: &Options) -> Self {
-        Self {
-            public_url: options.public_url.clone().unwrap_or_default(),
-            name: options.site_name.clone(),
-            language: options.site_language.clone(),
-            logo_url: options.site_logo_url.clone(),
-        }
-    }
-
-    /// The absolute URL of `path` (which starts with `/`) on the public site.
-    pub(crate) fn url(&self, path: &str) -> String {
-        self.public_url.join(path)
-    }
-}
+pub(crate) use dateline_graphql::site::Site;
 
 /// What serving feeds and sitemaps needs.
 #[derive(Clone)]

@@ -1,8 +1,9 @@
 //! Writing a feed as RSS 2.0 (with `content:encoded`, `dc:creator` and `atom:link
 //! rel="self"`, as WordPress writes them) or Atom 1.0, with the rust-syndication crates.
 //!
-//! An item's GUID (and Atom id) is `<public URL>/?p=<id>`, not a permalink: it stays the
-//! same when the story's slug or section changes, so readers do not show it again as new.
+//! An item's GUID (and Atom id) is a `tag:` URI, `tag:<host>,2026:article:<id>`, not a
+//! permalink: it stays the same when the story's slug or section changes, so readers do not
+//! show it again as new, and it cannot be taken for an old WordPress `?p=` address.
 //! Dates come from the stories alone (the feed's own date is its newest change), so the same
 //! stories always make the same bytes and the same `ETag`.
 
@@ -84,8 +85,8 @@ impl Channel<'_> {
                 article,
                 link: self
                     .site
-                    .url(&route::article_uri(&section.slug, &article.slug)),
-                guid: self.site.url(&format!("/?p={}", article.id)),
+                    .address(&route::article_uri(&section.slug, &article.slug)),
+                guid: self.site.public_url().tag_uri("article", article.id),
                 authors,
                 categories,
                 body: items.bodies.get(&article.id).map(|b| b.html.as_str()),
@@ -188,10 +189,10 @@ fn atom_feed(channel: &Channel<'_>) -> atom::Feed {
     let fixed = |at: DateTime<Utc>| -> DateTime<FixedOffset> { at.fixed_offset() };
     let person = |author: &Author| atom::Person {
         name: author.name.clone(),
-        uri: Some(channel.site.url(&route::author_uri(&author.slug))),
+        uri: Some(channel.site.address(&route::author_uri(&author.slug))),
         ..atom::Person::default()
     };
-    let scheme = channel.site.url("/");
+    let scheme = channel.site.address("/");
     let entries = channel
         .stories()
         .map(|story| {

@@ -56,7 +56,7 @@ const CATALOGUES: [&str; 4] = ["sections.xml", "tags.xml", "authors.xml", "sourc
 pub(super) async fn robots(State(listings): State<Listings>) -> Response {
     let body = format!(
         "User-agent: *\nAllow: /\n\nSitemap: {}\n",
-        listings.site.url("/sitemap.xml")
+        listings.site.address("/sitemap.xml")
     );
     cached(
         &listings.http,
@@ -83,10 +83,20 @@ pub(super) async fn index(State(listings): State<Listings>) -> Response {
         .write_inner_content(|w| {
             for bucket in &buckets {
                 let path = format!("/sitemaps/articles-{}.xml", bucket.number);
-                location(w, "sitemap", &site.url(&path), Some(bucket.last_modified))?;
+                location(
+                    w,
+                    "sitemap",
+                    &site.address(&path),
+                    Some(bucket.last_modified),
+                )?;
             }
             for name in CATALOGUES.iter().chain(&["news.xml"]) {
-                location(w, "sitemap", &site.url(&format!("/sitemaps/{name}")), None)?;
+                location(
+                    w,
+                    "sitemap",
+                    &site.address(&format!("/sitemaps/{name}")),
+                    None,
+                )?;
             }
             Ok(())
         })
@@ -167,7 +177,7 @@ fn article_urls(site: &Site, sections: &SectionTree, entries: &[SitemapEntry]) -
         .filter_map(|entry| {
             let section = sections.get(entry.section_id)?;
             Some(Url {
-                loc: site.url(&route::article_uri(&section.slug, &entry.slug)),
+                loc: site.address(&route::article_uri(&section.slug, &entry.slug)),
                 lastmod: Some(entry.updated_at),
             })
         })
@@ -207,7 +217,7 @@ async fn sections(listings: &Listings) -> Response {
         .with_attribute(("xmlns", SITEMAP_NS))
         .write_inner_content(|w| {
             for path in &paths {
-                location(w, "url", &listings.site.url(path), None)?;
+                location(w, "url", &listings.site.address(path), None)?;
             }
             Ok(())
         })
@@ -238,7 +248,7 @@ async fn catalogue(listings: &Listings, name: &str) -> Response {
             let urls = rows
                 .into_iter()
                 .map(|(_, path)| Url {
-                    loc: site.url(&path),
+                    loc: site.address(&path),
                     lastmod: None,
                 })
                 .collect();
@@ -325,7 +335,7 @@ async fn news(listings: &Listings) -> Response {
                     continue;
                 };
                 let published = story.published_at.unwrap_or(story.created_at);
-                let loc = site.url(&route::article_uri(&section.slug, &story.slug));
+                let loc = site.address(&route::article_uri(&section.slug, &story.slug));
                 w.create_element("url").write_inner_content(|w| {
                     text(w, "loc", &loc)?;
                     w.create_element("news:news").write_inner_content(|w| {
