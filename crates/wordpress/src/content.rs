@@ -21,11 +21,30 @@ pub fn convert(content: &str, context: &Context<'_>) -> Converted {
     let mut dropped = Vec::new();
     let text = shortcode::expand(&text, context, &mut dropped);
     let text = link_bare_urls(&text);
-    let html = if blocks { text } else { autop(&text) };
+    let html = if blocks {
+        without_blank_runs(&text)
+    } else {
+        autop(&text)
+    };
     Converted {
         body: SafeHtml::sanitize(&html),
         dropped_shortcodes: dropped,
     }
+}
+
+/// `text` with runs of blank lines (what stripped block comments leave) made one.
+fn without_blank_runs(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank = false;
+    for line in text.split('\n') {
+        let is_blank = line.trim().is_empty();
+        if !(is_blank && blank) {
+            out.push_str(line);
+            out.push('\n');
+        }
+        blank = is_blank;
+    }
+    out
 }
 
 /// Escapes text for an HTML attribute value or element content.

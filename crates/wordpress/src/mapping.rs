@@ -73,11 +73,6 @@ pub fn published_at(item: &Item) -> Option<DateTime<Utc>> {
     parse_date(&item.post_date_gmt).or_else(|| parse_date(&item.post_date))
 }
 
-/// When an item last changed: `post_modified_gmt`, else `post_modified`.
-pub fn modified_at(item: &Item) -> Option<DateTime<Utc>> {
-    parse_date(&item.post_modified_gmt).or_else(|| parse_date(&item.post_modified))
-}
-
 /// Decodes `%xx` escapes (WordPress percent-encodes non-ASCII slugs); bytes that do not
 /// form UTF-8 are replaced.
 pub fn percent_decode(text: &str) -> String {
@@ -105,7 +100,11 @@ pub fn percent_decode(text: &str) -> String {
 /// A slug from a WordPress name (a post name, nicename or login), else from the text of
 /// `fallback` (a title or display name). `None` when neither has any ASCII letter or digit.
 pub fn slug_from(name: &str, fallback: &str) -> Option<Slug> {
-    let name = name.trim().to_ascii_lowercase();
+    // WordPress renames the posts it puts in the trash `<slug>__trashed`.
+    let name = name
+        .trim()
+        .trim_end_matches("__trashed")
+        .to_ascii_lowercase();
     Slug::parse(&name)
         .ok()
         .or_else(|| Slug::from_text(&percent_decode(&name)))
@@ -278,6 +277,7 @@ mod tests {
     fn slugs_come_from_names_then_titles() {
         let slug = |name, title| slug_from(name, title).map(|s| s.to_string());
         assert_eq!(slug("ferry-tide", "x"), Some("ferry-tide".into()));
+        assert_eq!(slug("old__trashed", "x"), Some("old".into()));
         assert_eq!(slug("", "Harbour Reopens!"), Some("harbour-reopens".into()));
         assert_eq!(slug("Caf%C3%A9-news", ""), Some("caf-news".into()));
         assert_eq!(slug("%d0%bf%d1%80", "Ночь"), None);

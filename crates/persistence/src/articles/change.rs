@@ -18,14 +18,14 @@ use crate::store::Store;
 
 /// Whether an operation works on articles outside the trash or in it.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Trash {
+pub(crate) enum Trash {
     Outside,
     Inside,
 }
 
 /// Claims the article for this transaction by bumping its revision if it is still at
 /// `expected`, and returns its row as it now stands.
-pub(super) async fn claim(
+pub(crate) async fn claim(
     txn: &DatabaseTransaction,
     id: i32,
     expected: i32,
@@ -83,7 +83,7 @@ pub(super) async fn keep_baseline(
 }
 
 /// Records the article as `row` now stands as its revision `row.revision`.
-pub(super) async fn snapshot(
+pub(crate) async fn snapshot(
     txn: &DatabaseTransaction,
     row: &article::Model,
     user: Option<i32>,
@@ -151,7 +151,7 @@ pub(super) async fn snapshot_as(
     Ok(())
 }
 
-pub(super) async fn set_tags_visibility(
+pub(crate) async fn set_tags_visibility(
     txn: &DatabaseTransaction,
     article_id: i32,
     visible_from: Option<DateTime<Utc>>,
