@@ -256,6 +256,18 @@ mod tests {
     }
 
     #[test]
+    fn import_wordpress_takes_one_file_and_no_unknown_option() {
+        let parsed = Cli::try_parse_from(["dateline", "import", "wordpress", "site.xml"]);
+        assert!(matches!(
+            parsed.map(|cli| cli.command),
+            Ok(Command::Import(ImportCommand::Wordpress(args))) if args.file.ends_with("site.xml")
+        ));
+        let unknown = Cli::try_parse_from(["dateline", "import", "wordpress", "--drafts", "x.xml"]);
+        assert!(unknown.is_err());
+        assert!(Cli::try_parse_from(["dateline", "import", "wordpress"]).is_err());
+    }
+
+    #[test]
     fn the_cli_is_well_formed() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
