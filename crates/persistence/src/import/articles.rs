@@ -18,9 +18,9 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 use super::WordpressImport;
-use super::records::{Remembered, imported, kind, remember};
+use super::records::{Remembered, kind, remember};
 use crate::articles::ArticleChanges;
-use crate::articles::change::{Trash, claim, set_tags_visibility, snapshot};
+use crate::articles::change::{Trash, claim, set_tags_visibility, snapshot, snapshot_all};
 use crate::articles::edit::apply;
 use crate::articles::insert::{ArticleContent, NewArticle, insert_articles, visible_from};
 use crate::entity::article;
@@ -106,7 +106,7 @@ impl WordpressImport<'_> {
         }
         let key = post_id.to_string();
         let modified = Some(fingerprint(item));
-        let before = imported(&self.txn, &self.report.origin, kind::ARTICLE, &key).await?;
+        let before = self.imported_articles.remove(&key);
         let current = match before {
             Some((id, previous)) => article::Entity::find_by_id(id)
                 .one(&self.txn)
@@ -345,9 +345,7 @@ impl WordpressImport<'_> {
             .filter(article::Column::Id.is_in(ids.clone()))
             .all(&self.txn)
             .await?;
-        for row in &rows {
-            snapshot(&self.txn, row, None, self.now).await?;
-        }
+        snapshot_all(&self.txn, &rows, None, self.now).await?;
         let mut remembered = Vec::with_capacity(ids.len());
         for (id, (key, modified, paths)) in ids.into_iter().zip(rest) {
             for path in paths {

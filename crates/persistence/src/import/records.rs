@@ -20,21 +20,6 @@ pub mod kind {
     pub const ARTICLE: &str = "article";
 }
 
-/// What a record became at its last import: its local id, and when WordPress last changed
-/// it then.
-pub(super) async fn imported<C: ConnectionTrait>(
-    db: &C,
-    origin: &str,
-    kind: &str,
-    key: &str,
-) -> StoreResult<Option<(i32, Option<String>)>> {
-    let row =
-        imported_record::Entity::find_by_id((origin.to_owned(), kind.to_owned(), key.to_owned()))
-            .one(db)
-            .await?;
-    Ok(row.map(|r| (r.local_id, r.modified)))
-}
-
 /// Every record of `kind` imported from `origin`, by WordPress key.
 pub(super) async fn imported_of_kind<C: ConnectionTrait>(
     db: &C,
