@@ -2,8 +2,9 @@
 //! duplicating, and so that the site's old addresses keep working:
 //!
 //! - `imported_records`: (origin site, kind, WordPress key) → the local id it became, with
-//!   the WordPress modification time it was imported at. The key is the post id for
-//!   articles, the login for authors and the nicename (slug) for sections and tags.
+//!   a fingerprint of the post as it was imported (so an unchanged post is left alone). The
+//!   key is the post id for articles, the login for authors and the nicename (slug) for
+//!   sections and tags.
 //! - `imported_paths`: an old address, normalised (lowercase, no trailing slash, of the
 //!   query only `?p=<id>`) → what it names now, for `route(path:)`. Looked up only when a
 //!   path names nothing else.
@@ -26,7 +27,7 @@ impl MigrationTrait for Migration {
                     .col(string_len("kind", 16))
                     .col(string_len("wp_key", 255))
                     .col(integer("local_id"))
-                    .col(string_len_null("modified", 32))
+                    .col(string_len_null("fingerprint", 32))
                     .primary_key(Index::create().col("origin").col("kind").col("wp_key"))
                     .take(),
             )

@@ -16,8 +16,9 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub wp_key: String,
     pub local_id: i32,
-    /// When WordPress last changed a post, as it was imported.
-    pub modified: Option<String>,
+    /// A digest of the post as it was imported: a post whose digest is the same is left
+    /// alone by the next import.
+    pub fingerprint: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -35,7 +35,7 @@ const BATCH: usize = 200;
 pub(super) struct Pending {
     article: NewArticle,
     key: String,
-    modified: Option<String>,
+    fingerprint: Option<String>,
     paths: Vec<String>,
 }
 
@@ -105,7 +105,7 @@ impl WordpressImport<'_> {
             self.report.private_as_drafts += 1;
         }
         let key = post_id.to_string();
-        let modified = Some(fingerprint(item));
+        let digest = Some(fingerprint(item));
         let before = self.imported_articles.remove(&key);
         let current = match before {
             Some((id, previous)) => article::Entity::find_by_id(id)
@@ -115,7 +115,7 @@ impl WordpressImport<'_> {
             None => None,
         };
         match current {
-            Some((row, previous)) if previous == modified => {
+            Some((row, previous)) if previous == digest => {
                 self.claimed_slugs.insert(row.slug.clone());
                 self.report.articles.unchanged += 1;
                 self.add_paths(item, row.id);
@@ -134,7 +134,7 @@ impl WordpressImport<'_> {
                     kind: kind::ARTICLE,
                     key,
                     local_id: id,
-                    modified,
+                    fingerprint: digest,
                 };
                 remember(&self.txn, &self.report.origin, vec![remembered]).await?;
                 self.report.articles.updated += 1;
@@ -149,7 +149,7 @@ impl WordpressImport<'_> {
                         owner_id: None,
                     },
                     key,
-                    modified,
+                    fingerprint: digest,
                     paths: post_paths(item),
                 });
                 self.report.articles.created += 1;
@@ -338,7 +338,7 @@ impl WordpressImport<'_> {
         let pending = std::mem::take(&mut self.pending);
         let (articles, rest): (Vec<_>, Vec<_>) = pending
             .into_iter()
-            .map(|p| (p.article, (p.key, p.modified, p.paths)))
+            .map(|p| (p.article, (p.key, p.fingerprint, p.paths)))
             .unzip();
         let ids = insert_articles(&self.txn, &articles, self.now).await?;
         let rows = article::Entity::find()
@@ -347,7 +347,7 @@ impl WordpressImport<'_> {
             .await?;
         snapshot_all(&self.txn, &rows, None, self.now).await?;
         let mut remembered = Vec::with_capacity(ids.len());
-        for (id, (key, modified, paths)) in ids.into_iter().zip(rest) {
+        for (id, (key, fingerprint, paths)) in ids.into_iter().zip(rest) {
             for path in paths {
                 self.paths.add(path, kind::ARTICLE, id);
             }
@@ -355,7 +355,7 @@ impl WordpressImport<'_> {
                 kind: kind::ARTICLE,
                 key,
                 local_id: id,
-                modified,
+                fingerprint,
             });
         }
         remember(&self.txn, &self.report.origin, remembered).await

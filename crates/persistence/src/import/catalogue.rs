@@ -106,7 +106,12 @@ impl WordpressImport<'_> {
                 )
                 .await?;
             let id = match found {
-                Found::Imported(id) | Found::SameSlug(id) => {
+                // A profile the newsroom made is its own: the import does not rewrite it.
+                Found::SameSlug(id) => {
+                    self.report.authors.unchanged += 1;
+                    id
+                }
+                Found::Imported(id) => {
                     let row = author::Entity::find_by_id(id)
                         .one(&self.txn)
                         .await?
@@ -154,7 +159,7 @@ impl WordpressImport<'_> {
                 kind: kind::AUTHOR,
                 key: wp.login,
                 local_id: id,
-                modified: None,
+                fingerprint: None,
             });
         }
         remember(&self.txn, &self.report.origin, remembered).await
@@ -255,7 +260,7 @@ impl WordpressImport<'_> {
                 kind: kind::SECTION,
                 key: category.nicename.clone(),
                 local_id: id,
-                modified: None,
+                fingerprint: None,
             });
         }
         remember(&self.txn, &self.report.origin, remembered).await
@@ -358,7 +363,7 @@ impl WordpressImport<'_> {
                 kind: kind::TAG,
                 key: wp.slug.clone(),
                 local_id: id,
-                modified: None,
+                fingerprint: None,
             });
         }
         remember(&self.txn, &self.report.origin, remembered).await

@@ -33,7 +33,7 @@ pub(super) async fn imported_of_kind<C: ConnectionTrait>(
         .await?;
     Ok(rows
         .into_iter()
-        .map(|r| (r.wp_key, (r.local_id, r.modified)))
+        .map(|r| (r.wp_key, (r.local_id, r.fingerprint)))
         .collect())
 }
 
@@ -42,7 +42,7 @@ pub(super) struct Remembered {
     pub kind: &'static str,
     pub key: String,
     pub local_id: i32,
-    pub modified: Option<String>,
+    pub fingerprint: Option<String>,
 }
 
 /// Rows per statement when writing mappings and paths.
@@ -61,7 +61,7 @@ pub(super) async fn remember<C: ConnectionTrait>(
             kind: Set(r.kind.to_owned()),
             wp_key: Set(r.key),
             local_id: Set(r.local_id),
-            modified: Set(r.modified),
+            fingerprint: Set(r.fingerprint),
         })
         .collect();
     for chunk in rows.chunks(ROWS) {
@@ -74,7 +74,7 @@ pub(super) async fn remember<C: ConnectionTrait>(
                 ])
                 .update_columns([
                     imported_record::Column::LocalId,
-                    imported_record::Column::Modified,
+                    imported_record::Column::Fingerprint,
                 ])
                 .to_owned(),
             )
