@@ -513,3 +513,47 @@ async fn a_file_that_is_not_a_wordpress_export_changes_nothing() {
         Value::Null
     );
 }
+
+#[tokio::test]
+async fn names_in_another_script_keep_their_records_apart() {
+    let app = spawn_app().await;
+    let category = |nicename: &str, name: &str| {
+        format!(
+            "<wp:category><wp:category_nicename><![CDATA[{nicename}]]></wp:category_nicename><wp:category_parent><![CDATA[]]></wp:category_parent><wp:cat_name><![CDATA[{name}]]></wp:cat_name></wp:category>"
+        )
+    };
+    let post = |id: u32, nicename: &str| {
+        format!(
+            "<item><title><![CDATA[Новость {id}]]></title><link>https://ru.example/{id}/</link><dc:creator><![CDATA[редактор]]></dc:creator><content:encoded><![CDATA[Текст.]]></content:encoded><wp:post_id>{id}</wp:post_id><wp:post_date_gmt><![CDATA[2024-01-0{id} 10:00:00]]></wp:post_date_gmt><wp:post_name><![CDATA[%d0%bd%d0%be%d0%b2%d0%be%d1%81%d1%82%d1%8c-{id}]]></wp:post_name><wp:status><![CDATA[publish]]></wp:status><wp:post_type><![CDATA[post]]></wp:post_type><category domain=\"category\" nicename=\"{nicename}\"><![CDATA[x]]></category></item>"
+        )
+    };
+    let export = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.2/">
+<channel><title>Новости</title><link>https://ru.example</link><wp:wxr_version>1.2</wp:wxr_version><wp:base_site_url>https://ru.example</wp:base_site_url>
+{}
+{}
+{}
+{}
+</channel></rss>"#,
+        category(
+            "%d0%bf%d0%be%d0%bb%d0%b8%d1%82%d0%b8%d0%ba%d0%b0",
+            "Политика"
+        ),
+        category("%d1%81%d0%bf%d0%be%d1%80%d1%82", "Спорт"),
+        post(1, "%d0%bf%d0%be%d0%bb%d0%b8%d1%82%d0%b8%d0%ba%d0%b0"),
+        post(2, "%d1%81%d0%bf%d0%be%d1%80%d1%82"),
+    );
+    let file = TempFile::with(&export);
+    let report = import(&app, &file.0).await.expect("the export imports");
+    assert_eq!(report.sections.created, 2, "{report}");
+    assert_eq!(report.articles.created, 2, "{report}");
+    let first = route(&app, "/1/").await;
+    let second = route(&app, "/2/").await;
+    assert_eq!(first["canonicalUri"], "/section-1/1", "{first}");
+    assert_eq!(second["canonicalUri"], "/section-2/2", "{second}");
+    let politics = app
+        .data("{ section(slug: \"section-1\") { name } }", json!({}))
+        .await;
+    assert_eq!(politics["section"]["name"], "Политика");
+}

@@ -8,7 +8,8 @@ use std::collections::{HashMap, HashSet};
 use dateline_domain::Slug;
 use dateline_domain::input::{MAX_NAME_CHARS, MAX_SHORT_TEXT_CHARS};
 use dateline_wordpress::mapping::{
-    at_most, author_name, author_path, category_path, plain_text, section_slug, slug_from, tag_path,
+    at_most, author_name, author_path, category_path, plain_text, section_slug, slug_from,
+    tag_path, with_suffix,
 };
 use dateline_wordpress::{Author, Category};
 use sea_orm::ActiveValue::Set;
@@ -21,30 +22,34 @@ use super::records::{Remembered, imported_of_kind, kind, remember};
 use crate::catalogue::sections::next_position;
 use crate::entity::{author, section, tag};
 use crate::error::StoreResult;
+use crate::slug_history::Slugged;
 
 /// Text that is empty once trimmed is no text.
 fn non_empty(text: String) -> Option<String> {
     Some(text).filter(|t| !t.is_empty())
 }
 
-/// What to do with one record: write it again, or create it.
+/// What to do with one record: write it again, take the newsroom's record of its slug, or
+/// create it with this slug.
 enum Found {
     Imported(i32),
     SameSlug(i32),
-    New,
+    New(Slug),
 }
 
 impl WordpressImport<'_> {
     /// Where the record with WordPress `key` went: imported before (and still there), or
-    /// the record of `slug`, or nowhere yet.
-    async fn find<E: EntityTrait>(
-        &self,
+    /// the newsroom's record of `slug`, or nowhere yet. A slug a record of this import took
+    /// already (two names that make one slug) gets `-2`, `-3`…, with a warning.
+    async fn find<E: Slugged>(
+        &mut self,
         before: &HashMap<String, (i32, Option<String>)>,
         key: &str,
-        id_column: E::Column,
-        slug_column: E::Column,
         slug: &Slug,
+        this_run: &HashSet<i32>,
+        what: &str,
     ) -> StoreResult<Found> {
+        let (id_column, slug_column) = (E::ID, E::SLUG);
         if let Some((id, _)) = before.get(key) {
             let exists: Option<i32> = E::find()
                 .select_only()
@@ -57,14 +62,27 @@ impl WordpressImport<'_> {
                 return Ok(Found::Imported(*id));
             }
         }
-        let same_slug: Option<i32> = E::find()
-            .select_only()
-            .column(id_column)
-            .filter(slug_column.eq(slug.as_str()))
-            .into_tuple()
-            .one(&self.txn)
-            .await?;
-        Ok(same_slug.map_or(Found::New, Found::SameSlug))
+        let mut candidate = slug.clone();
+        for n in 2.. {
+            let holder: Option<i32> = E::find()
+                .select_only()
+                .column(id_column)
+                .filter(slug_column.eq(candidate.as_str()))
+                .into_tuple()
+                .one(&self.txn)
+                .await?;
+            match holder {
+                None => break,
+                Some(id) if !this_run.contains(&id) => return Ok(Found::SameSlug(id)),
+                Some(_) => candidate = with_suffix(slug, n),
+            }
+        }
+        if candidate != *slug {
+            self.report.warn(format!(
+                "{what} `{key}` makes the slug `{slug}` another one took: it is `{candidate}`"
+            ));
+        }
+        Ok(Found::New(candidate))
     }
 
     /// Authors: every `wp:author`, and a profile made from the login of each post author
@@ -77,12 +95,14 @@ impl WordpressImport<'_> {
             ..Author::default()
         });
         let mut remembered = Vec::new();
-        for (described, wp) in survey
+        let mut this_run = HashSet::new();
+        for (index, (described, wp)) in survey
             .authors
             .iter()
             .cloned()
             .map(|a| (true, a))
             .chain(missing.map(|a| (false, a)))
+            .enumerate()
         {
             if !described {
                 self.report.warn(format!(
@@ -91,19 +111,11 @@ impl WordpressImport<'_> {
                 ));
             }
             let name = at_most(&author_name(&wp), MAX_NAME_CHARS);
-            let slug = slug_from(&wp.login, &name)
-                .or_else(|| Slug::parse("author").ok())
-                .ok_or_else(|| crate::StoreError::Corrupt("no author slug".into()))?;
+            let slug = fallback_slug(slug_from(&wp.login, &name), "author", index)?;
             let email = non_empty(wp.email.trim().to_owned()).filter(|e| e.contains('@'));
             let bio = non_empty(at_most(&plain_text(&wp.bio), MAX_SHORT_TEXT_CHARS));
             let found = self
-                .find::<author::Entity>(
-                    &before,
-                    &wp.login,
-                    author::Column::Id,
-                    author::Column::Slug,
-                    &slug,
-                )
+                .find::<author::Entity>(&before, &wp.login, &slug, &this_run, "author")
                 .await?;
             let id = match found {
                 // A profile the newsroom made is its own: the import does not rewrite it.
@@ -135,7 +147,7 @@ impl WordpressImport<'_> {
                     }
                     id
                 }
-                Found::New => {
+                Found::New(slug) => {
                     let row = author::Entity::insert(author::ActiveModel {
                         id: NotSet,
                         slug: Set(slug.to_string()),
@@ -151,6 +163,7 @@ impl WordpressImport<'_> {
                     row.id
                 }
             };
+            this_run.insert(id);
             if let Some(path) = author_path(&wp.login) {
                 self.paths.add(path, kind::AUTHOR, id);
             }
@@ -177,7 +190,11 @@ impl WordpressImport<'_> {
             .map(|c| (c.nicename.as_str(), c))
             .collect();
         let mut remembered = Vec::new();
-        for category in parents_first(&survey.categories, &by_nicename) {
+        let mut this_run = HashSet::new();
+        for (index, category) in parents_first(&survey.categories, &by_nicename)
+            .into_iter()
+            .enumerate()
+        {
             let ancestors = ancestry(category, &by_nicename);
             let parent_id = match ancestors.len() {
                 0 | 1 => None,
@@ -191,18 +208,10 @@ impl WordpressImport<'_> {
                 &plain_text(&category.description),
                 MAX_SHORT_TEXT_CHARS,
             ));
-            let slug = slug_from(&category.nicename, &name)
-                .or_else(|| Slug::parse("section").ok())
-                .ok_or_else(|| crate::StoreError::Corrupt("no section slug".into()))?;
+            let slug = fallback_slug(slug_from(&category.nicename, &name), "section", index)?;
             let (slug, renamed) = section_slug(slug);
             let found = self
-                .find::<section::Entity>(
-                    &before,
-                    &category.nicename,
-                    section::Column::Id,
-                    section::Column::Slug,
-                    &slug,
-                )
+                .find::<section::Entity>(&before, &category.nicename, &slug, &this_run, "category")
                 .await?;
             if renamed && !matches!(found, Found::Imported(_)) {
                 self.report.warn(format!(
@@ -236,7 +245,7 @@ impl WordpressImport<'_> {
                     self.report.sections.unchanged += 1;
                     id
                 }
-                Found::New => {
+                Found::New(slug) => {
                     let position = next_position(&self.txn, parent_id).await?;
                     let row = section::Entity::insert(section::ActiveModel {
                         id: NotSet,
@@ -252,6 +261,7 @@ impl WordpressImport<'_> {
                     row.id
                 }
             };
+            this_run.insert(id);
             if let Some(path) = category_path(&ancestors) {
                 self.paths.add(path, kind::SECTION, id);
             }
@@ -310,18 +320,15 @@ impl WordpressImport<'_> {
         let survey = self.survey;
         let before = imported_of_kind(&self.txn, &self.report.origin, kind::TAG).await?;
         let mut remembered = Vec::new();
-        for wp in &survey.tags {
+        let mut this_run = HashSet::new();
+        for (index, wp) in survey.tags.iter().enumerate() {
             let name = at_most(
                 &non_empty(plain_text(&wp.name)).unwrap_or_else(|| wp.slug.clone()),
                 MAX_NAME_CHARS,
             );
-            let Some(slug) = slug_from(&wp.slug, &name) else {
-                self.report
-                    .warn(format!("tag `{}` has no usable slug: left out", wp.slug));
-                continue;
-            };
+            let slug = fallback_slug(slug_from(&wp.slug, &name), "tag", index)?;
             let found = self
-                .find::<tag::Entity>(&before, &wp.slug, tag::Column::Id, tag::Column::Slug, &slug)
+                .find::<tag::Entity>(&before, &wp.slug, &slug, &this_run, "tag")
                 .await?;
             let id = match found {
                 Found::Imported(id) => {
@@ -343,7 +350,7 @@ impl WordpressImport<'_> {
                     self.report.tags.unchanged += 1;
                     id
                 }
-                Found::New => {
+                Found::New(slug) => {
                     let row = tag::Entity::insert(tag::ActiveModel {
                         id: NotSet,
                         slug: Set(slug.to_string()),
@@ -355,6 +362,7 @@ impl WordpressImport<'_> {
                     row.id
                 }
             };
+            this_run.insert(id);
             if let Some(path) = tag_path(&wp.slug) {
                 self.paths.add(path, kind::TAG, id);
             }
@@ -367,6 +375,17 @@ impl WordpressImport<'_> {
             });
         }
         remember(&self.txn, &self.report.origin, remembered).await
+    }
+}
+
+/// `slug`, else `<kind>-<n>` for a name with no ASCII letter or digit in it (a site written
+/// in another script): numbered by its place in the export, so the same export gives the
+/// same slugs.
+fn fallback_slug(slug: Option<Slug>, kind: &str, index: usize) -> StoreResult<Slug> {
+    match slug {
+        Some(slug) => Ok(slug),
+        None => Slug::parse(&format!("{kind}-{}", index + 1))
+            .map_err(|e| crate::StoreError::Corrupt(format!("{kind} slug: {e}"))),
     }
 }
 
