@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use dateline_domain::Role;
 use dateline_server::import::{ImportError, import_wordpress, survey};
-use dateline_tests::{TestApp, spawn_app};
+use dateline_tests::{TestApp, spawn_app, spawn_warm_app};
 use serde_json::{Value, json};
 
 fn fixture(name: &str) -> PathBuf {
@@ -259,18 +259,25 @@ async fn a_wordpress_site_reads_as_any_newsroom_after_its_import() {
 
 #[tokio::test]
 async fn old_wordpress_addresses_redirect_to_the_new_pages() {
-    let app = spawn_app().await;
+    let app = spawn_warm_app().await;
     let demo_article = json!({ "path": "/latest-updates/envoy-embarks-on-regional-peace-mission" });
-    // Warm: the section tree is read once per server, not once per request.
-    app.data(ROUTE, demo_article.clone()).await;
-    let (_, before) = app
-        .data_counting_statements(ROUTE, demo_article.clone())
-        .await;
+    // The fewest of a few runs: the first after a change (this import) reads the section
+    // tree again.
+    let cost = async || {
+        let mut fewest = usize::MAX;
+        for _ in 0..3 {
+            let (_, statements) = app
+                .data_counting_statements(ROUTE, demo_article.clone())
+                .await;
+            fewest = fewest.min(statements);
+        }
+        fewest
+    };
+    let before = cost().await;
     import(&app, &fixture("harbour-1.2.xml"))
         .await
         .expect("the export imports");
-    app.data(ROUTE, demo_article.clone()).await;
-    let (_, after) = app.data_counting_statements(ROUTE, demo_article).await;
+    let after = cost().await;
     assert_eq!(before, after, "a path that names a page costs what it did");
     for (path, kind, canonical, slug) in [
         (
