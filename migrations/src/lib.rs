@@ -12,6 +12,7 @@ mod m20261129_000003_related_pins;
 mod m20261129_000004_search;
 mod m20261202_000005_sign_in_failures;
 mod m20261210_000006_source_slugs;
+mod m20261215_000007_wordpress;
 mod m20261215_000008_seo;
 
 /// Runs Dateline's migrations.
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_search::Migration),
             Box::new(m20261202_000005_sign_in_failures::Migration),
             Box::new(m20261210_000006_source_slugs::Migration),
+            Box::new(m20261215_000007_wordpress::Migration),
             Box::new(m20261215_000008_seo::Migration),
         ]
     }

@@ -26,3 +26,4 @@ mod sign_in;
 mod sources;
 mod statements;
 mod visibility;
+mod wordpress;

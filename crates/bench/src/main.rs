@@ -13,8 +13,12 @@
 //!
 //! With `--soak DURATION` it runs a mixed workload of these for that long instead, and
 //! reports errors and memory as it goes (see [`soak`]).
+//!
+//! `dateline-bench wxr --posts N` writes a synthetic WordPress export instead, for timing
+//! `dateline import wordpress` (see [`wxr`]).
 
 mod soak;
+mod wxr;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -66,6 +70,15 @@ struct Args {
     /// How often the soak prints a row of its report (`30s`, `1m`, …).
     #[arg(long, value_parser = soak::parse_duration, default_value = "60s")]
     soak_report_every: Duration,
+    #[command(subcommand)]
+    tool: Option<Tool>,
+}
+
+/// Something to do instead of measuring.
+#[derive(clap::Subcommand)]
+enum Tool {
+    /// Write a synthetic WordPress export (WXR 1.2) for timing `dateline import wordpress`.
+    Wxr(wxr::WxrArgs),
 }
 
 struct Operation {
@@ -524,6 +537,9 @@ async fn measure_saves(
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if let Some(Tool::Wxr(wxr)) = &args.tool {
+        return wxr::write(wxr);
+    }
     let (url, store) = match &args.target {
         Some(target) => (target.clone(), None),
         None => {

@@ -168,6 +168,37 @@ pub fn source_uri(slug: &str) -> String {
     format!("/source/{slug}")
 }
 
+/// A path as the old addresses of imported content are kept and looked up (see
+/// `route(path:)`): lowercase, without a trailing slash (`/` stays `/`) or fragment, and of
+/// the query only a numeric `p` (`/?p=123`, WordPress's address of a post by id). `None` for
+/// a path longer than [`MAX_PATH_LEN`] or one that does not start with `/`.
+pub fn normalize_legacy_path(path: &str) -> Option<String> {
+    let path = path.trim();
+    if path.len() > MAX_PATH_LEN || !path.starts_with('/') {
+        return None;
+    }
+    let path = path.split('#').next().unwrap_or_default();
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    let mut normal = path.trim_end_matches('/').to_lowercase();
+    if normal.is_empty() {
+        normal.push('/');
+    }
+    let post = query
+        .split('&')
+        .filter_map(|pair| pair.strip_prefix("p="))
+        .find(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()));
+    if let Some(id) = post {
+        normal.push_str("?p=");
+        normal.push_str(id);
+    }
+    Some(normal)
+}
+
+/// Whether `path` asks for a post by id (`?p=123`), which only an imported address can name.
+pub fn asks_for_post_id(path: &str) -> bool {
+    normalize_legacy_path(path).is_some_and(|p| p.contains("?p="))
+}
+
 /// What a URL path names, before anything is looked up. Segments are lowercased, so a
 /// path in the wrong case still resolves (as a redirect to the canonical one).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -274,9 +305,36 @@ mod tests {
             "https://x.org/?a",
             "https://a@b.org",
             "https://x y.org",
+            "https://x.org:abc",
+            "https://:80",
+            "http://::1",
+            "https://x.org:0",
+            "https://x..org",
         ] {
             assert_eq!(PublicUrl::parse(bad), Err(NotAPublicUrl), "{bad}");
         }
+        let upper = PublicUrl::parse("HTTPS://[::1]:8443/").expect("valid");
+        assert_eq!(upper.join("/x"), "https://[::1]:8443/x");
+        assert_eq!(
+            prefixed.tag_uri("article", 7),
+            "tag:example.org,2026:article:7"
+        );
+        assert_eq!(upper.tag_uri("article", 7), "tag:::1,2026:article:7");
+    }
+
+    #[test]
+    fn normalises_old_addresses() {
+        let n = |p| normalize_legacy_path(p);
+        assert_eq!(
+            n("/2019/05/Ferry-Tide/").as_deref(),
+            Some("/2019/05/ferry-tide")
+        );
+        assert_eq!(n("/?p=123&utm=x").as_deref(), Some("/?p=123"));
+        assert_eq!(n("/news/?utm=x#top").as_deref(), Some("/news"));
+        assert_eq!(n("//").as_deref(), Some("/"));
+        assert_eq!(n("relative"), None);
+        assert!(asks_for_post_id("/?p=7"));
+        assert!(!asks_for_post_id("/?page_id=7"));
     }
 
     #[test]

@@ -60,6 +60,51 @@ async fn resolve_article(
     )))
 }
 
+/// Where an old address of imported content leads now, as `route` answers it: one lookup
+/// of the address, then what it names loaded as `node(id:)` loads it (so a draft's old
+/// address leads the public nowhere).
+async fn resolve_imported(
+    ctx: &Context<'_>,
+    path: &str,
+) -> ApiResult<Option<(RouteKind, String, Option<Node>)>> {
+    let Some(normal) = route::normalize_legacy_path(path) else {
+        return Ok(None);
+    };
+    let scope = scope(ctx)?;
+    let Some((kind, id)) = scope.store.imported_path_target(&normal).await? else {
+        return Ok(None);
+    };
+    let kind = match kind.as_str() {
+        "article" => NodeKind::Article,
+        "section" => NodeKind::Section,
+        "tag" => NodeKind::Tag,
+        "author" => NodeKind::Author,
+        _ => return Ok(None),
+    };
+    Ok(match load_node(ctx, kind, id).await? {
+        Some(Node::Article(article)) => {
+            let tree = scope.sections().await?;
+            tree.get(article.0.section_id).map(|section| {
+                let uri = route::article_uri(&section.slug, &article.0.slug);
+                (RouteKind::Article, uri, Some(Node::Article(article)))
+            })
+        }
+        Some(Node::Section(section)) => {
+            let uri = route::section_uri(&section.0.slug);
+            Some((RouteKind::Section, uri, Some(Node::Section(section))))
+        }
+        Some(Node::Tag(tag)) => {
+            let uri = route::tag_uri(&tag.0.slug);
+            Some((RouteKind::Tag, uri, Some(Node::Tag(tag))))
+        }
+        Some(Node::Author(author)) => {
+            let uri = route::author_uri(&author.0.slug);
+            Some((RouteKind::Author, uri, Some(Node::Author(author))))
+        }
+        _ => None,
+    })
+}
+
 pub(crate) async fn load_node(
     ctx: &Context<'_>,
     kind: NodeKind,
@@ -471,63 +516,75 @@ impl Query {
 
     /// Resolves a URL path of the site (`/`, `/<section>/<article>`, `/<section>`,
     /// `/tag/<slug>`, `/author/<slug>`, `/source/<slug>`) to what it shows. Former slugs
-    /// resolve to the current page with `isRedirect: true`. Null when the path names nothing.
+    /// resolve to the current page with `isRedirect: true`, and so do the old addresses of
+    /// content imported from WordPress (`/2019/05/<post>/`, `/?p=123`,
+    /// `/category/<parent>/<child>/`, `/tag/<slug>/`, `/author/<login>/`). Null when the path
+    /// names nothing.
     async fn route(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The path part of a URL, e.g. `/world/asia`.")] path: String,
     ) -> ApiResult<Option<Route>> {
-        let Some(parsed) = RoutePath::parse(&path) else {
-            return Ok(None);
-        };
         let scope = scope(ctx)?;
         let store = &scope.store;
-        let found = match parsed {
-            RoutePath::Home => Some((RouteKind::Home, "/".to_owned(), None)),
-            RoutePath::Section(slug) => {
-                let tree = scope.sections().await?;
-                let section = match tree.by_slug(&slug) {
-                    Some(section) => Some(section.clone()),
-                    None => store
-                        .section_id_by_former_slug(&slug)
-                        .await?
-                        .and_then(|id| tree.get(id).cloned()),
-                };
-                section.map(|s| {
-                    let uri = route::section_uri(&s.slug);
-                    (RouteKind::Section, uri, Some(Node::Section(Section(s))))
-                })
-            }
-            RoutePath::Article { slug, .. } => resolve_article(scope, &slug).await?,
-            RoutePath::Tag(slug) => {
-                let visibility = scope.catalog_visibility();
-                let tag = match store.listed_tag_by_slug(visibility, &slug).await? {
-                    Some(tag) => Some(tag),
-                    None => store.tag_by_former_slug(visibility, &slug).await?,
-                };
-                tag.map(|t| {
-                    let uri = route::tag_uri(&t.slug);
-                    (RouteKind::Tag, uri, Some(Node::Tag(Tag(t))))
-                })
-            }
-            RoutePath::Author(slug) => {
-                let visibility = scope.catalog_visibility();
-                let author = match store.listed_author_by_slug(visibility, &slug).await? {
-                    Some(author) => Some(author),
-                    None => store.author_by_former_slug(visibility, &slug).await?,
-                };
-                author.map(|a| {
-                    let uri = route::author_uri(&a.slug);
-                    (RouteKind::Author, uri, Some(Node::Author(Author(a))))
-                })
-            }
-            RoutePath::Source(slug) => {
-                let visibility = scope.catalog_visibility();
-                let source = match store.listed_source_by_slug(visibility, &slug).await? {
-                    Some(source) => Some(source),
-                    None => store.source_by_former_slug(visibility, &slug).await?,
-                };
-                match source {
+        // `?p=<id>` only ever names an imported post: its address is looked up first.
+        let by_post_id = route::asks_for_post_id(&path);
+        let mut found = if by_post_id {
+            resolve_imported(ctx, &path).await?
+        } else {
+            None
+        };
+        let parsed = match found {
+            Some(_) => None,
+            None => RoutePath::parse(&path),
+        };
+        if let Some(parsed) = parsed {
+            found = match parsed {
+                RoutePath::Home => Some((RouteKind::Home, "/".to_owned(), None)),
+                RoutePath::Section(slug) => {
+                    let tree = scope.sections().await?;
+                    let section = match tree.by_slug(&slug) {
+                        Some(section) => Some(section.clone()),
+                        None => store
+                            .section_id_by_former_slug(&slug)
+                            .await?
+                            .and_then(|id| tree.get(id).cloned()),
+                    };
+                    section.map(|s| {
+                        let uri = route::section_uri(&s.slug);
+                        (RouteKind::Section, uri, Some(Node::Section(Section(s))))
+                    })
+                }
+                RoutePath::Article { slug, .. } => resolve_article(scope, &slug).await?,
+                RoutePath::Tag(slug) => {
+                    let visibility = scope.catalog_visibility();
+                    let tag = match store.listed_tag_by_slug(visibility, &slug).await? {
+                        Some(tag) => Some(tag),
+                        None => store.tag_by_former_slug(visibility, &slug).await?,
+                    };
+                    tag.map(|t| {
+                        let uri = route::tag_uri(&t.slug);
+                        (RouteKind::Tag, uri, Some(Node::Tag(Tag(t))))
+                    })
+                }
+                RoutePath::Author(slug) => {
+                    let visibility = scope.catalog_visibility();
+                    let author = match store.listed_author_by_slug(visibility, &slug).await? {
+                        Some(author) => Some(author),
+                        None => store.author_by_former_slug(visibility, &slug).await?,
+                    };
+                    author.map(|a| {
+                        let uri = route::author_uri(&a.slug);
+                        (RouteKind::Author, uri, Some(Node::Author(Author(a))))
+                    })
+                }
+                RoutePath::Source(slug) => {
+                    let visibility = scope.catalog_visibility();
+                    let source = match store.listed_source_by_slug(visibility, &slug).await? {
+                        Some(source) => Some(source),
+                        None => store.source_by_former_slug(visibility, &slug).await?,
+                    };
+                    match source {
                     Some(s) => {
                         let uri = route::source_uri(&s.slug);
                         Some((RouteKind::Source, uri, Some(Node::Source(Source(s)))))
@@ -544,8 +601,12 @@ impl Query {
                         None => None,
                     },
                 }
-            }
-        };
+                }
+            };
+        }
+        if found.is_none() && !by_post_id {
+            found = resolve_imported(ctx, &path).await?;
+        }
         let asked = path.split(['?', '#']).next().unwrap_or_default();
         Ok(found.map(|(kind, canonical_uri, node)| Route {
             kind,

@@ -25,6 +25,8 @@
 //!   statements assembled from typed parts. Nothing else matches on the backend.
 //! - `store`: opening, migrating and the [`Store`] handle itself; `kept`: what a server
 //!   keeps between requests (the section tree, "Check Also" rankings).
+//! - [`import`]: importing a WordPress site in one transaction, remembering what each
+//!   record became and the old addresses that lead to it.
 //! - [`narrowing`]: what readers narrow lists and searches by, for both.
 //! - [`error`]: the one error type; [`page`]: keyset pagination; `records`: rows mapped to
 //!   the domain's records; `rows`: decoding joined rows; `entity`: the SeaORM entities
@@ -41,6 +43,7 @@ mod entity;
 pub mod error;
 pub mod events;
 mod ids;
+pub mod import;
 mod kept;
 pub mod narrowing;
 pub mod page;
@@ -62,6 +65,7 @@ pub use catalogue::{
 };
 pub use dialect::PoolSettings;
 pub use error::{Record, Reference, StoreError, StoreResult};
+pub use import::WordpressImport;
 pub use narrowing::{Named, Narrowing};
 pub use sea_orm::DatabaseConnection;
 pub use search::{Facet, Highlight, SearchHit, SearchKey};

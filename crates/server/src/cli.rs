@@ -41,6 +41,9 @@ pub enum Command {
     /// Manage staff accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Import another system's content.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Copy a SQLite database to a new file while it serves: a consistent snapshot that
     /// opens as any database file. (On PostgreSQL, use `pg_dump`.)
     Backup(BackupArgs),
@@ -52,6 +55,23 @@ pub struct BackupArgs {
     /// The file to write; it must not exist yet.
     #[arg(long, value_name = "FILE")]
     pub to: std::path::PathBuf,
+}
+
+/// What to import.
+#[derive(Subcommand)]
+pub enum ImportCommand {
+    /// Import a WordPress export (Tools → Export → All content: a WXR file). The file is
+    /// checked whole before anything is written, then imported in one transaction. Importing
+    /// it (or a later export of the same site) again updates what was imported.
+    Wordpress(WordpressArgs),
+}
+
+/// Options of `dateline import wordpress`.
+#[derive(clap::Args)]
+pub struct WordpressArgs {
+    /// The export file (WXR 1.1 or 1.2, as WordPress writes it).
+    #[arg(value_name = "EXPORT.xml")]
+    pub file: std::path::PathBuf,
 }
 
 /// What to do with staff accounts.
@@ -275,6 +295,18 @@ mod tests {
     #[test]
     fn rejects_unknown_databases() {
         assert!("mysql://x".parse::<DatabaseUrl>().is_err());
+    }
+
+    #[test]
+    fn import_wordpress_takes_one_file_and_no_unknown_option() {
+        let parsed = Cli::try_parse_from(["dateline", "import", "wordpress", "site.xml"]);
+        assert!(matches!(
+            parsed.map(|cli| cli.command),
+            Ok(Command::Import(ImportCommand::Wordpress(args))) if args.file.ends_with("site.xml")
+        ));
+        let unknown = Cli::try_parse_from(["dateline", "import", "wordpress", "--drafts", "x.xml"]);
+        assert!(unknown.is_err());
+        assert!(Cli::try_parse_from(["dateline", "import", "wordpress"]).is_err());
     }
 
     #[test]

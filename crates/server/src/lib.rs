@@ -14,7 +14,8 @@
 //! - [`websocket`]: GraphQL over websockets, with keepalive, idle and per-client limits.
 //! - [`syndication`]: RSS and Atom feeds of every list page, sitemaps and `robots.txt`.
 //! - [`scheduler`]: scheduled publishing; [`supervise`]: restarting background tasks;
-//!   [`staff`]: creating accounts from the command line; [`client`]: a small HTTP client
+//!   [`staff`]: creating accounts from the command line; [`import`]: importing a WordPress
+//!   export; [`client`]: a small HTTP client
 //!   for tests and the benchmark.
 
 pub mod cli;
@@ -23,6 +24,7 @@ mod conditional;
 mod graphiql;
 pub mod graphql_http;
 pub mod http;
+pub mod import;
 pub mod scheduler;
 pub mod staff;
 pub mod supervise;

@@ -1,4 +1,5 @@
-//! `dateline`: serve, migrate, print the schema, or seed a benchmark newsroom.
+//! `dateline`: serve, migrate, print the schema, seed a benchmark newsroom, or import a
+//! WordPress site.
 
 use std::time::Instant;
 
@@ -7,7 +8,8 @@ use clap::Parser;
 use dateline_persistence::Store;
 use dateline_persistence::demo::DemoOutcome;
 use dateline_server::cli::{
-    BackupArgs, Cli, Command, CreateUserArgs, DatabaseUrl, SeedArgs, ServeArgs, UserCommand,
+    BackupArgs, Cli, Command, CreateUserArgs, DatabaseUrl, ImportCommand, SeedArgs, ServeArgs,
+    UserCommand, WordpressArgs,
 };
 use dateline_server::{ServingDatabase, staff};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -46,6 +48,9 @@ async fn run() -> anyhow::Result<()> {
         Command::User(UserCommand::Create(args)) => create_user(&cli.database_url, &args).await,
         Command::Seed(args) => seed(&cli.database_url, &args).await,
         Command::Backup(args) => backup(&cli.database_url, &args).await,
+        Command::Import(ImportCommand::Wordpress(args)) => {
+            import_wordpress(&cli.database_url, &args).await
+        }
     }
 }
 
@@ -159,6 +164,54 @@ async fn seed(url: &DatabaseUrl, args: &SeedArgs) -> anyhow::Result<()> {
         "seeded {} articles in {:.1}s",
         args.articles,
         started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `dateline import wordpress`: checks the export whole (writing nothing if it is not a
+/// WordPress export), then imports it in one transaction, showing progress, and prints a
+/// summary.
+async fn import_wordpress(url: &DatabaseUrl, args: &WordpressArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let checking = ProgressBar::new_spinner();
+    checking.set_message(format!("checking {}", args.file.display()));
+    checking.enable_steady_tick(std::time::Duration::from_millis(120));
+    let path = args.file.clone();
+    let survey = tokio::task::spawn_blocking(move || dateline_server::import::survey(&path))
+        .await
+        .context("checking the export")??;
+    checking.finish_and_clear();
+    println!(
+        "{}: WordPress export (WXR {}) of {}: {} posts among {} items, {} authors, {} categories, {} tags, {} images",
+        args.file.display(),
+        survey.channel.wxr_version,
+        survey.origin,
+        survey.posts,
+        survey.items,
+        survey.authors.len(),
+        survey.categories.len(),
+        survey.tags.len(),
+        survey.attachments.len(),
+    );
+    let store = open(url).await?;
+    let bar = ProgressBar::new(survey.posts as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} posts  {per_sec}  eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let importing = Instant::now();
+    let report = dateline_server::import::import_wordpress(&store, &args.file, &survey, |done| {
+        bar.set_position(done as u64)
+    })
+    .await?;
+    bar.finish();
+    let seconds = importing.elapsed().as_secs_f64();
+    print!("{report}");
+    println!(
+        "Done in {:.1}s: {} posts in {seconds:.1}s ({:.0} posts/minute)",
+        started.elapsed().as_secs_f64(),
+        survey.posts,
+        survey.posts as f64 * 60.0 / seconds.max(0.001),
     );
     Ok(())
 }

@@ -117,7 +117,7 @@ impl Store {
 /// Writes `changes` over `current` with everything derived from them: excerpt, word
 /// count, tag links, slug history. Tags are checked last, once everything else is written:
 /// an unknown one rolls all of it back with the transaction.
-pub(super) async fn apply(
+pub(crate) async fn apply(
     txn: &DatabaseTransaction,
     current: article::Model,
     changes: ArticleChanges,

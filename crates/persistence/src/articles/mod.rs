@@ -6,8 +6,8 @@
 //! [`workflow`]); new drafts are inserted, their references checked first and by the
 //! constraints.
 
-mod change;
-mod edit;
+pub(crate) mod change;
+pub(crate) mod edit;
 pub(crate) mod insert;
 mod listing;
 mod pins;

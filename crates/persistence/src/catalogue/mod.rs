@@ -11,7 +11,7 @@
 //! their transaction and let the unique and foreign-key constraints catch what changed since.
 
 pub(super) mod authors;
-pub(super) mod sections;
+pub(crate) mod sections;
 pub(super) mod sources;
 pub(super) mod tags;
 

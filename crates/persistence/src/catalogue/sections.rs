@@ -219,7 +219,7 @@ pub(super) async fn check_move(txn: &DatabaseTransaction, id: i32, parent: i32) 
 }
 
 /// The position after the last section under `parent` (or at the top level).
-pub(super) async fn next_position<C: ConnectionTrait>(
+pub(crate) async fn next_position<C: ConnectionTrait>(
     db: &C,
     parent: Option<i32>,
 ) -> StoreResult<i32> {

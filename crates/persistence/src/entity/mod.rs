@@ -8,6 +8,8 @@ pub mod article_correction;
 pub mod article_revision;
 pub mod article_tag;
 pub mod author;
+pub mod imported_path;
+pub mod imported_record;
 pub mod related_pin;
 pub mod section;
 pub mod seo_override;
