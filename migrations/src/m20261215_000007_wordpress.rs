@@ -5,6 +5,8 @@
 //!   a fingerprint of the post as it was imported (so an unchanged post is left alone). The
 //!   key is the post id for articles, the login for authors and the nicename (slug) for
 //!   sections and tags.
+//!   For articles it also keeps the post's `<guid>`, which Dateline's feeds go on giving
+//!   the story, so feed readers subscribed before the move do not see it again as new.
 //! - `imported_paths`: an old address, normalised (lowercase, no trailing slash, of the
 //!   query only `?p=<id>`) → what it names now, for `route(path:)`. Looked up only when a
 //!   path names nothing else.
@@ -28,6 +30,8 @@ impl MigrationTrait for Migration {
                     .col(string_len("wp_key", 255))
                     .col(integer("local_id"))
                     .col(string_len_null("fingerprint", 32))
+                    // The post's GUID in the old site's feeds, kept by Dateline's feeds.
+                    .col(text_null("guid"))
                     .primary_key(Index::create().col("origin").col("kind").col("wp_key"))
                     .take(),
             )
@@ -41,6 +45,10 @@ impl MigrationTrait for Migration {
                     .col(integer("target_id"))
                     .take(),
             )
+            .await?;
+        // A feed looks up the GUIDs of the stories it lists.
+        manager
+            .create_index(index("imported_records", "local", &["kind", "local_id"]))
             .await?;
         // Deleting what an old address names drops the address with it.
         manager

@@ -564,3 +564,35 @@ async fn names_in_another_script_keep_their_records_apart() {
         .await;
     assert_eq!(politics["section"]["name"], "Политика");
 }
+
+#[tokio::test]
+async fn feed_readers_see_imported_stories_under_their_wordpress_guids() {
+    let app = spawn_app().await;
+    import(&app, &fixture("harbour-1.2.xml"))
+        .await
+        .expect("the export imports");
+    for path in ["/author/jo/feed", "/author/jo/feed/atom"] {
+        let body = app.get(path).await.bytes().await.expect("the feed");
+        let feed = feed_rs::parser::parse(&body[..]).expect("the feed parses");
+        let ferry = feed
+            .entries
+            .iter()
+            .find(|e| {
+                e.title
+                    .as_ref()
+                    .is_some_and(|t| t.content.contains("Ferry"))
+            })
+            .unwrap_or_else(|| panic!("the imported story is in {path}"));
+        assert_eq!(
+            ferry.id, "https://harbour.example/?p=101",
+            "the GUID WordPress gave it, so subscribers do not see it again as new"
+        );
+    }
+    let body = app.get("/feed").await.bytes().await.expect("the feed");
+    let front = feed_rs::parser::parse(&body[..]).expect("the feed parses");
+    let demo = front
+        .entries
+        .first()
+        .expect("the demo newsroom's latest story");
+    assert!(demo.id.starts_with("tag:"), "{}", demo.id);
+}

@@ -6,7 +6,8 @@
 //! sitemap. Every read here is served by an existing index:
 //!
 //! - a feed is a page of an article list ([`Store::articles_page_with_authors`]), then one
-//!   statement each for the items' bodies, tags and co-authors, however many items;
+//!   statement each for the items' bodies, tags, co-authors and imported GUIDs (by the
+//!   `imported_records (kind, local_id)` index), however many items;
 //! - the sitemap buckets are one `GROUP BY` over the public stories;
 //! - a sitemap chunk is a range of the primary key, read in order.
 
@@ -16,11 +17,12 @@ use std::ops::RangeInclusive;
 use chrono::{DateTime, Utc};
 use dateline_domain::model::{Article, ArticleBody, Author, Tag};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::articles::visible;
-use crate::entity::article;
+use crate::entity::{article, imported_record};
 use crate::error::StoreResult;
+use crate::import::records::kind::ARTICLE as IMPORTED_ARTICLE;
 use crate::narrowing::Narrowing;
 use crate::page::PageArgs;
 use crate::store::{Store, Visibility};
@@ -39,6 +41,9 @@ pub struct FeedItems {
     pub tags: HashMap<i32, Vec<Tag>>,
     /// Each article's body, by article id, when bodies were asked for.
     pub bodies: HashMap<i32, ArticleBody>,
+    /// The GUIDs imported stories had in the feeds of the site they came from, by article
+    /// id: a feed gives them again, so its readers do not see the stories as new.
+    pub guids: HashMap<i32, String>,
 }
 
 /// The public stories whose ids fall in one sitemap bucket.
@@ -61,8 +66,9 @@ pub struct SitemapEntry {
 
 impl Store {
     /// The latest `limit` stories public at `now` that `narrowing` selects, newest first,
-    /// with their authors, co-authors and tags, and their bodies when `with_bodies`: four
-    /// statements (three without bodies), whatever `limit`.
+    /// with their authors, co-authors and tags, their bodies when `with_bodies`, and the
+    /// feed GUIDs of imported ones: five statements (four without bodies), whatever
+    /// `limit`.
     pub async fn latest_for_feed(
         &self,
         now: DateTime<Utc>,
@@ -96,12 +102,22 @@ impl Store {
         } else {
             HashMap::new()
         };
+        let guids = imported_record::Entity::find()
+            .filter(imported_record::Column::Kind.eq(IMPORTED_ARTICLE))
+            .filter(imported_record::Column::LocalId.is_in(ids))
+            .filter(imported_record::Column::Guid.is_not_null())
+            .all(self.connection())
+            .await?
+            .into_iter()
+            .filter_map(|row| Some((row.local_id, row.guid?)))
+            .collect();
         Ok(FeedItems {
             articles,
             authors,
             co_authors,
             tags,
             bodies,
+            guids,
         })
     }
 

@@ -19,6 +19,9 @@ pub struct Model {
     /// A digest of the post as it was imported: a post whose digest is the same is left
     /// alone by the next import.
     pub fingerprint: Option<String>,
+    /// The post's GUID in the WordPress site's feeds, which Dateline's feeds keep giving
+    /// it (articles only).
+    pub guid: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -36,7 +36,15 @@ pub(super) struct Pending {
     article: NewArticle,
     key: String,
     fingerprint: Option<String>,
+    guid: Option<String>,
     paths: Vec<String>,
+}
+
+/// The GUID a post had in the WordPress site's feeds, which Dateline's feeds go on giving
+/// it, so that readers subscribed before the move do not see every story again as new.
+fn feed_guid(item: &Item) -> Option<String> {
+    let guid = item.guid.trim();
+    (!guid.is_empty() && guid.len() <= 2048).then(|| guid.to_owned())
 }
 
 /// What tells whether a post changed on WordPress since its last import: a digest of
@@ -135,6 +143,7 @@ impl WordpressImport<'_> {
                     key,
                     local_id: id,
                     fingerprint: digest,
+                    guid: feed_guid(item),
                 };
                 remember(&self.txn, &self.report.origin, vec![remembered]).await?;
                 self.report.articles.updated += 1;
@@ -150,6 +159,7 @@ impl WordpressImport<'_> {
                     },
                     key,
                     fingerprint: digest,
+                    guid: feed_guid(item),
                     paths: post_paths(item),
                 });
                 self.report.articles.created += 1;
@@ -338,7 +348,7 @@ impl WordpressImport<'_> {
         let pending = std::mem::take(&mut self.pending);
         let (articles, rest): (Vec<_>, Vec<_>) = pending
             .into_iter()
-            .map(|p| (p.article, (p.key, p.fingerprint, p.paths)))
+            .map(|p| (p.article, (p.key, p.fingerprint, p.guid, p.paths)))
             .unzip();
         let ids = insert_articles(&self.txn, &articles, self.now).await?;
         let rows = article::Entity::find()
@@ -347,7 +357,7 @@ impl WordpressImport<'_> {
             .await?;
         snapshot_all(&self.txn, &rows, None, self.now).await?;
         let mut remembered = Vec::with_capacity(ids.len());
-        for (id, (key, fingerprint, paths)) in ids.into_iter().zip(rest) {
+        for (id, (key, fingerprint, guid, paths)) in ids.into_iter().zip(rest) {
             for path in paths {
                 self.paths.add(path, kind::ARTICLE, id);
             }
@@ -356,6 +366,7 @@ impl WordpressImport<'_> {
                 key,
                 local_id: id,
                 fingerprint,
+                guid,
             });
         }
         remember(&self.txn, &self.report.origin, remembered).await

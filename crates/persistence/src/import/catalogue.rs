@@ -173,6 +173,7 @@ impl WordpressImport<'_> {
                 key: wp.login,
                 local_id: id,
                 fingerprint: None,
+                guid: None,
             });
         }
         remember(&self.txn, &self.report.origin, remembered).await
@@ -271,6 +272,7 @@ impl WordpressImport<'_> {
                 key: category.nicename.clone(),
                 local_id: id,
                 fingerprint: None,
+                guid: None,
             });
         }
         remember(&self.txn, &self.report.origin, remembered).await
@@ -372,6 +374,7 @@ impl WordpressImport<'_> {
                 key: wp.slug.clone(),
                 local_id: id,
                 fingerprint: None,
+                guid: None,
             });
         }
         remember(&self.txn, &self.report.origin, remembered).await

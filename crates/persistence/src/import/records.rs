@@ -43,6 +43,8 @@ pub(super) struct Remembered {
     pub key: String,
     pub local_id: i32,
     pub fingerprint: Option<String>,
+    /// The post's GUID in the WordPress site's feeds (articles only).
+    pub guid: Option<String>,
 }
 
 /// Rows per statement when writing mappings and paths.
@@ -62,6 +64,7 @@ pub(super) async fn remember<C: ConnectionTrait>(
             wp_key: Set(r.key),
             local_id: Set(r.local_id),
             fingerprint: Set(r.fingerprint),
+            guid: Set(r.guid),
         })
         .collect();
     for chunk in rows.chunks(ROWS) {
@@ -75,6 +78,7 @@ pub(super) async fn remember<C: ConnectionTrait>(
                 .update_columns([
                     imported_record::Column::LocalId,
                     imported_record::Column::Fingerprint,
+                    imported_record::Column::Guid,
                 ])
                 .to_owned(),
             )

@@ -3,7 +3,8 @@
 //!
 //! An item's GUID (and Atom id) is a `tag:` URI, `tag:<host>,2026:article:<id>`, not a
 //! permalink: it stays the same when the story's slug or section changes, so readers do not
-//! show it again as new, and it cannot be taken for an old WordPress `?p=` address.
+//! show it again as new, and it cannot be taken for an old WordPress `?p=` address. A story
+//! imported from WordPress keeps the GUID it had in that site's feeds.
 //! Dates come from the stories alone (the feed's own date is its newest change), so the same
 //! stories always make the same bytes and the same `ETag`.
 
@@ -86,7 +87,11 @@ impl Channel<'_> {
                 link: self
                     .site
                     .address(&route::article_uri(&section.slug, &article.slug)),
-                guid: self.site.public_url().tag_uri("article", article.id),
+                guid: items
+                    .guids
+                    .get(&article.id)
+                    .cloned()
+                    .unwrap_or_else(|| self.site.public_url().tag_uri("article", article.id)),
                 authors,
                 categories,
                 body: items.bodies.get(&article.id).map(|b| b.html.as_str()),
