@@ -49,6 +49,7 @@ query($slug: String!) {
     section { slug name parent { slug parent { slug } } }
     author { slug name }
     tags { slug name }
+    seo { title description customTitle }
   }
 }"#;
 
@@ -152,6 +153,15 @@ async fn a_wordpress_site_reads_as_any_newsroom_after_its_import() {
     assert_eq!(ferry["section"]["parent"]["slug"], "ports");
     assert_eq!(ferry["section"]["parent"]["parent"]["slug"], "news");
     assert_eq!(ferry["author"], json!({ "slug": "jo", "name": "Jo Reed" }));
+    assert_eq!(
+        ferry["seo"],
+        json!({
+            "title": "Ferry timetable 2019: sailings follow the tide",
+            "description": "From June the morning ferry leaves with the tide & the evening one at six.",
+            "customTitle": "Ferry timetable 2019: sailings follow the tide",
+        }),
+        "Yoast SEO's title and description come along"
+    );
     assert_eq!(
         ferry["tags"],
         json!([{ "slug": "ferries", "name": "Ferries" }, { "slug": "tides", "name": "Tides" }])

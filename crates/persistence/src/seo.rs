@@ -179,6 +179,42 @@ async fn claim_article(
     }
 }
 
+/// Writes what an import brought for pages of `kind` (an SEO plugin's title and
+/// description), replacing what was set; pages it brought nothing for are left alone.
+pub(crate) async fn import_seo<C: ConnectionTrait>(
+    db: &C,
+    kind: PageKind,
+    pages: Vec<(i32, SeoOverride)>,
+) -> StoreResult<()> {
+    let now = stored_time(Utc::now());
+    let rows: Vec<seo_override::ActiveModel> = pages
+        .into_iter()
+        .filter(|(_, set)| *set != SeoOverride::default())
+        .map(|(id, set)| seo_override::ActiveModel {
+            kind: Set(kind.as_str().to_owned()),
+            target_id: Set(id),
+            title: Set(set.title),
+            description: Set(set.description),
+            updated_at: Set(now),
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        seo_override::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::columns([seo_override::Column::Kind, seo_override::Column::TargetId])
+                    .update_columns([
+                        seo_override::Column::Title,
+                        seo_override::Column::Description,
+                        seo_override::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Forgets what was set on a page that is going away.
 pub(crate) async fn forget_seo<C: ConnectionTrait>(
     db: &C,

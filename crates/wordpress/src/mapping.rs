@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use dateline_domain::html::SafeHtml;
 use dateline_domain::route::{RESERVED_SECTION_SLUGS, normalize_legacy_path};
+use dateline_domain::seo::{MAX_SEO_DESCRIPTION_CHARS, MAX_SEO_TITLE_CHARS, SeoOverride};
 use dateline_domain::{ArticleStatus, Slug};
 
 use crate::wxr::{Author, Item};
@@ -150,6 +151,60 @@ pub fn at_most(text: &str, max: usize) -> String {
     }
 }
 
+/// The SEO title and description an SEO plugin kept for a post (Yoast SEO, Rank Math, All
+/// in One SEO), as plain text cut to what Dateline takes. A value built from the plugin's
+/// variables (`%%title%% %%sep%% %%sitename%%`, `%title%`, `#post_title`) is left out: it
+/// says "the default", which Dateline derives itself.
+pub fn seo_of(item: &Item) -> SeoOverride {
+    let first = |keys: &[&str], max: usize| {
+        keys.iter()
+            .filter_map(|key| item.meta(key))
+            .map(plain_text)
+            .find(|value| !value.is_empty())
+            .filter(|value| !has_plugin_variable(value))
+            .map(|value| at_most(&value, max))
+    };
+    SeoOverride {
+        title: first(
+            &["_yoast_wpseo_title", "rank_math_title", "_aioseo_title"],
+            MAX_SEO_TITLE_CHARS,
+        ),
+        description: first(
+            &[
+                "_yoast_wpseo_metadesc",
+                "rank_math_description",
+                "_aioseo_description",
+            ],
+            MAX_SEO_DESCRIPTION_CHARS,
+        ),
+    }
+}
+
+/// Whether `value` holds an SEO plugin's variable: `%%title%%` (Yoast), `%title%` (Rank
+/// Math) or `#post_title` (All in One SEO).
+fn has_plugin_variable(value: &str) -> bool {
+    let percent = value.split('%').skip(1).step_by(2).any(|between| {
+        !between.is_empty()
+            && between
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    });
+    let hash = value.split('#').skip(1).any(|after| {
+        [
+            "post_",
+            "site_",
+            "separator",
+            "author_",
+            "taxonomy_",
+            "category",
+            "tagline",
+        ]
+        .iter()
+        .any(|name| after.starts_with(name))
+    });
+    percent || value.contains("%%") || hash
+}
+
 /// The byline name of a WordPress user: the display name, else first and last name, else
 /// the login.
 pub fn author_name(author: &Author) -> String {
@@ -228,6 +283,48 @@ pub fn author_path(login: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seo_plugin_fields_are_kept_unless_they_are_the_plugins_defaults() {
+        let mut item = Item {
+            meta: vec![
+                (
+                    "_yoast_wpseo_title".into(),
+                    "Ferry &amp; tide: what changes".into(),
+                ),
+                (
+                    "_yoast_wpseo_metadesc".into(),
+                    " The new timetable,\n explained. ".into(),
+                ),
+            ],
+            ..Item::default()
+        };
+        let seo = seo_of(&item);
+        assert_eq!(seo.title.as_deref(), Some("Ferry & tide: what changes"));
+        assert_eq!(
+            seo.description.as_deref(),
+            Some("The new timetable, explained.")
+        );
+        for default in [
+            "%%title%% %%sep%% %%sitename%%",
+            "%title% | %sitename%",
+            "#post_title #separator_sa #site_title",
+        ] {
+            item.meta = vec![
+                ("_yoast_wpseo_title".into(), default.into()),
+                ("rank_math_title".into(), default.into()),
+            ];
+            assert_eq!(seo_of(&item).title, None, "{default}");
+        }
+        item.meta = vec![(
+            "rank_math_title".into(),
+            "Top #5 harbours, 100% rebuilt".into(),
+        )];
+        assert_eq!(
+            seo_of(&item).title.as_deref(),
+            Some("Top #5 harbours, 100% rebuilt")
+        );
+    }
 
     #[test]
     fn statuses_map_to_the_workflow() {

@@ -2,13 +2,15 @@
 //! their revision 1, as a new draft has); one imported before is updated through
 //! `articles::edit`, as an editor's save is, when WordPress has changed it since.
 
+use crate::seo::import_seo;
 use dateline_domain::input::{MAX_SHORT_TEXT_CHARS, MAX_TAGS, MAX_TITLE_CHARS, web_url};
 use dateline_domain::model::FeaturedImage;
+use dateline_domain::seo::{PageKind, SeoOverride};
 use dateline_domain::{ArticleStatus, Slug};
 use dateline_wordpress::Item;
 use dateline_wordpress::content::convert;
 use dateline_wordpress::mapping::{
-    Fate, at_most, fate, plain_text, post_paths, published_at, slug_from, with_suffix,
+    Fate, at_most, fate, plain_text, post_paths, published_at, seo_of, slug_from, with_suffix,
 };
 use dateline_wordpress::shortcode::Context;
 use sea_orm::ActiveValue::Set;
@@ -37,6 +39,7 @@ pub(super) struct Pending {
     key: String,
     fingerprint: Option<String>,
     guid: Option<String>,
+    seo: SeoOverride,
     paths: Vec<String>,
 }
 
@@ -76,6 +79,11 @@ fn fingerprint(item: &Item) -> String {
         digest.update([0]);
     }
     digest.update(item.meta("_thumbnail_id").unwrap_or_default().as_bytes());
+    let seo = seo_of(item);
+    for field in [seo.title, seo.description] {
+        digest.update([2]);
+        digest.update(field.unwrap_or_default().as_bytes());
+    }
     digest.finalize()[..16]
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -137,6 +145,7 @@ impl WordpressImport<'_> {
                 let id = row.id;
                 let mapped = self.map(item, post_id, status, Some(id)).await?;
                 self.update(row, mapped).await?;
+                import_seo(&self.txn, PageKind::Article, vec![(id, seo_of(item))]).await?;
                 self.add_paths(item, id);
                 let remembered = Remembered {
                     kind: kind::ARTICLE,
@@ -160,6 +169,7 @@ impl WordpressImport<'_> {
                     key,
                     fingerprint: digest,
                     guid: feed_guid(item),
+                    seo: seo_of(item),
                     paths: post_paths(item),
                 });
                 self.report.articles.created += 1;
@@ -348,7 +358,7 @@ impl WordpressImport<'_> {
         let pending = std::mem::take(&mut self.pending);
         let (articles, rest): (Vec<_>, Vec<_>) = pending
             .into_iter()
-            .map(|p| (p.article, (p.key, p.fingerprint, p.guid, p.paths)))
+            .map(|p| (p.article, (p.key, p.fingerprint, p.guid, p.seo, p.paths)))
             .unzip();
         let ids = insert_articles(&self.txn, &articles, self.now).await?;
         let rows = article::Entity::find()
@@ -357,7 +367,9 @@ impl WordpressImport<'_> {
             .await?;
         snapshot_all(&self.txn, &rows, None, self.now).await?;
         let mut remembered = Vec::with_capacity(ids.len());
-        for (id, (key, fingerprint, guid, paths)) in ids.into_iter().zip(rest) {
+        let mut seo = Vec::new();
+        for (id, (key, fingerprint, guid, set, paths)) in ids.into_iter().zip(rest) {
+            seo.push((id, set));
             for path in paths {
                 self.paths.add(path, kind::ARTICLE, id);
             }
@@ -369,6 +381,7 @@ impl WordpressImport<'_> {
                 guid,
             });
         }
+        import_seo(&self.txn, PageKind::Article, seo).await?;
         remember(&self.txn, &self.report.origin, remembered).await
     }
 
