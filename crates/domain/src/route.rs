@@ -169,7 +169,7 @@ pub fn source_uri(slug: &str) -> String {
 }
 
 /// A path as the old addresses of imported content are kept and looked up (see
-/// `route(path:)`): lowercase, without a trailing slash (`/` stays `/`) or fragment, and of
+/// `route(path:)`): percent-escapes decoded, lowercase, without a trailing slash (`/` stays `/`) or fragment, and of
 /// the query only a numeric `p` (`/?p=123`, WordPress's address of a post by id). `None` for
 /// a path longer than [`MAX_PATH_LEN`] or one that does not start with `/`.
 pub fn normalize_legacy_path(path: &str) -> Option<String> {
@@ -179,7 +179,11 @@ pub fn normalize_legacy_path(path: &str) -> Option<String> {
     }
     let path = path.split('#').next().unwrap_or_default();
     let (path, query) = path.split_once('?').unwrap_or((path, ""));
-    let mut normal = path.trim_end_matches('/').to_lowercase();
+    // Decoded, so that an address of non-Latin words is found whether a frontend passes
+    // it as the browser sent it (`/%D9%86…`) or decoded (`/ن…`); an escaped `/`, `?` or `#`
+    // stays escaped, as it is not one of those.
+    let decoded = percent_decode(path, b"/?#%");
+    let mut normal = decoded.trim_end_matches('/').to_lowercase();
     if normal.is_empty() {
         normal.push('/');
     }
@@ -192,6 +196,32 @@ pub fn normalize_legacy_path(path: &str) -> Option<String> {
         normal.push_str(id);
     }
     Some(normal)
+}
+
+/// Decodes `%xx` escapes but those of the bytes in `keep`, which stay as written; bytes that
+/// do not form UTF-8 are replaced.
+pub fn percent_decode(text: &str, keep: &[u8]) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(hi), Some(lo)) = (
+                bytes.get(i + 1).and_then(|&b| hex(b)),
+                bytes.get(i + 2).and_then(|&b| hex(b)),
+            )
+            && let Ok(byte) = u8::try_from(hi * 16 + lo)
+            && !keep.contains(&byte)
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Whether `path` asks for a post by id (`?p=123`), which only an imported address can name.
@@ -333,6 +363,12 @@ mod tests {
         assert_eq!(n("/news/?utm=x#top").as_deref(), Some("/news"));
         assert_eq!(n("//").as_deref(), Some("/"));
         assert_eq!(n("relative"), None);
+        assert_eq!(
+            n("/2019/05/%D9%86%D8%B4%D8%B3%D8%AA/").as_deref(),
+            Some("/2019/05/نشست")
+        );
+        assert_eq!(n("/2019/05/نشست").as_deref(), Some("/2019/05/نشست"));
+        assert_eq!(n("/a%2Fb/%41").as_deref(), Some("/a%2fb/a"));
         assert!(asks_for_post_id("/?p=7"));
         assert!(!asks_for_post_id("/?page_id=7"));
     }

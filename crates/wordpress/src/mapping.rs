@@ -77,25 +77,7 @@ pub fn published_at(item: &Item) -> Option<DateTime<Utc>> {
 /// Decodes `%xx` escapes (WordPress percent-encodes non-ASCII slugs); bytes that do not
 /// form UTF-8 are replaced.
 pub fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%'
-            && let (Some(hi), Some(lo)) = (
-                bytes.get(i + 1).and_then(|&b| hex(b)),
-                bytes.get(i + 2).and_then(|&b| hex(b)),
-            )
-        {
-            out.push(u8::try_from(hi * 16 + lo).unwrap_or(b'?'));
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    dateline_domain::route::percent_decode(text, b"")
 }
 
 /// A slug from a WordPress name (a post name, nicename or login), else from the text of

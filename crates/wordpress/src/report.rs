@@ -40,6 +40,8 @@ pub struct Report {
     pub comments: usize,
     /// Private posts, imported as drafts so that they never become public.
     pub private_as_drafts: usize,
+    /// Password-protected posts, imported as drafts.
+    pub protected_as_drafts: usize,
     /// Everything the import had to decide for the export, counted by what it was.
     pub warnings: BTreeMap<String, usize>,
 }
@@ -76,6 +78,13 @@ impl fmt::Display for Report {
                 f,
                 "  {} private posts imported as drafts (never public)",
                 self.private_as_drafts
+            )?;
+        }
+        if self.protected_as_drafts > 0 {
+            writeln!(
+                f,
+                "  {} password-protected posts imported as drafts (never public)",
+                self.protected_as_drafts
             )?;
         }
         let skipped: usize = self.skipped.values().sum();

@@ -104,6 +104,16 @@ fn tag(text: &str) -> Option<Tag<'_>> {
     })
 }
 
+/// The shortcodes turned into HTML here; any other with attributes or content is dropped.
+const KNOWN: [&str; 6] = [
+    "caption",
+    "wp_caption",
+    "embed",
+    "audio",
+    "video",
+    "gallery",
+];
+
 /// Expands every shortcode in `text`; the names of those dropped go into `dropped`.
 pub fn expand(text: &str, context: &Context<'_>, dropped: &mut Vec<String>) -> String {
     if !text.contains('[') {
@@ -145,6 +155,14 @@ pub fn expand(text: &str, context: &Context<'_>, dropped: &mut Vec<String>) -> S
             Some(end) => (Some(&after[..end]), open.len + end + closing.len()),
             None => (None, open.len),
         };
+        // A bare word in brackets that no shortcode known here names — `[sic]`,
+        // `[Updated]` — is prose, as WordPress leaves it when no plugin registered it.
+        let known = KNOWN.contains(&open.name.to_ascii_lowercase().as_str());
+        if !known && content.is_none() && !open.self_closing && open.attrs.trim().is_empty() {
+            out.push_str(&at[..open.len]);
+            rest = &at[open.len..];
+            continue;
+        }
         out.push_str(&render(&open, content, context, dropped));
         rest = &at[consumed..];
     }

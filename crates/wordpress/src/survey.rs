@@ -111,7 +111,8 @@ pub fn survey_records<R: BufRead>(mut reader: WxrReader<R>) -> Result<Survey, Ma
                         for term in item.terms {
                             match term.domain.as_str() {
                                 "category" => named_categories.push(term),
-                                "post_tag" => named_tags.push(term),
+                                // WXR 1.0 wrote `tag` where later versions write `post_tag`.
+                                "post_tag" | "tag" => named_tags.push(term),
                                 _ => {}
                             }
                         }
@@ -141,11 +142,17 @@ pub fn survey_records<R: BufRead>(mut reader: WxrReader<R>) -> Result<Survey, Ma
         }
     }
     survey.channel = reader.channel().clone();
-    let origin = [&survey.channel.base_site_url, &survey.channel.link]
-        .into_iter()
-        .find(|url| !url.trim().is_empty())
-        .map(|url| url.trim().trim_end_matches('/').to_ascii_lowercase())
-        .unwrap_or_default();
+    // The blog's own address first: on a multisite network every subsite's export has the
+    // network's address as `base_site_url`.
+    let origin = [
+        &survey.channel.base_blog_url,
+        &survey.channel.link,
+        &survey.channel.base_site_url,
+    ]
+    .into_iter()
+    .find(|url| !url.trim().is_empty())
+    .map(|url| url.trim().trim_end_matches('/').to_ascii_lowercase())
+    .unwrap_or_default();
     survey.origin = origin;
     let known: HashSet<&str> = survey.authors.iter().map(|a| a.login.as_str()).collect();
     survey.missing_authors = creators

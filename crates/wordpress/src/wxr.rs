@@ -127,6 +127,9 @@ pub struct Item {
     pub post_parent: Option<u64>,
     pub post_type: String,
     pub is_sticky: bool,
+    /// Whether the post is password-protected (`wp:post_password`; the password itself is
+    /// not kept).
+    pub protected: bool,
     pub attachment_url: String,
     pub terms: Vec<TermRef>,
     /// `wp:postmeta` pairs, in order.
@@ -434,6 +437,7 @@ impl<R: BufRead> WxrReader<R> {
                 }
                 (Ns::Wp, "post_type") => item.post_type = text.trim().to_owned(),
                 (Ns::Wp, "is_sticky") => item.is_sticky = text.trim() == "1",
+                (Ns::Wp, "post_password") => item.protected = !text.trim().is_empty(),
                 (Ns::Wp, "attachment_url") => item.attachment_url = text.trim().to_owned(),
                 (Ns::Wp, "postmeta") => item.meta.push(std::mem::take(&mut self.meta)),
                 (Ns::Wp, "comment") => item.comments += 1,

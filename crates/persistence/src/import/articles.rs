@@ -103,6 +103,11 @@ impl WordpressImport<'_> {
     pub async fn import_item(&mut self, item: &Item) -> StoreResult<()> {
         self.report.comments += item.comments;
         let status = match fate(&item.post_type, &item.status) {
+            // Dateline has no passwords on stories: a protected post must not become public.
+            Fate::Article(_) if item.protected => {
+                self.report.protected_as_drafts += 1;
+                ArticleStatus::Draft
+            }
             Fate::Article(status) => status,
             Fate::Skipped(why) => {
                 self.report.skip(why);
@@ -218,7 +223,7 @@ impl WordpressImport<'_> {
         let mut tag_ids: Vec<i32> = item
             .terms
             .iter()
-            .filter(|t| t.domain == "post_tag")
+            .filter(|t| t.domain == "post_tag" || t.domain == "tag")
             .filter_map(|t| self.tags.get(&t.nicename).copied())
             .collect();
         tag_ids.dedup();
