@@ -604,10 +604,18 @@ impl Query {
                 }
             };
         }
-        if found.is_none() && !by_post_id {
-            found = resolve_imported(ctx, &path).await?;
-        }
         let asked = path.split(['?', '#']).next().unwrap_or_default();
+        // An imported post's exact old address outranks a redirect by slug: with
+        // `/%category%/%postname%/` permalinks, `/news/weather` may be both the old
+        // address of an imported post renamed `weather-2` and, by its slug, a redirect to
+        // the newsroom's own `weather`. A canonical path costs no further lookup.
+        let redirect = found.as_ref().is_some_and(|(_, uri, _)| uri != asked);
+        if (found.is_none() || redirect)
+            && !by_post_id
+            && let Some(imported) = resolve_imported(ctx, &path).await?
+        {
+            found = Some(imported);
+        }
         Ok(found.map(|(kind, canonical_uri, node)| Route {
             kind,
             is_redirect: canonical_uri != asked,
