@@ -716,6 +716,23 @@ async fn a_persian_wxr_1_0_site_keeps_its_addresses_tags_and_private_posts() {
         "brackets in prose stay: {body}"
     );
 
+    // A later export without the protected post: the summary says so, and nothing goes.
+    let start = PERSIAN_WXR_1_0
+        .find("\t<item>\n\t\t<title>For subscribers only")
+        .expect("the post");
+    let end =
+        start + PERSIAN_WXR_1_0[start..].find("</item>\n").expect("its end") + "</item>\n".len();
+    let later = TempFile::with(&format!(
+        "{}{}",
+        &PERSIAN_WXR_1_0[..start],
+        &PERSIAN_WXR_1_0[end..]
+    ));
+    let again = import(&app, &later.0)
+        .await
+        .expect("the later export imports");
+    assert_eq!(again.missing_from_export, 1, "{again}");
+    assert_eq!(again.articles.unchanged, 2, "{again}");
+
     // The protected post is a draft: the public cannot reach it by any address.
     assert_eq!(route(&app, "/?p=32").await["node"], Value::Null);
     let editor = app.staff(Role::Editor).await;

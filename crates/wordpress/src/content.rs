@@ -26,10 +26,43 @@ pub fn convert(content: &str, context: &Context<'_>) -> Converted {
     } else {
         autop(&text)
     };
+    let html = absolute_addresses(&html, context.site);
     Converted {
         body: SafeHtml::sanitize(&html),
         dropped_shortcodes: dropped,
     }
+}
+
+/// `html` with its relative `src` and `href` addresses (`/wp-content/uploads/…`,
+/// `//cdn.example/…`) made absolute on `site`: the sanitiser keeps absolute `http(s)`
+/// addresses only, and a page on another host could not follow a relative one anyway.
+fn absolute_addresses(html: &str, site: &str) -> String {
+    let site = site.trim_end_matches('/');
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find(['s', 'h']) {
+        let (before, from) = rest.split_at(at);
+        out.push_str(before);
+        let attribute = ["src=\"", "src='", "href=\"", "href='"]
+            .into_iter()
+            .find(|a| from.starts_with(a));
+        let Some(attribute) = attribute else {
+            let next = from.chars().next().map_or(1, char::len_utf8);
+            out.push_str(&from[..next]);
+            rest = &from[next..];
+            continue;
+        };
+        out.push_str(attribute);
+        let value = &from[attribute.len()..];
+        if value.starts_with("//") {
+            out.push_str("https:");
+        } else if value.starts_with('/') && !site.is_empty() {
+            out.push_str(site);
+        }
+        rest = value;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `text` with runs of blank lines (what stripped block comments leave) made one.
@@ -208,11 +241,25 @@ mod tests {
     use super::*;
     use crate::shortcode::Attachments;
 
+    #[test]
+    fn relative_images_and_links_are_made_absolute() {
+        let (body, _) = html(
+            r##"<p><img src="/wp-content/uploads/pier.jpg" alt="Pier"> <a href='//cdn.example/x'>x</a> <a href="https://other.example/">o</a> <a href="#top">top</a></p>"##,
+        );
+        assert!(
+            body.contains(r#"src="https://harbour.example/wp-content/uploads/pier.jpg""#),
+            "{body}"
+        );
+        assert!(body.contains("https://cdn.example/x"), "{body}");
+        assert!(body.contains("https://other.example/"), "{body}");
+    }
+
     fn html(content: &str) -> (String, Vec<String>) {
         let attachments = Attachments::default();
         let context = Context {
             post_id: None,
             attachments: &attachments,
+            site: "https://harbour.example",
         };
         let converted = convert(content, &context);
         (

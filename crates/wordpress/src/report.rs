@@ -42,6 +42,9 @@ pub struct Report {
     pub private_as_drafts: usize,
     /// Password-protected posts, imported as drafts.
     pub protected_as_drafts: usize,
+    /// Articles an earlier import of the site made whose posts this export lacks (deleted
+    /// on WordPress, or left out of a filtered export): left as they are.
+    pub missing_from_export: usize,
     /// Everything the import had to decide for the export, counted by what it was.
     pub warnings: BTreeMap<String, usize>,
 }
@@ -85,6 +88,14 @@ impl fmt::Display for Report {
                 f,
                 "  {} password-protected posts imported as drafts (never public)",
                 self.protected_as_drafts
+            )?;
+        }
+        if self.missing_from_export > 0 {
+            writeln!(
+                f,
+                "  {} articles of an earlier import are not in this export (deleted on WordPress, \
+                 or a filtered export): left as they are",
+                self.missing_from_export
             )?;
         }
         let skipped: usize = self.skipped.values().sum();

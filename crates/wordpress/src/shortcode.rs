@@ -60,6 +60,9 @@ impl Attachments {
 pub struct Context<'a> {
     pub post_id: Option<u64>,
     pub attachments: &'a Attachments,
+    /// The site's address (`https://example.org`), which relative links and images are
+    /// read against; empty when unknown.
+    pub site: &'a str,
 }
 
 /// The longest opening tag read as a shortcode; anything longer is text.
@@ -344,6 +347,7 @@ mod tests {
         let context = Context {
             post_id: Some(10),
             attachments: &attachments,
+            site: "",
         };
         let mut dropped = Vec::new();
         let html = expand(text, &context, &mut dropped);

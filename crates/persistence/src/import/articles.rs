@@ -239,6 +239,7 @@ impl WordpressImport<'_> {
             &Context {
                 post_id: Some(post_id),
                 attachments,
+                site: &self.report.origin,
             },
         );
         for name in converted.dropped_shortcodes {

@@ -101,6 +101,7 @@ impl WordpressImport<'_> {
     /// Writes what is left, commits, and returns the summary.
     pub async fn finish(mut self) -> StoreResult<Report> {
         self.write_pending().await?;
+        self.report.missing_from_export = self.imported_articles.len();
         self.paths.write(&self.txn).await?;
         self.store
             .commit_announcing(self.txn, &[ArticleEvent::SectionsChanged])
