@@ -344,8 +344,10 @@ async fn a_database_cut_under_load_is_answered_unavailable_and_recovered_from_un
         .iter()
         .filter(|o| o.sent >= cut_at + Duration::from_millis(200) && o.sent + o.took <= restored_at)
         .collect();
+    // Enough to show the cut was met: alone the test sees about 35, but with the whole suite
+    // sharing two cores as few as 8 (each client then gets through fewer requests).
     assert!(
-        during.len() > 20,
+        during.len() >= 5,
         "few requests during the cut: {}",
         during.len()
     );
