@@ -752,3 +752,73 @@ async fn a_persian_wxr_1_0_site_keeps_its_addresses_tags_and_private_posts() {
         "{drafts}"
     );
 }
+
+/// A WXR 1.2 site whose categories and tags are named in Persian: `categories` are the
+/// channel's `wp:category` elements, and its one post is filed under the first.
+fn persian_terms(categories: &[(u64, &str, &str)], post_category: &str) -> String {
+    let terms: String = categories
+        .iter()
+        .map(|(id, nicename, name)| {
+            format!(
+                "<wp:category><wp:term_id>{id}</wp:term_id><wp:category_nicename>{nicename}</wp:category_nicename><wp:category_parent></wp:category_parent><wp:cat_name><![CDATA[{name}]]></wp:cat_name></wp:category>\n"
+            )
+        })
+        .collect();
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8" ?>
+<rss version="2.0" xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.2/">
+<channel>
+<title>Khabar</title><link>https://fa.example</link>
+<wp:wxr_version>1.2</wp:wxr_version><wp:base_site_url>https://fa.example</wp:base_site_url><wp:base_blog_url>https://fa.example</wp:base_blog_url>
+{terms}<item>
+<title>Story</title><link>https://fa.example/?p=5</link><dc:creator>editor</dc:creator>
+<content:encoded><![CDATA[<p>Text.</p>]]></content:encoded>
+<wp:post_id>5</wp:post_id><wp:post_date_gmt>2020-01-01 00:00:00</wp:post_date_gmt><wp:post_name>story</wp:post_name>
+<wp:status>publish</wp:status><wp:post_type>post</wp:post_type>
+<category domain="category" nicename="{post_category}"><![CDATA[x]]></category>
+</item>
+</channel>
+</rss>
+"#
+    )
+}
+
+/// The section of the story `persian_terms` files.
+async fn story_section(app: &TestApp) -> Value {
+    app.data(
+        r#"{ article(slug: "story") { section { slug name } } }"#,
+        json!({}),
+    )
+    .await["article"]["section"]
+        .clone()
+}
+
+#[tokio::test]
+async fn terms_keep_their_sections_when_a_later_export_adds_or_renames_some() {
+    let app = spawn_app().await;
+    let siasat = "%d8%b3%db%8c%d8%a7%d8%b3%d8%aa"; // سیاست
+    let first = TempFile::with(&persian_terms(&[(40, siasat, "سیاست")], siasat));
+    import(&app, &first.0).await.expect("first import");
+    let before = story_section(&app).await;
+    assert_eq!(before["name"], "سیاست");
+    assert_eq!(before["slug"], "section-40", "numbered by its term id");
+
+    // A new category before it in the export, and the old one's slug renamed on WordPress:
+    // the post stays in its section, and no second one is made for it.
+    let eghtesad = "%d8%a7%d9%82%d8%aa%d8%b5%d8%a7%d8%af"; // اقتصاد
+    let renamed = "politics";
+    let later = TempFile::with(&persian_terms(
+        &[(41, eghtesad, "اقتصاد"), (40, renamed, "سیاست")],
+        renamed,
+    ));
+    let report = import(&app, &later.0).await.expect("later import");
+    assert_eq!(
+        report.sections.created, 1,
+        "only the new category: {report}"
+    );
+    assert_eq!(
+        story_section(&app).await["slug"],
+        before["slug"],
+        "{report}"
+    );
+}

@@ -44,13 +44,14 @@ impl WordpressImport<'_> {
     async fn find<E: Slugged>(
         &mut self,
         before: &HashMap<String, (i32, Option<String>)>,
-        key: &str,
-        slug: &Slug,
+        keys: &[&str],
+        (slug, generated): (&Slug, bool),
         this_run: &HashSet<i32>,
         what: &str,
     ) -> StoreResult<Found> {
         let (id_column, slug_column) = (E::ID, E::SLUG);
-        if let Some((id, _)) = before.get(key) {
+        let key = keys.first().copied().unwrap_or_default();
+        if let Some((id, _)) = keys.iter().find_map(|k| before.get(*k)) {
             let exists: Option<i32> = E::find()
                 .select_only()
                 .column(id_column)
@@ -73,7 +74,11 @@ impl WordpressImport<'_> {
                 .await?;
             match holder {
                 None => break,
-                Some(id) if !this_run.contains(&id) => return Ok(Found::SameSlug(id)),
+                // A slug made up for a name in another script says nothing of what the
+                // record is: it never joins one the newsroom has.
+                Some(id) if !generated && !this_run.contains(&id) => {
+                    return Ok(Found::SameSlug(id));
+                }
                 Some(_) => candidate = with_suffix(slug, n),
             }
         }
@@ -111,11 +116,18 @@ impl WordpressImport<'_> {
                 ));
             }
             let name = at_most(&author_name(&wp), MAX_NAME_CHARS);
-            let slug = fallback_slug(slug_from(&wp.login, &name), "author", index)?;
+            let number = wp.id.unwrap_or(index as u64 + 1);
+            let (slug, generated) = fallback_slug(slug_from(&wp.login, &name), "author", number)?;
             let email = non_empty(wp.email.trim().to_owned()).filter(|e| e.contains('@'));
             let bio = non_empty(at_most(&plain_text(&wp.bio), MAX_SHORT_TEXT_CHARS));
             let found = self
-                .find::<author::Entity>(&before, &wp.login, &slug, &this_run, "author")
+                .find::<author::Entity>(
+                    &before,
+                    &[&wp.login],
+                    (&slug, generated),
+                    &this_run,
+                    "author",
+                )
                 .await?;
             let id = match found {
                 // A profile the newsroom made is its own: the import does not rewrite it.
@@ -209,10 +221,19 @@ impl WordpressImport<'_> {
                 &plain_text(&category.description),
                 MAX_SHORT_TEXT_CHARS,
             ));
-            let slug = fallback_slug(slug_from(&category.nicename, &name), "section", index)?;
+            let number = category.id.unwrap_or(index as u64 + 1);
+            let (slug, generated) =
+                fallback_slug(slug_from(&category.nicename, &name), "section", number)?;
             let (slug, renamed) = section_slug(slug);
+            let key = term_key(category.id, &category.nicename);
             let found = self
-                .find::<section::Entity>(&before, &category.nicename, &slug, &this_run, "category")
+                .find::<section::Entity>(
+                    &before,
+                    &[&key, &category.nicename],
+                    (&slug, generated),
+                    &this_run,
+                    "category",
+                )
                 .await?;
             if renamed && !matches!(found, Found::Imported(_)) {
                 self.report.warn(format!(
@@ -269,7 +290,7 @@ impl WordpressImport<'_> {
             self.sections.insert(category.nicename.clone(), id);
             remembered.push(Remembered {
                 kind: kind::SECTION,
-                key: category.nicename.clone(),
+                key,
                 local_id: id,
                 fingerprint: None,
                 guid: None,
@@ -328,9 +349,17 @@ impl WordpressImport<'_> {
                 &non_empty(plain_text(&wp.name)).unwrap_or_else(|| wp.slug.clone()),
                 MAX_NAME_CHARS,
             );
-            let slug = fallback_slug(slug_from(&wp.slug, &name), "tag", index)?;
+            let number = wp.id.unwrap_or(index as u64 + 1);
+            let (slug, generated) = fallback_slug(slug_from(&wp.slug, &name), "tag", number)?;
+            let key = term_key(wp.id, &wp.slug);
             let found = self
-                .find::<tag::Entity>(&before, &wp.slug, &slug, &this_run, "tag")
+                .find::<tag::Entity>(
+                    &before,
+                    &[&key, &wp.slug],
+                    (&slug, generated),
+                    &this_run,
+                    "tag",
+                )
                 .await?;
             let id = match found {
                 Found::Imported(id) => {
@@ -371,7 +400,7 @@ impl WordpressImport<'_> {
             self.tags.insert(wp.slug.clone(), id);
             remembered.push(Remembered {
                 kind: kind::TAG,
-                key: wp.slug.clone(),
+                key,
                 local_id: id,
                 fingerprint: None,
                 guid: None,
@@ -382,14 +411,22 @@ impl WordpressImport<'_> {
 }
 
 /// `slug`, else `<kind>-<n>` for a name with no ASCII letter or digit in it (a site written
-/// in another script): numbered by its place in the export, so the same export gives the
-/// same slugs.
-fn fallback_slug(slug: Option<Slug>, kind: &str, index: usize) -> StoreResult<Slug> {
+/// in another script), `n` being the record's WordPress id (its place in the export when it
+/// has none), so that every export of the site gives it the same slug; and whether the slug
+/// was made up so.
+fn fallback_slug(slug: Option<Slug>, kind: &str, number: u64) -> StoreResult<(Slug, bool)> {
     match slug {
-        Some(slug) => Ok(slug),
-        None => Slug::parse(&format!("{kind}-{}", index + 1))
+        Some(slug) => Ok((slug, false)),
+        None => Slug::parse(&format!("{kind}-{number}"))
+            .map(|slug| (slug, true))
             .map_err(|e| crate::StoreError::Corrupt(format!("{kind} slug: {e}"))),
     }
+}
+
+/// What an imported term is remembered by: its WordPress id (`wp:term_id`), which stays when
+/// its slug is renamed, else (WXR 1.0) its slug.
+fn term_key(id: Option<u64>, slug: &str) -> String {
+    id.map_or_else(|| slug.to_owned(), |id| format!("term:{id}"))
 }
 
 /// The nicenames from the outermost ancestor of `category` down to itself; a loop is cut
