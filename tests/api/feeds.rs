@@ -384,5 +384,63 @@ async fn the_sitemaps_list_exactly_the_public_pages() {
         .filter_map(|n| n.text())
         .collect();
     assert!(names.iter().all(|n| *n == "Kabul Courier"));
-    assert!(text.contains("<news:language>en-GB</news:language>"));
+    assert!(
+        text.contains("<news:language>en</news:language>"),
+        "ISO 639 for en-GB"
+    );
+}
+
+#[tokio::test]
+async fn control_characters_pasted_into_a_story_never_break_a_feed() {
+    let app = spawn_site(FeedPolicy::default()).await;
+    let editor = app.staff(Role::Editor).await;
+    let article =
+        crate::fixtures::draft(&app, &editor, "Budget\u{b}vote passes & ends ]]> late").await;
+    let updated = crate::fixtures::update_article(
+        &app,
+        &editor,
+        json!({ "id": article["id"], "body": "<p>Page one\u{c}page two ]]> and \u{1}more.</p>" }),
+    )
+    .await;
+    assert_eq!(updated["userErrors"], json!([]), "{updated}");
+    crate::fixtures::publish(&app, &editor, &article).await;
+
+    let id = app
+        .article_id(article["slug"].as_str().expect("slug"))
+        .await;
+    let suffix = format!(":{id}");
+    for (path, kind) in [("/feed", RSS), ("/feed/atom", ATOM)] {
+        let parsed = feed(&app, path, kind).await;
+        let entry = parsed
+            .entries
+            .iter()
+            .find(|e| e.id.ends_with(&suffix))
+            .unwrap_or_else(|| panic!("the story is in {path}"));
+        let title = entry
+            .title
+            .as_ref()
+            .map(|t| t.content.clone())
+            .unwrap_or_default();
+        assert!(
+            title.starts_with("Budget") && title.contains("& ends ]]> late"),
+            "{path}: {title}"
+        );
+    }
+    let news = app
+        .get("/sitemaps/news.xml")
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    let document = roxmltree::Document::parse(&news).expect("the news sitemap parses");
+    assert!(
+        document
+            .descendants()
+            .any(|n| n.text().is_some_and(|t| t.contains("& ends ]]> late"))),
+        "{news}"
+    );
+    assert!(
+        news.contains("<news:language>en</news:language>"),
+        "ISO 639 for en-GB"
+    );
 }

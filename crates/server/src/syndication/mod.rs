@@ -65,6 +65,11 @@ impl Default for FeedPolicy {
 
 pub(crate) use dateline_graphql::site::Site;
 
+/// Whether XML 1.0 allows `c` in a document (its `Char` production).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
 /// What serving feeds and sitemaps needs.
 #[derive(Clone)]
 pub(crate) struct Listings {

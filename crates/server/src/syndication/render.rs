@@ -123,10 +123,26 @@ pub(super) fn write(channel: &Channel<'_>, format: Format) -> Vec<u8> {
     };
     // Writing into memory fails only on a bug in the writer; an empty feed is still XML a
     // reader accepts less than a 500, but neither should happen.
-    written.unwrap_or_else(|error| {
+    let written = written.unwrap_or_else(|error| {
         tracing::error!(%error, "writing a feed failed");
         Vec::new()
-    })
+    });
+    xml_chars_only(written)
+}
+
+/// `xml` without the characters XML 1.0 does not allow anywhere, even escaped (controls
+/// such as the vertical tab a word processor pastes for a line break): one would make the
+/// whole feed unreadable to every reader.
+fn xml_chars_only(xml: Vec<u8>) -> Vec<u8> {
+    match String::from_utf8(xml) {
+        Ok(text) if text.chars().all(super::is_xml_char) => text.into_bytes(),
+        Ok(text) => text
+            .chars()
+            .filter(|c| super::is_xml_char(*c))
+            .collect::<String>()
+            .into_bytes(),
+        Err(error) => error.into_bytes(),
+    }
 }
 
 fn rss_channel(channel: &Channel<'_>) -> rss::Channel {

@@ -323,7 +323,8 @@ async fn news(listings: &Listings) -> Response {
         Err(error) => return failed(&error),
     };
     let site = &listings.site;
-    let language = site.language.as_str();
+    let language = news_language(&site.language);
+    let language = language.as_str();
     let mut xml = document();
     let written = xml
         .create_element("urlset")
@@ -368,9 +369,30 @@ fn document() -> Writer<Vec<u8>> {
 }
 
 /// `<name>` with escaped `value` as its text.
+/// The language as Google News wants it: ISO 639 (`fa` for `fa-AF`), but `zh-cn` and
+/// `zh-tw` for Chinese.
+fn news_language(language: &str) -> String {
+    let lower = language.trim().to_ascii_lowercase().replace('_', "-");
+    let primary = lower.split('-').next().unwrap_or_default();
+    if primary != "zh" {
+        return primary.to_owned();
+    }
+    let traditional = ["hant", "tw", "hk", "mo"];
+    if lower
+        .split('-')
+        .skip(1)
+        .any(|part| traditional.contains(&part))
+    {
+        "zh-tw".to_owned()
+    } else {
+        "zh-cn".to_owned()
+    }
+}
+
 fn text(w: &mut Writer<Vec<u8>>, name: &str, value: &str) -> std::io::Result<()> {
+    let value: String = value.chars().filter(|c| super::is_xml_char(*c)).collect();
     w.create_element(name)
-        .write_text_content(BytesText::new(value))
+        .write_text_content(BytesText::new(&value))
         .map(|_| ())
 }
 
@@ -486,6 +508,15 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn news_languages_are_iso_639_but_chinese() {
+        assert_eq!(news_language("en"), "en");
+        assert_eq!(news_language("fa-AF"), "fa");
+        assert_eq!(news_language("pt_BR"), "pt");
+        assert_eq!(news_language("zh-Hans"), "zh-cn");
+        assert_eq!(news_language("zh-Hant-TW"), "zh-tw");
+    }
 
     #[test]
     fn bucket_names_are_canonical() {
