@@ -118,12 +118,13 @@ async fn counted(
         .await
         .expect("connect to the test database");
     let counter = Arc::clone(statements);
-    db.set_metric_callback(move |info| {
+    let count = move |info: &sea_orm::metric::Info<'_>| {
         // The scheduler polls every second whatever the requests: not theirs to count.
         if !info.statement.sql.ends_with(BACKGROUND_MARK) {
             counter.fetch_add(1, Ordering::SeqCst);
         }
-    });
+    };
+    dateline_persistence::observe::watch(&mut db, "primary", Some(Box::new(count)));
     db
 }
 

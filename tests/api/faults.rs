@@ -476,6 +476,7 @@ async fn four_servers_started_together_on_a_fresh_database_all_come_up() {
         pool: pool_settings(&Settings::default()),
         live_connections: 2,
         migrate: true,
+        ..ServingDatabase::default()
     };
     let starts = (0..4).map(|_| async {
         let store = open_serving_store(&url, &database).await?;
@@ -518,6 +519,7 @@ async fn serving_without_migrating_refuses_a_database_that_needs_migrations() {
         pool: pool_settings(&Settings::default()),
         live_connections: 1,
         migrate: false,
+        ..ServingDatabase::default()
     };
     let refused = open_serving_store(&url, &database)
         .await
@@ -621,6 +623,7 @@ async fn a_serving_role_without_schema_rights_serves_with_no_migrate() {
         pool: pool_settings(&Settings::default()),
         live_connections: 1,
         migrate,
+        ..ServingDatabase::default()
     };
     let refused = open_serving_store(&served_as, &database_settings(true)).await;
     assert!(refused.is_err(), "migrating needs rights this role lacks");

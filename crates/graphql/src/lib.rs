@@ -193,6 +193,17 @@ impl Api {
     /// (mutations over GET) before anything runs.
     pub fn admit(&self, request: &mut Request) -> Result<Option<OperationType>, Box<Response>> {
         let anonymous = gate::is_anonymous(request, None);
+        self.admit_as(request, anonymous)
+    }
+
+    /// Like [`Api::admit`], for a request not prepared yet, by a viewer who is `anonymous`
+    /// (or not): a transport learns what the request will do before it chooses the
+    /// database it runs on.
+    pub fn admit_as(
+        &self,
+        request: &mut Request,
+        anonymous: bool,
+    ) -> Result<Option<OperationType>, Box<Response>> {
         self.gate
             .admit(request, anonymous)
             .map_err(|error| Box::new(Response::from_errors(vec![error])))

@@ -47,10 +47,16 @@ pub struct Loaders {
     pub seo: DataLoader<SeoLoader, HashMapCache>,
 }
 
+/// Runs a batch on the runtime on behalf of the request that asked for it: its statements
+/// count as the request's, and its events belong to the request's span.
+fn spawn(batch: futures::future::BoxFuture<'static, ()>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(dateline_persistence::observe::carried(batch))
+}
+
 /// A loader whose batches run on the runtime, keeping what it read only if `keep` (else
 /// caching nothing from one batch to the next).
 fn spawned<L>(loader: L, keep: bool) -> DataLoader<L, HashMapCache> {
-    let loader = DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default());
+    let loader = DataLoader::with_cache(loader, spawn, HashMapCache::default());
     loader.enable_all_cache(keep);
     loader
 }
@@ -58,7 +64,7 @@ fn spawned<L>(loader: L, keep: bool) -> DataLoader<L, HashMapCache> {
 /// A loader whose cache keeps everything fed to it (`feed_one`, `feed_many`), so a value
 /// read with something else costs no further statement.
 fn fed<L>(loader: L) -> DataLoader<L, HashMapCache> {
-    DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
+    DataLoader::with_cache(loader, spawn, HashMapCache::default())
 }
 
 impl Loaders {

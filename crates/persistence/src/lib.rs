@@ -28,6 +28,10 @@
 //! - [`import`]: importing a WordPress site in one transaction, remembering what each
 //!   record became and the old addresses that lead to it.
 //! - [`narrowing`]: what readers narrow lists and searches by, for both.
+//! - [`replicas`]: PostgreSQL streaming replicas that take the public's reads, and the
+//!   watcher that keeps those that lag or fail out of rotation.
+//! - [`observe`]: what each request's statements cost, and the hook metrics and traces
+//!   watch every statement through.
 //! - [`error`]: the one error type; [`page`]: keyset pagination; `records`: rows mapped to
 //!   the domain's records; `rows`: decoding joined rows; `entity`: the SeaORM entities
 //!   (private); `slug_history`: free slugs and former ones; [`seo`]: the search-engine titles and
@@ -46,8 +50,10 @@ mod ids;
 pub mod import;
 mod kept;
 pub mod narrowing;
+pub mod observe;
 pub mod page;
 mod records;
+pub mod replicas;
 mod rows;
 pub mod search;
 pub mod seed;
@@ -67,10 +73,11 @@ pub use dialect::PoolSettings;
 pub use error::{Record, Reference, StoreError, StoreResult};
 pub use import::WordpressImport;
 pub use narrowing::{Named, Narrowing};
+pub use replicas::{ReplicaSettings, ReplicaStatus};
 pub use sea_orm::DatabaseConnection;
 pub use search::{Facet, Highlight, SearchHit, SearchKey};
 pub use seo::SeoChanges;
-pub use store::{CatalogVisibility, Store, Visibility, connect, connect_with};
+pub use store::{CatalogVisibility, Store, Visibility, connect, connect_lazily, connect_with};
 
 /// A comment ending the statements every server runs on its own whatever the traffic (the
 /// scheduler's poll every second, the event relay's heartbeat): instrumentation counting a

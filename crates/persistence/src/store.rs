@@ -10,11 +10,19 @@ use crate::dialect::{Dialect, PoolSettings};
 use crate::error::StoreResult;
 use crate::events::Events;
 use crate::kept::{RelatedCache, SectionCache};
+use crate::replicas::{ReplicaSettings, Replicas};
 
 /// A handle on the database; cheap to clone (it shares one connection pool).
 #[derive(Debug, Clone)]
 pub struct Store {
+    /// What this handle reads and writes through: the primary, or for a public read a
+    /// replica ([`Store::for_public_read`]).
     db: DatabaseConnection,
+    /// The primary, where every write goes and what this server keeps is read from.
+    pub(crate) primary: DatabaseConnection,
+    /// The replicas public reads may go to, and which one `db` is, if any.
+    pub(crate) replicas: Option<Arc<Replicas>>,
+    reading_from: Option<usize>,
     /// The pool live updates read through, when they have one of their own.
     live: Option<DatabaseConnection>,
     pub(crate) events: Events,
@@ -57,7 +65,7 @@ impl Store {
 
     /// Closes the pool, waiting for its connections to be returned.
     pub async fn close(self) {
-        if let Err(error) = self.db.close().await {
+        if let Err(error) = self.primary.close().await {
             tracing::warn!(%error, "closing the database pool failed");
         }
     }
@@ -65,7 +73,10 @@ impl Store {
     /// Wraps an open connection, e.g. one a test has instrumented.
     pub fn new(db: DatabaseConnection) -> Self {
         Self {
+            primary: db.clone(),
             db,
+            replicas: None,
+            reading_from: None,
             live: None,
             events: Events::default(),
             sections: Arc::default(),
@@ -87,13 +98,79 @@ impl Store {
     }
 
     /// The store live updates read through: the same events and caches, on the live pool
-    /// when there is one.
+    /// when there is one. It is on the primary, where the change an event announces is
+    /// sure to be visible.
     pub fn for_live(&self) -> Self {
         Self {
-            db: self.live.clone().unwrap_or_else(|| self.db.clone()),
+            db: self.live.clone().unwrap_or_else(|| self.primary.clone()),
             live: None,
+            reading_from: None,
             ..self.clone()
         }
+    }
+
+    /// The same store, sending public reads ([`Store::for_public_read`]) to the PostgreSQL
+    /// streaming replicas `replicas` (each named, for logs and metrics) while they answer
+    /// and keep up within `settings`; [`Store::watch_replicas`] must run for any to serve.
+    pub fn with_replicas(
+        mut self,
+        replicas: Vec<(String, DatabaseConnection)>,
+        settings: ReplicaSettings,
+    ) -> Self {
+        self.replicas = (!replicas.is_empty()).then(|| Arc::new(Replicas::new(replicas, settings)));
+        self
+    }
+
+    /// The store a read by the public goes through: a replica in rotation, taking turns,
+    /// else the primary. Nothing that writes, nor a reader who must see what they just
+    /// wrote, may use it.
+    pub fn for_public_read(&self) -> Self {
+        match self.replicas.as_ref().and_then(|r| r.pick()) {
+            Some((index, db)) => Self {
+                db: db.clone(),
+                reading_from: Some(index),
+                ..self.clone()
+            },
+            None => self.clone(),
+        }
+    }
+
+    /// The replica this store reads from, by name (`replica-1`, …); `None` on the primary.
+    pub fn replica(&self) -> Option<&str> {
+        let replicas = self.replicas.as_ref()?;
+        self.reading_from.map(|index| replicas.name(index))
+    }
+
+    /// Takes the replica this store reads from out of rotation, after a read on it failed
+    /// for want of the database; the replica watcher puts it back once it answers.
+    pub fn replica_failed(&self) {
+        if let (Some(replicas), Some(index)) = (&self.replicas, self.reading_from) {
+            replicas.failed(index);
+        }
+    }
+
+    /// This store on the primary. What a server keeps for every reader (the section tree,
+    /// rankings) is read there, so that a lagging replica never fills it with what has
+    /// already changed.
+    pub(crate) fn on_primary(&self) -> std::borrow::Cow<'_, Self> {
+        if self.reading_from.is_none() {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        std::borrow::Cow::Owned(Self {
+            db: self.primary.clone(),
+            reading_from: None,
+            ..self.clone()
+        })
+    }
+
+    /// Every pool of this server, by name (`primary`, `live`, `replica-1`, …), for metrics.
+    pub fn pools(&self) -> Vec<(String, DatabaseConnection)> {
+        let mut pools = vec![("primary".to_owned(), self.primary.clone())];
+        if let Some(live) = &self.live {
+            pools.push(("live".to_owned(), live.clone()));
+        }
+        pools.extend(self.replica_connections());
+        pools
     }
 
     /// Applies every migration that has not run yet, then fills the search index if it is
@@ -193,7 +270,24 @@ pub async fn connect(url: &str) -> StoreResult<DatabaseConnection> {
 /// Opens a connection pool with `settings` and what suits the URL's dialect.
 pub async fn connect_with(url: &str, settings: &PoolSettings) -> StoreResult<DatabaseConnection> {
     let options = Dialect::of_url(url).connect_options(url, settings);
-    Ok(Database::connect(options).await?)
+    let mut db = Database::connect(options).await?;
+    crate::observe::watch(&mut db, "primary", None);
+    Ok(db)
+}
+
+/// A pool on `url` with `settings` that opens its first connection when first used, so that
+/// a database that is down now is no error yet; its statements are watched as those of
+/// `name` ([`crate::observe`]).
+pub async fn connect_lazily(
+    url: &str,
+    settings: &PoolSettings,
+    name: &str,
+) -> StoreResult<DatabaseConnection> {
+    let mut options = Dialect::of_url(url).connect_options(url, settings);
+    options.connect_lazy(true);
+    let mut db = Database::connect(options).await?;
+    crate::observe::watch(&mut db, name, None);
+    Ok(db)
 }
 
 /// `at` to whole microseconds, the precision both databases store, so that a cursor made

@@ -197,6 +197,23 @@ pub struct ServeArgs {
     #[arg(long, env = "DATELINE_DB_CONNECTIONS", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub db_connections: u32,
 
+    /// A PostgreSQL streaming replica of the database (`postgres://USER@HOST/DB`) to send
+    /// the public's reads to; repeat it, or separate them with commas. Anything signed in,
+    /// every mutation and live updates stay on the primary.
+    #[arg(
+        long = "replica-url",
+        env = "DATELINE_REPLICA_URLS",
+        hide_env_values = true,
+        value_delimiter = ',',
+        value_name = "URL"
+    )]
+    pub replica_urls: Vec<DatabaseUrl>,
+
+    /// Milliseconds a replica may be behind the primary and still take reads; one further
+    /// behind, or not answering, is out of rotation until it is back within this.
+    #[arg(long, env = "DATELINE_REPLICA_MAX_LAG_MS", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(100..=3_600_000))]
+    pub replica_max_lag_ms: u64,
+
     /// The database connections live updates (websocket subscriptions) may use, apart from
     /// the request pool.
     #[arg(long, env = "DATELINE_LIVE_CONNECTIONS", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=100))]

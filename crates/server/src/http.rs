@@ -198,6 +198,17 @@ pub async fn run(
             async move { store.relay_events().await }
         })
     });
+    let replica_watch = tokio::spawn({
+        let store = store.clone();
+        supervise(
+            "replica watch",
+            Arc::clone(&restarts.replica_watch),
+            move || {
+                let store = store.clone();
+                async move { store.watch_replicas().await }
+            },
+        )
+    });
     let (close, closing) = watch::channel(false);
     let live = Websockets::runtime(&settings.websockets)?;
     let websockets = Websockets::new(settings.websockets.clone(), closing, live.handle());
@@ -223,6 +234,7 @@ pub async fn run(
     scheduler.abort();
     housekeeping.abort();
     relay.abort();
+    replica_watch.abort();
     drop(live);
     served
 }
@@ -328,13 +340,15 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
          # TYPE dateline_task_restarts_total counter\n\
          dateline_task_restarts_total{{task=\"scheduler\"}} {}\n\
          dateline_task_restarts_total{{task=\"event_relay\"}} {}\n\
-         dateline_task_restarts_total{{task=\"housekeeping\"}} {}\n",
+         dateline_task_restarts_total{{task=\"housekeeping\"}} {}\n\
+         dateline_task_restarts_total{{task=\"replica_watch\"}} {}\n",
         events.subscribers(),
         state.websockets.open(),
         u8::from(events.relaying()),
         state.restarts.scheduler.load(Ordering::Relaxed),
         state.restarts.relay.load(Ordering::Relaxed),
         state.restarts.housekeeping.load(Ordering::Relaxed),
+        state.restarts.replica_watch.load(Ordering::Relaxed),
     );
     (
         [(

@@ -54,6 +54,23 @@ pub struct ServingDatabase {
     /// Whether to apply pending migrations first; if not, a database that needs any is
     /// refused.
     pub migrate: bool,
+    /// Streaming replicas for the public's reads (PostgreSQL only).
+    pub replicas: Vec<String>,
+    /// When a replica takes reads.
+    pub replica_settings: dateline_persistence::ReplicaSettings,
+}
+
+impl Default for ServingDatabase {
+    /// `dateline serve`'s defaults: migrating first, no replicas.
+    fn default() -> Self {
+        Self {
+            pool: dateline_persistence::PoolSettings::default(),
+            live_connections: 4,
+            migrate: true,
+            replicas: Vec::new(),
+            replica_settings: dateline_persistence::ReplicaSettings::default(),
+        }
+    }
 }
 
 impl ServingDatabase {
@@ -68,6 +85,15 @@ impl ServingDatabase {
             },
             live_connections: args.live_connections,
             migrate: !args.no_migrate,
+            replicas: args
+                .replica_urls
+                .iter()
+                .map(|url| url.expose().to_owned())
+                .collect(),
+            replica_settings: dateline_persistence::ReplicaSettings {
+                max_lag: std::time::Duration::from_millis(args.replica_max_lag_ms),
+                ..dateline_persistence::ReplicaSettings::default()
+            },
         }
     }
 }
@@ -101,8 +127,38 @@ pub async fn open_serving_store(
         max_connections: Some(database.live_connections),
         ..database.pool.clone()
     };
-    let live = dateline_persistence::connect_with(url, &live)
+    let mut live = dateline_persistence::connect_with(url, &live)
         .await
         .context("connecting to the database for live updates")?;
-    Ok(store.with_live_pool(live))
+    dateline_persistence::observe::watch(&mut live, "live", None);
+    let replicas = open_replicas(url, database).await?;
+    Ok(store
+        .with_live_pool(live)
+        .with_replicas(replicas, database.replica_settings.clone()))
+}
+
+/// Pools on the replicas `database` names, each named `replica-N`. They connect when first
+/// used: a replica that is down when the server starts only keeps it out of rotation.
+async fn open_replicas(
+    url: &str,
+    database: &ServingDatabase,
+) -> anyhow::Result<Vec<(String, dateline_persistence::DatabaseConnection)>> {
+    use anyhow::Context;
+    anyhow::ensure!(
+        database.replicas.is_empty() || !url.starts_with("sqlite"),
+        "read replicas are PostgreSQL streaming replicas: a SQLite database has none"
+    );
+    let mut replicas = Vec::new();
+    for (i, replica) in database.replicas.iter().enumerate() {
+        let name = format!("replica-{}", i + 1);
+        anyhow::ensure!(
+            !replica.starts_with("sqlite"),
+            "{name}: a replica is a PostgreSQL server (postgres://…)"
+        );
+        let db = dateline_persistence::connect_lazily(replica, &database.pool, &name)
+            .await
+            .with_context(|| format!("setting up {name}"))?;
+        replicas.push((name, db));
+    }
+    Ok(replicas)
 }

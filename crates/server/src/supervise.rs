@@ -1,4 +1,5 @@
-//! Background tasks that must not silently stop: the scheduler, housekeeping and the event relay run
+//! Background tasks that must not silently stop: the scheduler, housekeeping, the event relay and
+//! the replica watcher run
 //! under [`supervise`], which restarts them after a panic, logs it and counts it for
 //! `/metrics`.
 
@@ -25,6 +26,7 @@ pub struct Restarts {
     pub scheduler: Arc<AtomicU64>,
     pub relay: Arc<AtomicU64>,
     pub housekeeping: Arc<AtomicU64>,
+    pub replica_watch: Arc<AtomicU64>,
 }
 
 /// Runs the task `start` makes until it returns, starting it again whenever it panics.

@@ -48,7 +48,10 @@ impl Store {
         if missing.is_empty() {
             return Ok(found);
         }
-        let ranked = self.related_articles_for(now, &missing).await?;
+        let ranked = self
+            .on_primary()
+            .related_articles_for(now, &missing)
+            .await?;
         {
             let mut kept = self.related.kept();
             // Nothing ranked before a change is kept after it.

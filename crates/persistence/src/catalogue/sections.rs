@@ -254,7 +254,7 @@ impl Store {
             return Ok(tree);
         }
         let read_at = Instant::now();
-        let tree = Arc::new(SectionTree::new(self.all_sections().await?));
+        let tree = Arc::new(SectionTree::new(self.on_primary().all_sections().await?));
         if trusted {
             self.sections.put(generation, Arc::clone(&tree), read_at);
         }

@@ -18,6 +18,7 @@
 //! - Every request has a deadline and every response a size cap.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::parser::types::OperationType;
@@ -29,6 +30,7 @@ use axum::response::Response;
 use dateline_graphql::error::code;
 use dateline_graphql::{Answer, Api, Viewer, authenticate, prepare_request};
 use dateline_persistence::Store;
+use dateline_persistence::observe::{self, Tally};
 
 use crate::client::TrustedProxies;
 
@@ -125,8 +127,16 @@ pub(crate) async fn get(state: &Endpoint, request: Request) -> Response {
     }
 }
 
-/// Runs a GraphQL request and answers it.
+/// Runs a GraphQL request and answers it, counting the statements it runs.
 async fn serve(state: &Endpoint, parts: &Parts, media: MediaType, params: Params) -> Response {
+    let tally = Arc::new(Tally::default());
+    observe::tallied(tally, run(state, parts, media, params)).await
+}
+
+/// Runs a GraphQL request and answers it: a query by the public on a replica when one is in
+/// rotation (again on the primary should the replica fail it), anything else on the
+/// primary.
+async fn run(state: &Endpoint, parts: &Parts, media: MediaType, params: Params) -> Response {
     let mut request = match params.into_request() {
         Ok(request) => request,
         Err(rejection) => return rejection.respond(media),
@@ -136,8 +146,7 @@ async fn serve(state: &Endpoint, parts: &Parts, media: MediaType, params: Params
         Err(response) => return response,
     };
     let anonymous = viewer == Viewer::Anonymous;
-    request = prepare_request(request, &state.store, viewer, client(state, parts));
-    let operation = match state.api.admit(&mut request) {
+    let operation = match state.api.admit_as(&mut request, anonymous) {
         Ok(operation) => operation,
         Err(refused) => {
             let status = media.status_unless_json(StatusCode::BAD_REQUEST);
@@ -148,11 +157,57 @@ async fn serve(state: &Endpoint, parts: &Parts, media: MediaType, params: Params
     if let Some(rejection) = wrong_method(operation, over_get) {
         return rejection.respond(media);
     }
-    let answer = match execute(state, request).await {
+    let client = client(state, parts);
+    let store = if anonymous && operation == Some(OperationType::Query) {
+        state.store.for_public_read()
+    } else {
+        state.store.clone()
+    };
+    let again = store.replica().map(|_| copy_of(&request));
+    let request = prepare_request(request, &store, viewer, client);
+    let mut answer = match execute(state, request).await {
         Ok(answer) => answer,
         Err(timeout) => return timeout.respond(media),
     };
+    if let Some(mut request) = again
+        && unavailable(&answer)
+    {
+        // The replica went away (or stopped answering) since it was last probed: the
+        // query reads nothing a replica has that the primary lacks, so it runs again there.
+        tracing::warn!(
+            replica = store.replica().unwrap_or_default(),
+            "a query failed on its replica for want of the database: it runs again on the primary"
+        );
+        store.replica_failed();
+        if state.api.admit_as(&mut request, true).is_ok() {
+            let request = prepare_request(request, &state.store, Viewer::Anonymous, client);
+            answer = match execute(state, request).await {
+                Ok(answer) => answer,
+                Err(timeout) => return timeout.respond(media),
+            };
+        }
+    }
     answer_response(state, media, answer, over_get && anonymous)
+}
+
+/// A copy of `request` as the client sent it, to run again.
+fn copy_of(request: &async_graphql::Request) -> async_graphql::Request {
+    let mut copy = async_graphql::Request::new(request.query.clone());
+    copy.operation_name.clone_from(&request.operation_name);
+    copy.variables = request.variables.clone();
+    copy.extensions = request.extensions.clone();
+    copy
+}
+
+/// Whether `answer` failed (in part) because the database could not be reached.
+fn unavailable(answer: &Answer) -> bool {
+    answer.response.errors.iter().any(|error| {
+        error
+            .extensions
+            .as_ref()
+            .and_then(|e| e.get("code"))
+            .is_some_and(|c| *c == async_graphql::Value::from(code::UNAVAILABLE))
+    })
 }
 
 /// Who the request's `Authorization` says the reader is; a refusal is answered `401` (or

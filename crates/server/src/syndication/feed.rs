@@ -44,7 +44,7 @@ async fn answer(
     page: RoutePath,
     format: Format,
 ) -> Result<Option<Vec<u8>>, StoreError> {
-    let store = &listings.store;
+    let store = &listings.store.for_public_read();
     let site = &listings.site;
     let now = Utc::now();
     let in_use = CatalogVisibility::InUseAsOf(now);

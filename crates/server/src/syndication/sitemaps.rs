@@ -69,6 +69,7 @@ pub(super) async fn robots(State(listings): State<Listings>) -> Response {
 pub(super) async fn index(State(listings): State<Listings>) -> Response {
     let buckets = match listings
         .store
+        .for_public_read()
         .sitemap_buckets(Utc::now(), ARTICLES_PER_SITEMAP)
         .await
     {
@@ -141,7 +142,7 @@ async fn articles(listings: &Listings, number: i32) -> Response {
         return not_found(&listings.http, "no such sitemap");
     };
     let now = Utc::now();
-    let store = listings.store.clone();
+    let store = listings.store.for_public_read();
     let first = match store.sitemap_entries(now, ids.clone(), None, CHUNK).await {
         Ok(first) if first.is_empty() => return not_found(&listings.http, "no such sitemap"),
         Ok(first) => first,
@@ -232,7 +233,7 @@ async fn catalogue(listings: &Listings, name: &str) -> Response {
         "authors.xml" => Catalogue::Authors,
         _ => Catalogue::Sources,
     };
-    let store = listings.store.clone();
+    let store = listings.store.for_public_read();
     let site = Arc::clone(&listings.site);
     let visibility = CatalogVisibility::InUseAsOf(Utc::now());
     let fetch = move |after: Option<NameKey>| {
@@ -310,7 +311,7 @@ impl Catalogue {
 /// `/sitemaps/news.xml`: the stories published in the last two days, newest first.
 async fn news(listings: &Listings) -> Response {
     let now = Utc::now();
-    let store = &listings.store;
+    let store = &listings.store.for_public_read();
     let stories = match store
         .published_since(now, now - NEWS_WINDOW, MAX_NEWS)
         .await

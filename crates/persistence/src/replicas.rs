@@ -1,0 +1,361 @@
+//! PostgreSQL streaming replicas, which take the public's reads off the primary.
+//!
+//! A replica serves only while it answers and is no more than [`ReplicaSettings::max_lag`]
+//! behind the primary; [`Store::watch_replicas`] measures both every
+//! [`ReplicaSettings::probe_interval`] and puts a replica back as soon as it is fine again.
+//!
+//! How far behind a replica is: the watcher notes the primary's WAL position
+//! (`pg_current_wal_lsn()`) at every probe and keeps a short history of them; a replica
+//! that has replayed up to a position the primary had at time `t` holds everything written
+//! before `t`, so it is at most `now - t` behind. This counts time, not bytes, and stays
+//! right when the primary is idle (its position does not move, nor does the lag grow),
+//! when the replica's replay is paused (its position stops while the primary's moves) and
+//! when it stops receiving WAL at all.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+
+use crate::BACKGROUND_MARK;
+use crate::store::Store;
+
+/// When a replica serves.
+#[derive(Debug, Clone)]
+pub struct ReplicaSettings {
+    /// The furthest a replica may be behind the primary and still serve.
+    pub max_lag: Duration,
+    /// How often replicas are probed.
+    pub probe_interval: Duration,
+}
+
+impl Default for ReplicaSettings {
+    fn default() -> Self {
+        Self {
+            max_lag: Duration::from_secs(2),
+            probe_interval: Duration::from_millis(250),
+        }
+    }
+}
+
+/// How long a probe may take before its replica counts as not answering.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// A server's replicas.
+#[derive(Debug)]
+pub(crate) struct Replicas {
+    members: Vec<Replica>,
+    next: AtomicUsize,
+    settings: ReplicaSettings,
+}
+
+/// One replica.
+#[derive(Debug)]
+pub(crate) struct Replica {
+    name: String,
+    db: DatabaseConnection,
+    serving: AtomicBool,
+    /// How far behind it was at the last probe, in milliseconds; `u64::MAX` when it did not
+    /// answer.
+    lag_ms: AtomicU64,
+}
+
+/// What a replica looks like from this server, for metrics.
+#[derive(Debug, Clone)]
+pub struct ReplicaStatus {
+    /// `replica-1`, `replica-2`, … in the order they were configured.
+    pub name: String,
+    /// Whether it takes reads now.
+    pub serving: bool,
+    /// How far behind the primary it was at the last probe; `None` when it did not answer.
+    pub lag: Option<Duration>,
+}
+
+impl Replicas {
+    pub(crate) fn new(
+        members: Vec<(String, DatabaseConnection)>,
+        settings: ReplicaSettings,
+    ) -> Self {
+        let members = members
+            .into_iter()
+            .map(|(name, db)| Replica {
+                name,
+                db,
+                serving: AtomicBool::new(false),
+                lag_ms: AtomicU64::new(u64::MAX),
+            })
+            .collect();
+        Self {
+            members,
+            next: AtomicUsize::new(0),
+            settings,
+        }
+    }
+
+    /// The next replica in rotation, taking turns; `None` when none serves.
+    pub(crate) fn pick(&self) -> Option<(usize, &DatabaseConnection)> {
+        let count = self.members.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        (0..count)
+            .map(|i| (start + i) % count)
+            .find(|&i| self.members[i].serving.load(Ordering::Relaxed))
+            .map(|i| (i, &self.members[i].db))
+    }
+
+    /// Takes replica `index` out of rotation at once, after a read on it failed; the
+    /// watcher puts it back when it answers again.
+    pub(crate) fn failed(&self, index: usize) {
+        if let Some(replica) = self.members.get(index)
+            && replica.serving.swap(false, Ordering::Relaxed)
+        {
+            tracing::warn!(replica = %replica.name, "a read on the replica failed: out of rotation until it answers again");
+        }
+    }
+
+    pub(crate) fn name(&self, index: usize) -> &str {
+        self.members.get(index).map_or("", |r| r.name.as_str())
+    }
+
+    pub(crate) fn status(&self) -> Vec<ReplicaStatus> {
+        self.members
+            .iter()
+            .map(|r| {
+                let lag = r.lag_ms.load(Ordering::Relaxed);
+                ReplicaStatus {
+                    name: r.name.clone(),
+                    serving: r.serving.load(Ordering::Relaxed),
+                    lag: (lag != u64::MAX).then(|| Duration::from_millis(lag)),
+                }
+            })
+            .collect()
+    }
+
+    pub(crate) fn connections(&self) -> impl Iterator<Item = (&str, &DatabaseConnection)> {
+        self.members.iter().map(|r| (r.name.as_str(), &r.db))
+    }
+
+    /// Probes every replica once, given the primary's history of positions.
+    async fn probe(&self, history: &History) {
+        let now = Instant::now();
+        let probes = self.members.iter().map(|replica| async move {
+            let replayed = tokio::time::timeout(PROBE_TIMEOUT, replayed(&replica.db)).await;
+            let lag = match replayed {
+                Ok(Ok(position)) => Ok(history.lag(position, now)),
+                Ok(Err(error)) => Err(error.to_string()),
+                Err(_) => Err(format!("no answer within {PROBE_TIMEOUT:?}")),
+            };
+            self.judge(replica, lag);
+        });
+        futures::future::join_all(probes).await;
+    }
+
+    /// Puts `replica` in or out of rotation by what its probe found.
+    fn judge(&self, replica: &Replica, lag: Result<Duration, String>) {
+        let max_lag = self.settings.max_lag;
+        let was = replica.serving.load(Ordering::Relaxed);
+        match lag {
+            Ok(lag) => {
+                let millis = u64::try_from(lag.as_millis()).unwrap_or(u64::MAX - 1);
+                replica.lag_ms.store(millis, Ordering::Relaxed);
+                let fine = lag <= max_lag;
+                replica.serving.store(fine, Ordering::Relaxed);
+                if fine && !was {
+                    tracing::info!(replica = %replica.name, lag_ms = millis, "replica in rotation");
+                } else if !fine && was {
+                    tracing::warn!(replica = %replica.name, lag_ms = millis, max_lag_ms = max_lag.as_millis(), "replica lags too far: out of rotation");
+                }
+            }
+            Err(error) => {
+                replica.lag_ms.store(u64::MAX, Ordering::Relaxed);
+                replica.serving.store(false, Ordering::Relaxed);
+                if was {
+                    tracing::warn!(replica = %replica.name, %error, "replica does not answer: out of rotation");
+                } else {
+                    tracing::debug!(replica = %replica.name, %error, "replica still does not answer");
+                }
+            }
+        }
+    }
+}
+
+/// The primary's WAL positions, as seen at each probe, oldest first.
+#[derive(Debug, Default)]
+struct History(VecDeque<(Instant, u64)>);
+
+impl History {
+    fn note(&mut self, at: Instant, position: u64, keep: Duration) {
+        self.0.push_back((at, position));
+        while self
+            .0
+            .front()
+            .is_some_and(|(t, _)| at.duration_since(*t) > keep)
+        {
+            self.0.pop_front();
+        }
+    }
+
+    /// How far behind, at `now`, a replica is that has replayed up to `replayed` (`None`:
+    /// it is not a replica, and lags nothing).
+    fn lag(&self, replayed: Option<u64>, now: Instant) -> Duration {
+        let Some(replayed) = replayed else {
+            return Duration::ZERO;
+        };
+        // The latest moment whose position the replica has reached; everything written
+        // before it is on the replica.
+        let reached = self
+            .0
+            .iter()
+            .rev()
+            .find(|(_, position)| *position <= replayed)
+            .map(|(at, _)| *at);
+        match (reached, self.0.back()) {
+            (_, None) => Duration::ZERO,
+            (Some(at), Some((latest, _))) if at == *latest => Duration::ZERO,
+            (Some(at), _) => now.saturating_duration_since(at),
+            // Behind everything remembered: at least as old as the history.
+            (None, Some(_)) => self
+                .0
+                .front()
+                .map_or(Duration::ZERO, |(at, _)| now.saturating_duration_since(*at)),
+        }
+    }
+}
+
+/// `16/B374D848` as a number.
+fn parse_lsn(text: &str) -> Option<u64> {
+    let (high, low) = text.split_once('/')?;
+    Some((u64::from_str_radix(high, 16).ok()? << 32) | u64::from_str_radix(low, 16).ok()?)
+}
+
+/// A WAL position read with `sql`; `None` when the function gives none.
+async fn position(db: &DatabaseConnection, sql: &str) -> Result<Option<u64>, sea_orm::DbErr> {
+    let statement =
+        Statement::from_string(db.get_database_backend(), format!("{sql}{BACKGROUND_MARK}"));
+    let row = db.query_one_raw(statement).await?;
+    let text: Option<String> = match row {
+        Some(row) => row.try_get_by_index(0)?,
+        None => None,
+    };
+    Ok(text.as_deref().and_then(parse_lsn))
+}
+
+/// How far a replica has replayed; `None` when it is not in recovery (a primary).
+async fn replayed(db: &DatabaseConnection) -> Result<Option<u64>, sea_orm::DbErr> {
+    position(
+        db,
+        "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()::text END",
+    )
+    .await
+}
+
+impl Store {
+    /// Measures this server's replicas against the primary every probe interval, putting
+    /// them in and out of rotation, until the task running it is dropped. Returns at once
+    /// when there are none.
+    pub async fn watch_replicas(&self) {
+        let Some(replicas) = self.replicas.clone() else {
+            return;
+        };
+        let settings = replicas.settings.clone();
+        let keep = settings.max_lag * 2 + Duration::from_secs(5);
+        let mut history = History::default();
+        let mut ticks = tokio::time::interval(settings.probe_interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            let at = Instant::now();
+            match position(&self.primary, "SELECT pg_current_wal_lsn()::text").await {
+                Ok(Some(current)) => history.note(at, current, keep),
+                Ok(None) => {}
+                Err(error) => {
+                    // Without the primary's position no lag can be measured; the replicas
+                    // keep their state until it answers again.
+                    tracing::debug!(%error, "replica watch: the primary does not answer");
+                    continue;
+                }
+            }
+            replicas.probe(&history).await;
+        }
+    }
+
+    /// The replicas' state, for metrics; empty without replicas.
+    pub fn replica_status(&self) -> Vec<ReplicaStatus> {
+        self.replicas
+            .as_ref()
+            .map(|r| r.status())
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn replica_connections(&self) -> Vec<(String, DatabaseConnection)> {
+        self.replicas
+            .as_ref()
+            .map(|r| {
+                r.connections()
+                    .map(|(name, db)| (name.to_owned(), db.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_parse_as_postgres_writes_them() {
+        assert_eq!(parse_lsn("0/0"), Some(0));
+        assert_eq!(parse_lsn("16/B374D848"), Some((0x16 << 32) | 0xB374_D848));
+        assert_eq!(parse_lsn("nonsense"), None);
+    }
+
+    #[test]
+    fn lag_is_the_age_of_the_last_primary_position_a_replica_has_reached() {
+        let start = Instant::now();
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        let mut history = History::default();
+        let keep = Duration::from_secs(60);
+        history.note(at(0), 100, keep);
+        history.note(at(500), 100, keep);
+        history.note(at(1000), 300, keep);
+        history.note(at(1500), 400, keep);
+        let now = at(1600);
+        // Caught up with the latest position: no lag, however long ago it was written.
+        assert_eq!(history.lag(Some(400), now), Duration::ZERO);
+        // Has what the primary had at 500 ms but not at 1000 ms.
+        assert_eq!(history.lag(Some(250), now), Duration::from_millis(1100));
+        assert_eq!(history.lag(Some(300), now), Duration::from_millis(600));
+        // Behind all history: at least its whole length.
+        assert_eq!(history.lag(Some(50), now), Duration::from_millis(1600));
+        // Not a replica at all.
+        assert_eq!(history.lag(None, now), Duration::ZERO);
+    }
+
+    #[test]
+    fn an_idle_primary_makes_no_lag() {
+        let start = Instant::now();
+        let mut history = History::default();
+        for i in 0..20 {
+            history.note(
+                start + Duration::from_millis(i * 250),
+                700,
+                Duration::from_secs(60),
+            );
+        }
+        assert_eq!(
+            history.lag(Some(700), start + Duration::from_secs(10)),
+            Duration::ZERO
+        );
+    }
+
+    #[test]
+    fn old_positions_are_forgotten() {
+        let start = Instant::now();
+        let mut history = History::default();
+        for i in 0..100u64 {
+            history.note(start + Duration::from_secs(i), i, Duration::from_secs(10));
+        }
+        assert!(history.0.len() <= 11);
+    }
+}
