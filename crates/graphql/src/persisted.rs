@@ -74,9 +74,15 @@ impl PersistedQueries {
             return Ok(match cache.documents.get(&hash) {
                 Some(document) => {
                     request.query = document.to_string();
+                    metrics::counter!("dateline_persisted_queries_total", "result" => "hit")
+                        .increment(1);
                     Persisted::Found
                 }
-                None => Persisted::NotFound,
+                None => {
+                    metrics::counter!("dateline_persisted_queries_total", "result" => "miss")
+                        .increment(1);
+                    Persisted::NotFound
+                }
             });
         }
         let actual: [u8; 32] = Sha256::digest(request.query.as_bytes()).into();
@@ -107,6 +113,7 @@ impl PersistedQueries {
         }
         cache.bytes += cost;
         cache.documents.put(hash, Arc::from(document));
+        metrics::counter!("dateline_persisted_queries_total", "result" => "stored").increment(1);
     }
 
     /// How many documents the cache holds.

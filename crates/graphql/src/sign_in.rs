@@ -128,6 +128,18 @@ impl<'a> SignInGuard<'a> {
         throttle: Option<&'a AddressThrottle>,
         email: &'a str,
     ) -> ApiResult<Self> {
+        let begun = Self::admit(scope, throttle, email).await;
+        if let Err(ApiError::RateLimited { .. }) = &begun {
+            metrics::counter!("dateline_sign_ins_total", "outcome" => "throttled").increment(1);
+        }
+        begun
+    }
+
+    async fn admit(
+        scope: &'a RequestScope,
+        throttle: Option<&'a AddressThrottle>,
+        email: &'a str,
+    ) -> ApiResult<Self> {
         let now = Utc::now();
         let Some(slot) = SignInSlot::reserve() else {
             return Err(ApiError::RateLimited {
@@ -180,6 +192,7 @@ impl<'a> SignInGuard<'a> {
 
     /// Logs a failed check; it was counted already.
     pub fn failed(&self) {
+        metrics::counter!("dateline_sign_ins_total", "outcome" => "wrong").increment(1);
         // What was typed as the email is logged only if it is one: a password typed into
         // the wrong box must not reach the log.
         let account = Email::parse(self.email).map_or_else(
@@ -195,6 +208,7 @@ impl<'a> SignInGuard<'a> {
 
     /// Forgets the account's failures and the address's attempt after a successful check.
     pub async fn succeeded(&self) -> ApiResult<()> {
+        metrics::counter!("dateline_sign_ins_total", "outcome" => "ok").increment(1);
         if let Some((throttle, address)) = self.throttle.zip(self.scope.client) {
             throttle.forgive(address);
         }

@@ -114,6 +114,7 @@ impl LiveViewer {
                 "a connection may hold at most {MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions"
             )));
         }
+        metrics::counter!("dateline_subscriptions_started_total").increment(1);
         Ok(Admitted(Arc::clone(&self.open)))
     }
 }

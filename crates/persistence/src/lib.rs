@@ -77,7 +77,9 @@ pub use replicas::{ReplicaSettings, ReplicaStatus};
 pub use sea_orm::DatabaseConnection;
 pub use search::{Facet, Highlight, SearchHit, SearchKey};
 pub use seo::SeoChanges;
-pub use store::{CatalogVisibility, Store, Visibility, connect, connect_lazily, connect_with};
+pub use store::{
+    CatalogVisibility, PoolUsage, Store, Visibility, connect, connect_lazily, connect_with,
+};
 
 /// A comment ending the statements every server runs on its own whatever the traffic (the
 /// scheduler's poll every second, the event relay's heartbeat): instrumentation counting a

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{Database, DatabaseConnection, DbBackend};
+use sea_orm::{Database, DatabaseConnection, DatabaseConnectionType, DbBackend};
 
 use crate::dialect::{Dialect, PoolSettings};
 use crate::error::StoreResult;
@@ -173,6 +173,23 @@ impl Store {
         pools
     }
 
+    /// How busy each pool of this server is ([`Store::pools`]), for metrics.
+    pub fn pool_usage(&self) -> Vec<PoolUsage> {
+        self.pools()
+            .into_iter()
+            .filter_map(|(database, db)| {
+                let (size, idle, max) = pool_counts(&db)?;
+                let idle = u32::try_from(idle).unwrap_or(u32::MAX).min(size);
+                Some(PoolUsage {
+                    database,
+                    in_use: size - idle,
+                    idle,
+                    max,
+                })
+            })
+            .collect()
+    }
+
     /// Applies every migration that has not run yet, then fills the search index if it is
     /// empty. Servers started together take turns (see [`Dialect::lock_setup`]): the first
     /// does the work, the others find it done.
@@ -259,6 +276,44 @@ impl Store {
     /// The SQL dialect this store's database speaks.
     pub(crate) fn dialect(&self) -> Dialect {
         self.backend().into()
+    }
+}
+
+/// How busy one connection pool is. How many requests wait for a connection is not told:
+/// the pool (sqlx) does not say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolUsage {
+    /// The pool's name (`primary`, `live`, `replica-1`, …).
+    pub database: String,
+    /// Connections lent out now.
+    pub in_use: u32,
+    /// Connections open and waiting to be lent.
+    pub idle: u32,
+    /// The most connections the pool opens.
+    pub max: u32,
+}
+
+/// A pool's open connections, idle ones and maximum; `None` for a connection that is not a
+/// pool (or no longer one).
+fn pool_counts(db: &DatabaseConnection) -> Option<(u32, usize, u32)> {
+    match &db.inner {
+        DatabaseConnectionType::SqlxPostgresPoolConnection(_) => {
+            let pool = db.get_postgres_connection_pool();
+            Some((
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            ))
+        }
+        DatabaseConnectionType::SqlxSqlitePoolConnection(_) => {
+            let pool = db.get_sqlite_connection_pool();
+            Some((
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            ))
+        }
+        _ => None,
     }
 }
 

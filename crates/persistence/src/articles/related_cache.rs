@@ -27,6 +27,7 @@ impl Store {
         requests: &[RelatedRequest],
     ) -> StoreResult<HashMap<Key, Vec<RelatedArticle>>> {
         if !self.events.relaying() {
+            count_lookups(0, requests.len());
             return self.related_articles_for(now, requests).await;
         }
         let generation = self.events.content_generation();
@@ -45,6 +46,7 @@ impl Store {
                 }
             }
         }
+        count_lookups(found.len(), missing.len());
         if missing.is_empty() {
             return Ok(found);
         }
@@ -65,5 +67,18 @@ impl Store {
         }
         found.extend(ranked);
         Ok(found)
+    }
+}
+
+/// Counts rankings found kept (`hits`) and ranked afresh (`misses`), for metrics.
+fn count_lookups(hits: usize, misses: usize) {
+    let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+    if hits > 0 {
+        metrics::counter!("dateline_cache_lookups_total", "cache" => "related", "result" => "hit")
+            .increment(count(hits));
+    }
+    if misses > 0 {
+        metrics::counter!("dateline_cache_lookups_total", "cache" => "related", "result" => "miss")
+            .increment(count(misses));
     }
 }

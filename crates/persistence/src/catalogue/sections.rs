@@ -251,8 +251,12 @@ impl Store {
         let generation = self.events.content_generation();
         let trusted = self.events.relaying();
         if trusted && let Some(tree) = self.sections.get(generation) {
+            metrics::counter!("dateline_cache_lookups_total", "cache" => "section_tree", "result" => "hit")
+                .increment(1);
             return Ok(tree);
         }
+        metrics::counter!("dateline_cache_lookups_total", "cache" => "section_tree", "result" => "miss")
+            .increment(1);
         let read_at = Instant::now();
         let tree = Arc::new(SectionTree::new(self.on_primary().all_sections().await?));
         if trusted {

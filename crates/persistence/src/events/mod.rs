@@ -79,6 +79,31 @@ impl ArticleEvent {
     }
 }
 
+impl ArticleEvent {
+    /// The event's kind, as it is named on the wire and in metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Published { .. } => "published",
+            Self::Updated { .. } => "updated",
+            Self::SectionsChanged => "sections_changed",
+            Self::Missed => "missed",
+        }
+    }
+}
+
+/// An event as it travels between servers: the event's own fields, and when it was
+/// announced by the clock of the server that announced it, so that a server hearing it can
+/// tell how late it came (with the clocks' difference). A notice is a JSON array of these.
+/// Servers that predate `announced_at` ignore it, and a notice from such a server, without
+/// it, is relayed all the same.
+#[derive(Debug, Serialize, Deserialize)]
+struct Notice {
+    #[serde(flatten)]
+    event: ArticleEvent,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    announced_at: Option<DateTime<Utc>>,
+}
+
 /// This server's end of the events: where subscribers sign up.
 #[derive(Debug, Clone)]
 pub struct Events(Arc<Hub>);
@@ -187,13 +212,16 @@ impl Events {
         let dialect = Dialect::of(&txn);
         if dialect.carries_events() && !events.is_empty() {
             // One notice per change, carrying all its events.
-            let payload = serde_json::to_string(events)
-                .map_err(|e| StoreError::Corrupt(format!("event: {e}")))?;
+            let payload = notice(events, Utc::now())?;
             txn.execute_raw(dialect.notify(CHANNEL, payload)).await?;
         }
         txn.commit().await?;
         if events.is_empty() {
             return Ok(());
+        }
+        for event in events {
+            metrics::counter!("dateline_events_published_total", "kind" => event.kind())
+                .increment(1);
         }
         if dialect.carries_events() {
             // What this server keeps is out of date now, not once its notice comes back.
@@ -202,5 +230,55 @@ impl Events {
             self.deliver(events);
         }
         Ok(())
+    }
+}
+
+/// The payload of the notice announcing `events` at `now`.
+fn notice(events: &[ArticleEvent], now: DateTime<Utc>) -> StoreResult<String> {
+    let notices: Vec<Notice> = events
+        .iter()
+        .map(|&event| Notice {
+            event,
+            announced_at: Some(now),
+        })
+        .collect();
+    serde_json::to_string(&notices).map_err(|e| StoreError::Corrupt(format!("event: {e}")))
+}
+
+/// The events of a notice, and when it was announced if it says.
+fn read_notice(payload: &str) -> serde_json::Result<(Vec<ArticleEvent>, Option<DateTime<Utc>>)> {
+    let notices: Vec<Notice> = serde_json::from_str(payload)?;
+    let announced_at = notices.iter().find_map(|n| n.announced_at);
+    Ok((notices.into_iter().map(|n| n.event).collect(), announced_at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notices_carry_when_they_were_announced_and_old_ones_still_read() {
+        let at = DateTime::from_timestamp(1_800_000_000, 123_456_000).expect("a time");
+        let events = [
+            ArticleEvent::Published {
+                article_id: 7,
+                section_id: 2,
+                at,
+            },
+            ArticleEvent::Updated { article_id: 7 },
+            ArticleEvent::SectionsChanged,
+        ];
+        let payload = notice(&events, at).expect("a payload");
+        assert_eq!(
+            read_notice(&payload).expect("read"),
+            (events.to_vec(), Some(at))
+        );
+
+        // What a server that predates `announced_at` sends, and how it reads a new notice.
+        let old = serde_json::to_string(&events).expect("the old payload");
+        assert_eq!(read_notice(&old).expect("read"), (events.to_vec(), None));
+        let read_by_old: Vec<ArticleEvent> =
+            serde_json::from_str(&payload).expect("an old server reads a new notice");
+        assert_eq!(read_by_old, events);
     }
 }

@@ -109,8 +109,11 @@ impl Events {
             if notification.channel() != CHANNEL {
                 continue;
             }
-            match serde_json::from_str::<Vec<ArticleEvent>>(notification.payload()) {
-                Ok(events) => self.deliver(&events),
+            match super::read_notice(notification.payload()) {
+                Ok((events, announced_at)) => {
+                    relayed(&events, announced_at);
+                    self.deliver(&events);
+                }
                 Err(error) => tracing::warn!(%error, "ignored a malformed event"),
             }
         }
@@ -120,6 +123,20 @@ impl Events {
     /// out of date.
     fn missed(&self) {
         self.deliver(&[ArticleEvent::Missed]);
+    }
+}
+
+/// Counts events heard from the database, and how late they came when they say when they
+/// were announced (a clock behind the announcing server's makes that less than it was).
+fn relayed(events: &[ArticleEvent], announced_at: Option<chrono::DateTime<chrono::Utc>>) {
+    for event in events {
+        metrics::counter!("dateline_events_relayed_total", "kind" => event.kind()).increment(1);
+    }
+    if let Some(announced_at) = announced_at {
+        let lag = (chrono::Utc::now() - announced_at)
+            .to_std()
+            .unwrap_or_default();
+        metrics::histogram!("dateline_event_relay_lag_seconds").record(lag.as_secs_f64());
     }
 }
 
