@@ -40,6 +40,7 @@ pub async fn conditional(request: Request, next: Next) -> Response {
     if !(conditional && matched && response.status() == StatusCode::OK) {
         return response;
     }
+    crate::metrics::not_modified();
     let mut not_modified = StatusCode::NOT_MODIFIED.into_response();
     for name in [
         header::ETAG,

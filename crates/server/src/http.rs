@@ -10,7 +10,6 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::Router;
@@ -34,7 +33,7 @@ use crate::graphql_http::{self, Endpoint, HttpPolicy};
 use crate::supervise::{Restarts, supervise};
 use crate::syndication::{self, FeedPolicy, Listings, Site};
 use crate::websocket::{self, WebsocketPolicy, Websockets};
-use crate::{conditional, graphiql, scheduler};
+use crate::{conditional, graphiql, metrics, scheduler, statements};
 
 /// How a server is set up beyond its database.
 #[derive(Debug, Clone)]
@@ -139,7 +138,7 @@ fn router(store: Store, settings: &Settings, websockets: Websockets, restarts: R
         .route("/graphql", get(graphql_get).post(graphql_http::post))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics));
+        .route("/metrics", get(serve_metrics));
     if settings.graphiql {
         routes = routes
             .route("/graphiql", get(graphiql::page))
@@ -160,6 +159,7 @@ fn router(store: Store, settings: &Settings, websockets: Websockets, restarts: R
         ))
         .layer(CatchPanicLayer::custom(panicked))
         .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(metrics::count_http))
 }
 
 /// Serves the application on `listener` until `shutdown` completes, then finishes the
@@ -176,6 +176,9 @@ pub async fn run(
     if settings.api.public_url.is_none() {
         settings.api.public_url = Some(own_address(&listener)?);
     }
+    metrics::install();
+    statements::install_hook(None);
+    let upkeep = tokio::spawn(metrics::upkeep());
     let restarts = Restarts::default();
     let scheduler = tokio::spawn({
         let store = store.clone();
@@ -235,6 +238,7 @@ pub async fn run(
     housekeeping.abort();
     relay.abort();
     replica_watch.abort();
+    upkeep.abort();
     drop(live);
     served
 }
@@ -323,37 +327,17 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, String) {
     }
 }
 
-/// Prometheus metrics of this server.
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let events = state.endpoint.store.events();
-    let body = format!(
-        "# HELP dateline_subscriptions Live GraphQL subscriptions on this server.\n\
-         # TYPE dateline_subscriptions gauge\n\
-         dateline_subscriptions {}\n\
-         # HELP dateline_websockets Open websocket connections on this server.\n\
-         # TYPE dateline_websockets gauge\n\
-         dateline_websockets {}\n\
-         # HELP dateline_event_relay_up Whether events published through other servers reach this one.\n\
-         # TYPE dateline_event_relay_up gauge\n\
-         dateline_event_relay_up {}\n\
-         # HELP dateline_task_restarts_total Background tasks restarted after a panic.\n\
-         # TYPE dateline_task_restarts_total counter\n\
-         dateline_task_restarts_total{{task=\"scheduler\"}} {}\n\
-         dateline_task_restarts_total{{task=\"event_relay\"}} {}\n\
-         dateline_task_restarts_total{{task=\"housekeeping\"}} {}\n\
-         dateline_task_restarts_total{{task=\"replica_watch\"}} {}\n",
-        events.subscribers(),
+/// Prometheus metrics: the process's, and this server's state (see [`crate::metrics`]).
+async fn serve_metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let body = metrics::scrape(
+        &state.endpoint.store,
         state.websockets.open(),
-        u8::from(events.relaying()),
-        state.restarts.scheduler.load(Ordering::Relaxed),
-        state.restarts.relay.load(Ordering::Relaxed),
-        state.restarts.housekeeping.load(Ordering::Relaxed),
-        state.restarts.replica_watch.load(Ordering::Relaxed),
+        &state.restarts,
     );
     (
         [(
             header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; version=0.0.4"),
+            HeaderValue::from_static(metrics::CONTENT_TYPE),
         )],
         body,
     )

@@ -13,6 +13,8 @@
 //!   and `304`s; `graphiql`: the explorer and its assets.
 //! - [`websocket`]: GraphQL over websockets, with keepalive, idle and per-client limits.
 //! - [`syndication`]: RSS and Atom feeds of every list page, sitemaps and `robots.txt`.
+//! - `metrics`: Prometheus metrics at `/metrics`; [`statements`]: what is done with every
+//!   SQL statement (counted, and told to whoever else asks).
 //! - [`scheduler`]: scheduled publishing; [`supervise`]: restarting background tasks;
 //!   [`staff`]: creating accounts from the command line; [`import`]: importing a WordPress
 //!   export; [`client`]: a small HTTP client
@@ -25,8 +27,10 @@ mod graphiql;
 pub mod graphql_http;
 pub mod http;
 pub mod import;
+mod metrics;
 pub mod scheduler;
 pub mod staff;
+pub mod statements;
 pub mod supervise;
 pub mod syndication;
 pub mod websocket;

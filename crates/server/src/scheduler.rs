@@ -22,9 +22,17 @@ pub async fn run(store: Store, interval: Duration) {
     loop {
         ticks.tick().await;
         match store.publish_due(Utc::now()).await {
-            Ok(published) if published.is_empty() => {}
-            Ok(published) => tracing::info!(articles = ?published, "published scheduled articles"),
-            Err(error) => tracing::error!(%error, "publishing scheduled articles failed"),
+            Ok(published) => {
+                crate::metrics::scheduler_run("publish", true);
+                if !published.is_empty() {
+                    crate::metrics::scheduled_published(published.len());
+                    tracing::info!(articles = ?published, "published scheduled articles");
+                }
+            }
+            Err(error) => {
+                crate::metrics::scheduler_run("publish", false);
+                tracing::error!(%error, "publishing scheduled articles failed");
+            }
         }
     }
 }
@@ -40,9 +48,16 @@ pub async fn housekeep(store: Store, interval: Duration) {
     loop {
         ticks.tick().await;
         match store.purge_expired_sessions(Utc::now()).await {
-            Ok(0) => {}
-            Ok(sessions) => tracing::info!(sessions, "purged expired sessions"),
-            Err(error) => tracing::warn!(%error, "purging expired sessions failed"),
+            Ok(sessions) => {
+                crate::metrics::scheduler_run("housekeeping", true);
+                if sessions > 0 {
+                    tracing::info!(sessions, "purged expired sessions");
+                }
+            }
+            Err(error) => {
+                crate::metrics::scheduler_run("housekeeping", false);
+                tracing::warn!(%error, "purging expired sessions failed");
+            }
         }
     }
 }

@@ -196,8 +196,10 @@ pub(crate) async fn upgrade(
     };
     let client = graphql_http::client(endpoint, &parts);
     let Some(opened) = sockets.admit(client) else {
+        crate::metrics::websocket(false);
         return too_many(sockets.policy.per_client);
     };
+    crate::metrics::websocket(true);
     let sockets_runtime = sockets.live.clone();
     let connection = Connection {
         api: endpoint.api.clone(),

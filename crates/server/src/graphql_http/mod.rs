@@ -19,9 +19,10 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use async_graphql::parser::types::OperationType;
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use axum::body::HttpBody;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::HeaderValue;
 use axum::http::request::Parts;
@@ -33,6 +34,7 @@ use dateline_persistence::Store;
 use dateline_persistence::observe::{self, Tally};
 
 use crate::client::TrustedProxies;
+use crate::metrics::{self, Served};
 
 use answer::{MediaType, Rejection, not_acceptable, respond};
 use params::{Params, UrlParams, read_body};
@@ -92,10 +94,7 @@ pub(crate) async fn post(State(state): State<Endpoint>, request: Request) -> Res
     let Some(media) = MediaType::negotiate(&parts.headers) else {
         return not_acceptable();
     };
-    let params = match read_body(&parts.headers, body).await {
-        Ok(params) => params,
-        Err(rejection) => return rejection.respond(media),
-    };
+    let params = read_body(&parts.headers, body).await;
     serve(&state, &parts, media, params).await
 }
 
@@ -106,8 +105,8 @@ pub(crate) async fn get(state: &Endpoint, request: Request) -> Response {
         return not_acceptable();
     };
     let params = parts.uri.query().unwrap_or_default();
-    if params.len() > MAX_BODY_BYTES {
-        return Rejection {
+    let params = if params.len() > MAX_BODY_BYTES {
+        Err(Rejection {
             status: StatusCode::URI_TOO_LONG,
             message: format!(
                 "the URL's parameters are longer than {MAX_BODY_BYTES} bytes: POST the \
@@ -115,33 +114,52 @@ pub(crate) async fn get(state: &Endpoint, request: Request) -> Response {
             ),
             code: code::LIMIT_EXCEEDED,
             allow: None,
-        }
-        .respond(media);
-    }
-    let params = serde_urlencoded::from_str::<UrlParams>(params)
-        .map_err(|e| format!("the URL's parameters are malformed: {e}"))
-        .and_then(Params::try_from);
-    match params {
-        Ok(params) => serve(state, &parts, media, params).await,
-        Err(message) => Rejection::bad_request(message).respond(media),
-    }
+        })
+    } else {
+        serde_urlencoded::from_str::<UrlParams>(params)
+            .map_err(|e| format!("the URL's parameters are malformed: {e}"))
+            .and_then(Params::try_from)
+            .map_err(Rejection::bad_request)
+    };
+    serve(state, &parts, media, params).await
 }
 
-/// Runs a GraphQL request and answers it, counting the statements it runs.
-async fn serve(state: &Endpoint, parts: &Parts, media: MediaType, params: Params) -> Response {
+/// Runs a GraphQL request and answers it, counting the statements it runs; then counts it
+/// in the metrics.
+async fn serve(
+    state: &Endpoint,
+    parts: &Parts,
+    media: MediaType,
+    params: Result<Params, Rejection>,
+) -> Response {
+    let started = Instant::now();
     let tally = Arc::new(Tally::default());
-    observe::tallied(tally, run(state, parts, media, params)).await
+    let mut served = Served::new();
+    let work = run(state, parts, media, params, &mut served);
+    let response = observe::tallied(Arc::clone(&tally), work).await;
+    served.elapsed = started.elapsed();
+    served.statements = tally.statements();
+    served.response_bytes = response.body().size_hint().exact();
+    metrics::graphql_request(&served);
+    response
 }
 
 /// Runs a GraphQL request and answers it: a query by the public on a replica when one is in
 /// rotation (again on the primary should the replica fail it), anything else on the
-/// primary.
-async fn run(state: &Endpoint, parts: &Parts, media: MediaType, params: Params) -> Response {
-    let mut request = match params.into_request() {
+/// primary. What it served is noted in `served`.
+async fn run(
+    state: &Endpoint,
+    parts: &Parts,
+    media: MediaType,
+    params: Result<Params, Rejection>,
+    served: &mut Served,
+) -> Response {
+    let mut request = match params.and_then(Params::into_request) {
         Ok(request) => request,
-        Err(rejection) => return rejection.respond(media),
+        Err(rejection) => return rejected(rejection, media, served),
     };
-    let viewer = match sign_in(state, parts, media).await {
+    served.operation = metrics::operation(request.operation_name.as_deref());
+    let viewer = match sign_in(state, parts, media, served).await {
         Ok(viewer) => viewer,
         Err(response) => return response,
     };
@@ -149,13 +167,18 @@ async fn run(state: &Endpoint, parts: &Parts, media: MediaType, params: Params) 
     let operation = match state.api.admit_as(&mut request, anonymous) {
         Ok(operation) => operation,
         Err(refused) => {
+            served.errors(&refused.errors);
             let status = media.status_unless_json(StatusCode::BAD_REQUEST);
             return respond(state, media, status, &refused, false, false);
         }
     };
+    served.kind = operation.into();
+    if request.operation_name.is_none() {
+        served.operation = metrics::operation(only_operation_name(&mut request));
+    }
     let over_get = parts.method == Method::GET || parts.method == Method::HEAD;
     if let Some(rejection) = wrong_method(operation, over_get) {
-        return rejection.respond(media);
+        return rejected(rejection, media, served);
     }
     let client = client(state, parts);
     let store = if anonymous && operation == Some(OperationType::Query) {
@@ -164,10 +187,11 @@ async fn run(state: &Endpoint, parts: &Parts, media: MediaType, params: Params) 
         state.store.clone()
     };
     let again = store.replica().map(|_| copy_of(&request));
+    served.replica = again.is_some();
     let request = prepare_request(request, &store, viewer, client);
     let mut answer = match execute(state, request).await {
         Ok(answer) => answer,
-        Err(timeout) => return timeout.respond(media),
+        Err(timeout) => return rejected(timeout, media, served),
     };
     if let Some(mut request) = again
         && unavailable(&answer)
@@ -180,14 +204,35 @@ async fn run(state: &Endpoint, parts: &Parts, media: MediaType, params: Params) 
         );
         store.replica_failed();
         if state.api.admit_as(&mut request, true).is_ok() {
+            served.replica = false;
             let request = prepare_request(request, &state.store, Viewer::Anonymous, client);
             answer = match execute(state, request).await {
                 Ok(answer) => answer,
-                Err(timeout) => return timeout.respond(media),
+                Err(timeout) => return rejected(timeout, media, served),
             };
         }
     }
+    served.executed = answer.executed;
+    served.errors(&answer.response.errors);
     answer_response(state, media, answer, over_get && anonymous)
+}
+
+/// Answers a request refused before GraphQL saw it (or past its deadline), noting why in
+/// `served`.
+fn rejected(rejection: Rejection, media: MediaType, served: &mut Served) -> Response {
+    served.codes.push(rejection.code);
+    rejection.respond(media)
+}
+
+/// The name of the only operation of an admitted request's document, if it is named: what
+/// a request that names no operation runs.
+fn only_operation_name(request: &mut async_graphql::Request) -> Option<&str> {
+    match &request.parsed_query().ok()?.operations {
+        DocumentOperations::Multiple(named) if named.len() == 1 => {
+            named.keys().next().map(|name| name.as_str())
+        }
+        _ => None,
+    }
 }
 
 /// A copy of `request` as the client sent it, to run again.
@@ -213,7 +258,12 @@ fn unavailable(answer: &Answer) -> bool {
 /// Who the request's `Authorization` says the reader is; a refusal is answered `401` (or
 /// `200` as `application/json`) with `WWW-Authenticate: Bearer`, and `503` when the
 /// database cannot be reached to check the token.
-async fn sign_in(state: &Endpoint, parts: &Parts, media: MediaType) -> Result<Viewer, Response> {
+async fn sign_in(
+    state: &Endpoint,
+    parts: &Parts,
+    media: MediaType,
+    served: &mut Served,
+) -> Result<Viewer, Response> {
     let authorization = parts
         .headers
         .get(header::AUTHORIZATION)
@@ -221,6 +271,7 @@ async fn sign_in(state: &Endpoint, parts: &Parts, media: MediaType) -> Result<Vi
     authenticate(&state.store, authorization)
         .await
         .map_err(|refused| {
+            served.errors(&refused.errors);
             let status = media.status_unless_json(StatusCode::UNAUTHORIZED);
             let mut response = respond(state, media, status, &refused, false, false);
             if response.status() != StatusCode::SERVICE_UNAVAILABLE {
