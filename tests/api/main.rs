@@ -15,6 +15,7 @@ mod fixtures;
 mod http;
 mod lists;
 mod live;
+mod metrics;
 mod pagination;
 mod related;
 mod roles;
