@@ -12,6 +12,8 @@
 //!   writing the answer (`answer`: status, caching headers, size cap); `conditional`: ETags
 //!   and `304`s; `graphiql`: the explorer and its assets.
 //! - [`websocket`]: GraphQL over websockets, with keepalive, idle and per-client limits.
+//! - [`telemetry`]: log lines (text or JSON) and OpenTelemetry traces; `request_id`: the
+//!   `X-Request-Id` every request is given and every response and log line carries.
 //! - [`syndication`]: RSS and Atom feeds of every list page, sitemaps and `robots.txt`.
 //! - [`scheduler`]: scheduled publishing; [`supervise`]: restarting background tasks;
 //!   [`staff`]: creating accounts from the command line; [`import`]: importing a WordPress
@@ -25,10 +27,12 @@ mod graphiql;
 pub mod graphql_http;
 pub mod http;
 pub mod import;
+mod request_id;
 pub mod scheduler;
 pub mod staff;
 pub mod supervise;
 pub mod syndication;
+pub mod telemetry;
 pub mod websocket;
 
 pub use http::{Settings, run};
