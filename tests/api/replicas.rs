@@ -165,6 +165,25 @@ async fn public_reads_go_to_the_replica_and_writers_read_their_writes_while_it_l
     assert_eq!(theirs["article"]["status"], "PUBLISHED", "{theirs}");
     // The public on the patient server reads the replica, which has not replayed it yet.
     assert_eq!(public_story(&patient, &slug).await, Value::Null);
+    // A preview link is read on the primary: its holder sees the draft as just saved.
+    let sneak = draft(&patient, &editor, "Sneak peek at the replica").await;
+    let link = patient
+        .data_as(
+            &editor,
+            "mutation($id: ID!) { createPreviewLink(input: { id: $id }) { token } }",
+            json!({ "id": sneak["id"] }),
+        )
+        .await;
+    let seen = patient
+        .data(
+            "query($token: String!) { preview(token: $token) { title } }",
+            json!({ "token": link["createPreviewLink"]["token"] }),
+        )
+        .await;
+    assert_eq!(
+        seen["preview"]["title"], "Sneak peek at the replica",
+        "{seen}"
+    );
     let feed = patient.get("/feed").await.text().await.expect("the feed");
     assert!(feed.contains("<rss"), "{feed}");
     assert!(
