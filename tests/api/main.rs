@@ -17,6 +17,7 @@ mod lists;
 mod live;
 mod pagination;
 mod related;
+mod replicas;
 mod roles;
 mod routing;
 mod scheduling;

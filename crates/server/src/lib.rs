@@ -141,6 +141,9 @@ pub async fn open_serving_store(
         .with_replicas(replicas, database.replica_settings.clone()))
 }
 
+/// The longest a read waits for a connection to its replica before it runs on the primary.
+const REPLICA_ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// Pools on the replicas `database` names, each named `replica-N`. They connect when first
 /// used: a replica that is down when the server starts only keeps it out of rotation.
 async fn open_replicas(
@@ -159,7 +162,13 @@ async fn open_replicas(
             !replica.starts_with("sqlite"),
             "{name}: a replica is a PostgreSQL server (postgres://…)"
         );
-        let db = dateline_persistence::connect_lazily(replica, &database.pool, &name)
+        // A read its replica cannot serve runs again on the primary: waiting long for a
+        // connection to a replica that has gone away only delays it.
+        let pool = dateline_persistence::PoolSettings {
+            acquire_timeout: database.pool.acquire_timeout.min(REPLICA_ACQUIRE_TIMEOUT),
+            ..database.pool.clone()
+        };
+        let db = dateline_persistence::connect_lazily(replica, &pool, &name)
             .await
             .with_context(|| format!("setting up {name}"))?;
         replicas.push((name, db));
