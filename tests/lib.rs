@@ -171,6 +171,26 @@ pub async fn spawn_peer(app: &TestApp) -> TestApp {
     .await
 }
 
+/// The database at `database_url` on the streaming replica the replica tests use
+/// (`DATELINE_TEST_REPLICA_URL`, a database URL on the replica server, as `.ci/replica`
+/// makes it). Tests on PostgreSQL that need a replica fail without one: they never skip.
+pub fn replica_of(database_url: &str) -> String {
+    let server = std::env::var("DATELINE_TEST_REPLICA_URL").unwrap_or_else(|_| {
+        panic!(
+            "the replica tests need a streaming replica of the PostgreSQL server: run \
+             `.ci/replica` and set DATELINE_TEST_REPLICA_URL=postgres://postgres@127.0.0.1:5433/postgres"
+        )
+    });
+    let (base, _) = server.rsplit_once('/').unwrap_or((&server, ""));
+    let (_, name) = database_url.rsplit_once('/').expect("a database name");
+    format!("{base}/{name}")
+}
+
+/// The replica server's own administrative URL (`DATELINE_TEST_REPLICA_URL`).
+pub fn replica_server() -> String {
+    replica_of("/postgres")
+}
+
 /// Whether the tests run on PostgreSQL.
 pub fn on_postgres() -> bool {
     std::env::var("DATABASE_URL").is_ok_and(|url| url.starts_with("postgres"))

@@ -24,7 +24,7 @@ use crate::fixtures::{draft, publish, update_article_mutation};
 
 /// What a [`Proxy`] does with connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Link {
+pub(crate) enum Link {
     /// Pipes them.
     Open,
     /// Closes every connection and refuses new ones, as a database restarting does.
@@ -35,13 +35,13 @@ enum Link {
 }
 
 /// A TCP proxy between Dateline and PostgreSQL, whose link a test sets.
-struct Proxy {
-    address: SocketAddr,
+pub(crate) struct Proxy {
+    pub(crate) address: SocketAddr,
     link: watch::Sender<Link>,
 }
 
 impl Proxy {
-    async fn start(upstream: String) -> Self {
+    pub(crate) async fn start(upstream: String) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("address");
         let (link, watching) = watch::channel(Link::Open);
@@ -49,7 +49,7 @@ impl Proxy {
         Self { address, link }
     }
 
-    fn set(&self, link: Link) {
+    pub(crate) fn set(&self, link: Link) {
         self.link.send_replace(link);
     }
 }
@@ -124,7 +124,7 @@ async fn behind_a_proxy() -> (Store, Proxy, TestApp) {
 }
 
 /// `url` with its host and port replaced by `address`.
-fn through(url: &str, address: SocketAddr) -> (String, String) {
+pub(crate) fn through(url: &str, address: SocketAddr) -> (String, String) {
     let start = url
         .find('@')
         .map_or_else(|| url.find("://").map_or(0, |i| i + 3), |i| i + 1);
@@ -138,23 +138,23 @@ fn through(url: &str, address: SocketAddr) -> (String, String) {
 
 /// What one request got.
 #[derive(Debug, Clone)]
-struct Outcome {
+pub(crate) struct Outcome {
     write: bool,
     /// Since the start of the test.
     sent: Duration,
-    took: Duration,
-    status: u16,
-    codes: Vec<String>,
+    pub(crate) took: Duration,
+    pub(crate) status: u16,
+    pub(crate) codes: Vec<String>,
 }
 
 impl Outcome {
-    fn ok(&self) -> bool {
+    pub(crate) fn ok(&self) -> bool {
         self.status == 200 && self.codes.is_empty()
     }
 }
 
 /// POSTs `query` to `app` and tells what came back.
-async fn attempt(
+pub(crate) async fn attempt(
     app: &TestApp,
     token: Option<&str>,
     query: &str,
@@ -198,7 +198,7 @@ async fn attempt(
     (outcome, body)
 }
 
-const FRONT_PAGE: &str =
+pub(crate) const FRONT_PAGE: &str =
     "{ articles(first: 10) { nodes { id title uri section { name } author { name } } } }";
 
 /// A save acknowledged: the article, the revision it made and the title it saved.

@@ -253,3 +253,92 @@ async fn fields_come_back_in_the_order_asked_for() {
     );
     assert!(answers.iter().all(|a| *a == answers[0]));
 }
+
+#[tokio::test]
+async fn every_response_says_its_request_id() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::http::HeaderValue;
+
+    let app = spawn_app().await;
+    let id_of = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    for (method, path) in [
+        ("GET", "/feed"),
+        ("GET", "/no-such-page"),
+        ("GET", "/healthz"),
+        ("POST", "/graphql"),
+    ] {
+        let request = match method {
+            "POST" => app
+                .client
+                .post(format!("{}{path}", app.address))
+                .header("content-type", "application/json")
+                .body("{not json"),
+            _ => app.client.get(format!("{}{path}", app.address)),
+        };
+        let response = request
+            .header("x-request-id", "edge-42")
+            .send()
+            .await
+            .expect("a response");
+        assert_eq!(id_of(&response).as_deref(), Some("edge-42"), "{path}");
+        let fresh = app.get(path).await;
+        assert!(
+            id_of(&fresh).is_some_and(|id| id.len() == 36),
+            "{path}: a new id when none was sent"
+        );
+    }
+
+    // Browsers may read it across origins.
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.address))
+        .header("origin", "https://news.example.org")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .expect("a preflight");
+    assert!(id_of(&preflight).is_some());
+    let answer = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("origin", "https://news.example.org")
+        .json(&json!({ "query": "{ sections { slug } }" }))
+        .send()
+        .await
+        .expect("POST");
+    let exposed = answer
+        .headers()
+        .get("access-control-expose-headers")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    assert!(exposed.contains("x-request-id"), "{exposed}");
+
+    // The websocket upgrade too.
+    let url = app.address.replacen("http://", "ws://", 1) + "/graphql";
+    let mut request = url.into_client_request().expect("a websocket request");
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        HeaderValue::from_static("graphql-transport-ws"),
+    );
+    request
+        .headers_mut()
+        .insert("x-request-id", HeaderValue::from_static("socket-7"));
+    let (socket, response) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("websocket upgrade");
+    assert_eq!(
+        response
+            .headers()
+            .get("x-request-id")
+            .map(HeaderValue::as_bytes),
+        Some(&b"socket-7"[..])
+    );
+    drop(socket);
+}

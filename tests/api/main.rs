@@ -18,6 +18,7 @@ mod live;
 mod metrics;
 mod pagination;
 mod related;
+mod replicas;
 mod roles;
 mod routing;
 mod scheduling;

@@ -12,10 +12,11 @@ use std::time::Duration;
 
 use dateline_domain::Role;
 use dateline_tests::websocket::{LiveClient, Protocol};
-use dateline_tests::{TestApp, on_postgres, spawn_app, spawn_warm_app};
+use dateline_tests::{TestApp, on_postgres, replica_of, spawn_app, spawn_warm_app};
 use serde_json::{Value, json};
 
 use crate::fixtures::{article_mutation, draft};
+use crate::replicas;
 
 /// The operation names a process counts under their own name (the server's cap).
 const MAX_OPERATION_NAMES: usize = 200;
@@ -491,6 +492,43 @@ async fn caches_events_the_scheduler_websockets_and_sign_ins_are_counted() {
         grew("dateline_event_relay_lag_seconds_count", &[]);
     }
     assert_eq!(after.sum("dateline_event_relay_up", &[]), 1.0);
+}
+
+#[tokio::test]
+async fn replicas_are_told_with_the_requests_they_serve() {
+    if !on_postgres() {
+        return;
+    }
+    let _turn = replicas::TAKING_TURNS.lock().await;
+    let url = replicas::newsroom().await;
+    let app = replicas::with_replica(&url, &replica_of(&url), Duration::from_secs(60)).await;
+    assert!(replicas::replica_serving(&app, true, Duration::from_secs(30)).await);
+    // By database, not name: a test flooding the process with names may have taken the
+    // last place for one.
+    let on_replica = [("database", "replica"), ("outcome", "ok")];
+    let before = scrape(&app)
+        .await
+        .sum("dateline_graphql_requests_total", &on_replica);
+    let query = "query MetricsOnReplica { articles(first: 2) { nodes { slug } } }";
+    for _ in 0..2 {
+        app.data(query, json!({})).await;
+    }
+    let metrics = scrape(&app).await;
+    assert_eq!(
+        metrics.sum("dateline_graphql_requests_total", &on_replica),
+        before + 2.0
+    );
+    let replica = [("replica", "replica-1")];
+    assert_eq!(metrics.sum("dateline_db_replica_up", &replica), 1.0);
+    assert_eq!(
+        metrics
+            .matching("dateline_db_replica_lag_seconds", &replica)
+            .count(),
+        1
+    );
+    let pool = [("database", "replica-1")];
+    assert!(metrics.sum("dateline_db_pool_max_connections", &pool) >= 1.0);
+    assert!(metrics.sum("dateline_db_statement_duration_seconds_count", &pool) >= 2.0);
 }
 
 /// The `dateline_…` metric names `text` mentions, histogram suffixes taken off.

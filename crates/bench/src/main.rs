@@ -11,6 +11,10 @@
 //! editor and saves its own draft again and again, each time against the revision the last
 //! save returned, as an editor's autosave does.
 //!
+//! With `--replica-url URL` (a PostgreSQL streaming replica of the database) every read is
+//! measured twice in the same run: on the primary, and on a second server whose public
+//! reads go to the replica.
+//!
 //! With `--soak DURATION` it runs a mixed workload of these for that long instead, and
 //! reports errors and memory as it goes (see [`soak`]).
 //!
@@ -63,6 +67,11 @@ struct Args {
     /// Only run operations whose name contains this text.
     #[arg(long)]
     only: Option<String>,
+    /// A PostgreSQL streaming replica of `--database-url`: every read is then measured
+    /// twice in the same run, on a server reading the primary and on one whose public reads
+    /// go to the replica.
+    #[arg(long)]
+    replica_url: Option<String>,
     /// Instead of measuring each operation, run a mix of reads, searches and saves for this
     /// long (`90s`, `10m`, `1h`; a plain number is seconds), reporting errors and memory.
     #[arg(long, value_parser = soak::parse_duration)]
@@ -456,6 +465,35 @@ async fn serve_seeded_newsroom(args: &Args) -> anyhow::Result<(String, Store)> {
     Ok((format!("http://{address}/graphql"), store))
 }
 
+/// Starts a second server over `store` whose public reads go to the replica at `replica`,
+/// once the replica is in rotation; returns its GraphQL URL.
+async fn serve_through_replica(store: &Store, replica: &str) -> anyhow::Result<String> {
+    let settings = dateline_persistence::PoolSettings::default();
+    let db = dateline_persistence::connect_lazily(replica, &settings, "replica-1").await?;
+    let store = store.clone().with_replicas(
+        vec![("replica-1".to_owned(), db)],
+        dateline_persistence::ReplicaSettings::default(),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    tokio::spawn(dateline_server::run(
+        listener,
+        store.clone(),
+        dateline_server::Settings::default(),
+        std::future::pending(),
+    ));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !store.replica_status().iter().any(|r| r.serving) {
+        ensure!(
+            Instant::now() < deadline,
+            "the replica did not come into rotation within a minute: {:?}",
+            store.replica_status()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(format!("http://{address}/graphql"))
+}
+
 /// Runs `run` for the warm-up, unmeasured, then for the measurement, and returns that.
 async fn warm_up_then_measure<Run, Runs>(args: &Args, run: Run) -> Measured
 where
@@ -547,6 +585,13 @@ async fn main() -> anyhow::Result<()> {
             (url, Some(store))
         }
     };
+    let through_replica = match (&args.replica_url, &store) {
+        (Some(replica), Some(store)) => Some(serve_through_replica(store, replica).await?),
+        (Some(_), None) => {
+            bail!("--replica-url needs a server this benchmark starts (no --target)")
+        }
+        _ => None,
+    };
     if let Some(duration) = args.soak {
         return soak::run(&args, &url, store.as_ref(), duration).await;
     }
@@ -570,6 +615,13 @@ async fn main() -> anyhow::Result<()> {
             continue;
         }
         measure_operation(&args, &client, &url, &op).await?;
+        if let Some(replica) = &through_replica {
+            let op = Operation {
+                name: Box::leak(format!("{} via replica", op.name).into_boxed_str()),
+                ..op
+            };
+            measure_operation(&args, &client, replica, &op).await?;
+        }
     }
     let saves = "W1 editors saving drafts (updateArticle, one draft per client)";
     if let Some(store) = &store

@@ -13,6 +13,7 @@ use dateline_domain::model::{
 };
 use dateline_domain::seo::{PageKind, SeoOverride};
 use dateline_persistence::{CatalogVisibility, RelatedRequest, Store, StoreError, Visibility};
+use tracing::Instrument;
 
 /// Every loader a request may use.
 pub struct Loaders {
@@ -51,6 +52,14 @@ pub struct Loaders {
 /// count as the request's, and its events belong to the request's span.
 fn spawn(batch: futures::future::BoxFuture<'static, ()>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(dateline_persistence::observe::carried(batch))
+}
+
+/// The span of one batch of `loader`, of `keys` keys: a `DEBUG` span, which costs next to
+/// nothing unless traces are exported or `RUST_LOG` asks for it.
+fn batch(loader: &'static str, keys: usize) -> tracing::Span {
+    // As a signed integer: traces record unsigned ones as text.
+    let keys = i64::try_from(keys).unwrap_or(i64::MAX);
+    tracing::debug_span!("dataloader", loader, keys)
 }
 
 /// A loader whose batches run on the runtime, keeping what it read only if `keep` (else
@@ -169,7 +178,7 @@ macro_rules! store_loaders {
 
             async fn load(&self, $keys: &[i32]) -> Result<HashMap<i32, $value>, StoreError> {
                 let $store = &self.0;
-                $read.await
+                $read.instrument(batch(stringify!($name), $keys.len())).await
             }
         }
 
@@ -192,7 +201,7 @@ macro_rules! store_loaders {
 
             async fn load(&self, $keys: &[i32]) -> Result<HashMap<i32, $value>, StoreError> {
                 let ($store, $with) = (&self.store, self.$field);
-                $read.await
+                $read.instrument(batch(stringify!($name), $keys.len())).await
             }
         }
 
@@ -246,7 +255,10 @@ impl Loader<(PageKind, i32)> for SeoLoader {
         &self,
         keys: &[(PageKind, i32)],
     ) -> Result<HashMap<(PageKind, i32), SeoOverride>, StoreError> {
-        self.0.seo_overrides(keys).await
+        self.0
+            .seo_overrides(keys)
+            .instrument(batch("SeoLoader", keys.len()))
+            .await
     }
 }
 
@@ -294,6 +306,7 @@ impl Loader<RelatedKey> for RelatedLoader {
         let mut ranked = self
             .store
             .kept_related_articles_for(self.now, &requests)
+            .instrument(batch("RelatedLoader", keys.len()))
             .await?;
         Ok(keys
             .iter()

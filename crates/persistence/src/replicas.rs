@@ -151,14 +151,14 @@ impl Replicas {
     }
 
     /// Puts `replica` in or out of rotation by what its probe found.
-    fn judge(&self, replica: &Replica, lag: Result<Duration, String>) {
+    fn judge(&self, replica: &Replica, lag: Result<Lag, String>) {
         let max_lag = self.settings.max_lag;
         let was = replica.serving.load(Ordering::Relaxed);
         match lag {
             Ok(lag) => {
-                let millis = u64::try_from(lag.as_millis()).unwrap_or(u64::MAX - 1);
+                let millis = u64::try_from(lag.duration().as_millis()).unwrap_or(u64::MAX - 1);
                 replica.lag_ms.store(millis, Ordering::Relaxed);
-                let fine = lag <= max_lag;
+                let fine = lag.within(max_lag);
                 replica.serving.store(fine, Ordering::Relaxed);
                 if fine && !was {
                     tracing::info!(replica = %replica.name, lag_ms = millis, "replica in rotation");
@@ -197,9 +197,9 @@ impl History {
 
     /// How far behind, at `now`, a replica is that has replayed up to `replayed` (`None`:
     /// it is not a replica, and lags nothing).
-    fn lag(&self, replayed: Option<u64>, now: Instant) -> Duration {
-        let Some(replayed) = replayed else {
-            return Duration::ZERO;
+    fn lag(&self, replayed: Option<u64>, now: Instant) -> Lag {
+        let (Some(replayed), Some((latest, _))) = (replayed, self.0.back()) else {
+            return Lag::AtMost(Duration::ZERO);
         };
         // The latest moment whose position the replica has reached; everything written
         // before it is on the replica.
@@ -209,15 +209,39 @@ impl History {
             .rev()
             .find(|(_, position)| *position <= replayed)
             .map(|(at, _)| *at);
-        match (reached, self.0.back()) {
-            (_, None) => Duration::ZERO,
-            (Some(at), Some((latest, _))) if at == *latest => Duration::ZERO,
-            (Some(at), _) => now.saturating_duration_since(at),
-            // Behind everything remembered: at least as old as the history.
-            (None, Some(_)) => self
-                .0
-                .front()
-                .map_or(Duration::ZERO, |(at, _)| now.saturating_duration_since(*at)),
+        match reached {
+            Some(at) if at == *latest => Lag::AtMost(Duration::ZERO),
+            Some(at) => Lag::AtMost(now.saturating_duration_since(at)),
+            // Behind everything remembered: at least as old as the history, and perhaps
+            // far older (a replica met for the first time, say).
+            None => Lag::AtLeast(
+                self.0
+                    .front()
+                    .map_or(Duration::ZERO, |(at, _)| now.saturating_duration_since(*at)),
+            ),
+        }
+    }
+}
+
+/// How far behind a replica is, as far as the history can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lag {
+    /// No more than this.
+    AtMost(Duration),
+    /// This or more: it has not reached any position remembered.
+    AtLeast(Duration),
+}
+
+impl Lag {
+    /// Whether a replica this far behind may serve with `max_lag`: only when it is known
+    /// to be within it.
+    fn within(self, max_lag: Duration) -> bool {
+        matches!(self, Self::AtMost(lag) if lag <= max_lag)
+    }
+
+    fn duration(self) -> Duration {
+        match self {
+            Self::AtMost(lag) | Self::AtLeast(lag) => lag,
         }
     }
 }
@@ -321,15 +345,21 @@ mod tests {
         history.note(at(1000), 300, keep);
         history.note(at(1500), 400, keep);
         let now = at(1600);
+        let at_most = |ms| Lag::AtMost(Duration::from_millis(ms));
         // Caught up with the latest position: no lag, however long ago it was written.
-        assert_eq!(history.lag(Some(400), now), Duration::ZERO);
+        assert_eq!(history.lag(Some(400), now), at_most(0));
         // Has what the primary had at 500 ms but not at 1000 ms.
-        assert_eq!(history.lag(Some(250), now), Duration::from_millis(1100));
-        assert_eq!(history.lag(Some(300), now), Duration::from_millis(600));
-        // Behind all history: at least its whole length.
-        assert_eq!(history.lag(Some(50), now), Duration::from_millis(1600));
+        assert_eq!(history.lag(Some(250), now), at_most(1100));
+        assert_eq!(history.lag(Some(300), now), at_most(600));
+        // Behind all history: at least its whole length, and never known to be within a
+        // bound.
+        assert_eq!(
+            history.lag(Some(50), now),
+            Lag::AtLeast(Duration::from_millis(1600))
+        );
+        assert!(!history.lag(Some(50), now).within(Duration::from_secs(60)));
         // Not a replica at all.
-        assert_eq!(history.lag(None, now), Duration::ZERO);
+        assert_eq!(history.lag(None, now), at_most(0));
     }
 
     #[test]
@@ -345,7 +375,27 @@ mod tests {
         }
         assert_eq!(
             history.lag(Some(700), start + Duration::from_secs(10)),
-            Duration::ZERO
+            Lag::AtMost(Duration::ZERO)
+        );
+    }
+
+    #[test]
+    fn a_replica_first_met_behind_the_primary_waits_until_it_is_known_to_keep_up() {
+        let start = Instant::now();
+        let mut history = History::default();
+        history.note(start, 1_000, Duration::from_secs(60));
+        // Only one position is known, and the replica has not reached it: however little
+        // time has passed, it may be hours behind.
+        assert!(!history.lag(Some(10), start).within(Duration::from_secs(2)));
+        history.note(
+            start + Duration::from_millis(250),
+            1_200,
+            Duration::from_secs(60),
+        );
+        assert!(
+            history
+                .lag(Some(1_000), start + Duration::from_millis(250))
+                .within(Duration::from_secs(2))
         );
     }
 

@@ -23,15 +23,36 @@ pub struct Cli {
     )]
     pub database_url: DatabaseUrl,
 
+    /// How log lines are written to standard output: `text` for people, or `json`, one
+    /// object per line (with the request's `request_id` at the top level) for a log
+    /// collector.
+    #[arg(
+        long,
+        env = "DATELINE_LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Text,
+        global = true
+    )]
+    pub log_format: LogFormat,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Lines for people to read.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 /// What to do.
 #[derive(Subcommand)]
 pub enum Command {
     /// Serve the GraphQL API (migrating the database first).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Print the GraphQL schema (SDL) to standard output.
@@ -222,6 +243,38 @@ pub struct ServeArgs {
     /// The most websockets one client address may hold open at once.
     #[arg(long, env = "DATELINE_MAX_WEBSOCKETS_PER_CLIENT", default_value_t = 16)]
     pub max_websockets_per_client: usize,
+
+    /// Milliseconds past which a GraphQL request is logged as slow (a warning with its
+    /// operation, statements and database time); 0 logs none.
+    #[arg(long, env = "DATELINE_SLOW_REQUEST_MS", default_value_t = 1000)]
+    pub slow_request_ms: u64,
+
+    /// Where to send traces over OTLP/HTTP (`http://collector:4318`; they go to its
+    /// `/v1/traces`): requests, GraphQL operations, dataloader batches and SQL statements
+    /// (their text, never their values). No traces are made without it (or with it empty).
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT", value_name = "URL", value_parser = parse_otlp_endpoint)]
+    pub otlp_endpoint: Option<String>,
+
+    /// The service the traces are of.
+    #[arg(long, env = "OTEL_SERVICE_NAME", default_value = "dateline")]
+    pub otel_service_name: String,
+}
+
+/// An `http(s)://` address of an OpenTelemetry collector, as `--otlp-endpoint` takes it;
+/// empty (as an environment may set `OTEL_EXPORTER_OTLP_ENDPOINT`) for none.
+pub fn parse_otlp_endpoint(text: &str) -> Result<String, String> {
+    if text.is_empty() {
+        return Ok(String::new());
+    }
+    let uri: axum::http::Uri = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not an address"))?;
+    let web = matches!(uri.scheme_str(), Some("http" | "https")) && uri.authority().is_some();
+    if web && uri.query().is_none() {
+        Ok(text.trim_end_matches('/').to_owned())
+    } else {
+        Err(format!("`{text}` is not an http:// or https:// address"))
+    }
 }
 
 /// An absolute `http(s)://` address, as `--site-logo-url` takes it.
@@ -324,6 +377,36 @@ mod tests {
         let unknown = Cli::try_parse_from(["dateline", "import", "wordpress", "--drafts", "x.xml"]);
         assert!(unknown.is_err());
         assert!(Cli::try_parse_from(["dateline", "import", "wordpress"]).is_err());
+    }
+
+    #[test]
+    fn the_log_format_goes_before_or_after_the_command() {
+        for args in [
+            &["dateline", "--log-format", "json", "migrate"][..],
+            &["dateline", "serve", "--log-format", "json"][..],
+        ] {
+            let cli = Cli::try_parse_from(args).map(|cli| cli.log_format);
+            assert!(matches!(cli, Ok(LogFormat::Json)), "{args:?}");
+        }
+        assert!(Cli::try_parse_from(["dateline", "--log-format", "xml", "migrate"]).is_err());
+    }
+
+    #[test]
+    fn an_otlp_endpoint_is_a_web_address() {
+        assert_eq!(
+            parse_otlp_endpoint("http://collector:4318/").as_deref(),
+            Ok("http://collector:4318")
+        );
+        assert!(parse_otlp_endpoint("https://otel.example.org/base").is_ok());
+        assert_eq!(parse_otlp_endpoint("").as_deref(), Ok(""), "none");
+        for wrong in [
+            "collector:4318",
+            "grpc://collector:4317",
+            "http://",
+            "http://c/?x=1",
+        ] {
+            assert!(parse_otlp_endpoint(wrong).is_err(), "{wrong}");
+        }
     }
 
     #[test]

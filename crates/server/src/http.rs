@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{FromRef, Request, State};
+use axum::extract::{FromRef, MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -27,13 +27,15 @@ use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+use tracing::Span;
 
 use crate::client::TrustedProxies;
 use crate::graphql_http::{self, Endpoint, HttpPolicy};
+use crate::request_id::{self, RequestId};
 use crate::supervise::{Restarts, supervise};
 use crate::syndication::{self, FeedPolicy, Listings, Site};
 use crate::websocket::{self, WebsocketPolicy, Websockets};
-use crate::{conditional, graphiql, metrics, scheduler, statements};
+use crate::{conditional, graphiql, metrics, scheduler, statements, telemetry};
 
 /// How a server is set up beyond its database.
 #[derive(Debug, Clone)]
@@ -83,6 +85,8 @@ impl From<&crate::cli::ServeArgs> for Settings {
                 cache_stale_while_revalidate: args.cache_stale_while_revalidate,
                 request_timeout: Duration::from_secs(args.request_timeout),
                 max_response_bytes: args.max_response_bytes,
+                slow_request: (args.slow_request_ms > 0)
+                    .then(|| Duration::from_millis(args.slow_request_ms)),
             },
             websockets: WebsocketPolicy {
                 per_client: args.max_websockets_per_client,
@@ -132,7 +136,7 @@ fn router(store: Store, settings: &Settings, websockets: Websockets, restarts: R
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT])
-        .expose_headers([header::ETAG, header::RETRY_AFTER])
+        .expose_headers([header::ETAG, header::RETRY_AFTER, request_id::X_REQUEST_ID])
         .max_age(Duration::from_secs(3600));
     let mut routes = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_http::post))
@@ -158,8 +162,75 @@ fn router(store: Store, settings: &Settings, websockets: Websockets, restarts: R
             backstop,
         ))
         .layer(CatchPanicLayer::custom(panicked))
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(finished),
+        )
+        .layer(axum::middleware::from_fn(request_id::tag))
         .layer(axum::middleware::from_fn(metrics::count_http))
+}
+
+/// The paths load balancers and Prometheus poll every few seconds: their requests are
+/// logged at `DEBUG` only, and not traced.
+const PROBES: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
+
+/// The span of a request: its id, method and path (never its query string, which may hold
+/// a token), and what traces need besides when they are exported. It is an `ERROR` span so
+/// that whatever `RUST_LOG` lets through of the request carries its id.
+fn request_span<B>(request: &axum::http::Request<B>) -> Span {
+    let id = request
+        .extensions()
+        .get::<RequestId>()
+        .map_or("-", RequestId::as_str);
+    let method = request.method().as_str();
+    let path = request.uri().path();
+    if PROBES.contains(&path) {
+        return tracing::error_span!(target: telemetry::PROBE, "request", request_id = id, method, path);
+    }
+    if !telemetry::exporting() {
+        return tracing::error_span!("request", request_id = id, method, path);
+    }
+    let route = request.extensions().get::<MatchedPath>();
+    let name = match route {
+        Some(route) => format!("{method} {}", route.as_str()),
+        None => method.to_owned(),
+    };
+    tracing::error_span!(
+        "request",
+        request_id = id,
+        method,
+        path,
+        otel.name = name.as_str(),
+        otel.kind = "server",
+        http.route = route.map(MatchedPath::as_str),
+        http.response.status_code = tracing::field::Empty,
+        otel.status_code = tracing::field::Empty,
+    )
+}
+
+/// The access log: one line per request answered, with its status and how long it took
+/// (at `DEBUG` for [`PROBES`]).
+fn finished<B>(response: &axum::http::Response<B>, latency: Duration, span: &Span) {
+    let status = response.status();
+    if telemetry::exporting() {
+        // As a signed integer: traces record unsigned ones as text.
+        span.record("http.response.status_code", i64::from(status.as_u16()));
+        if status.is_server_error() {
+            span.record("otel.status_code", "ERROR");
+        }
+    }
+    let latency_ms = graphql_http::millis(latency);
+    let status = status.as_u16();
+    if span
+        .metadata()
+        .is_some_and(|m| m.target() == telemetry::PROBE)
+    {
+        tracing::debug!(target: "dateline::access", status, latency_ms, "answered");
+    } else {
+        tracing::info!(target: "dateline::access", status, latency_ms, "answered");
+    }
 }
 
 /// Serves the application on `listener` until `shutdown` completes, then finishes the

@@ -12,6 +12,8 @@
 //!   writing the answer (`answer`: status, caching headers, size cap); `conditional`: ETags
 //!   and `304`s; `graphiql`: the explorer and its assets.
 //! - [`websocket`]: GraphQL over websockets, with keepalive, idle and per-client limits.
+//! - [`telemetry`]: log lines (text or JSON) and OpenTelemetry traces; `request_id`: the
+//!   `X-Request-Id` every request is given and every response and log line carries.
 //! - [`syndication`]: RSS and Atom feeds of every list page, sitemaps and `robots.txt`.
 //! - `metrics`: Prometheus metrics at `/metrics`; [`statements`]: what is done with every
 //!   SQL statement (counted, and told to whoever else asks).
@@ -28,11 +30,13 @@ pub mod graphql_http;
 pub mod http;
 pub mod import;
 mod metrics;
+mod request_id;
 pub mod scheduler;
 pub mod staff;
 pub mod statements;
 pub mod supervise;
 pub mod syndication;
+pub mod telemetry;
 pub mod websocket;
 
 pub use http::{Settings, run};
@@ -141,6 +145,9 @@ pub async fn open_serving_store(
         .with_replicas(replicas, database.replica_settings.clone()))
 }
 
+/// The longest a read waits for a connection to its replica before it runs on the primary.
+const REPLICA_ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// Pools on the replicas `database` names, each named `replica-N`. They connect when first
 /// used: a replica that is down when the server starts only keeps it out of rotation.
 async fn open_replicas(
@@ -159,7 +166,13 @@ async fn open_replicas(
             !replica.starts_with("sqlite"),
             "{name}: a replica is a PostgreSQL server (postgres://…)"
         );
-        let db = dateline_persistence::connect_lazily(replica, &database.pool, &name)
+        // A read its replica cannot serve runs again on the primary: waiting long for a
+        // connection to a replica that has gone away only delays it.
+        let pool = dateline_persistence::PoolSettings {
+            acquire_timeout: database.pool.acquire_timeout.min(REPLICA_ACQUIRE_TIMEOUT),
+            ..database.pool.clone()
+        };
+        let db = dateline_persistence::connect_lazily(replica, &pool, &name)
             .await
             .with_context(|| format!("setting up {name}"))?;
         replicas.push((name, db));

@@ -11,17 +11,14 @@ use dateline_server::cli::{
     BackupArgs, Cli, Command, CreateUserArgs, DatabaseUrl, ImportCommand, SeedArgs, ServeArgs,
     UserCommand, WordpressArgs,
 };
+use dateline_server::telemetry::{self, Traces};
 use dateline_server::{ServingDatabase, staff};
 use indicatif::{ProgressBar, ProgressStyle};
-use tracing_subscriber::EnvFilter;
 
 // A GraphQL response is built from many small allocations; mimalloc serves them far more
 // cheaply than the system allocator under concurrent load.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// Logging when `RUST_LOG` is not set: our own events at info, chatty libraries' spans off.
-const DEFAULT_LOG_FILTER: &str = "info,async_graphql=warn,sqlx=warn,sea_orm=warn";
 
 /// The stack of each runtime thread. Requests are refused long before anything in them
 /// nests deep enough to need more than the default 2 MiB; this is a margin on top.
@@ -36,11 +33,31 @@ fn main() -> anyhow::Result<()> {
         .block_on(run())
 }
 
-/// Sets up logging, reads the command line and runs the subcommand it names.
+/// Reads the command line, sets up logging (and tracing) as it says and runs the
+/// subcommand it names.
 async fn run() -> anyhow::Result<()> {
-    init_logging();
-    log_panics();
     let cli = Cli::parse();
+    let traces = match &cli.command {
+        Command::Serve(args) => args
+            .otlp_endpoint
+            .as_ref()
+            .filter(|endpoint| !endpoint.is_empty())
+            .map(|endpoint| Traces {
+                endpoint: endpoint.clone(),
+                service_name: args.otel_service_name.clone(),
+                database: Traces::database_kind(cli.database_url.expose()),
+            }),
+        _ => None,
+    };
+    let telemetry = telemetry::init(cli.log_format, traces.as_ref())?;
+    log_panics();
+    let outcome = command(cli).await;
+    telemetry.shutdown().await;
+    outcome
+}
+
+/// Runs the subcommand `cli` names.
+async fn command(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Schema => print_schema(),
         Command::Migrate => migrate(&cli.database_url).await,
@@ -52,16 +69,6 @@ async fn run() -> anyhow::Result<()> {
             import_wordpress(&cli.database_url, &args).await
         }
     }
-}
-
-/// Logs to standard output, filtered by `RUST_LOG` or else [`DEFAULT_LOG_FILTER`].
-fn init_logging() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER)),
-        )
-        .init();
 }
 
 /// A panic is logged like any other failure; the request or task it happened in is

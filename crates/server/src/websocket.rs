@@ -35,8 +35,10 @@ use dateline_graphql::{Api, LiveViewer, Viewer, authenticate};
 use dateline_persistence::Store;
 use futures::{SinkExt, StreamExt};
 use tokio::sync::watch;
+use tracing::Instrument;
 
 use crate::graphql_http::{self, Endpoint, MAX_BODY_BYTES};
+use crate::request_id::RequestId;
 
 /// How long a new websocket may take to send `connection_init` before it is closed.
 pub const CONNECTION_INIT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -200,6 +202,13 @@ pub(crate) async fn upgrade(
         return too_many(sockets.policy.per_client);
     };
     crate::metrics::websocket(true);
+    // The connection outlives its upgrade request, so it has a span (and a trace) of its
+    // own, which carries the request's id into every line it logs.
+    let id = parts
+        .extensions
+        .get::<RequestId>()
+        .map_or("-", RequestId::as_str);
+    let span = tracing::error_span!(parent: None, "websocket", request_id = id);
     let sockets_runtime = sockets.live.clone();
     let connection = Connection {
         api: endpoint.api.clone(),
@@ -214,7 +223,7 @@ pub(crate) async fn upgrade(
         .max_message_size(MAX_BODY_BYTES)
         .max_frame_size(MAX_BODY_BYTES)
         .on_upgrade(move |socket| async move {
-            let served = sockets_runtime.spawn(connection.serve(socket, protocol));
+            let served = sockets_runtime.spawn(connection.serve(socket, protocol).instrument(span));
             let _ = served.await;
             drop(opened);
         })

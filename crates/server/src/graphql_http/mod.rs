@@ -21,7 +21,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
 use axum::body::HttpBody;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::HeaderValue;
@@ -32,9 +32,11 @@ use dateline_graphql::error::code;
 use dateline_graphql::{Answer, Api, Viewer, authenticate, prepare_request};
 use dateline_persistence::Store;
 use dateline_persistence::observe::{self, Tally};
+use tracing::Instrument;
 
 use crate::client::TrustedProxies;
 use crate::metrics::{self, Served};
+use crate::telemetry;
 
 use answer::{MediaType, Rejection, not_acceptable, respond};
 use params::{Params, UrlParams, read_body};
@@ -66,6 +68,8 @@ pub struct HttpPolicy {
     pub request_timeout: Duration,
     /// The largest response body.
     pub max_response_bytes: usize,
+    /// How long a request may run before it is logged as slow; `None` logs none.
+    pub slow_request: Option<Duration>,
 }
 
 impl HttpPolicy {
@@ -84,6 +88,7 @@ impl Default for HttpPolicy {
             cache_stale_while_revalidate: 120,
             request_timeout: Duration::from_secs(30),
             max_response_bytes: 4 * 1024 * 1024,
+            slow_request: Some(Duration::from_secs(1)),
         }
     }
 }
@@ -124,34 +129,151 @@ pub(crate) async fn get(state: &Endpoint, request: Request) -> Response {
     serve(state, &parts, media, params).await
 }
 
-/// Runs a GraphQL request and answers it, counting the statements it runs; then counts it
-/// in the metrics.
+/// Runs a GraphQL request and answers it, counting the statements it runs; then logs it if
+/// it was slow and counts it in the metrics.
 async fn serve(
     state: &Endpoint,
     parts: &Parts,
     media: MediaType,
     params: Result<Params, Rejection>,
 ) -> Response {
-    let started = Instant::now();
     let tally = Arc::new(Tally::default());
+    let started = Instant::now();
+    let mut operation = Operation::default();
     let mut served = Served::new();
-    let work = run(state, parts, media, params, &mut served);
-    let response = observe::tallied(Arc::clone(&tally), work).await;
-    served.elapsed = started.elapsed();
+    let response = observe::tallied(
+        Arc::clone(&tally),
+        run(state, parts, media, params, &mut operation, &mut served),
+    )
+    .await;
+    let took = started.elapsed();
+    log_if_slow(&state.policy, &operation, took, &tally);
+    served.elapsed = took;
     served.statements = tally.statements();
     served.response_bytes = response.body().size_hint().exact();
     metrics::graphql_request(&served);
     response
 }
 
+/// The operation a request ran, as far as it got.
+#[derive(Debug, Default)]
+struct Operation {
+    /// Its name: the one the request gave, or the one of the document's only operation.
+    name: Option<String>,
+    /// Its type.
+    kind: Option<OperationType>,
+}
+
+impl Operation {
+    /// The operation `request` (admitted, so parsed) will run, of type `kind`.
+    fn of(request: &mut async_graphql::Request, kind: Option<OperationType>) -> Self {
+        let name = request.operation_name.clone().or_else(|| {
+            let document = request.parsed_query().ok()?;
+            match &document.operations {
+                DocumentOperations::Multiple(named) if named.len() == 1 => {
+                    named.keys().next().map(ToString::to_string)
+                }
+                _ => None,
+            }
+        });
+        Self { name, kind }
+    }
+
+    fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    fn kind(&self) -> Option<&'static str> {
+        self.kind.map(|kind| match kind {
+            OperationType::Query => "query",
+            OperationType::Mutation => "mutation",
+            OperationType::Subscription => "subscription",
+        })
+    }
+
+    /// The span of its execution; a trace also has the names of the root fields it asks
+    /// for.
+    fn span(&self, request: &mut async_graphql::Request) -> tracing::Span {
+        let span = tracing::info_span!(
+            "graphql",
+            graphql.operation.name = self.name(),
+            graphql.operation.type = self.kind(),
+            otel.name = tracing::field::Empty,
+            graphql.root_fields = tracing::field::Empty,
+        );
+        if telemetry::exporting() && !span.is_disabled() {
+            let name = match (self.kind(), self.name()) {
+                (Some(kind), Some(name)) => format!("{kind} {name}"),
+                (Some(kind), None) => kind.to_owned(),
+                (None, _) => "GraphQL operation".to_owned(),
+            };
+            span.record("otel.name", name.as_str());
+            if let Some(fields) = root_fields(request, self.name()) {
+                span.record("graphql.root_fields", fields.as_str());
+            }
+        }
+        span
+    }
+}
+
+/// The names of the fields the operation named `name` (or the only one) selects at its
+/// root, comma-separated.
+fn root_fields(request: &mut async_graphql::Request, name: Option<&str>) -> Option<String> {
+    let document = request.parsed_query().ok()?;
+    let operation = match (&document.operations, name) {
+        (DocumentOperations::Single(only), _) => only,
+        (DocumentOperations::Multiple(named), Some(name)) => named.get(name)?,
+        (DocumentOperations::Multiple(_), None) => return None,
+    };
+    let names: Vec<&str> = operation
+        .node
+        .selection_set
+        .node
+        .items
+        .iter()
+        .filter_map(|item| match &item.node {
+            Selection::Field(field) => Some(field.node.name.node.as_str()),
+            Selection::FragmentSpread(_) | Selection::InlineFragment(_) => None,
+        })
+        .collect();
+    Some(names.join(","))
+}
+
+/// Logs a request that took longer than the policy allows, with its operation and what its
+/// statements cost (its span gives its id).
+fn log_if_slow(policy: &HttpPolicy, operation: &Operation, took: Duration, tally: &Tally) {
+    let Some(slow) = policy.slow_request else {
+        return;
+    };
+    if took < slow {
+        return;
+    }
+    tracing::warn!(
+        operation = operation.name(),
+        operation_type = operation.kind(),
+        duration_ms = millis(took),
+        statements = tally.statements(),
+        database_ms = millis(tally.database_time()),
+        "slow GraphQL request"
+    );
+}
+
+/// `duration` in milliseconds, to the microsecond.
+pub(crate) fn millis(duration: Duration) -> f64 {
+    // Whole microseconds print without binary noise (`1.234`, not `1.2340000000000002`).
+    duration.as_micros() as f64 / 1000.0
+}
+
 /// Runs a GraphQL request and answers it: a query by the public on a replica when one is in
 /// rotation (again on the primary should the replica fail it), anything else on the
-/// primary. What it served is noted in `served`.
+/// primary. What it learns of the request's operation goes into `operation`, and what it
+/// served into `served`.
 async fn run(
     state: &Endpoint,
     parts: &Parts,
     media: MediaType,
     params: Result<Params, Rejection>,
+    operation: &mut Operation,
     served: &mut Served,
 ) -> Response {
     let mut request = match params.and_then(Params::into_request) {
@@ -164,24 +286,26 @@ async fn run(
         Err(response) => return response,
     };
     let anonymous = viewer == Viewer::Anonymous;
-    let operation = match state.api.admit_as(&mut request, anonymous) {
-        Ok(operation) => operation,
+    let kind = match state.api.admit_as(&mut request, anonymous) {
+        Ok(kind) => kind,
         Err(refused) => {
             served.errors(&refused.errors);
             let status = media.status_unless_json(StatusCode::BAD_REQUEST);
             return respond(state, media, status, &refused, false, false);
         }
     };
-    served.kind = operation.into();
+    *operation = Operation::of(&mut request, kind);
+    served.kind = kind.into();
     if request.operation_name.is_none() {
-        served.operation = metrics::operation(only_operation_name(&mut request));
+        served.operation = metrics::operation(operation.name());
     }
+    let span = operation.span(&mut request);
     let over_get = parts.method == Method::GET || parts.method == Method::HEAD;
-    if let Some(rejection) = wrong_method(operation, over_get) {
+    if let Some(rejection) = wrong_method(kind, over_get) {
         return rejected(rejection, media, served);
     }
     let client = client(state, parts);
-    let store = if anonymous && operation == Some(OperationType::Query) {
+    let store = if anonymous && kind == Some(OperationType::Query) && !previews(&request) {
         state.store.for_public_read()
     } else {
         state.store.clone()
@@ -189,7 +313,7 @@ async fn run(
     let again = store.replica().map(|_| copy_of(&request));
     served.replica = again.is_some();
     let request = prepare_request(request, &store, viewer, client);
-    let mut answer = match execute(state, request).await {
+    let mut answer = match execute(state, request).instrument(span.clone()).await {
         Ok(answer) => answer,
         Err(timeout) => return rejected(timeout, media, served),
     };
@@ -206,7 +330,7 @@ async fn run(
         if state.api.admit_as(&mut request, true).is_ok() {
             served.replica = false;
             let request = prepare_request(request, &state.store, Viewer::Anonymous, client);
-            answer = match execute(state, request).await {
+            answer = match execute(state, request).instrument(span).await {
                 Ok(answer) => answer,
                 Err(timeout) => return rejected(timeout, media, served),
             };
@@ -224,15 +348,12 @@ fn rejected(rejection: Rejection, media: MediaType, served: &mut Served) -> Resp
     rejection.respond(media)
 }
 
-/// The name of the only operation of an admitted request's document, if it is named: what
-/// a request that names no operation runs.
-fn only_operation_name(request: &mut async_graphql::Request) -> Option<&str> {
-    match &request.parsed_query().ok()?.operations {
-        DocumentOperations::Multiple(named) if named.len() == 1 => {
-            named.keys().next().map(|name| name.as_str())
-        }
-        _ => None,
-    }
+/// Whether `request` may read a preview link: its holder has usually just been sent it by
+/// the editor who made it, and reads the draft as it was saved a moment ago, so it reads
+/// the primary. (Any document naming `preview` at all does: a false alarm only costs a read
+/// on the primary.)
+fn previews(request: &async_graphql::Request) -> bool {
+    request.query.contains("preview")
 }
 
 /// A copy of `request` as the client sent it, to run again.
