@@ -15,6 +15,9 @@
 //! measured twice in the same run: on the primary, and on a second server whose public
 //! reads go to the replica.
 //!
+//! `--log-format json` and `--otlp-endpoint URL` set up logging and tracing as `dateline
+//! serve` does, to measure what they cost (without them nothing is logged or traced).
+//!
 //! With `--soak DURATION` it runs a mixed workload of these for that long instead, and
 //! reports errors and memory as it goes (see [`soak`]).
 //!
@@ -32,6 +35,8 @@ use anyhow::{Context, bail, ensure};
 use clap::Parser;
 use dateline_domain::{Email, NewPassword, Role};
 use dateline_persistence::{NewUser, Store};
+use dateline_server::cli::LogFormat;
+use dateline_server::telemetry::{self, Traces};
 use serde_json::{Value, json};
 
 // The same allocator as the `dateline` binary, so the in-process server is measured as shipped.
@@ -72,6 +77,15 @@ struct Args {
     /// go to the replica.
     #[arg(long)]
     replica_url: Option<String>,
+    /// Log as `dateline serve` does, in this format (`text` or `json`, to standard output
+    /// among the table's lines),
+    /// to measure what logging costs; without it nothing is logged.
+    #[arg(long, value_enum)]
+    log_format: Option<dateline_server::cli::LogFormat>,
+    /// Send traces to this OTLP/HTTP collector as `dateline serve --otlp-endpoint` does, to
+    /// measure what tracing costs (implies `--log-format text` unless one is given).
+    #[arg(long)]
+    otlp_endpoint: Option<String>,
     /// Instead of measuring each operation, run a mix of reads, searches and saves for this
     /// long (`90s`, `10m`, `1h`; a plain number is seconds), reporting errors and memory.
     #[arg(long, value_parser = soak::parse_duration)]
@@ -578,10 +592,31 @@ async fn main() -> anyhow::Result<()> {
     if let Some(Tool::Wxr(wxr)) = &args.tool {
         return wxr::write(wxr);
     }
+    let traces = args.otlp_endpoint.as_ref().map(|endpoint| Traces {
+        endpoint: endpoint.trim_end_matches('/').to_owned(),
+        service_name: "dateline-bench".to_owned(),
+        database: Traces::database_kind(&args.database_url),
+    });
+    let telemetry = match (args.log_format, &traces) {
+        (None, None) => None,
+        (format, traces) => Some(telemetry::init(
+            format.unwrap_or(LogFormat::Text),
+            traces.as_ref(),
+        )?),
+    };
+    let measured = measure(&args).await;
+    if let Some(telemetry) = telemetry {
+        telemetry.shutdown().await;
+    }
+    measured
+}
+
+/// Measures what `args` ask for and prints the table (or runs the soak).
+async fn measure(args: &Args) -> anyhow::Result<()> {
     let (url, store) = match &args.target {
         Some(target) => (target.clone(), None),
         None => {
-            let (url, store) = serve_seeded_newsroom(&args).await?;
+            let (url, store) = serve_seeded_newsroom(args).await?;
             (url, Some(store))
         }
     };
@@ -593,7 +628,7 @@ async fn main() -> anyhow::Result<()> {
         _ => None,
     };
     if let Some(duration) = args.soak {
-        return soak::run(&args, &url, store.as_ref(), duration).await;
+        return soak::run(args, &url, store.as_ref(), duration).await;
     }
 
     let client = reqwest::Client::builder()
@@ -614,20 +649,20 @@ async fn main() -> anyhow::Result<()> {
         {
             continue;
         }
-        measure_operation(&args, &client, &url, &op).await?;
+        measure_operation(args, &client, &url, &op).await?;
         if let Some(replica) = &through_replica {
             let op = Operation {
                 name: Box::leak(format!("{} via replica", op.name).into_boxed_str()),
                 ..op
             };
-            measure_operation(&args, &client, replica, &op).await?;
+            measure_operation(args, &client, replica, &op).await?;
         }
     }
     let saves = "W1 editors saving drafts (updateArticle, one draft per client)";
     if let Some(store) = &store
         && args.only.as_deref().is_none_or(|only| saves.contains(only))
     {
-        measure_saves(&args, store, &client, &url, saves).await?;
+        measure_saves(args, store, &client, &url, saves).await?;
     }
     if args.target.is_none()
         && let Some(rss) = memory_mib("VmHWM:")
