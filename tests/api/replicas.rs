@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dateline_domain::Role;
-use dateline_persistence::{ReplicaSettings, connect_lazily};
+use dateline_persistence::{ReplicaPools, ReplicaSettings, probe_pool};
 use dateline_tests::{
     Settings, TestApp, fresh_database_url, on_postgres, pool_settings, replica_of, replica_server,
     serve, serving_store,
@@ -28,6 +28,29 @@ struct Paused;
 impl Paused {
     async fn replay() -> Self {
         replica_admin("SELECT pg_wal_replay_pause()").await;
+        // Pausing is asked for, and takes effect a moment later.
+        let db = Database::connect(replica_server())
+            .await
+            .expect("reach the replica server");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let row = db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    sea_orm::DbBackend::Postgres,
+                    "SELECT pg_get_wal_replay_pause_state()",
+                ))
+                .await
+                .expect("ask the replica");
+            let state: String = row
+                .and_then(|row| row.try_get_by_index(0).ok())
+                .unwrap_or_default();
+            if state == "paused" {
+                break;
+            }
+            assert!(Instant::now() < deadline, "replay did not pause: {state}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        db.close().await.ok();
         Self
     }
 }
@@ -63,20 +86,15 @@ async fn replica_admin(sql: &str) {
 pub(crate) async fn with_replica(url: &str, replica: &str, max_lag: Duration) -> TestApp {
     let settings = Settings::default();
     let statements = Arc::default();
-    let pool = dateline_persistence::PoolSettings {
-        acquire_timeout: Duration::from_millis(250),
-        ..pool_settings(&settings)
-    };
-    let replicas = vec![(
-        "replica-1".to_owned(),
-        connect_lazily(replica, &pool, "replica-1")
-            .await
-            .expect("a pool on the replica"),
-    )];
+    let pools = ReplicaPools::connect("replica-1", replica, &pool_settings(&settings))
+        .await
+        .expect("pools on the replica");
+    let primary = probe_pool(url).await.expect("a probe of the primary");
     let store = serving_store(url, &settings, &statements)
         .await
         .with_replicas(
-            replicas,
+            vec![pools],
+            primary,
             ReplicaSettings {
                 max_lag,
                 probe_interval: Duration::from_millis(100),

@@ -479,13 +479,21 @@ async fn serve_seeded_newsroom(args: &Args) -> anyhow::Result<(String, Store)> {
     Ok((format!("http://{address}/graphql"), store))
 }
 
-/// Starts a second server over `store` whose public reads go to the replica at `replica`,
+/// Starts a second server over `store` (on the database at `primary`) whose public reads go
+/// to the replica at `replica`,
 /// once the replica is in rotation; returns its GraphQL URL.
-async fn serve_through_replica(store: &Store, replica: &str) -> anyhow::Result<String> {
+async fn serve_through_replica(
+    store: &Store,
+    primary: &str,
+    replica: &str,
+) -> anyhow::Result<String> {
     let settings = dateline_persistence::PoolSettings::default();
-    let db = dateline_persistence::connect_lazily(replica, &settings, "replica-1").await?;
+    let pools =
+        dateline_persistence::ReplicaPools::connect("replica-1", replica, &settings).await?;
+    let primary = dateline_persistence::probe_pool(primary).await?;
     let store = store.clone().with_replicas(
-        vec![("replica-1".to_owned(), db)],
+        vec![pools],
+        primary,
         dateline_persistence::ReplicaSettings::default(),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -621,7 +629,9 @@ async fn measure(args: &Args) -> anyhow::Result<()> {
         }
     };
     let through_replica = match (&args.replica_url, &store) {
-        (Some(replica), Some(store)) => Some(serve_through_replica(store, replica).await?),
+        (Some(replica), Some(store)) => {
+            Some(serve_through_replica(store, &args.database_url, replica).await?)
+        }
         (Some(_), None) => {
             bail!("--replica-url needs a server this benchmark starts (no --target)")
         }

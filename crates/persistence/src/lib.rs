@@ -73,7 +73,7 @@ pub use dialect::PoolSettings;
 pub use error::{Record, Reference, StoreError, StoreResult};
 pub use import::WordpressImport;
 pub use narrowing::{Named, Narrowing};
-pub use replicas::{ReplicaSettings, ReplicaStatus};
+pub use replicas::{ReplicaPools, ReplicaSettings, ReplicaStatus, probe_pool};
 pub use sea_orm::DatabaseConnection;
 pub use search::{Facet, Highlight, SearchHit, SearchKey};
 pub use seo::SeoChanges;

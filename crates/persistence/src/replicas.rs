@@ -4,6 +4,11 @@
 //! behind the primary; [`Store::watch_replicas`] measures both every
 //! [`ReplicaSettings::probe_interval`] and puts a replica back as soon as it is fine again.
 //!
+//! The watcher probes through pools of its own, one connection each, on the primary and on
+//! every replica: a replica whose pool is busy serving is not taken for one that is down,
+//! nor is a primary whose pool is busy left unmeasured. A read that fails on its replica
+//! makes the watcher probe at once ([`Store::suspect_replica`]).
+//!
 //! How far behind a replica is: the watcher notes the primary's WAL position
 //! (`pg_current_wal_lsn()`) at every probe and keeps a short history of them; a replica
 //! that has replayed up to a position the primary had at time `t` holds everything written
@@ -19,6 +24,8 @@ use std::time::{Duration, Instant};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 use crate::BACKGROUND_MARK;
+use crate::dialect::{Dialect, PoolSettings};
+use crate::error::StoreResult;
 use crate::store::Store;
 
 /// When a replica serves.
@@ -42,12 +49,62 @@ impl Default for ReplicaSettings {
 /// How long a probe may take before its replica counts as not answering.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// The longest a read waits for a connection to its replica before it runs on the primary
+/// instead.
+const READ_ACQUIRE_TIMEOUT: Duration = Duration::from_millis(250);
+
+/// A replica's pools: one for the public's reads, and one connection for the watcher's
+/// probes. Both connect when first used, so a replica that is down is no error yet.
+#[derive(Debug, Clone)]
+pub struct ReplicaPools {
+    /// `replica-1`, `replica-2`, … for logs and metrics.
+    pub name: String,
+    /// The reads' pool.
+    pub reads: DatabaseConnection,
+    /// The probes' connection.
+    pub probe: DatabaseConnection,
+}
+
+impl ReplicaPools {
+    /// Pools on the replica at `url`, named `name`: reads with `settings` (but waiting
+    /// [`READ_ACQUIRE_TIMEOUT`] at most for a connection, as a read that cannot have one
+    /// runs on the primary), and a probe.
+    pub async fn connect(name: &str, url: &str, settings: &PoolSettings) -> StoreResult<Self> {
+        let reads = PoolSettings {
+            acquire_timeout: settings.acquire_timeout.min(READ_ACQUIRE_TIMEOUT),
+            ..settings.clone()
+        };
+        Ok(Self {
+            name: name.to_owned(),
+            reads: crate::store::connect_lazily(url, &reads, name).await?,
+            probe: probe_pool(url).await?,
+        })
+    }
+}
+
+/// A pool of one connection for probing the database at `url`, opened when first used;
+/// its statements are not watched (they are no request's, and 8 a second).
+pub async fn probe_pool(url: &str) -> StoreResult<DatabaseConnection> {
+    let settings = PoolSettings {
+        statement_timeout: Some(PROBE_TIMEOUT),
+        acquire_timeout: PROBE_TIMEOUT,
+        max_connections: Some(1),
+    };
+    let mut options = Dialect::of_url(url).connect_options(url, &settings);
+    options.connect_lazy(true);
+    Ok(sea_orm::Database::connect(options).await?)
+}
+
 /// A server's replicas.
 #[derive(Debug)]
 pub(crate) struct Replicas {
     members: Vec<Replica>,
+    /// The watcher's own connection to the primary.
+    primary_probe: DatabaseConnection,
     next: AtomicUsize,
     settings: ReplicaSettings,
+    /// Told when a read on a replica failed: the watcher probes at once.
+    suspicion: tokio::sync::Notify,
 }
 
 /// One replica.
@@ -55,6 +112,7 @@ pub(crate) struct Replicas {
 pub(crate) struct Replica {
     name: String,
     db: DatabaseConnection,
+    probe: DatabaseConnection,
     serving: AtomicBool,
     /// How far behind it was at the last probe, in milliseconds; `u64::MAX` when it did not
     /// answer.
@@ -74,22 +132,26 @@ pub struct ReplicaStatus {
 
 impl Replicas {
     pub(crate) fn new(
-        members: Vec<(String, DatabaseConnection)>,
+        members: Vec<ReplicaPools>,
+        primary_probe: DatabaseConnection,
         settings: ReplicaSettings,
     ) -> Self {
         let members = members
             .into_iter()
-            .map(|(name, db)| Replica {
-                name,
-                db,
+            .map(|pools| Replica {
+                name: pools.name,
+                db: pools.reads,
+                probe: pools.probe,
                 serving: AtomicBool::new(false),
                 lag_ms: AtomicU64::new(u64::MAX),
             })
             .collect();
         Self {
             members,
+            primary_probe,
             next: AtomicUsize::new(0),
             settings,
+            suspicion: tokio::sync::Notify::new(),
         }
     }
 
@@ -103,14 +165,10 @@ impl Replicas {
             .map(|i| (i, &self.members[i].db))
     }
 
-    /// Takes replica `index` out of rotation at once, after a read on it failed; the
-    /// watcher puts it back when it answers again.
-    pub(crate) fn failed(&self, index: usize) {
-        if let Some(replica) = self.members.get(index)
-            && replica.serving.swap(false, Ordering::Relaxed)
-        {
-            tracing::warn!(replica = %replica.name, "a read on the replica failed: out of rotation until it answers again");
-        }
+    /// Has the watcher probe at once, after a read on a replica failed: a replica that is
+    /// down leaves rotation within a probe's time, one that was only busy stays.
+    pub(crate) fn suspect(&self) {
+        self.suspicion.notify_one();
     }
 
     pub(crate) fn name(&self, index: usize) -> &str {
@@ -139,10 +197,10 @@ impl Replicas {
     async fn probe(&self, history: &History) {
         let now = Instant::now();
         let probes = self.members.iter().map(|replica| async move {
-            let replayed = tokio::time::timeout(PROBE_TIMEOUT, replayed(&replica.db)).await;
+            let replayed = tokio::time::timeout(PROBE_TIMEOUT, replayed(&replica.probe)).await;
             let lag = match replayed {
                 Ok(Ok(position)) => Ok(history.lag(position, now)),
-                Ok(Err(error)) => Err(error.to_string()),
+                Ok(Err(error)) => Err(error),
                 Err(_) => Err(format!("no answer within {PROBE_TIMEOUT:?}")),
             };
             self.judge(replica, lag);
@@ -198,7 +256,7 @@ impl History {
     /// How far behind, at `now`, a replica is that has replayed up to `replayed` (`None`:
     /// it is not a replica, and lags nothing).
     fn lag(&self, replayed: Option<u64>, now: Instant) -> Lag {
-        let (Some(replayed), Some((latest, _))) = (replayed, self.0.back()) else {
+        let (Some(replayed), Some(_)) = (replayed, self.0.back()) else {
             return Lag::AtMost(Duration::ZERO);
         };
         // The latest moment whose position the replica has reached; everything written
@@ -210,7 +268,8 @@ impl History {
             .find(|(_, position)| *position <= replayed)
             .map(|(at, _)| *at);
         match reached {
-            Some(at) if at == *latest => Lag::AtMost(Duration::ZERO),
+            // Caught up with the last position known; as old as that is, should the
+            // primary not have been measured since.
             Some(at) => Lag::AtMost(now.saturating_duration_since(at)),
             // Behind everything remembered: at least as old as the history, and perhaps
             // far older (a replica met for the first time, say).
@@ -264,13 +323,25 @@ async fn position(db: &DatabaseConnection, sql: &str) -> Result<Option<u64>, sea
     Ok(text.as_deref().and_then(parse_lsn))
 }
 
-/// How far a replica has replayed; `None` when it is not in recovery (a primary).
-async fn replayed(db: &DatabaseConnection) -> Result<Option<u64>, sea_orm::DbErr> {
-    position(
+/// How far a replica has replayed. A server that is not in recovery is no replica (one
+/// promoted since, say, whose writes the primary never sees), and a database without
+/// Dateline's schema is not the one configured: both are refused.
+async fn replayed(db: &DatabaseConnection) -> Result<Option<u64>, String> {
+    let position = position(
         db,
-        "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()::text END",
+        "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()::text \
+         ELSE 'primary' END FROM seaql_migrations LIMIT 1",
     )
-    .await
+    .await;
+    match position {
+        Ok(Some(position)) => Ok(Some(position)),
+        Ok(None) => Err(
+            "it is not a streaming replica: it is not in recovery, or holds no \
+                         migrated Dateline database"
+                .to_owned(),
+        ),
+        Err(error) => Err(error.to_string()),
+    }
 }
 
 impl Store {
@@ -287,17 +358,25 @@ impl Store {
         let mut ticks = tokio::time::interval(settings.probe_interval);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            ticks.tick().await;
+            tokio::select! {
+                _ = ticks.tick() => {}
+                () = replicas.suspicion.notified() => {}
+            }
             let at = Instant::now();
-            match position(&self.primary, "SELECT pg_current_wal_lsn()::text").await {
-                Ok(Some(current)) => history.note(at, current, keep),
-                Ok(None) => {}
-                Err(error) => {
-                    // Without the primary's position no lag can be measured; the replicas
-                    // keep their state until it answers again.
+            let primary = tokio::time::timeout(
+                PROBE_TIMEOUT,
+                position(&replicas.primary_probe, "SELECT pg_current_wal_lsn()::text"),
+            )
+            .await;
+            match primary {
+                Ok(Ok(Some(current))) => history.note(at, current, keep),
+                Ok(Ok(None)) => {}
+                // Without the primary's position the replicas' lag is measured against the
+                // last one known, and grows with its age: past the bound they leave.
+                Ok(Err(error)) => {
                     tracing::debug!(%error, "replica watch: the primary does not answer");
-                    continue;
                 }
+                Err(_) => tracing::debug!("replica watch: the primary does not answer in time"),
             }
             replicas.probe(&history).await;
         }
@@ -346,8 +425,9 @@ mod tests {
         history.note(at(1500), 400, keep);
         let now = at(1600);
         let at_most = |ms| Lag::AtMost(Duration::from_millis(ms));
-        // Caught up with the latest position: no lag, however long ago it was written.
-        assert_eq!(history.lag(Some(400), now), at_most(0));
+        // Caught up with the latest position: as far behind as that position is old.
+        assert_eq!(history.lag(Some(400), now), at_most(100));
+        assert_eq!(history.lag(Some(900), now), at_most(100));
         // Has what the primary had at 500 ms but not at 1000 ms.
         assert_eq!(history.lag(Some(250), now), at_most(1100));
         assert_eq!(history.lag(Some(300), now), at_most(600));
@@ -366,16 +446,24 @@ mod tests {
     fn an_idle_primary_makes_no_lag() {
         let start = Instant::now();
         let mut history = History::default();
-        for i in 0..20 {
+        for i in 0..40 {
             history.note(
                 start + Duration::from_millis(i * 250),
                 700,
                 Duration::from_secs(60),
             );
         }
+        // Ten seconds without a write: a replica that has it all is as current as the
+        // last probe.
         assert_eq!(
-            history.lag(Some(700), start + Duration::from_secs(10)),
-            Lag::AtMost(Duration::ZERO)
+            history.lag(Some(700), start + Duration::from_millis(9_760)),
+            Lag::AtMost(Duration::from_millis(10))
+        );
+        // Should the primary go unmeasured, the lag grows until the replica leaves.
+        assert!(
+            !history
+                .lag(Some(700), start + Duration::from_secs(15))
+                .within(Duration::from_secs(2))
         );
     }
 

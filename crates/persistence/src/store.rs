@@ -10,7 +10,7 @@ use crate::dialect::{Dialect, PoolSettings};
 use crate::error::StoreResult;
 use crate::events::Events;
 use crate::kept::{RelatedCache, SectionCache};
-use crate::replicas::{ReplicaSettings, Replicas};
+use crate::replicas::{ReplicaPools, ReplicaSettings, Replicas};
 
 /// A handle on the database; cheap to clone (it shares one connection pool).
 #[derive(Debug, Clone)]
@@ -63,10 +63,12 @@ impl Store {
         Ok(Self::new(connect_with(url, settings).await?))
     }
 
-    /// Closes the pool, waiting for its connections to be returned.
+    /// Closes every pool, waiting for their connections to be returned.
     pub async fn close(self) {
-        if let Err(error) = self.primary.close().await {
-            tracing::warn!(%error, "closing the database pool failed");
+        for (name, pool) in self.pools() {
+            if let Err(error) = pool.close().await {
+                tracing::warn!(%error, pool = name, "closing a database pool failed");
+            }
         }
     }
 
@@ -114,10 +116,12 @@ impl Store {
     /// and keep up within `settings`; [`Store::watch_replicas`] must run for any to serve.
     pub fn with_replicas(
         mut self,
-        replicas: Vec<(String, DatabaseConnection)>,
+        replicas: Vec<ReplicaPools>,
+        primary_probe: DatabaseConnection,
         settings: ReplicaSettings,
     ) -> Self {
-        self.replicas = (!replicas.is_empty()).then(|| Arc::new(Replicas::new(replicas, settings)));
+        self.replicas = (!replicas.is_empty())
+            .then(|| Arc::new(Replicas::new(replicas, primary_probe, settings)));
         self
     }
 
@@ -141,11 +145,11 @@ impl Store {
         self.reading_from.map(|index| replicas.name(index))
     }
 
-    /// Takes the replica this store reads from out of rotation, after a read on it failed
-    /// for want of the database; the replica watcher puts it back once it answers.
-    pub fn replica_failed(&self) {
-        if let (Some(replicas), Some(index)) = (&self.replicas, self.reading_from) {
-            replicas.failed(index);
+    /// Says that a read on this store's replica failed: the replica watcher probes at
+    /// once, and takes the replica out of rotation if it is down.
+    pub fn suspect_replica(&self) {
+        if let (Some(replicas), Some(_)) = (&self.replicas, self.reading_from) {
+            replicas.suspect();
         }
     }
 

@@ -139,24 +139,33 @@ pub async fn open_serving_store(
         .await
         .context("connecting to the database for live updates")?;
     dateline_persistence::observe::watch(&mut live, "live", None);
-    let replicas = open_replicas(url, database).await?;
-    Ok(store
-        .with_live_pool(live)
-        .with_replicas(replicas, database.replica_settings.clone()))
+    let store = store.with_live_pool(live);
+    Ok(match open_replicas(url, database).await? {
+        Some((replicas, primary)) => {
+            store.with_replicas(replicas, primary, database.replica_settings.clone())
+        }
+        None => store,
+    })
 }
 
-/// The longest a read waits for a connection to its replica before it runs on the primary.
-const REPLICA_ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(250);
-
-/// Pools on the replicas `database` names, each named `replica-N`. They connect when first
-/// used: a replica that is down when the server starts only keeps it out of rotation.
+/// Pools on the replicas `database` names, each named `replica-N`, and the replica
+/// watcher's own connection to the primary at `url`. They connect when first used: a
+/// replica that is down when the server starts only keeps it out of rotation.
 async fn open_replicas(
     url: &str,
     database: &ServingDatabase,
-) -> anyhow::Result<Vec<(String, dateline_persistence::DatabaseConnection)>> {
+) -> anyhow::Result<
+    Option<(
+        Vec<dateline_persistence::ReplicaPools>,
+        dateline_persistence::DatabaseConnection,
+    )>,
+> {
     use anyhow::Context;
+    if database.replicas.is_empty() {
+        return Ok(None);
+    }
     anyhow::ensure!(
-        database.replicas.is_empty() || !url.starts_with("sqlite"),
+        !url.starts_with("sqlite"),
         "read replicas are PostgreSQL streaming replicas: a SQLite database has none"
     );
     let mut replicas = Vec::new();
@@ -166,16 +175,13 @@ async fn open_replicas(
             !replica.starts_with("sqlite"),
             "{name}: a replica is a PostgreSQL server (postgres://…)"
         );
-        // A read its replica cannot serve runs again on the primary: waiting long for a
-        // connection to a replica that has gone away only delays it.
-        let pool = dateline_persistence::PoolSettings {
-            acquire_timeout: database.pool.acquire_timeout.min(REPLICA_ACQUIRE_TIMEOUT),
-            ..database.pool.clone()
-        };
-        let db = dateline_persistence::connect_lazily(replica, &pool, &name)
+        let pools = dateline_persistence::ReplicaPools::connect(&name, replica, &database.pool)
             .await
             .with_context(|| format!("setting up {name}"))?;
-        replicas.push((name, db));
+        replicas.push(pools);
     }
-    Ok(replicas)
+    let primary = dateline_persistence::probe_pool(url)
+        .await
+        .context("setting up the replica watcher's connection to the primary")?;
+    Ok(Some((replicas, primary)))
 }

@@ -155,6 +155,18 @@ async fn serve(
     response
 }
 
+/// Whether `name` is a GraphQL name (`[_A-Za-z][_0-9A-Za-z]*`) of at most 128 characters.
+fn is_graphql_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    bytes.len() <= 128
+        && bytes
+            .first()
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+}
+
 /// The operation a request ran, as far as it got.
 #[derive(Debug, Default)]
 struct Operation {
@@ -176,6 +188,9 @@ impl Operation {
                 _ => None,
             }
         });
+        // The name goes into log lines and spans: only a GraphQL name of sane length,
+        // never text a client made up to forge a log line.
+        let name = name.filter(|name| is_graphql_name(name));
         Self { name, kind }
     }
 
@@ -280,7 +295,8 @@ async fn run(
         Ok(request) => request,
         Err(rejection) => return rejected(rejection, media, served),
     };
-    served.operation = metrics::operation(request.operation_name.as_deref());
+    // A name counts as its own once the document is known to define it (see below).
+    served.operation = metrics::operation(None);
     let viewer = match sign_in(state, parts, media, served).await {
         Ok(viewer) => viewer,
         Err(response) => return response,
@@ -296,7 +312,9 @@ async fn run(
     };
     *operation = Operation::of(&mut request, kind);
     served.kind = kind.into();
-    if request.operation_name.is_none() {
+    if kind.is_some() {
+        // The document has the operation it names: junk names of requests that never get
+        // this far take none of the room for names.
         served.operation = metrics::operation(operation.name());
     }
     let span = operation.span(&mut request);
@@ -318,15 +336,20 @@ async fn run(
         Err(timeout) => return rejected(timeout, media, served),
     };
     if let Some(mut request) = again
-        && unavailable(&answer)
+        && let Some(failure) = replica_failure(&answer)
     {
-        // The replica went away (or stopped answering) since it was last probed: the
-        // query reads nothing a replica has that the primary lacks, so it runs again there.
+        // The replica went away since it was last probed, was too busy to give a
+        // connection, cancelled the read for a conflict with recovery, or is behind what
+        // the primary told this server: the query reads nothing a replica has that the
+        // primary lacks, so it runs again there.
         tracing::warn!(
             replica = store.replica().unwrap_or_default(),
-            "a query failed on its replica for want of the database: it runs again on the primary"
+            code = failure,
+            "a query failed on its replica: it runs again on the primary"
         );
-        store.replica_failed();
+        if failure == code::UNAVAILABLE {
+            store.suspect_replica();
+        }
         if state.api.admit_as(&mut request, true).is_ok() {
             served.replica = false;
             let request = prepare_request(request, &state.store, Viewer::Anonymous, client);
@@ -365,15 +388,27 @@ fn copy_of(request: &async_graphql::Request) -> async_graphql::Request {
     copy
 }
 
-/// Whether `answer` failed (in part) because the database could not be reached.
-fn unavailable(answer: &Answer) -> bool {
-    answer.response.errors.iter().any(|error| {
-        error
-            .extensions
-            .as_ref()
-            .and_then(|e| e.get("code"))
-            .is_some_and(|c| *c == async_graphql::Value::from(code::UNAVAILABLE))
-    })
+/// The code of the error that makes a query answered on a replica worth running again on
+/// the primary: `UNAVAILABLE` (the replica could not be reached) or `INTERNAL` (any other
+/// database failure, such as a read cancelled by a conflict with recovery, or a replica
+/// that does not have yet what the primary's caches hold).
+fn replica_failure(answer: &Answer) -> Option<&'static str> {
+    let codes = answer.response.errors.iter().filter_map(|error| {
+        match error.extensions.as_ref()?.get("code")? {
+            async_graphql::Value::String(code) => Some(code.as_str()),
+            _ => None,
+        }
+    });
+    let mut failure = None;
+    for found in codes {
+        if found == code::UNAVAILABLE {
+            return Some(code::UNAVAILABLE);
+        }
+        if found == code::INTERNAL {
+            failure = Some(code::INTERNAL);
+        }
+    }
+    failure
 }
 
 /// Who the request's `Authorization` says the reader is; a refusal is answered `401` (or

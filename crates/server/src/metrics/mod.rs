@@ -438,9 +438,9 @@ pub(crate) fn graphql_request(served: &Served) {
     }
     for code in &served.codes {
         metrics::counter!("dateline_graphql_errors_total", "code" => *code).increment(1);
-        if *code == code::UNAVAILABLE {
-            installed.unavailable.increment(1);
-        }
+    }
+    if served.codes.contains(&code::UNAVAILABLE) {
+        installed.unavailable.increment(1);
     }
 }
 

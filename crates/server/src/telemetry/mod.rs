@@ -129,7 +129,10 @@ pub fn init(format: LogFormat, traces: Option<&Traces>) -> anyhow::Result<Teleme
             tracing::warn!("SQL statements are watched already: they are not traced");
         }
         EXPORTING.store(true, Ordering::Relaxed);
-        tracing::info!(endpoint = %traces.endpoint, "traces go to an OTLP collector");
+        tracing::info!(
+            collector = without_credentials(&traces.endpoint),
+            "traces go to an OTLP collector"
+        );
     }
     Ok(Telemetry { provider })
 }
@@ -152,6 +155,19 @@ impl Telemetry {
                 FLUSH_WITHIN.as_secs()
             ),
         }
+    }
+}
+
+/// `endpoint` without what may be secret in it (`user:password@`, a query string), for
+/// logging.
+fn without_credentials(endpoint: &str) -> String {
+    let endpoint = endpoint.split(['?', '#']).next().unwrap_or_default();
+    match endpoint.split_once("://") {
+        Some((scheme, rest)) => {
+            let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+            format!("{scheme}://{host}")
+        }
+        None => endpoint.to_owned(),
     }
 }
 
@@ -253,6 +269,18 @@ fn cut(text: &str, max: usize) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_collector_is_logged_without_credentials() {
+        assert_eq!(
+            without_credentials("https://user:s3cret@otel.example.org:4318/?token=x"),
+            "https://otel.example.org:4318/"
+        );
+        assert_eq!(
+            without_credentials("http://collector:4318"),
+            "http://collector:4318"
+        );
+    }
 
     #[test]
     fn sql_is_cut_at_a_character_boundary() {
