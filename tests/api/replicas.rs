@@ -263,6 +263,20 @@ async fn a_replica_going_away_under_load_costs_the_public_nothing() {
             })
         })
         .collect();
+    // And a feed reader, whose feeds are read on the replica too.
+    let feeds = {
+        let app = Arc::clone(&app);
+        tokio::spawn(async move {
+            let mut statuses = Vec::new();
+            while started.elapsed() < Duration::from_secs(6) {
+                let response = app.get("/feed").await;
+                let status = response.status().as_u16();
+                let body = response.text().await.unwrap_or_default();
+                statuses.push((status, body.contains("<item>")));
+            }
+            statuses
+        })
+    };
     tokio::time::sleep(Duration::from_secs(2)).await;
     proxy.set(Link::Cut);
     let left = replica_serving(&app, false, Duration::from_secs(3)).await;
@@ -272,6 +286,16 @@ async fn a_replica_going_away_under_load_costs_the_public_nothing() {
     for reader in readers {
         outcomes.extend(reader.await.expect("a reader"));
     }
+    let feeds = feeds.await.expect("the feed reader");
+    assert!(
+        feeds.len() > 5,
+        "the feed reader kept reading: {}",
+        feeds.len()
+    );
+    assert!(
+        feeds.iter().all(|(status, items)| *status == 200 && *items),
+        "every feed was served in full: {feeds:?}"
+    );
     let failed: Vec<_> = outcomes
         .iter()
         .filter(|(o, read)| !o.ok() || !read)

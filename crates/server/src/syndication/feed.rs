@@ -14,13 +14,17 @@ use dateline_persistence::{CatalogVisibility, Named, Narrowing, StoreError};
 
 use super::render::{self, Channel, Format};
 use super::{Listings, cached, failed, not_found};
+use dateline_persistence::Store;
 
 /// `GET <page path>/feed[/atom][/]`.
 pub(super) async fn serve(State(listings): State<Listings>, uri: Uri) -> Response {
     let Some((page, format)) = parse(uri.path()) else {
         return not_found(&listings.http, "no such feed");
     };
-    match answer(&listings, page, format).await {
+    let answered = listings
+        .read(|store| answer(store, &listings, page.clone(), format))
+        .await;
+    match answered.map(|(body, _)| body) {
         Ok(Some(body)) => cached(&listings.http, format.content_type(), body),
         Ok(None) => not_found(&listings.http, "no such feed"),
         Err(error) => failed(&error),
@@ -40,11 +44,12 @@ fn parse(path: &str) -> Option<(RoutePath, Format)> {
 
 /// The feed of `page`, or `None` when the site has no such page.
 async fn answer(
+    store: Store,
     listings: &Listings,
     page: RoutePath,
     format: Format,
 ) -> Result<Option<Vec<u8>>, StoreError> {
-    let store = &listings.store.for_public_read();
+    let store = &store;
     let site = &listings.site;
     let now = Utc::now();
     let in_use = CatalogVisibility::InUseAsOf(now);

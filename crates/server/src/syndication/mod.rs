@@ -79,6 +79,33 @@ pub(crate) struct Listings {
     pub(crate) http: HttpPolicy,
 }
 
+impl Listings {
+    /// Runs `read` on a replica when one is in rotation, and again on the primary should it
+    /// fail there (as GraphQL queries do); returns what it read and the store it read it
+    /// on, for the rest of a listing read in parts.
+    async fn read<T, F, Fut>(&self, read: F) -> Result<(T, Store), StoreError>
+    where
+        F: Fn(Store) -> Fut,
+        Fut: std::future::Future<Output = Result<T, StoreError>>,
+    {
+        let store = self.store.for_public_read();
+        let Some(replica) = store.replica().map(str::to_owned) else {
+            return read(store.clone()).await.map(|value| (value, store));
+        };
+        match read(store.clone()).await {
+            Ok(value) => Ok((value, store)),
+            Err(error) => {
+                tracing::warn!(%replica, %error, "a feed or sitemap read failed on its replica: it runs again on the primary");
+                if error.is_unavailable() {
+                    store.suspect_replica();
+                }
+                let primary = self.store.clone();
+                read(primary.clone()).await.map(|value| (value, primary))
+            }
+        }
+    }
+}
+
 /// The routes of feeds, sitemaps and `robots.txt`; each also answers with a trailing slash.
 pub(crate) fn router(listings: Listings) -> Router {
     let mut routes = Router::new();

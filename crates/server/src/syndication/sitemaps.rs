@@ -67,13 +67,12 @@ pub(super) async fn robots(State(listings): State<Listings>) -> Response {
 
 /// `GET /sitemap.xml`: the sitemap index.
 pub(super) async fn index(State(listings): State<Listings>) -> Response {
+    let now = Utc::now();
     let buckets = match listings
-        .store
-        .for_public_read()
-        .sitemap_buckets(Utc::now(), ARTICLES_PER_SITEMAP)
+        .read(|store| async move { store.sitemap_buckets(now, ARTICLES_PER_SITEMAP).await })
         .await
     {
-        Ok(buckets) => buckets,
+        Ok((buckets, _)) => buckets,
         Err(error) => return failed(&error),
     };
     let site = &listings.site;
@@ -142,10 +141,18 @@ async fn articles(listings: &Listings, number: i32) -> Response {
         return not_found(&listings.http, "no such sitemap");
     };
     let now = Utc::now();
-    let store = listings.store.for_public_read();
-    let first = match store.sitemap_entries(now, ids.clone(), None, CHUNK).await {
-        Ok(first) if first.is_empty() => return not_found(&listings.http, "no such sitemap"),
-        Ok(first) => first,
+    let first = listings
+        .read(|store| {
+            let ids = ids.clone();
+            async move { store.sitemap_entries(now, ids, None, CHUNK).await }
+        })
+        .await;
+    // The rest is read, chunk by chunk, where the first chunk was.
+    let (first, store) = match first {
+        Ok((first, _)) if first.is_empty() => {
+            return not_found(&listings.http, "no such sitemap");
+        }
+        Ok(read) => read,
         Err(error) => return failed(&error),
     };
     let sections = match store.section_tree().await {
@@ -233,7 +240,10 @@ async fn catalogue(listings: &Listings, name: &str) -> Response {
         "authors.xml" => Catalogue::Authors,
         _ => Catalogue::Sources,
     };
-    let store = listings.store.for_public_read();
+    // Catalogues are streamed a page at a time from one store: a replica's failure on a
+    // later page cannot be read again, so they are read on the primary, as rarely as
+    // crawlers ask (and a CDN keeps them).
+    let store = listings.store.clone();
     let site = Arc::clone(&listings.site);
     let visibility = CatalogVisibility::InUseAsOf(Utc::now());
     let fetch = move |after: Option<NameKey>| {
@@ -311,12 +321,15 @@ impl Catalogue {
 /// `/sitemaps/news.xml`: the stories published in the last two days, newest first.
 async fn news(listings: &Listings) -> Response {
     let now = Utc::now();
-    let store = &listings.store.for_public_read();
-    let stories = match store
-        .published_since(now, now - NEWS_WINDOW, MAX_NEWS)
-        .await
-    {
-        Ok(stories) => stories,
+    let stories = listings
+        .read(|store| async move {
+            store
+                .published_since(now, now - NEWS_WINDOW, MAX_NEWS)
+                .await
+        })
+        .await;
+    let (stories, store) = match stories {
+        Ok(read) => read,
         Err(error) => return failed(&error),
     };
     let sections = match store.section_tree().await {
