@@ -468,6 +468,13 @@ async fn serve_seeded_newsroom(args: &Args) -> anyhow::Result<(String, Store)> {
         .analyze(false)
         .await
         .context("refreshing planner statistics")?;
+    let url = spawn_server(&store).await?;
+    Ok((url, store))
+}
+
+/// Starts the server over `store` on a loopback port, for as long as the benchmark runs;
+/// returns its GraphQL URL.
+async fn spawn_server(store: &Store) -> anyhow::Result<String> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
     tokio::spawn(dateline_server::run(
@@ -476,12 +483,11 @@ async fn serve_seeded_newsroom(args: &Args) -> anyhow::Result<(String, Store)> {
         dateline_server::Settings::default(),
         std::future::pending(),
     ));
-    Ok((format!("http://{address}/graphql"), store))
+    Ok(format!("http://{address}/graphql"))
 }
 
 /// Starts a second server over `store` (on the database at `primary`) whose public reads go
-/// to the replica at `replica`,
-/// once the replica is in rotation; returns its GraphQL URL.
+/// to the replica at `replica`, once the replica is in rotation; returns its GraphQL URL.
 async fn serve_through_replica(
     store: &Store,
     primary: &str,
@@ -496,14 +502,7 @@ async fn serve_through_replica(
         primary,
         dateline_persistence::ReplicaSettings::default(),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let address = listener.local_addr()?;
-    tokio::spawn(dateline_server::run(
-        listener,
-        store.clone(),
-        dateline_server::Settings::default(),
-        std::future::pending(),
-    ));
+    let url = spawn_server(&store).await?;
     let deadline = Instant::now() + Duration::from_secs(60);
     while !store.replica_status().iter().any(|r| r.serving) {
         ensure!(
@@ -513,7 +512,7 @@ async fn serve_through_replica(
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    Ok(format!("http://{address}/graphql"))
+    Ok(url)
 }
 
 /// Runs `run` for the warm-up, unmeasured, then for the measurement, and returns that.

@@ -155,18 +155,6 @@ async fn serve(
     response
 }
 
-/// Whether `name` is a GraphQL name (`[_A-Za-z][_0-9A-Za-z]*`) of at most 128 characters.
-fn is_graphql_name(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    bytes.len() <= 128
-        && bytes
-            .first()
-            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || *b == b'_')
-}
-
 /// The operation a request ran, as far as it got.
 #[derive(Debug, Default)]
 struct Operation {
@@ -190,7 +178,7 @@ impl Operation {
         });
         // The name goes into log lines and spans: only a GraphQL name of sane length,
         // never text a client made up to forge a log line.
-        let name = name.filter(|name| is_graphql_name(name));
+        let name = name.filter(|name| metrics::is_graphql_name(name, 128));
         Self { name, kind }
     }
 

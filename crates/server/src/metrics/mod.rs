@@ -33,7 +33,7 @@ use metrics_exporter_prometheus::{
     BuildError, Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
 };
 
-pub(crate) use operations::{Database, Kind, Operation, Outcome, operation};
+pub(crate) use operations::{Database, Kind, Operation, Outcome, is_graphql_name, operation};
 pub(crate) use scrape::{CONTENT_TYPE, scrape};
 
 /// How often histogram samples are folded into their buckets between scrapes.

@@ -206,11 +206,16 @@ impl Names {
     }
 }
 
-/// Whether `name` is a GraphQL name (`[_A-Za-z][_0-9A-Za-z]*`) of at most
-/// [`MAX_NAME_LENGTH`] characters.
+/// Whether `name` is a GraphQL name of at most [`MAX_NAME_LENGTH`] characters.
 fn is_countable(name: &str) -> bool {
+    is_graphql_name(name, MAX_NAME_LENGTH)
+}
+
+/// Whether `name` is a GraphQL name (`[_A-Za-z][_0-9A-Za-z]*`) of at most `longest`
+/// characters.
+pub(crate) fn is_graphql_name(name: &str, longest: usize) -> bool {
     let bytes = name.as_bytes();
-    bytes.len() <= MAX_NAME_LENGTH
+    bytes.len() <= longest
         && bytes
             .first()
             .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
