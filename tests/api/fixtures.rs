@@ -61,6 +61,26 @@ pub async fn publish(app: &TestApp, staff: &Staff, article: &Value) -> Value {
     data["publishArticle"]["article"].clone()
 }
 
+/// Schedules `article` to be published `at` as `staff`, and checks it is scheduled.
+pub async fn schedule(
+    app: &TestApp,
+    staff: &Staff,
+    article: &Value,
+    at: chrono::DateTime<chrono::Utc>,
+) {
+    let scheduled = app
+        .data_as(
+            staff,
+            &article_mutation("publishArticle", "PublishArticleInput"),
+            json!({ "input": { "id": article["id"], "at": at.to_rfc3339() } }),
+        )
+        .await;
+    assert_eq!(
+        scheduled["publishArticle"]["article"]["status"],
+        "SCHEDULED"
+    );
+}
+
 /// Runs `updateArticle` with `input` as `staff` and returns its payload: the article and the
 /// user errors.
 pub async fn update_article(app: &TestApp, staff: &Staff, input: Value) -> Value {

@@ -16,7 +16,9 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 
-use crate::fixtures::{article_mutation, draft, publish, update_article, update_article_mutation};
+use crate::fixtures::{
+    article_mutation, draft, publish, schedule, update_article, update_article_mutation,
+};
 
 const PUBLISHED: &str = "subscription($section: String) { articlePublished(section: $section) { id title status section { slug } } }";
 const UPDATED: &str = "subscription($id: ID!) { articleUpdated(id: $id) { id title status corrections { nodes { note } } } }";
@@ -216,17 +218,7 @@ async fn scheduled_publishing_announces_the_story() {
 
     let article = draft(&app, &editor, "Polls close at eight").await;
     let at = chrono::Utc::now() + chrono::Duration::milliseconds(1500);
-    let scheduled = app
-        .data_as(
-            &editor,
-            &article_mutation("publishArticle", "PublishArticleInput"),
-            json!({ "input": { "id": article["id"], "at": at.to_rfc3339() } }),
-        )
-        .await;
-    assert_eq!(
-        scheduled["publishArticle"]["article"]["status"],
-        "SCHEDULED"
-    );
+    schedule(&app, &editor, &article, at).await;
     let data = client.next_data("1").await;
     assert_eq!(data["articlePublished"]["id"], article["id"]);
     assert_eq!(data["articlePublished"]["status"], "PUBLISHED");

@@ -15,7 +15,7 @@ use dateline_tests::websocket::{LiveClient, Protocol};
 use dateline_tests::{TestApp, on_postgres, replica_of, spawn_app, spawn_warm_app};
 use serde_json::{Value, json};
 
-use crate::fixtures::{article_mutation, draft};
+use crate::fixtures::{draft, schedule};
 use crate::replicas;
 
 /// The operation names a process counts under their own name (the server's cap).
@@ -389,17 +389,7 @@ async fn caches_events_the_scheduler_websockets_and_sign_ins_are_counted() {
     // A story scheduled a moment ahead, which the scheduler publishes.
     let article = draft(&app, &editor, "Counted when it goes out").await;
     let at = chrono::Utc::now() + chrono::Duration::milliseconds(300);
-    let scheduled = app
-        .data_as(
-            &editor,
-            &article_mutation("publishArticle", "PublishArticleInput"),
-            json!({ "input": { "id": article["id"], "at": at.to_rfc3339() } }),
-        )
-        .await;
-    assert_eq!(
-        scheduled["publishArticle"]["article"]["status"],
-        "SCHEDULED"
-    );
+    schedule(&app, &editor, &article, at).await;
 
     // A persisted query: unknown, then stored, then found.
     let document = "query MetricsPersisted { sections { slug } }";
